@@ -1,0 +1,196 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from api.viewsets import TenantModelViewSet, raise_as_drf
+from clients import selectors, services
+from clients.models import Client, Contact, Site
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ActiveClientField(serializers.PrimaryKeyRelatedField):
+    """A client of the caller's tenant, by id (another tenant's id reads as 'does not exist')."""
+
+    def get_queryset(self):
+        return Client.objects.filter(archived_at__isnull=True)
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    archived = serializers.BooleanField(source="is_archived", read_only=True)
+
+    class Meta:
+        model = Client
+        fields = [
+            "id",
+            "name",
+            "email",
+            "phone",
+            "managed_endpoints",
+            "notes",
+            "archived",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "archived", "created_at", "updated_at"]
+
+    def validate_name(self, value):
+        if selectors.name_taken(value, exclude_pk=self.instance.pk if self.instance else None):
+            raise serializers.ValidationError("Another active client already has this name.")
+        return value.strip()
+
+    def create(self, validated_data):
+        return _through_service(services.create_client, **validated_data)
+
+    def update(self, instance, validated_data):
+        return _through_service(services.update_client, instance, **validated_data)
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    client = ActiveClientField()
+    archived = serializers.BooleanField(source="is_archived", read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id", "client", "full_name", "email", "phone", "job_title", "is_primary", "can_sign",
+            "archived", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "archived", "created_at", "updated_at"]
+
+    def validate(self, attrs):
+        email = attrs.get("email", getattr(self.instance, "email", ""))
+        if attrs.get("can_sign", getattr(self.instance, "can_sign", False)) and not email:
+            raise serializers.ValidationError({"email": "A signer needs an email address."})
+        if self.instance and "client" in attrs and attrs["client"].pk != self.instance.client_id:
+            raise serializers.ValidationError({"client": "A contact cannot move to another client."})
+        return attrs
+
+    def create(self, validated_data):
+        return _through_service(services.create_contact, **validated_data)
+
+    def update(self, instance, validated_data):
+        validated_data.pop("client", None)
+        return _through_service(services.update_contact, instance, **validated_data)
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    client = ActiveClientField()
+    archived = serializers.BooleanField(source="is_archived", read_only=True)
+
+    class Meta:
+        model = Site
+        fields = [
+            "id", "client", "name", "address_line1", "address_line2", "city", "region", "postal_code",
+            "country", "timezone", "travel_minutes", "archived", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "archived", "created_at", "updated_at"]
+
+    def validate(self, attrs):
+        if self.instance and "client" in attrs and attrs["client"].pk != self.instance.client_id:
+            raise serializers.ValidationError({"client": "A site cannot move to another client."})
+        return attrs
+
+    def create(self, validated_data):
+        return _through_service(services.create_site, **validated_data)
+
+    def update(self, instance, validated_data):
+        validated_data.pop("client", None)
+        return _through_service(services.update_site, instance, **validated_data)
+
+
+def _through_service(service, *args, **kwargs):
+    try:
+        return service(*args, **kwargs)
+    except DjangoValidationError as error:
+        raise_as_drf(error)
+
+
+class ClientFilter(filters.FilterSet):
+    archived = filters.BooleanFilter(field_name="archived_at", lookup_expr="isnull", exclude=True)
+    name = filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Client
+        fields = []  # all declared above: django-filter's field lookup would query without a tenant
+
+
+class ContactFilter(filters.FilterSet):
+    client = filters.NumberFilter(field_name="client_id")
+    archived = filters.BooleanFilter(field_name="archived_at", lookup_expr="isnull", exclude=True)
+    can_sign = filters.BooleanFilter()
+    email = filters.CharFilter(lookup_expr="iexact")
+
+    class Meta:
+        model = Contact
+        fields = []
+
+
+class SiteFilter(filters.FilterSet):
+    client = filters.NumberFilter(field_name="client_id")
+    archived = filters.BooleanFilter(field_name="archived_at", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = Site
+        fields = []
+
+
+_ARCHIVE = "Archives the {0}: it is kept, and hidden from lists unless `archived=true` is asked for."
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List clients", description="Filter by `archived` and `name`; `search` too."),
+    retrieve=extend_schema(summary="Get a client"),
+    create=extend_schema(summary="Create a client"),
+    update=extend_schema(summary="Replace a client"),
+    partial_update=extend_schema(summary="Update a client"),
+    destroy=extend_schema(summary="Archive a client", description=_ARCHIVE.format("client")),
+)
+class ClientViewSet(TenantModelViewSet):
+    model = Client
+    serializer_class = ClientSerializer
+    filterset_class = ClientFilter
+    search_fields = ["name", "email", "phone"]
+
+    def perform_destroy(self, instance):
+        services.archive_client(instance)
+
+
+class ArchivingDestroyMixin:
+    def destroy(self, request, *args, **kwargs):
+        services.set_archived(self.get_object(), archived=True)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List contacts", description="Filter by `client`, `archived`, `can_sign`, `email`."
+    ),
+    retrieve=extend_schema(summary="Get a contact"),
+    create=extend_schema(summary="Add a contact to a client"),
+    update=extend_schema(summary="Replace a contact"),
+    partial_update=extend_schema(summary="Update a contact"),
+    destroy=extend_schema(summary="Archive a contact", description=_ARCHIVE.format("contact")),
+)
+class ContactViewSet(ArchivingDestroyMixin, TenantModelViewSet):
+    model = Contact
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilter
+    search_fields = ["full_name", "email", "phone"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List sites", description="Filter by `client` and `archived`."),
+    retrieve=extend_schema(summary="Get a site"),
+    create=extend_schema(summary="Add a site to a client"),
+    update=extend_schema(summary="Replace a site"),
+    partial_update=extend_schema(summary="Update a site"),
+    destroy=extend_schema(summary="Archive a site", description=_ARCHIVE.format("site")),
+)
+class SiteViewSet(ArchivingDestroyMixin, TenantModelViewSet):
+    model = Site
+    serializer_class = SiteSerializer
+    filterset_class = SiteFilter
+    search_fields = ["name", "city", "postal_code"]

@@ -1,0 +1,55 @@
+import zoneinfo
+
+from django import forms
+
+from clients import selectors
+from clients.models import Client, Contact, Site
+from tenants.forms import StyledFormMixin
+
+TIMEZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class ClientForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = ["name", "email", "phone", "managed_endpoints", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if selectors.name_taken(name, exclude_pk=self.instance.pk):
+            raise forms.ValidationError("Another active client already has this name.")
+        return name
+
+
+class ContactForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["full_name", "email", "phone", "job_title", "is_primary", "can_sign"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("can_sign") and not data.get("email"):
+            self.add_error("email", "A signer needs an email address: contracts are sent by email.")
+        return data
+
+
+class SiteForm(StyledFormMixin, forms.ModelForm):
+    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, label="Time zone")
+
+    class Meta:
+        model = Site
+        fields = [
+            "name",
+            "address_line1",
+            "address_line2",
+            "city",
+            "region",
+            "postal_code",
+            "country",
+            "timezone",
+            "travel_minutes",
+        ]
+
+    def clean_country(self):
+        return self.cleaned_data["country"].upper()

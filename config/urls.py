@@ -1,0 +1,37 @@
+from django.urls import include, path
+from django.views import defaults
+
+from api import errors as api_errors
+
+urlpatterns = [
+    path("", include("tenants.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("clients/", include("clients.urls")),
+    path("api-keys/", include("api.staff_urls")),
+    path("api/v1/", include("api.urls")),
+]
+
+
+# Anything under /api/ answers in the API's JSON error format, even with no matching route.
+def handler404(request, exception):
+    if api_errors.is_api_request(request):
+        return api_errors.not_found(request)
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request):
+    if api_errors.is_api_request(request):
+        return api_errors.server_error(request)
+    return defaults.server_error(request)
+
+
+def handler403(request, exception):
+    if api_errors.is_api_request(request):
+        return api_errors.permission_denied(request)
+    return defaults.permission_denied(request, exception)
+
+
+def handler400(request, exception):
+    if api_errors.is_api_request(request):
+        return api_errors.bad_request(request)
+    return defaults.bad_request(request, exception)

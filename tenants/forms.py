@@ -1,0 +1,27 @@
+from django import forms
+
+
+class StyledFormMixin:
+    """Gives every widget its Bootstrap class, and marks fields with errors for screen readers too."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+            if field.help_text:
+                widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}_helptext"
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid"
+                widget.attrs["aria-invalid"] = "true"

@@ -1,0 +1,27 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from clients.demo import seed_clients
+from tenants.demo import demo_logins, seed_tenants
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo tenants (an AV/home-tech integrator and an MSP) with staff, clients, contacts, sites."
+    )
+
+    def handle(self, *args, **options):
+        started = time.monotonic()
+
+        def progress(line):
+            self.stdout.write(line)
+            self.stdout.flush()
+
+        progress("Seeding demo data…")
+        for tenant in seed_tenants(progress):
+            seed_clients(tenant, progress)
+        progress(f"Demo data ready in {time.monotonic() - started:.1f} s.\n")
+        progress("Demo logins (all with the same password):")
+        for email, what, password in demo_logins():
+            progress(f"  {email:38} {password}   {what}")

@@ -1,0 +1,82 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django_scopes import ScopedManager
+
+from tenants.rls import RowLevelSecurity
+from tenants.roles import Role
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (use an IANA name such as Europe/London).")
+
+
+class Tenant(models.Model):
+    """An integrator or managed-service provider: the company that uses Accord."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code, e.g. USD, EUR, GBP.")
+    country = models.CharField(max_length=2, default="US", help_text="ISO 3166 code, for public holidays.")
+    subdivision = models.CharField(
+        max_length=10, blank=True, help_text="State, province or region code for public holidays, e.g. NY."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        import holidays
+
+        supported = holidays.list_supported_countries()
+        if self.country not in supported:
+            raise ValidationError({"country": f"No public-holiday calendar for country {self.country!r}."})
+        if self.subdivision and self.subdivision not in supported[self.country]:
+            raise ValidationError(
+                {"subdivision": f"{self.subdivision!r} is not a subdivision of {self.country}."}
+            )
+
+
+class TenantOwned(models.Model):
+    """Base of every tenant-owned table: a tenant_id, a scoped manager and the RLS policy."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        abstract = True
+        constraints = [RowLevelSecurity(name="%(app_label)s_%(class)s_rls")]
+
+
+class StaffMembership(TenantOwned):
+    """A user's place on a tenant's staff, with one role."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__email"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "user"], name="one_membership_per_user_and_tenant"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()}) at tenant {self.tenant_id}"
+
+    def can(self, permission: str) -> bool:
+        from tenants.roles import has_permission
+
+        return self.is_active and has_permission(self.role, permission)

@@ -1,0 +1,42 @@
+"""Staff roles and what each may do: the one permission map of the app.
+
+Later apps add their permissions here, so the map stays the single answer to "who may do X".
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    MANAGER = "manager", "Manager"
+    DISPATCHER = "dispatcher", "Dispatcher"
+    TECHNICIAN = "technician", "Technician"
+    BILLING = "billing", "Billing"
+    READ_ONLY = "read_only", "Read-only"
+
+
+EVERYONE = frozenset(Role)
+
+# permission -> (what it allows, roles that have it)
+PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
+    "clients.view": ("See clients, contacts, sites and dashboards", EVERYONE),
+    "clients.manage": (
+        "Add, edit and archive clients, contacts and sites",
+        frozenset({Role.OWNER, Role.MANAGER, Role.DISPATCHER}),
+    ),
+    "staff.view": ("See the team and their roles", EVERYONE),
+    "staff.manage": ("Invite staff, change roles, remove staff", frozenset({Role.OWNER})),
+    "api_keys.manage": ("Create and revoke partner API keys", frozenset({Role.OWNER, Role.MANAGER})),
+    "tenant.manage": ("Change the company's settings", frozenset({Role.OWNER})),
+}
+
+
+def has_permission(role: str | None, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        raise KeyError(f"Unknown permission {permission!r}: add it to tenants.roles.PERMISSIONS")
+    return role is not None and Role(role) in PERMISSIONS[permission][1]
+
+
+def permission_matrix() -> list[tuple[str, str, list[bool]]]:
+    """Rows of (permission, description, [allowed for each role in Role order]) for the team page."""
+    return [(code, text, [role in roles for role in Role]) for code, (text, roles) in PERMISSIONS.items()]

@@ -1,0 +1,80 @@
+"""Entering a tenant: the one wrapper used by requests, Celery tasks and management commands.
+
+``tenant_scope(tenant)`` opens a transaction, sets the transaction-local ``app.tenant_id`` for
+PostgreSQL's row-level security and the django-scopes scope for the querysets, and restores both on the
+way out. Outside any scope, tenant-owned querysets raise ``ScopeError`` and PostgreSQL returns no rows.
+
+``cross_tenant(reason)`` is the one explicit bypass, for work that spans tenants (authenticating an API
+key, listing a user's tenants, sweepers, migrations of data). Grep for it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+from django.db import connection, transaction
+from django_scopes import scope, scopes_disabled
+
+if TYPE_CHECKING:
+    from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+_current_tenant: ContextVar[Tenant | None] = ContextVar("current_tenant", default=None)
+
+
+class NoTenantError(RuntimeError):
+    pass
+
+
+def _swap_setting(name: str, value: str) -> str:
+    """Set a transaction-local setting and return its previous value ('' when unset)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(current_setting(%s, true), ''), set_config(%s, %s, true)", [name, name, value]
+        )
+        return cursor.fetchone()[0]
+
+
+@contextmanager
+def tenant_scope(tenant: Tenant) -> Iterator[Tenant]:
+    if tenant is None or tenant.pk is None:
+        raise NoTenantError("tenant_scope() needs a saved tenant; use cross_tenant() for cross-tenant work")
+    with transaction.atomic():
+        previous = _swap_setting("app.tenant_id", str(tenant.pk))
+        token = _current_tenant.set(tenant)
+        try:
+            with scope(tenant=tenant):
+                yield tenant
+        finally:
+            _current_tenant.reset(token)
+        # Only on success: after an exception the rollback (of the transaction or savepoint) has
+        # already restored the setting, and the connection may not accept another statement.
+        _swap_setting("app.tenant_id", previous)
+
+
+@contextmanager
+def cross_tenant(reason: str) -> Iterator[None]:
+    if not reason:
+        raise ValueError("cross_tenant() needs a reason, so every bypass says why it exists")
+    logger.debug("entering cross-tenant scope: %s", reason)
+    with transaction.atomic():
+        previous = _swap_setting("app.rls_bypass", "on")
+        with scopes_disabled():
+            yield
+        _swap_setting("app.rls_bypass", previous)
+
+
+def current_tenant() -> Tenant:
+    tenant = _current_tenant.get()
+    if tenant is None:
+        raise NoTenantError("No tenant is set: enter tenants.scope.tenant_scope() first")
+    return tenant
+
+
+def current_tenant_or_none() -> Tenant | None:
+    return _current_tenant.get()

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from tenants import views
+
+app_name = "tenants"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("switch-tenant/", views.SwitchTenantView.as_view(), name="switch"),
+    path("team/", views.TeamView.as_view(), name="team"),
+]
