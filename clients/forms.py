@@ -2,7 +2,6 @@ import zoneinfo
 
 from django import forms
 
-from clients import selectors
 from clients.models import Client, Contact, Site
 from tenants.forms import StyledFormMixin
 
@@ -14,12 +13,6 @@ class ClientForm(StyledFormMixin, forms.ModelForm):
         model = Client
         fields = ["name", "email", "phone", "managed_endpoints", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if selectors.name_taken(name, exclude_pk=self.instance.pk):
-            raise forms.ValidationError("Another active client already has this name.")
-        return name
 
 
 class ContactForm(StyledFormMixin, forms.ModelForm):

@@ -4,9 +4,11 @@ A contact or site takes its tenant from its client, so PostgreSQL's row-level se
 whose client belongs to another tenant (WITH CHECK), whatever id a caller passes in.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from clients import selectors
 from clients.models import Client, Contact, Site
 from tenants.scope import current_tenant
 
@@ -32,8 +34,17 @@ def _apply(instance, fields: set[str], data: dict):
     for name, value in data.items():
         setattr(instance, name, value)
     instance.full_clean(exclude=["tenant", "client"])
+    if isinstance(instance, Client):
+        _check_name_is_free(instance)
     instance.save()
     return instance
+
+
+def _check_name_is_free(client: Client) -> None:
+    """Active clients have distinct names within a tenant (the database constraint is the backstop)."""
+    client.name = client.name.strip()
+    if client.archived_at is None and selectors.name_taken(client.name, exclude_pk=client.pk):
+        raise ValidationError({"name": "Another active client already has this name."})
 
 
 @transaction.atomic
@@ -55,7 +66,7 @@ def archive_client(client: Client) -> Client:
 
 def restore_client(client: Client) -> Client:
     client.archived_at = None
-    client.full_clean(exclude=["tenant"])  # its name may have been taken meanwhile
+    _check_name_is_free(client)  # its name may have been taken meanwhile
     client.save(update_fields=["archived_at", "updated_at"])
     return client
 

@@ -68,6 +68,9 @@ class ServiceFormMixin:
     def save(self, form):
         raise NotImplementedError
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(noun=self.model._meta.verbose_name, **kwargs)
+
     def form_valid(self, form):
         try:
             self.object = self.save(form)

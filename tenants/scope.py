@@ -52,9 +52,10 @@ def tenant_scope(tenant: Tenant) -> Iterator[Tenant]:
                 yield tenant
         finally:
             _current_tenant.reset(token)
-        # Only on success: after an exception the rollback (of the transaction or savepoint) has
-        # already restored the setting, and the connection may not accept another statement.
-        _swap_setting("app.tenant_id", previous)
+        # After an exception, or a block marked for rollback, the rollback of the transaction or
+        # savepoint restores the setting itself (and the connection may refuse another statement).
+        if not transaction.get_rollback():
+            _swap_setting("app.tenant_id", previous)
 
 
 @contextmanager
@@ -66,7 +67,8 @@ def cross_tenant(reason: str) -> Iterator[None]:
         previous = _swap_setting("app.rls_bypass", "on")
         with scopes_disabled():
             yield
-        _swap_setting("app.rls_bypass", previous)
+        if not transaction.get_rollback():
+            _swap_setting("app.rls_bypass", previous)
 
 
 def current_tenant() -> Tenant:

@@ -1,0 +1,139 @@
+"""Acceptance: every staff URL and every API endpoint that names an object answers 404 when a user or
+API key of tenant A names an object of tenant B. The URL conf is walked, so new routes are covered
+(and a route whose object this test cannot build fails here until it is taught)."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from api.models import ApiKey
+from clients.models import Client, Contact, Site
+from tenants.roles import Role
+from tests.factories import (
+    ClientFactory,
+    ContactFactory,
+    SiteFactory,
+    StaffMembershipFactory,
+    TenantFactory,
+    api_key_for,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Routes whose URL arguments are not tenant objects.
+NOT_TENANT_OBJECTS = {"accounts:password_reset_confirm"}
+
+FACTORIES = {
+    Client: lambda tenant: ClientFactory(tenant=tenant),
+    Contact: lambda tenant: ContactFactory(client=ClientFactory(tenant=tenant)),
+    Site: lambda tenant: SiteFactory(client=ClientFactory(tenant=tenant)),
+    ApiKey: lambda tenant: api_key_for(tenant, name="Theirs")[0],
+}
+
+# Which model a URL argument names, beyond `pk` (the view's own model).
+ARGUMENT_MODELS = {"client_pk": Client}
+
+
+def walk(patterns=None, namespace=""):
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", entry
+
+
+def argument_names(entry: URLPattern) -> list[str]:
+    pattern = entry.pattern
+    return list(getattr(pattern, "converters", {}) or pattern.regex.groupindex)
+
+
+def view_class(entry: URLPattern):
+    callback = entry.callback
+    return getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+
+
+def methods(entry: URLPattern) -> list[str]:
+    callback = entry.callback
+    if hasattr(callback, "actions"):  # DRF viewset route
+        return [method for method in callback.actions if method not in ("options", "head")]
+    cls = callback.view_class
+    return [m for m in cls.http_method_names if m not in ("options", "head") and hasattr(cls, m)]
+
+
+def routes_with_objects():
+    found = []
+    for name, entry in walk():
+        arguments = argument_names(entry)
+        if not arguments or name in NOT_TENANT_OBJECTS:
+            continue
+        cls = view_class(entry)
+        models = {arg: ARGUMENT_MODELS.get(arg) or (getattr(cls, "model", None) if arg == "pk" else None)
+                  for arg in arguments}  # fmt: skip
+        found.append((name, entry, models))
+    return found
+
+
+def test_the_walk_finds_the_staff_and_api_routes():
+    names = {name for name, _, _ in routes_with_objects()}
+    assert {"clients:detail", "clients:contact_update", "clients:site_create", "api_keys:revoke"} <= names
+    assert {"api:client-detail", "api:contact-detail", "api:site-detail"} <= names
+
+
+def test_every_route_that_names_an_object_says_which_model_it_is():
+    unknown = [(name, arg) for name, _, models in routes_with_objects() for arg, m in models.items() if m is None]
+    assert unknown == [], "Teach ARGUMENT_MODELS (or set `model` on the view) for these URL arguments"
+    untested = {m for _, _, models in routes_with_objects() for m in models.values()} - set(FACTORIES)
+    assert untested == set(), "Add a factory to FACTORIES for these models"
+
+
+def _requests(client, url, entry, **extra):
+    for method in methods(entry):
+        response = getattr(client, method)(url, data={} if method == "get" else None, **extra)
+        yield method, response.status_code
+
+
+def test_staff_of_tenant_a_get_404_for_every_object_of_tenant_b(client):
+    tenant_a, tenant_b = TenantFactory(), TenantFactory()
+    client.force_login(StaffMembershipFactory(tenant=tenant_a, role=Role.OWNER).user)
+    failures, checked = [], 0
+    for name, entry, models in routes_with_objects():
+        kwargs = {arg: FACTORIES[model](tenant_b).pk for arg, model in models.items()}
+        url = reverse(name, kwargs=kwargs)
+        for method, status in _requests(client, url, entry):
+            checked += 1
+            if status != 404:
+                failures.append(f"{method.upper()} {url} ({name}) -> {status}")
+    assert failures == []
+    assert checked >= 20  # staff pages and API routes, each with every method it serves
+
+
+def test_api_keys_of_tenant_a_get_404_for_every_object_of_tenant_b(client):
+    tenant_a, tenant_b = TenantFactory(), TenantFactory()
+    _, clear_key = api_key_for(tenant_a, scopes=("read", "write"))
+    failures, checked = [], 0
+    for name, entry, models in routes_with_objects():
+        if not name.startswith("api:"):
+            continue
+        kwargs = {arg: FACTORIES[model](tenant_b).pk for arg, model in models.items()}
+        url = reverse(name, kwargs=kwargs)
+        for method, status in _requests(
+            client, url, entry, HTTP_AUTHORIZATION=f"Bearer {clear_key}", content_type="application/json"
+        ):
+            checked += 1
+            if status != 404:
+                failures.append(f"{method.upper()} {url} ({name}) -> {status}")
+    assert failures == []
+    assert checked >= 12  # get, put, patch, delete on each resource
+
+
+def test_lists_show_nothing_of_another_tenant(client):
+    tenant_a, tenant_b = TenantFactory(), TenantFactory()
+    ClientFactory(tenant=tenant_a, name="Ours Residence")
+    ClientFactory(tenant=tenant_b, name="Theirs Residence")
+    client.force_login(StaffMembershipFactory(tenant=tenant_a, role=Role.OWNER).user)
+    page = client.get(reverse("clients:list")).content.decode()
+    assert "Ours Residence" in page
+    assert "Theirs Residence" not in page
+    _, clear_key = api_key_for(tenant_a, scopes=("read",))
+    names = [c["name"] for c in client.get("/api/v1/clients/", HTTP_AUTHORIZATION=f"Bearer {clear_key}").json()["results"]]
+    assert names == ["Ours Residence"]
