@@ -66,10 +66,11 @@ def seed_clients(tenant: Tenant, progress=print) -> int:
         while len(names) < CLIENTS_PER_TENANT:
             pattern = rng.choice(HOME_CLIENTS if rng.random() < place["homes"] else BUSINESS_CLIENTS)
             names.add(pattern.format(rng.choice(LAST)))
+        homes = {pattern.format(last) for pattern in HOME_CLIENTS for last in LAST}
         for name in sorted(names):
             if name in existing:
                 continue
-            is_home = "Residence" in name or "House" in name or "Estate" in name or "Penthouse" in name
+            is_home = name in homes
             slug = name.lower().split()[1 if name.startswith("The ") else 0].strip("&.,")
             client = create_client(
                 name=name,

@@ -12,6 +12,7 @@ with real servers.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,6 +30,8 @@ def data_dir(base_dir: Path) -> Path:
 
 def postgres_url(base_dir: Path) -> str:
     """Start (or join) the embedded PostgreSQL and return the app role's URL for it."""
+    # pgserver's lock lives in the user's runtime dir; without XDG_RUNTIME_DIR it uses /tmp, which is fine.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pgserver
 
     from config.database import ensure_app_role_and_database

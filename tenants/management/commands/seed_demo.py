@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from clients.demo import seed_clients
+from service_levels.demo import seed_service_levels
 from tenants.demo import demo_logins, seed_tenants
 
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         progress("Seeding demo data…")
         for tenant in seed_tenants(progress):
             seed_clients(tenant, progress)
+            seed_service_levels(tenant, is_msp=tenant.slug == "harbor-it", progress=progress)
         progress(f"Demo data ready in {time.monotonic() - started:.1f} s.\n")
         progress("Demo logins (all with the same password):")
         for email, what, password in demo_logins():
