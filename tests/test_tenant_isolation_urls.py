@@ -80,7 +80,9 @@ def test_the_walk_finds_the_staff_and_api_routes():
 
 
 def test_every_route_that_names_an_object_says_which_model_it_is():
-    unknown = [(name, arg) for name, _, models in routes_with_objects() for arg, m in models.items() if m is None]
+    unknown = [
+        (name, arg) for name, _, models in routes_with_objects() for arg, m in models.items() if m is None
+    ]
     assert unknown == [], "Teach ARGUMENT_MODELS (or set `model` on the view) for these URL arguments"
     untested = {m for _, _, models in routes_with_objects() for m in models.values()} - set(FACTORIES)
     assert untested == set(), "Add a factory to FACTORIES for these models"
@@ -135,5 +137,8 @@ def test_lists_show_nothing_of_another_tenant(client):
     assert "Ours Residence" in page
     assert "Theirs Residence" not in page
     _, clear_key = api_key_for(tenant_a, scopes=("read",))
-    names = [c["name"] for c in client.get("/api/v1/clients/", HTTP_AUTHORIZATION=f"Bearer {clear_key}").json()["results"]]
+    names = [
+        c["name"]
+        for c in client.get("/api/v1/clients/", HTTP_AUTHORIZATION=f"Bearer {clear_key}").json()["results"]
+    ]
     assert names == ["Ours Residence"]

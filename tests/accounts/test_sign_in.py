@@ -39,7 +39,9 @@ def test_a_forgotten_password_can_be_reset_by_email(client, owner):
     link = re.search(r"http://testserver(/accounts/password-reset/\S+/)", message.body).group(1)
     form = client.get(link, follow=True)
     new_password = "a new and long password 42"
-    response = client.post(form.redirect_chain[-1][0], {"new_password1": new_password, "new_password2": new_password})
+    response = client.post(
+        form.redirect_chain[-1][0], {"new_password1": new_password, "new_password2": new_password}
+    )
     assert response.status_code == 302
     assert client.login(email=owner.email, password=new_password)
 

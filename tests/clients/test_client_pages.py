@@ -46,7 +46,8 @@ def test_creating_a_client_goes_to_its_page(staff_client, tenant):
 def test_a_duplicate_client_name_is_refused_and_what_was_typed_is_kept(staff_client, tenant):
     ClientFactory(tenant=tenant, name="Whitaker Residence")
     response = staff_client.post(
-        reverse("clients:create"), {"name": "whitaker residence", "managed_endpoints": "7", "phone": "555 0101"}
+        reverse("clients:create"),
+        {"name": "whitaker residence", "managed_endpoints": "7", "phone": "555 0101"},
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -57,14 +58,18 @@ def test_a_duplicate_client_name_is_refused_and_what_was_typed_is_kept(staff_cli
 
 def test_another_tenant_may_use_the_same_client_name(staff_client, other_tenant):
     ClientFactory(tenant=other_tenant, name="Whitaker Residence")
-    response = staff_client.post(reverse("clients:create"), {"name": "Whitaker Residence", "managed_endpoints": "1"})
+    response = staff_client.post(
+        reverse("clients:create"), {"name": "Whitaker Residence", "managed_endpoints": "1"}
+    )
     assert response.status_code == 302
 
 
 def test_archiving_hides_a_client_and_restoring_brings_it_back(staff_client, a_client, tenant):
     staff_client.post(reverse("clients:archive", args=[a_client.pk]), {"action": "archive"}, follow=True)
     assert "Whitaker Residence" not in staff_client.get(reverse("clients:list")).content.decode()
-    assert "Whitaker Residence" in staff_client.get(reverse("clients:list"), {"archived": "1"}).content.decode()
+    assert (
+        "Whitaker Residence" in staff_client.get(reverse("clients:list"), {"archived": "1"}).content.decode()
+    )
     staff_client.post(reverse("clients:archive", args=[a_client.pk]), {"action": "restore"})
     with tenant_scope(tenant):
         assert Client.objects.get(pk=a_client.pk).archived_at is None
@@ -73,7 +78,9 @@ def test_archiving_hides_a_client_and_restoring_brings_it_back(staff_client, a_c
 def test_a_client_cannot_be_restored_while_another_active_client_has_its_name(staff_client, a_client, tenant):
     staff_client.post(reverse("clients:archive", args=[a_client.pk]), {"action": "archive"})
     ClientFactory(tenant=tenant, name="Whitaker Residence")
-    response = staff_client.post(reverse("clients:archive", args=[a_client.pk]), {"action": "restore"}, follow=True)
+    response = staff_client.post(
+        reverse("clients:archive", args=[a_client.pk]), {"action": "restore"}, follow=True
+    )
     assert "already has this name" in response.content.decode()
     with tenant_scope(tenant):
         assert Client.objects.get(pk=a_client.pk).archived_at is not None
@@ -98,14 +105,17 @@ def test_a_signer_needs_an_email_address(staff_client, a_client):
     assert "A signer needs an email address" in response.content.decode()
 
 
-def test_adding_a_site_defaults_to_the_tenants_time_zone_and_rejects_an_unknown_zone(staff_client, a_client, tenant):
+def test_adding_a_site_defaults_to_the_tenants_time_zone_and_rejects_an_unknown_zone(
+    staff_client, a_client, tenant
+):
     form_page = staff_client.get(reverse("clients:site_create", args=[a_client.pk])).content.decode()
     assert 'value="America/New_York" selected' in form_page
     data = {"name": "Boathouse", "address_line1": "1 Bay St", "city": "Rye", "country": "us",
             "timezone": "Mars/Olympus", "travel_minutes": "20"}  # fmt: skip
-    assert "Select a valid choice" in staff_client.post(
-        reverse("clients:site_create", args=[a_client.pk]), data
-    ).content.decode()
+    assert (
+        "Select a valid choice"
+        in staff_client.post(reverse("clients:site_create", args=[a_client.pk]), data).content.decode()
+    )
     data["timezone"] = "America/New_York"
     assert staff_client.post(reverse("clients:site_create", args=[a_client.pk]), data).status_code == 302
     with tenant_scope(tenant):
@@ -116,7 +126,9 @@ def test_adding_a_site_defaults_to_the_tenants_time_zone_and_rejects_an_unknown_
 def test_archived_contacts_and_sites_are_hidden_until_asked_for(staff_client, a_client):
     contact = ContactFactory(client=a_client, full_name="Gone Person")
     site = SiteFactory(client=a_client, name="Old Office")
-    staff_client.post(reverse("clients:contact_archive", args=[contact.pk]), {"action": "archive"}, follow=True)
+    staff_client.post(
+        reverse("clients:contact_archive", args=[contact.pk]), {"action": "archive"}, follow=True
+    )
     staff_client.post(reverse("clients:site_archive", args=[site.pk]), {"action": "archive"}, follow=True)
     page_url = reverse("clients:detail", args=[a_client.pk])
     page = staff_client.get(page_url).content.decode()

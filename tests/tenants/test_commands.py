@@ -18,9 +18,20 @@ def run(*args) -> list[str]:
 
 
 def test_create_tenant_prints_the_slug_last_and_makes_the_owner(django_user_model):
-    lines = run("create_tenant", "Acme Home Theater", "--owner-email", "Boss@Acme.example", "--timezone", "America/Denver")
+    lines = run(
+        "create_tenant",
+        "Acme Home Theater",
+        "--owner-email",
+        "Boss@Acme.example",
+        "--timezone",
+        "America/Denver",
+    )
     tenant = Tenant.objects.get(slug=lines[-1])
-    assert (tenant.name, tenant.slug, tenant.timezone) == ("Acme Home Theater", "acme-home-theater", "America/Denver")
+    assert (tenant.name, tenant.slug, tenant.timezone) == (
+        "Acme Home Theater",
+        "acme-home-theater",
+        "America/Denver",
+    )
     user = django_user_model.objects.get(email="boss@acme.example")
     with tenant_scope(tenant):
         assert StaffMembership.objects.get(user=user).role == Role.OWNER

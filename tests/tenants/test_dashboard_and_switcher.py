@@ -17,7 +17,13 @@ def test_the_landing_page_shows_the_tenants_real_counts(staff_client, tenant, ot
     SiteFactory(client=big)
     ClientFactory(tenant=other_tenant, managed_endpoints=1000)
     counts = staff_client.get(reverse("tenants:home")).context["counts"]
-    assert (counts.clients, counts.archived_clients, counts.contacts, counts.signers, counts.sites) == (2, 1, 2, 1, 1)
+    assert (counts.clients, counts.archived_clients, counts.contacts, counts.signers, counts.sites) == (
+        2,
+        1,
+        2,
+        1,
+        1,
+    )
     assert counts.endpoints == 125
 
 
@@ -41,7 +47,9 @@ def test_nobody_can_switch_into_a_tenant_they_are_not_staff_of(staff_client, ten
     assert "Rival Client" not in staff_client.get(reverse("clients:list")).content.decode()
 
 
-def test_a_tenant_id_forged_into_the_session_falls_back_to_ones_own_tenant(staff_client, tenant, other_tenant):
+def test_a_tenant_id_forged_into_the_session_falls_back_to_ones_own_tenant(
+    staff_client, tenant, other_tenant
+):
     ClientFactory(tenant=other_tenant, name="Rival Client")
     session = staff_client.session
     session[SESSION_TENANT_KEY] = other_tenant.pk
