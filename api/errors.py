@@ -1,6 +1,8 @@
 """The API's one error format for errors raised outside DRF views (no route, server error, CSRF)."""
 
 from django.http import JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 
 
 def _error(status: int, code: str, detail: str, error_type: str = "client_error") -> JsonResponse:
@@ -15,6 +17,25 @@ def is_api_request(request) -> bool:
 
 def not_found(request) -> JsonResponse:
     return _error(404, "not_found", "Not found.")
+
+
+@csrf_exempt  # a 404 whatever the method: Django's CSRF failure page would be HTML
+def no_route(request, *args, **kwargs) -> JsonResponse:
+    """The last route under /api/v1/: any path no resource matches.
+
+    As a view it also keeps CommonMiddleware from answering a path without its trailing slash with a
+    redirect (APPEND_SLASH), which HTTP clients follow for a POST as a GET of the list: a partner's
+    create would seem to succeed and do nothing.
+    """
+    detail = "Not found."
+    if not request.path_info.endswith("/"):
+        try:
+            with_slash = resolve(request.path_info + "/")
+        except Resolver404:
+            with_slash = None
+        if with_slash is not None and with_slash.func is not no_route:
+            detail = f"Not found. API paths end with a slash: {request.path}/"
+    return _error(404, "not_found", detail)
 
 
 def server_error(request) -> JsonResponse:

@@ -54,10 +54,9 @@ def revoke_api_key(key: ApiKey) -> ApiKey:
     return key
 
 
-def authenticate_bearer(header: str) -> tuple[ApiKey | None, str | None]:
-    """(key, None) for a valid ``Bearer`` key, else (None, why). Records the key's last use."""
-    raw = header.removeprefix("Bearer ").strip()
-    parts = raw.split("_", 2)
+def authenticate_bearer(credentials: str) -> tuple[ApiKey | None, str | None]:
+    """(key, None) for a valid key (the part after ``Bearer``), else (None, why). Records its last use."""
+    parts = credentials.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None, "Malformed API key."
     _, prefix, secret = parts

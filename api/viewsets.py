@@ -1,6 +1,10 @@
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.settings import api_settings
+
+from api.schema import ApiAutoSchema
 
 
 class TenantModelViewSet(
@@ -20,6 +24,9 @@ class TenantModelViewSet(
     model = None
     view_permission = "clients.view"
     manage_permission = "clients.manage"
+    # Ids are numbers: anything else is no route, so the API's JSON 404 rather than a lookup.
+    lookup_value_regex = "[0-9]+"
+    schema = ApiAutoSchema()
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation runs with no tenant
@@ -30,5 +37,10 @@ class TenantModelViewSet(
 def raise_as_drf(error: DjangoValidationError):
     """Model validation errors from a service, reported in the API's one error format."""
     if hasattr(error, "error_dict"):
-        raise ValidationError(serializers.as_serializer_error(error))
-    raise ValidationError({"non_field_errors": error.messages})
+        detail = serializers.as_serializer_error(error)
+        # Django files errors of the whole object (constraints, clean()) under "__all__"; DRF under
+        # "non_field_errors", which is what the error format's `attr` shows.
+        if NON_FIELD_ERRORS in detail:
+            detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+        raise ValidationError(detail)
+    raise ValidationError({api_settings.NON_FIELD_ERRORS_KEY: error.messages})

@@ -6,7 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api.viewsets import TenantModelViewSet, raise_as_drf
-from clients import selectors, services
+from clients import services
 from clients.models import Client, Contact, Site
 
 
@@ -15,7 +15,11 @@ class ActiveClientField(serializers.PrimaryKeyRelatedField):
     """A client of the caller's tenant, by id (another tenant's id reads as 'does not exist')."""
 
     def get_queryset(self):
-        return Client.objects.filter(archived_at__isnull=True)
+        clients = Client.objects.filter(archived_at__isnull=True)
+        instance = getattr(self.parent, "instance", None)
+        if instance is not None:  # a contact or site of a since-archived client may still be replaced
+            clients = clients | Client.objects.filter(pk=instance.client_id)
+        return clients
 
 
 class ClientSerializer(serializers.ModelSerializer):
@@ -35,11 +39,6 @@ class ClientSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "archived", "created_at", "updated_at"]
-
-    def validate_name(self, value):
-        if selectors.name_taken(value, exclude_pk=self.instance.pk if self.instance else None):
-            raise serializers.ValidationError("Another active client already has this name.")
-        return value.strip()
 
     def create(self, validated_data):
         return _through_service(services.create_client, **validated_data)
@@ -61,9 +60,6 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "archived", "created_at", "updated_at"]
 
     def validate(self, attrs):
-        email = attrs.get("email", getattr(self.instance, "email", ""))
-        if attrs.get("can_sign", getattr(self.instance, "can_sign", False)) and not email:
-            raise serializers.ValidationError({"email": "A signer needs an email address."})
         if self.instance and "client" in attrs and attrs["client"].pk != self.instance.client_id:
             raise serializers.ValidationError({"client": "A contact cannot move to another client."})
         return attrs
@@ -137,11 +133,20 @@ class SiteFilter(filters.FilterSet):
         fields = []
 
 
-_ARCHIVE = "Archives the {0}: it is kept, and hidden from lists unless `archived=true` is asked for."
+_ARCHIVE = (
+    "Archives the {0}: the row is kept and still returned, with `archived: true`. Lists show active and "
+    "archived rows alike; filter with `archived=false` (active only) or `archived=true`."
+)
+_LIST = "Active and archived {0} alike, newest first, in cursor pages (`page_size` up to 200). Filters: {1}."
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List clients", description="Filter by `archived` and `name`; `search` too."),
+    list=extend_schema(
+        summary="List clients",
+        description=_LIST.format(
+            "clients", "`archived`, `name` (contains); `search` over name, email and phone"
+        ),
+    ),
     retrieve=extend_schema(summary="Get a client"),
     create=extend_schema(summary="Create a client"),
     update=extend_schema(summary="Replace a client"),
@@ -166,7 +171,10 @@ class ArchivingDestroyMixin:
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List contacts", description="Filter by `client`, `archived`, `can_sign`, `email`."
+        summary="List contacts",
+        description=_LIST.format(
+            "contacts", "`client`, `archived`, `can_sign`, `email`; `search` over name, email and phone"
+        ),
     ),
     retrieve=extend_schema(summary="Get a contact"),
     create=extend_schema(summary="Add a contact to a client"),
@@ -182,7 +190,10 @@ class ContactViewSet(ArchivingDestroyMixin, TenantModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List sites", description="Filter by `client` and `archived`."),
+    list=extend_schema(
+        summary="List sites",
+        description=_LIST.format("sites", "`client`, `archived`; `search` over name, city and postal code"),
+    ),
     retrieve=extend_schema(summary="Get a site"),
     create=extend_schema(summary="Add a site to a client"),
     update=extend_schema(summary="Replace a site"),

@@ -20,12 +20,6 @@ class ContactForm(StyledFormMixin, forms.ModelForm):
         model = Contact
         fields = ["full_name", "email", "phone", "job_title", "is_primary", "can_sign"]
 
-    def clean(self):
-        data = super().clean()
-        if data.get("can_sign") and not data.get("email"):
-            self.add_error("email", "A signer needs an email address: contracts are sent by email.")
-        return data
-
 
 class SiteForm(StyledFormMixin, forms.ModelForm):
     timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, label="Time zone")
@@ -43,6 +37,3 @@ class SiteForm(StyledFormMixin, forms.ModelForm):
             "timezone",
             "travel_minutes",
         ]
-
-    def clean_country(self):
-        return self.cleaned_data["country"].upper()

@@ -5,7 +5,7 @@ whose client belongs to another tenant (WITH CHECK), whatever id a caller passes
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clients import selectors
@@ -36,7 +36,17 @@ def _apply(instance, fields: set[str], data: dict):
     instance.full_clean(exclude=["tenant", "client"])
     if isinstance(instance, Client):
         _check_name_is_free(instance)
-    instance.save()
+    if isinstance(instance, Contact) and instance.can_sign and not instance.email:
+        raise ValidationError({"email": "A signer needs an email address: contracts are sent by email."})
+    if isinstance(instance, Site):
+        instance.country = instance.country.upper()
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as error:
+        if "client_name_unique_per_tenant" in str(error):  # lost a race with another create
+            raise ValidationError({"name": "Another active client already has this name."}) from error
+        raise
     return instance
 
 
@@ -58,7 +68,10 @@ def update_client(client: Client, **data) -> Client:
 
 
 def archive_client(client: Client) -> Client:
-    """Archive (never delete): the client leaves lists and pickers; its history stays. Undo: restore."""
+    """Archive (never delete): the client leaves lists and pickers; its history stays. Undo: restore.
+    Archiving an archived client keeps its original date."""
+    if client.archived_at is not None:
+        return client
     client.archived_at = timezone.now()
     client.save(update_fields=["archived_at", "updated_at"])
     return client
@@ -104,6 +117,8 @@ def update_site(site: Site, **data) -> Site:
 
 
 def set_archived(instance: Contact | Site, archived: bool) -> Contact | Site:
+    if archived == instance.is_archived:
+        return instance
     instance.archived_at = timezone.now() if archived else None
     instance.save(update_fields=["archived_at", "updated_at"])
     return instance

@@ -25,3 +25,16 @@ class StyledFormMixin:
             if widget is not None and "is-invalid" not in widget.attrs.get("class", ""):
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid"
                 widget.attrs["aria-invalid"] = "true"
+
+
+class InviteStaffForm(StyledFormMixin, forms.Form):
+    email = forms.EmailField()
+    full_name = forms.CharField(max_length=150, required=False, label="Full name")
+    role = forms.ChoiceField(choices=[], help_text="What they may do: see the table below.")
+
+    def __init__(self, *args, **kwargs):
+        from tenants.roles import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = Role.choices
+        self.fields["role"].initial = Role.TECHNICIAN

@@ -26,10 +26,9 @@ class TenantMiddleware:
         request.api_key = None
         request.api_key_error = None
 
-        if request.path.startswith("/api/") and request.headers.get("Authorization", "").startswith(
-            "Bearer "
-        ):
-            request.api_key, request.api_key_error = authenticate_bearer(request.headers["Authorization"])
+        scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+        if request.path.startswith("/api/") and scheme.lower() == "bearer":
+            request.api_key, request.api_key_error = authenticate_bearer(credentials)
             if request.api_key:
                 request.tenant = request.api_key.tenant
         elif request.user.is_authenticated:

@@ -28,6 +28,11 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
     "staff.manage": ("Invite staff, change roles, remove staff", frozenset({Role.OWNER})),
     "api_keys.manage": ("Create and revoke partner API keys", frozenset({Role.OWNER, Role.MANAGER})),
     "tenant.manage": ("Change the company's settings", frozenset({Role.OWNER})),
+    "sla.view": ("See business calendars, SLA policies, the priority matrix and the issue catalog", EVERYONE),
+    "sla.manage": (
+        "Change business calendars, SLA policies, the priority matrix and the issue catalog",
+        frozenset({Role.OWNER, Role.MANAGER}),
+    ),
 }
 
 

@@ -1,10 +1,11 @@
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
 from tenants.models import StaffMembership, Tenant
 from tenants.roles import Role
-from tenants.scope import tenant_scope
+from tenants.scope import current_tenant, tenant_scope
 
 
 def _unique_slug(name: str) -> str:
@@ -63,4 +64,77 @@ def add_staff_member(*, tenant: Tenant, user, role: str) -> StaffMembership:
     membership, _ = StaffMembership.objects.update_or_create(
         tenant=tenant, user=user, defaults={"role": role, "is_active": True}
     )
+    return membership
+
+
+class LastOwnerError(ValidationError):
+    pass
+
+
+def _ensure_an_owner_remains(membership: StaffMembership, *, new_role: str | None) -> None:
+    if membership.role != Role.OWNER or new_role == Role.OWNER:
+        return
+    owners = StaffMembership.objects.filter(role=Role.OWNER, is_active=True).exclude(pk=membership.pk)
+    if not owners.exists():
+        raise LastOwnerError("A company needs at least one owner: make someone else owner first.")
+
+
+@transaction.atomic
+def invite_staff_member(
+    *, email: str, role: str, full_name: str = "", invited_by=None, site_url: str
+) -> StaffMembership:
+    """Add a person to the current tenant's staff and email them a link to set their password.
+
+    Idempotent for a person already on the staff (their role is updated). The email is sent after commit.
+    """
+    Role(role)
+    tenant = current_tenant()
+    user = ensure_user(email=email, full_name=full_name)
+    membership = add_staff_member(tenant=tenant, user=user, role=role)
+    transaction.on_commit(
+        lambda: send_invitation(user=user, tenant=tenant, invited_by=invited_by, site_url=site_url)
+    )
+    return membership
+
+
+def send_invitation(*, user, tenant: Tenant, invited_by, site_url: str) -> None:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    path = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    context = {"user": user, "tenant": tenant, "invited_by": invited_by, "link": f"{site_url}{path}"}
+    message = EmailMultiAlternatives(
+        subject=f"You're invited to {tenant.name} on Accord",
+        body=render_to_string("tenants/email/invitation.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(render_to_string("tenants/email/invitation.html", context), "text/html")
+    message.send()
+
+
+@transaction.atomic
+def change_staff_role(membership: StaffMembership, *, role: str) -> StaffMembership:
+    Role(role)
+    _ensure_an_owner_remains(membership, new_role=role)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def remove_staff_member(membership: StaffMembership) -> StaffMembership:
+    """Take someone off the staff (kept for history; they can be invited again)."""
+    _ensure_an_owner_remains(membership, new_role=None)
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
     return membership

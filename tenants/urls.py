@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("switch-tenant/", views.SwitchTenantView.as_view(), name="switch"),
     path("team/", views.TeamView.as_view(), name="team"),
+    path("team/invite/", views.InviteStaffView.as_view(), name="invite"),
+    path("team/<int:pk>/", views.StaffMemberActionView.as_view(), name="staff_member"),
 ]

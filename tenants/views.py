@@ -1,11 +1,17 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import AccessMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views import View
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
+from django.views.generic.detail import SingleObjectMixin
 
 from clients import selectors as client_selectors
+from tenants import services
+from tenants.forms import InviteStaffForm
 from tenants.middleware import SESSION_TENANT_KEY
 from tenants.models import StaffMembership
 from tenants.roles import Role, permission_matrix
@@ -55,14 +61,69 @@ class SwitchTenantView(View):
         return redirect("tenants:home")
 
 
+def team_context(invite_form=None) -> dict:
+    return {
+        "members": StaffMembership.objects.filter(is_active=True).select_related("user"),
+        "roles": list(Role),
+        "matrix": permission_matrix(),
+        "invite_form": invite_form or InviteStaffForm(),
+    }
+
+
 class TeamView(StaffRequiredMixin, TemplateView):
     permission = "staff.view"
     template_name = "tenants/team.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            members=StaffMembership.objects.filter(is_active=True).select_related("user"),
-            roles=list(Role),
-            matrix=permission_matrix(),
-            **kwargs,
+        return super().get_context_data(**team_context(), **kwargs)
+
+
+class InviteStaffView(StaffRequiredMixin, FormView):
+    """Add someone to the team; they get an email to choose their password."""
+
+    permission = "staff.manage"
+    form_class = InviteStaffForm
+    template_name = "tenants/team.html"
+    http_method_names = ["post"]
+
+    def form_valid(self, form):
+        services.invite_staff_member(
+            email=form.cleaned_data["email"],
+            full_name=form.cleaned_data["full_name"],
+            role=form.cleaned_data["role"],
+            invited_by=self.request.user,
+            site_url=settings.SITE_URL,
         )
+        messages.success(self.request, f"{form.cleaned_data['email']} was added and emailed a sign-in link.")
+        return redirect("tenants:team")
+
+    def get_context_data(self, **kwargs):
+        form = kwargs.pop("form", None)
+        return super().get_context_data(**team_context(invite_form=form), **kwargs)
+
+
+class StaffMemberActionView(StaffRequiredMixin, SingleObjectMixin, View):
+    """POST role=<role> changes a role; POST action=remove takes the person off the staff."""
+
+    permission = "staff.manage"
+    model = StaffMembership
+    http_method_names = ["post"]
+
+    def get_queryset(self):
+        return StaffMembership.objects.filter(is_active=True).select_related("user")
+
+    def post(self, request, *args, **kwargs):
+        membership = self.get_object()
+        try:
+            if request.POST.get("action") == "remove":
+                services.remove_staff_member(membership)
+                messages.success(request, f"{membership.user} is no longer on the team.")
+            else:
+                role = Role(request.POST.get("role", ""))
+                services.change_staff_role(membership, role=role)
+                messages.success(request, f"{membership.user} is now {role.label}.")
+        except ValueError:
+            messages.error(request, "Choose one of the roles.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return HttpResponseRedirect(reverse("tenants:team"))

@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from api.models import ApiKey
 from clients.models import Client, Contact, Site
+from tenants.models import StaffMembership
 from tenants.roles import Role
 from tests.factories import (
     ClientFactory,
@@ -27,6 +28,7 @@ FACTORIES = {
     Contact: lambda tenant: ContactFactory(client=ClientFactory(tenant=tenant)),
     Site: lambda tenant: SiteFactory(client=ClientFactory(tenant=tenant)),
     ApiKey: lambda tenant: api_key_for(tenant, name="Theirs")[0],
+    StaffMembership: lambda tenant: StaffMembershipFactory(tenant=tenant, role=Role.TECHNICIAN),
 }
 
 # Which model a URL argument names, beyond `pk` (the view's own model).

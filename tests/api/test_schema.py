@@ -1,0 +1,180 @@
+"""The OpenAPI schema and the Swagger UI docs: public, valid, complete, and served under our CSP."""
+
+import re
+import shutil
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.test import Client
+from openapi_spec_validator import validate
+
+pytestmark = pytest.mark.django_db
+
+RESOURCE_PATHS = {
+    "/api/v1/clients/",
+    "/api/v1/clients/{id}/",
+    "/api/v1/contacts/",
+    "/api/v1/contacts/{id}/",
+    "/api/v1/sites/",
+    "/api/v1/sites/{id}/",
+}
+HTTP_METHODS = {"get", "put", "patch", "post", "delete"}
+
+
+@pytest.fixture(scope="module")
+def schema():
+    """The served schema, fetched once: it does not depend on the database."""
+    response = Client().get("/api/v1/schema/")
+    assert response.status_code == 200
+    return yaml.safe_load(response.content)
+
+
+def operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield path, method, operation
+
+
+# --- The schema -----------------------------------------------------------------------------------
+
+
+def test_the_schema_is_public(api_as, client, owner):
+    assert api_as().get("/api/v1/schema/").status_code == 200
+    assert api_as("acc_broken_key").get("/api/v1/schema/").status_code == 200  # a bad key is no bar
+    client.force_login(owner)
+    assert client.get("/api/v1/schema/").status_code == 200
+
+
+def test_the_schema_is_a_valid_openapi_3_document_of_the_three_resources(schema):
+    validate(schema)
+
+    assert schema["openapi"].startswith("3.")
+    assert set(schema["paths"]) == RESOURCE_PATHS
+    assert set(schema["paths"]["/api/v1/clients/"]) == {"get", "post"}
+    assert set(schema["paths"]["/api/v1/clients/{id}/"]) == {"get", "put", "patch", "delete"}
+
+
+def test_the_schema_is_also_served_as_json(api_as):
+    response = api_as().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+
+    assert response.status_code == 200
+    assert set(response.json()["paths"]) == RESOURCE_PATHS
+
+
+def test_every_operation_names_each_way_to_authenticate_once(schema):
+    assert set(schema["components"]["securitySchemes"]) == {"ApiKey", "StaffSession"}
+    assert schema["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
+    for path, method, operation in operations(schema):
+        assert operation["security"] == [{"ApiKey": []}, {"StaffSession": []}], (method, path)
+
+
+def test_every_operation_documents_the_standard_error_format(schema):
+    for path, method, operation in operations(schema):
+        for status in ("401", "403", "404"):
+            reference = operation["responses"][status]["content"]["application/json"]["schema"]["$ref"]
+            assert reference.startswith("#/components/schemas/ErrorResponse"), (method, path, status)
+    error = schema["components"]["schemas"]["Error404"]
+    assert set(error["properties"]) == {"code", "detail", "attr"}
+
+
+def test_the_schema_documents_archiving_filters_and_pages(schema):
+    clients = schema["paths"]["/api/v1/clients/"]["get"]
+    contacts = schema["paths"]["/api/v1/contacts/"]["get"]
+    parameters = {parameter["name"] for parameter in clients["parameters"]}
+
+    assert {"archived", "name", "search", "cursor", "page_size"} <= parameters
+    assert {"client", "archived", "can_sign", "email"} <= {p["name"] for p in contacts["parameters"]}
+    assert clients["description"].startswith("Active and archived clients alike")
+    for resource in ("clients", "contacts", "sites"):
+        destroy = schema["paths"][f"/api/v1/{resource}/{{id}}/"]["delete"]
+        assert destroy["summary"].startswith("Archive")
+        assert "kept" in destroy["description"]
+
+
+def test_the_schema_passes_spectacular_validate_with_warnings_as_errors(tmp_path):
+    target = tmp_path / "schema.yaml"
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+
+    assert set(yaml.safe_load(target.read_text())["paths"]) == RESOURCE_PATHS
+
+
+# --- The docs page --------------------------------------------------------------------------------
+
+
+def test_the_docs_page_loads_its_assets_from_our_own_static_files(api_as):
+    client = api_as()
+    response = client.get("/api/v1/docs/")
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assets = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]+)"', html)
+    scripts = [url for url in assets if url.startswith("/api/")]
+    static = [url for url in assets if url.startswith("/static/")]
+    assert scripts == ["/api/v1/docs/?script="]
+    assert len(static) == len(assets) - 1
+    assert any("swagger-ui-bundle" in url for url in static)
+    assert not re.search(r"https?://", html), "no CDN or other outside URL"
+    for url in static:
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+        getattr(asset, "close", lambda: None)()
+
+
+def test_the_docs_page_has_nothing_inline_that_our_csp_would_block(api_as):
+    response = api_as().get("/api/v1/docs/")
+    html = response.content.decode()
+    policy = response["Content-Security-Policy"]
+
+    assert "script-src 'self'" in policy
+    assert "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "unsafe-eval" not in policy
+    for script in re.findall(r"<script\b[^>]*>", html):
+        assert "src=" in script, "inline script"
+    assert "<style" not in html, "inline style block"
+    assert not re.search(r"\sstyle=", html), "inline style attribute"
+    assert not re.search(r"\son[a-z]+=", html), "inline event handler"
+
+
+def test_the_docs_init_script_is_served_as_javascript_from_its_own_url(api_as):
+    response = api_as().get("/api/v1/docs/?script=")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/javascript")
+    assert "/api/v1/schema/" in response.content.decode()
+    assert "SwaggerUIBundle" in response.content.decode()
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's Chromium")
+def test_swagger_ui_renders_every_operation_in_chromium_with_no_csp_violation(live_server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.add_init_script(
+                "window.cspViolations = [];"
+                "document.addEventListener('securitypolicyviolation',"
+                " e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+            )
+            page.goto(f"{live_server.url}/api/v1/docs/")
+            page.wait_for_selector(".opblock", timeout=15_000)
+            operations_shown = page.locator(".opblock").count()
+            page.click(".opblock-summary >> nth=0")  # expand one: parameters, responses, examples
+            page.wait_for_selector(".opblock-body", timeout=5_000)
+            violations = page.evaluate("window.cspViolations")
+            background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        finally:
+            browser.close()
+
+    assert violations == []
+    assert operations_shown == 18  # 6 paths: list/create and get/put/patch/delete, 3 resources
+    assert background == "rgb(250, 250, 250)"  # our stylesheet, not a blocked inline style
