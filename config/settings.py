@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "tenants",
     "clients",
     "service_levels",
+    "events",
+    "portal",
     "api",
     "contracts",
     "tickets",

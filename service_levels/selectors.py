@@ -39,18 +39,37 @@ HOLIDAY_YEARS_BACK, HOLIDAY_YEARS_AHEAD = 3, 10
 _engine_cache: dict[tuple, sla.BusinessCalendar] = {}
 
 
+def _public_holidays(calendar: BusinessCalendar) -> dict[date, str]:
+    if not calendar.holiday_country:
+        return {}
+    this_year = timezone.now().year
+    years = range(this_year - HOLIDAY_YEARS_BACK, this_year + HOLIDAY_YEARS_AHEAD + 1)
+    return holiday_calendars.country_holidays(
+        calendar.holiday_country, subdiv=calendar.holiday_subdivision or None, years=years
+    )
+
+
 def holiday_dates(calendar: BusinessCalendar) -> set[date]:
     """Public holidays of the calendar's country and region, plus the tenant's closure days."""
-    dates = set(calendar.closures.values_list("date", flat=True))
-    if calendar.holiday_country:
-        this_year = timezone.now().year
-        years = range(this_year - HOLIDAY_YEARS_BACK, this_year + HOLIDAY_YEARS_AHEAD + 1)
-        dates |= set(
-            holiday_calendars.country_holidays(
-                calendar.holiday_country, subdiv=calendar.holiday_subdivision or None, years=years
-            )
-        )
-    return dates
+    return set(calendar.closures.values_list("date", flat=True)) | set(_public_holidays(calendar))
+
+
+@dataclass(frozen=True)
+class DayOff:
+    date: date
+    name: str
+    is_closure: bool
+
+
+def upcoming_days_off(calendar: BusinessCalendar, *, after: date, limit: int = 10) -> list[DayOff]:
+    """The next days the calendar's clock stands still (the dates of ``holiday_dates``), with names."""
+    closures = {c.date: c.reason for c in calendar.closures.filter(date__gte=after)}
+    public = _public_holidays(calendar)
+    days = sorted(day for day in holiday_dates(calendar) if day >= after)[:limit]
+    return [
+        DayOff(day, closures[day] or "Closed", True) if day in closures else DayOff(day, public[day], False)
+        for day in days
+    ]
 
 
 def engine_calendar(calendar: BusinessCalendar) -> sla.BusinessCalendar:
@@ -144,12 +163,31 @@ def _is_no_looser(rider: SlaTarget, base: SlaTarget) -> bool:
     )
 
 
+def effective_sla_for_client(
+    *, client, priority: str | None = None, issue_type: IssueType | None = None
+) -> EffectiveSla:
+    """effective_sla() with the client's contract, tier and riders read from its agreement."""
+    from contracts.selectors import contract_terms
+
+    terms = contract_terms(client)
+    return effective_sla(
+        client=client,
+        priority=priority,
+        issue_type=issue_type,
+        has_signed_contract=terms.has_signed_contract,
+        grace_until=terms.grace_until,
+        tier=terms.tier or None,
+        riders=terms.riders,
+    )
+
+
 def effective_sla(
     *,
     client,
     priority: str | None = None,
     issue_type: IssueType | None = None,
     has_signed_contract: bool,
+    grace_until: date | None = None,
     tier: str | None = None,
     riders: Iterable[str] = (),
 ) -> EffectiveSla:
@@ -157,6 +195,7 @@ def effective_sla(
 
     Until contracts and memberships exist, whether the client has signed, its tier and its riders are
     plain parameters; those issues pass them from the agreement and the plan. Rules, in order:
+    not signed but inside a signing campaign's grace period -> the standard policy until the deadline;
     no signed contract -> basic triage only (riders ignored); a tier -> that tier's policy (else the
     standard policy); signed without a tier -> the standard policy; each rider replaces a target it
     tightens; a remote-only issue type has no on-site target.
@@ -170,7 +209,14 @@ def effective_sla(
         reasons.append(f"Priority {priority} is the default of the issue type “{issue_type}”.")
     Priority(priority)  # ValueError for an unknown priority
 
-    if not has_signed_contract:
+    if not has_signed_contract and grace_until is not None:
+        policy = _active_policy(PolicyKind.STANDARD)
+        reasons.append(
+            f"{client} has not signed yet but is in a signing campaign's grace period until "
+            f"{grace_until:%d %b %Y}: the standard policy applies until then."
+        )
+        riders = []
+    elif not has_signed_contract:
         policy = _active_policy(PolicyKind.BASIC_TRIAGE)
         reasons.append(f"{client} has no signed service contract: basic triage only.")
         if riders:

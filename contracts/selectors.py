@@ -1,0 +1,65 @@
+"""Reads of contracts: what a client has signed, and what that means for service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
+
+from contracts.models import (
+    IN_FORCE,
+    Agreement,
+    CampaignRecipient,
+    CampaignStatus,
+    ClientStanding,
+    TemplateKind,
+)
+
+
+@dataclass(frozen=True)
+class ContractTerms:
+    """What the client's service contract says, for the effective-SLA selector and the banners."""
+
+    agreement: Agreement | None
+    has_signed_contract: bool
+    basic_triage_only: bool
+    grace_until: date | None
+    tier: str
+    riders: tuple[str, ...]
+
+
+def current_service_agreement(client, *, on: date | None = None) -> Agreement | None:
+    """The client's service contract in force on a day (today by default), newest first."""
+    on = on or timezone.localdate()
+    return (
+        Agreement.objects.filter(
+            client=client, status__in=IN_FORCE, version__template__kind=TemplateKind.SERVICE_CONTRACT
+        )
+        .exclude(starts_on__gt=on)
+        .exclude(ends_on__lt=on)
+        .select_related("version")
+        .order_by("-starts_on", "-id")
+        .first()
+    )
+
+
+def contract_terms(client) -> ContractTerms:
+    agreement = current_service_agreement(client)
+    standing = ClientStanding.objects.filter(client=client).first()
+    grace_until = None
+    if agreement is None and not (standing and standing.basic_triage_only):
+        grace_until = (
+            CampaignRecipient.objects.filter(client=client, campaign__status=CampaignStatus.OPEN)
+            .order_by("-campaign__grace_deadline")
+            .values_list("campaign__grace_deadline", flat=True)
+            .first()
+        )
+    return ContractTerms(
+        agreement=agreement,
+        has_signed_contract=agreement is not None,
+        basic_triage_only=agreement is None and bool(standing and standing.basic_triage_only),
+        grace_until=grace_until,
+        tier=agreement.tier if agreement else "",
+        riders=tuple(agreement.riders) if agreement else (),
+    )
