@@ -1,0 +1,151 @@
+"""The agreement lifecycle: every status change goes through here, leaves a history row and, where
+partners care, an outbox event in the same transaction.
+
+draft -> sent -> signed -> active -> expiring -> expired; sent -> declined (-> sent again);
+cancelled from any state that is not over. Renewal opens the next term as a new agreement.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from contracts.models import Agreement, AgreementEvent, AgreementStatus, ClientStanding, ContractVersion
+from events.services import record_event
+
+S = AgreementStatus
+ALLOWED = {
+    S.DRAFT: {S.SENT, S.CANCELLED},
+    S.SENT: {S.SENT, S.SIGNED, S.DECLINED, S.CANCELLED},
+    S.DECLINED: {S.SENT, S.CANCELLED},
+    S.SIGNED: {S.ACTIVE, S.CANCELLED},
+    S.ACTIVE: {S.EXPIRING, S.EXPIRED, S.CANCELLED},
+    S.EXPIRING: {S.EXPIRED, S.CANCELLED},
+    S.EXPIRED: set(),
+    S.CANCELLED: set(),
+}
+EVENTS = {status: f"agreement.{status}" for status in (S.SENT, S.SIGNED, S.DECLINED, S.EXPIRING, S.EXPIRED,
+                                                       S.CANCELLED)}  # fmt: skip
+EVENTS[S.ACTIVE] = "agreement.activated"
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def term_end(starts_on: date, months: int) -> date:
+    """The last day of a term of ``months`` starting on ``starts_on`` (a year from 1 Jan ends 31 Dec)."""
+    return date.fromordinal(add_months(starts_on, months).toordinal() - 1)
+
+
+def record_history(agreement: Agreement, kind: str, *, actor: str, from_status: str = "", to_status: str = "",
+                   **details) -> AgreementEvent:  # fmt: skip
+    return AgreementEvent.objects.create(
+        tenant_id=agreement.tenant_id, agreement=agreement, kind=kind, from_status=from_status,
+        to_status=to_status, actor=actor or "system", details=details,
+    )  # fmt: skip
+
+
+def _transition(
+    agreement: Agreement, to_status: str, *, actor: str, kind: str | None = None, **details
+) -> Agreement:
+    # Lock the row: two workers (or a worker and a person) never move one agreement twice.
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    from_status = agreement.status
+    if to_status not in ALLOWED[S(from_status)]:
+        raise ValidationError(
+            f"An agreement that is {S(from_status).label.lower()} cannot become {S(to_status).label.lower()}."
+        )
+    agreement.status = to_status
+    agreement.save(update_fields=["status", "updated_at"])
+    record_history(
+        agreement, kind or to_status, actor=actor, from_status=from_status, to_status=to_status, **details
+    )
+    if to_status in EVENTS:
+        record_event(
+            EVENTS[to_status], agreement_id=agreement.pk, client_id=agreement.client_id,
+            version_id=agreement.version_id, status=to_status, **details,
+        )  # fmt: skip
+    return agreement
+
+
+@transaction.atomic
+def create_agreement(*, client, version: ContractVersion, actor: str, starts_on: date | None = None,
+                     tier: str = "", riders=(), monthly_fee: Decimal = Decimal("0"),
+                     parent: Agreement | None = None,
+                     renewed_from: Agreement | None = None) -> Agreement:  # fmt: skip
+    """A draft agreement for ``client`` on a published version. Dates are set on signing unless given."""
+    if not version.is_published:
+        raise ValidationError("Only a published version can be offered to a client.")
+    if version.tenant_id != client.tenant_id or (parent and parent.client_id != client.pk):
+        raise ValidationError("The version and the parent agreement must belong to this client's company.")
+    agreement = Agreement.objects.create(
+        tenant_id=client.tenant_id, client=client, version=version, parent=parent, renewed_from=renewed_from,
+        starts_on=starts_on, ends_on=term_end(starts_on, version.term_months) if starts_on else None,
+        auto_renew=version.auto_renew, tier=tier, riders=list(riders), monthly_fee=monthly_fee,
+    )  # fmt: skip
+    record_history(agreement, "created", actor=actor, to_status=S.DRAFT, version=str(version))
+    return agreement
+
+
+@transaction.atomic
+def mark_sent(agreement: Agreement, *, actor: str, to: str = "") -> Agreement:
+    kind = "resent" if agreement.status == S.SENT else "sent"
+    return _transition(agreement, S.SENT, actor=actor, kind=kind, to=to)
+
+
+@transaction.atomic
+def mark_signed(agreement: Agreement, *, actor: str, signature_id: int | None = None) -> Agreement:
+    """Signed: the term starts today unless a start was agreed; a term already started is active at once.
+    The client is no longer held to basic triage."""
+    agreement = _transition(agreement, S.SIGNED, actor=actor, signature_id=signature_id)
+    today = timezone.localdate()
+    if agreement.starts_on is None:
+        agreement.starts_on = today
+        agreement.ends_on = term_end(today, agreement.version.term_months)
+        agreement.save(update_fields=["starts_on", "ends_on", "updated_at"])
+    ClientStanding.objects.filter(client_id=agreement.client_id, basic_triage_only=True).update(
+        basic_triage_only=False, reason=f"Signed {agreement.version} on {today:%d %b %Y}."
+    )
+    if agreement.starts_on <= today:
+        agreement = _transition(agreement, S.ACTIVE, actor="system", kind="activated")
+    return agreement
+
+
+@transaction.atomic
+def decline(agreement: Agreement, *, actor: str, reason: str) -> Agreement:
+    if not reason.strip():
+        raise ValidationError({"reason": "Please say why, so the team can follow up."})
+    agreement = _transition(agreement, S.DECLINED, actor=actor, reason=reason.strip())
+    agreement.declined_reason = reason.strip()
+    agreement.save(update_fields=["declined_reason", "updated_at"])
+    return agreement
+
+
+@transaction.atomic
+def cancel(agreement: Agreement, *, actor: str, reason: str = "") -> Agreement:
+    return _transition(agreement, S.CANCELLED, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def activate_if_started(agreement: Agreement, *, today: date) -> Agreement:
+    if agreement.status == S.SIGNED and agreement.starts_on and agreement.starts_on <= today:
+        return _transition(agreement, S.ACTIVE, actor="system", kind="activated")
+    return agreement
+
+
+@transaction.atomic
+def mark_expiring(agreement: Agreement, *, days_left: int) -> Agreement:
+    return _transition(agreement, S.EXPIRING, actor="system", days_left=days_left)
+
+
+@transaction.atomic
+def mark_expired(agreement: Agreement) -> Agreement:
+    return _transition(agreement, S.EXPIRED, actor="system", ended_on=str(agreement.ends_on))
