@@ -37,3 +37,23 @@ class ApiKey(TenantOwned):
 
     def allows(self, scope: str) -> bool:
         return self.is_active and scope in self.scopes
+
+
+class IdempotentRequest(TenantOwned):
+    """A POST made with an ``Idempotency-Key``: its fingerprint and the answer it got, for replays."""
+
+    key = models.CharField(max_length=255)
+    principal = models.CharField(max_length=40, help_text="'key:<id>' or 'user:<id>': keys are per caller.")
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["tenant", "principal", "key"], name="one_answer_per_idempotency_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "created_at"], name="idempotency_created_idx")]

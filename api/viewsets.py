@@ -4,6 +4,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
 
+from api.idempotency import idempotent
 from api.schema import ApiAutoSchema
 
 
@@ -32,6 +33,9 @@ class TenantModelViewSet(
         if getattr(self, "swagger_fake_view", False):  # schema generation runs with no tenant
             return self.model._base_manager.none()
         return self.model.objects.all()
+
+    def create(self, request, *args, **kwargs):
+        return idempotent(request, lambda: super(TenantModelViewSet, self).create(request, *args, **kwargs))
 
 
 def raise_as_drf(error: DjangoValidationError):

@@ -144,6 +144,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    "purge-expired-idempotency-keys": {
+        "task": "api.tasks.purge_expired_idempotency_keys",
+        "schedule": crontab(minute=41),
+    },
 }
 
 CACHES = {
