@@ -133,6 +133,7 @@ if not os.environ.get("REDIS_URL"):
 
 REDIS_URL = os.environ["REDIS_URL"]
 CELERY_BROKER_URL = REDIS_URL
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("ACCORD_CELERY_QUEUE", "celery")  # tests use their own
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
@@ -144,9 +145,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    "sweep-sla-clocks": {
+        "task": "tickets.tasks.sweep_sla_clocks",
+        "schedule": float(os.environ.get("ACCORD_SWEEP_SECONDS", "2")),
+        "options": {"expires": 10},  # a pass that waited in the queue this long is superseded
+    },
     "purge-expired-idempotency-keys": {
         "task": "api.tasks.purge_expired_idempotency_keys",
         "schedule": crontab(minute=41),
+    },
+    # Renewals, campaign reminders and grace-period deadlines, per tenant on the tenant's own date.
+    # 05:10 UTC is just past midnight in the Americas and early morning in Europe; the run is
+    # idempotent, so a repeated delivery or a manual run sends nothing twice.
+    "contracts-daily-run": {
+        "task": "contracts.tasks.run_daily_contracts",
+        "schedule": crontab(hour=5, minute=10),
     },
 }
 
@@ -272,6 +285,9 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode415Enum": "drf_standardized_errors.openapi_serializers.ErrorCode415Enum.choices",
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
+        # Several resources have a `status`: name each set after its resource.
+        "AgreementStatusEnum": "contracts.models.AgreementStatus.choices",
+        "CampaignStatusEnum": "contracts.models.CampaignStatus.choices",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

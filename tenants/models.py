@@ -63,6 +63,12 @@ class StaffMembership(TenantOwned):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
+    cost_rate = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=0,
+        help_text="What an hour of this person costs, for profitability.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

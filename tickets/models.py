@@ -1,0 +1,238 @@
+"""Tickets and the SLA clocks that track them against the agreement."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from clients.models import Client, Contact, Site
+from service_levels.models import BusinessCalendar, IssueType, Level, Metric, Priority, WorkLocation
+from tenants.models import TenantOwned
+
+
+class TicketStatus(models.TextChoices):
+    NEW = "new", "New"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    IN_PROGRESS = "in_progress", "In progress"
+    WAITING_ON_CLIENT = "waiting_on_client", "Waiting on client"
+    SCHEDULED = "scheduled", "Scheduled"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+    REOPENED = "reopened", "Reopened"
+
+
+OPEN_STATUSES = [s for s in TicketStatus if s not in (TicketStatus.RESOLVED, TicketStatus.CLOSED)]
+
+
+class Channel(models.TextChoices):
+    STAFF = "staff", "Staff"
+    PORTAL = "portal", "Client portal"
+    API = "api", "API"
+    EMAIL = "email", "Email"
+
+
+class TicketCounter(TenantOwned):
+    """Gapless ticket numbers per tenant: one row, locked while a number is taken."""
+
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant"], name="one_ticket_counter_per_tenant"),
+        ]
+
+
+class Ticket(TenantOwned):
+    number = models.PositiveIntegerField()
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="tickets")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    issue_type = models.ForeignKey(
+        IssueType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    impact = models.CharField(max_length=10, choices=Level.choices, default=Level.MEDIUM)
+    urgency = models.CharField(max_length=10, choices=Level.choices, default=Level.MEDIUM)
+    priority = models.CharField(max_length=2, choices=Priority.choices)
+    work_location = models.CharField(max_length=10, choices=WorkLocation.choices, default=WorkLocation.REMOTE)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.STAFF)
+    status = models.CharField(max_length=20, choices=TicketStatus.choices, default=TicketStatus.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sla_policy_name = models.CharField(
+        max_length=100, blank=True, help_text="The policy its clocks came from."
+    )
+    sla_reasons = models.JSONField(default=list, blank=True, help_text="Why those targets apply.")
+    sla_pause_statuses = models.JSONField(
+        default=list, blank=True, help_text="Statuses that stop its clocks."
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["tenant", "status"], name="ticket_tenant_status_idx"),
+            models.Index(fields=["tenant", "client", "created_at"], name="ticket_client_created_idx"),
+            models.Index(fields=["tenant", "assignee", "status"], name="ticket_assignee_status_idx"),
+        ]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "number"], name="ticket_number_unique_per_tenant"),
+        ]
+
+    def __str__(self):
+        return f"#{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class TicketEvent(TenantOwned):
+    """The ticket's history: status, priority, assignment and SLA changes, with who and why."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="history")
+    kind = models.CharField(max_length=40)
+    actor = models.CharField(max_length=200, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [*TenantOwned.Meta.constraints]
+
+
+class Reply(TenantOwned):
+    """A public reply (the client sees it) or an internal note."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author_contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField()
+    is_public = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [*TenantOwned.Meta.constraints]
+
+
+class ClockState(models.TextChoices):
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"
+    STOPPED = "stopped", "Stopped"
+
+
+class SlaClock(TenantOwned):
+    """One promise on one ticket: a metric, its target on its calendar, and where the clock stands.
+
+    The sweeper finds due clocks through the partial indexes on ``due_at`` and ``warn_at`` of running
+    clocks, and claims each warning and breach with a conditional UPDATE, so each is recorded once.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="clocks")
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    target_minutes = models.PositiveIntegerField()
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="+")
+    warn_percent = models.PositiveSmallIntegerField(default=75)
+    policy_name = models.CharField(max_length=100)
+    reason = models.CharField(max_length=300, blank=True)
+    state = models.CharField(max_length=10, choices=ClockState.choices, default=ClockState.RUNNING)
+    started_at = models.DateTimeField()
+    pauses = models.JSONField(default=list, blank=True, help_text="[[start, end|null], …] in ISO 8601.")
+    due_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "metric"]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=models.Q(state="running", breached_at__isnull=True),
+                name="sla_clock_breach_due_idx",
+            ),
+            models.Index(
+                fields=["warn_at"], condition=models.Q(state="running", warned_at__isnull=True),
+                name="sla_clock_warn_due_idx",
+            ),
+            models.Index(fields=["tenant", "state", "due_at"], name="sla_clock_board_idx"),
+        ]  # fmt: skip
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["tenant", "ticket", "metric"], name="one_clock_per_ticket_metric"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket} {self.get_metric_display()}"
+
+
+class SlaBreach(TenantOwned):
+    """A breach, recorded once per clock (the constraint backs the sweeper's claim)."""
+
+    clock = models.OneToOneField(SlaClock, on_delete=models.CASCADE, related_name="breach")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="breaches")
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    due_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        constraints = [*TenantOwned.Meta.constraints]
+
+
+class TimeEntry(TenantOwned):
+    """Work on a ticket, valued at the technician's cost; covered by the agreement or billable."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="time_entries")
+    technician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    work_type = models.CharField(max_length=20)
+    minutes = models.PositiveIntegerField()
+    location = models.CharField(max_length=10, choices=WorkLocation.choices, default=WorkLocation.REMOTE)
+    notes = models.TextField(blank=True)
+    worked_on = models.DateField()
+    cost_rate = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0"))
+    covered = models.BooleanField()
+    coverage_reason = models.CharField(max_length=300)
+    bill_rate = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-worked_on", "-id"]
+        indexes = [models.Index(fields=["tenant", "covered", "worked_on"], name="time_entry_billing_idx")]
+        constraints = [*TenantOwned.Meta.constraints]
+
+    @property
+    def cost(self) -> Decimal:
+        return (self.cost_rate * self.minutes / 60).quantize(Decimal("0.01"))
+
+    @property
+    def billable_amount(self) -> Decimal:
+        return (
+            Decimal("0.00")
+            if self.covered
+            else (self.bill_rate * self.minutes / 60).quantize(Decimal("0.01"))
+        )

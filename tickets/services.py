@@ -1,0 +1,301 @@
+"""Writes to tickets: opening, replies, status changes, re-targeting, check-ins and time entries.
+
+Every change leaves a TicketEvent; clocks follow the ticket: the first public staff reply stops first
+response, a check-in stops on-site arrival, resolving stops resolution (reopening restarts it), and the
+policy's pause statuses pause every running clock in business time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from contracts.coverage import decide
+from contracts.selectors import contract_terms
+from events.services import record_event
+from service_levels.models import Metric, WorkLocation
+from service_levels.selectors import effective_sla_for_client, engine_calendar, priority_for
+from tenants.models import StaffMembership
+from tenants.scope import current_tenant
+from tickets import clock as clock_math
+from tickets.models import (
+    Channel,
+    ClockState,
+    Reply,
+    SlaClock,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketStatus,
+    TimeEntry,
+)
+
+PAUSING_DEFAULT = ["waiting_on_client"]
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _pauses(clock: SlaClock) -> list[tuple[datetime, datetime | None]]:
+    return [
+        (datetime.fromisoformat(start), datetime.fromisoformat(end) if end else None)
+        for start, end in clock.pauses
+    ]
+
+
+def _history(ticket: Ticket, kind: str, *, actor: str, at: datetime, **details) -> TicketEvent:
+    return TicketEvent.objects.create(
+        tenant_id=ticket.tenant_id, ticket=ticket, kind=kind, actor=actor or "system", details=details, at=at
+    )
+
+
+def _next_number(tenant) -> int:
+    counter, _ = TicketCounter.objects.get_or_create(tenant=tenant)
+    counter = TicketCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+def refresh_clock_times(clock: SlaClock) -> SlaClock:
+    """Recompute due_at / warn_at from the clock's start, pauses, target and calendar."""
+    if clock.state == ClockState.STOPPED:
+        clock.due_at = clock.warn_at = None
+        return clock
+    result = clock_math.times(
+        engine_calendar(clock.calendar), started_at=clock.started_at, pauses=_pauses(clock),
+        target=timedelta(minutes=clock.target_minutes), warn_percent=clock.warn_percent,
+    )  # fmt: skip
+    clock.due_at, clock.warn_at = result.due_at, result.warn_at
+    return clock
+
+
+def _apply_targets(ticket: Ticket, *, now: datetime, actor: str, why: str) -> None:
+    """(Re)create the ticket's clocks from the effective SLA, keeping each clock's start and pauses."""
+    sla = effective_sla_for_client(
+        client=ticket.client, priority=ticket.priority, issue_type=ticket.issue_type
+    )
+    ticket.sla_policy_name = sla.policy.name if sla.policy else ""
+    ticket.sla_reasons = sla.reasons
+    ticket.sla_pause_statuses = sla.pause_statuses if sla.policy else PAUSING_DEFAULT
+    ticket.save(update_fields=["sla_policy_name", "sla_reasons", "sla_pause_statuses", "updated_at"])
+    existing = {clock.metric: clock for clock in ticket.clocks.all()}
+    changes = {}
+    for metric, target in sla.targets.items():
+        clock = existing.pop(metric, None) or SlaClock(
+            tenant_id=ticket.tenant_id, ticket=ticket, metric=metric, started_at=ticket.created_at
+        )
+        before = (clock.target_minutes, clock.calendar_id) if clock.pk else None
+        clock.target_minutes = int(target.duration.total_seconds() // 60)
+        clock.calendar = target.calendar
+        clock.warn_percent = sla.warning_percent
+        clock.policy_name = target.policy.name
+        clock.reason = target.reason
+        refresh_clock_times(clock)
+        clock.save()
+        if before != (clock.target_minutes, clock.calendar_id):
+            changes[metric] = {"minutes": clock.target_minutes, "calendar": clock.calendar.name}
+    for metric, clock in existing.items():  # no longer promised: stop it, keep its record
+        if clock.state != ClockState.STOPPED:
+            clock.state, clock.due_at, clock.warn_at = ClockState.STOPPED, None, None
+            clock.save(update_fields=["state", "due_at", "warn_at"])
+            changes[metric] = {"removed": sla.without_target.get(metric, "no longer promised")}
+    if changes:
+        _history(ticket, "sla_targets", actor=actor, at=now, why=why, policy=ticket.sla_policy_name,
+                 changes=changes, reasons=sla.reasons)  # fmt: skip
+
+
+@transaction.atomic
+def open_ticket(*, client, title: str, description: str = "", site=None, contact=None, issue_type=None,
+                impact: str = "medium", urgency: str = "medium", priority: str | None = None,
+                channel: str = Channel.STAFF, assignee=None, created_by=None, actor: str = "",
+                now: datetime | None = None) -> Ticket:  # fmt: skip
+    """Open a ticket and start its SLA clocks from the effective SLA. Records ``ticket.created``."""
+    now = now or timezone.now()
+    if not title.strip():
+        raise ValidationError({"title": "Say in a few words what is wrong."})
+    for related in (site, contact):
+        if related is not None and related.client_id != client.pk:
+            raise ValidationError("The site and contact must belong to the ticket's client.")
+    priority = priority or priority_for(impact, urgency)
+    location = issue_type.work_location if issue_type else WorkLocation.REMOTE
+    ticket = Ticket.objects.create(
+        tenant=current_tenant(), number=_next_number(current_tenant()), client=client, site=site,
+        contact=contact,
+        issue_type=issue_type, title=title.strip(), description=description, impact=impact, urgency=urgency,
+        priority=priority, work_location=location, channel=channel, assignee=assignee, created_by=created_by,
+        created_at=now,
+    )  # fmt: skip
+    _history(ticket, "created", actor=actor, at=now, priority=priority, channel=channel)
+    _apply_targets(ticket, now=now, actor=actor, why="ticket opened")
+    record_event(
+        "ticket.created", ticket_id=ticket.pk, number=ticket.number, client_id=client.pk, priority=priority
+    )
+    return ticket
+
+
+def _pause_clocks(ticket: Ticket, now: datetime) -> None:
+    for clock in ticket.clocks.select_for_update().filter(state=ClockState.RUNNING):
+        clock.pauses = [*clock.pauses, [_iso(now), None]]
+        clock.state = ClockState.PAUSED
+        refresh_clock_times(clock)
+        clock.save(update_fields=["pauses", "state", "due_at", "warn_at"])
+
+
+def _resume_clocks(ticket: Ticket, now: datetime) -> None:
+    for clock in ticket.clocks.select_for_update().filter(state=ClockState.PAUSED):
+        clock.pauses = [*clock.pauses[:-1], [clock.pauses[-1][0], _iso(now)]]
+        clock.state = ClockState.RUNNING
+        refresh_clock_times(clock)
+        clock.save(update_fields=["pauses", "state", "due_at", "warn_at"])
+
+
+def _stop_clock(ticket: Ticket, metric: str, now: datetime) -> SlaClock | None:
+    clock = ticket.clocks.select_for_update().filter(metric=metric).exclude(state=ClockState.STOPPED).first()
+    if clock is None:
+        return None
+    if clock.state == ClockState.PAUSED:  # close the open pause first
+        clock.pauses = [*clock.pauses[:-1], [clock.pauses[-1][0], _iso(now)]]
+    clock.state, clock.met_at, clock.due_at, clock.warn_at = ClockState.STOPPED, now, None, None
+    clock.save(update_fields=["pauses", "state", "met_at", "due_at", "warn_at"])
+    return clock
+
+
+@transaction.atomic
+def change_status(ticket: Ticket, status: str, *, actor: str, now: datetime | None = None) -> Ticket:
+    """Move the ticket; pause or resume clocks; resolving stops resolution, reopening restarts it."""
+    now = now or timezone.now()
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    old = ticket.status
+    status = TicketStatus(status)
+    if status == old:
+        return ticket
+    if old == TicketStatus.CLOSED and status != TicketStatus.REOPENED:
+        raise ValidationError("A closed ticket can only be reopened.")
+    pausing = ticket.sla_pause_statuses
+    if status in pausing and old not in pausing:
+        _pause_clocks(ticket, now)
+    elif old in pausing and status not in pausing:
+        _resume_clocks(ticket, now)
+    if status == TicketStatus.RESOLVED:
+        _stop_clock(ticket, Metric.RESOLUTION, now)
+        ticket.resolved_at = now
+        record_event("ticket.resolved", ticket_id=ticket.pk, number=ticket.number, client_id=ticket.client_id)
+    elif status == TicketStatus.CLOSED:
+        for clock in ticket.clocks.exclude(state=ClockState.STOPPED):
+            _stop_clock(ticket, clock.metric, now)
+        ticket.closed_at = now
+    elif status == TicketStatus.REOPENED:
+        _restart_resolution(ticket, now)
+        ticket.resolved_at = ticket.closed_at = None
+    ticket.status = status
+    ticket.save(update_fields=["status", "resolved_at", "closed_at", "updated_at"])
+    _history(ticket, "status", actor=actor, at=now, old=old, new=status)
+    return ticket
+
+
+def _restart_resolution(ticket: Ticket, now: datetime) -> None:
+    """Reopening: resolution runs again, the time between resolving and reopening paused."""
+    clock = ticket.clocks.select_for_update().filter(metric=Metric.RESOLUTION).first()
+    if clock is None or clock.state != ClockState.STOPPED or clock.met_at is None:
+        return
+    clock.pauses = [*clock.pauses, [_iso(clock.met_at), _iso(now)]]
+    clock.state, clock.met_at = ClockState.RUNNING, None
+    refresh_clock_times(clock)
+    clock.save(update_fields=["pauses", "state", "met_at", "due_at", "warn_at"])
+
+
+@transaction.atomic
+def add_reply(ticket: Ticket, *, body: str, author=None, author_contact=None, is_public: bool = True,
+              now: datetime | None = None) -> Reply:  # fmt: skip
+    """A reply or an internal note. The first public reply by staff stops the first-response clock."""
+    now = now or timezone.now()
+    if not body.strip():
+        raise ValidationError({"body": "Write something first."})
+    reply = Reply.objects.create(
+        tenant_id=ticket.tenant_id, ticket=ticket, author=author, author_contact=author_contact,
+        body=body.strip(), is_public=is_public, created_at=now,
+    )  # fmt: skip
+    if is_public and author is not None:
+        if _stop_clock(ticket, Metric.FIRST_RESPONSE, now):
+            _history(ticket, "first_response", actor=str(author), at=now)
+        if ticket.status == TicketStatus.NEW:
+            change_status(ticket, TicketStatus.ACKNOWLEDGED, actor=str(author), now=now)
+    return reply
+
+
+@transaction.atomic
+def check_in(ticket: Ticket, *, technician, now: datetime | None = None) -> Ticket:
+    """A technician arrived on site: the on-site clock is met."""
+    now = now or timezone.now()
+    _stop_clock(ticket, Metric.ONSITE, now)
+    _history(ticket, "check_in", actor=str(technician), at=now)
+    if ticket.status in (TicketStatus.NEW, TicketStatus.ACKNOWLEDGED, TicketStatus.SCHEDULED):
+        change_status(ticket, TicketStatus.IN_PROGRESS, actor=str(technician), now=now)
+    return ticket
+
+
+@transaction.atomic
+def retarget(ticket: Ticket, *, actor: str, priority: str | None = None, issue_type=None,
+             why: str = "", now: datetime | None = None) -> Ticket:  # fmt: skip
+    """Change priority and/or issue type (or re-read the client's tier): targets are recomputed from
+    the ticket's start, keeping pauses, and the history says why."""
+    now = now or timezone.now()
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    changed = {}
+    if priority and priority != ticket.priority:
+        changed["priority"] = [ticket.priority, priority]
+        ticket.priority = priority
+    if issue_type is not None and issue_type != ticket.issue_type:
+        changed["issue_type"] = [str(ticket.issue_type or ""), str(issue_type)]
+        ticket.issue_type = issue_type
+        ticket.work_location = issue_type.work_location
+    ticket.save(update_fields=["priority", "issue_type", "work_location", "updated_at"])
+    if changed:
+        _history(ticket, "retargeted", actor=actor, at=now, **changed)
+    _apply_targets(
+        ticket, now=now, actor=actor, why=why or ", ".join(f"{k} changed" for k in changed) or "re-read"
+    )
+    return ticket
+
+
+@transaction.atomic
+def assign(ticket: Ticket, *, assignee, actor: str, now: datetime | None = None) -> Ticket:
+    now = now or timezone.now()
+    ticket.assignee = assignee
+    ticket.save(update_fields=["assignee", "updated_at"])
+    _history(ticket, "assigned", actor=actor, at=now, assignee=str(assignee) if assignee else "")
+    return ticket
+
+
+@transaction.atomic
+def log_time(ticket: Ticket, *, technician, work_type: str, minutes: int, location: str, worked_on=None,
+             notes: str = "") -> TimeEntry:  # fmt: skip
+    """Record work and decide, from the client's agreement, whether it is covered or billable."""
+    if minutes <= 0:
+        raise ValidationError({"minutes": "Log at least one minute."})
+    terms = contract_terms(ticket.client)
+    version = terms.agreement.version if terms.agreement else None
+    if version is None:
+        covered, reason = False, "No signed service contract: all work is billable."
+    else:
+        category = ticket.issue_type.category if ticket.issue_type else ""
+        decision = decide(rules=version.coverage, category=category, work_type=work_type)
+        covered, reason = decision.covered, decision.reason
+    bill_rate = 0
+    if not covered and version is not None:
+        bill_rate = (
+            version.hourly_rate_onsite if location == WorkLocation.ON_SITE else version.hourly_rate_remote
+        )
+    membership = StaffMembership.objects.filter(user=technician).first()
+    return TimeEntry.objects.create(
+        tenant_id=ticket.tenant_id, ticket=ticket, technician=technician, work_type=work_type,
+        minutes=minutes,
+        location=location, notes=notes, worked_on=worked_on or timezone.localdate(),
+        cost_rate=membership.cost_rate if membership else 0, covered=covered, coverage_reason=reason,
+        bill_rate=bill_rate,
+    )  # fmt: skip
