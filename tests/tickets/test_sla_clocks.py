@@ -10,10 +10,10 @@ from django.db import connection
 from events.models import OutboxEvent
 from service_levels.models import Metric
 from tenants.scope import cross_tenant, tenant_scope
+from tests.factories import StaffMembershipFactory
 from tickets import services
 from tickets.models import ClockState, SlaBreach, SlaClock, TicketStatus
 from tickets.sweeper import sweep
-from tests.factories import StaffMembershipFactory
 
 pytestmark = pytest.mark.django_db
 
