@@ -57,24 +57,31 @@ def _claim(sql: str, now: datetime) -> list[tuple]:
 def sweep(*, now: datetime | None = None) -> SweepResult:
     """One pass over every tenant's clocks. Safe to run concurrently and repeatedly."""
     now = now or timezone.now()
-    warned = breached = 0
     with cross_tenant("the SLA sweeper claims due clocks of every tenant"), transaction.atomic():
-        for clock_id, tenant_id, ticket_id, metric, warn_at, due_at in _claim(CLAIM_WARNINGS, now):
-            OutboxEvent.objects.create(
+        warnings = _claim(CLAIM_WARNINGS, now)
+        breaches = _claim(CLAIM_BREACHES, now)
+        events = [
+            OutboxEvent(
                 tenant_id=tenant_id, name="sla.warning",
                 payload={"clock_id": clock_id, "ticket_id": ticket_id, "metric": metric,
                          "warn_at": warn_at.isoformat(), "due_at": due_at.isoformat() if due_at else None},
-            )  # fmt: skip
-            warned += 1
-        for clock_id, tenant_id, ticket_id, metric, due_at in _claim(CLAIM_BREACHES, now):
-            SlaBreach.objects.create(
-                tenant_id=tenant_id, clock_id=clock_id, ticket_id=ticket_id, metric=metric, due_at=due_at,
-                recorded_at=now, reason=f"Not met by {due_at:%Y-%m-%d %H:%M} UTC",
-            )  # fmt: skip
-            OutboxEvent.objects.create(
+            )
+            for clock_id, tenant_id, ticket_id, metric, warn_at, due_at in warnings
+        ]  # fmt: skip
+        events += [
+            OutboxEvent(
                 tenant_id=tenant_id, name="sla.breached",
                 payload={"clock_id": clock_id, "ticket_id": ticket_id, "metric": metric,
                          "due_at": due_at.isoformat()},
-            )  # fmt: skip
-            breached += 1
-    return SweepResult(warned, breached)
+            )
+            for clock_id, tenant_id, ticket_id, metric, due_at in breaches
+        ]  # fmt: skip
+        SlaBreach.objects.bulk_create(
+            SlaBreach(
+                tenant_id=tenant_id, clock_id=clock_id, ticket_id=ticket_id, metric=metric, due_at=due_at,
+                recorded_at=now, reason=f"Not met by {due_at:%Y-%m-%d %H:%M} UTC",
+            )
+            for clock_id, tenant_id, ticket_id, metric, due_at in breaches
+        )  # fmt: skip
+        OutboxEvent.objects.bulk_create(events)
+    return SweepResult(len(warnings), len(breaches))
