@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -67,6 +68,10 @@ class Contact(TenantOwned, Archivable):
     def __str__(self):
         return self.full_name
 
+    def clean(self):
+        if self.can_sign and not self.email:
+            raise ValidationError({"email": "A signer needs an email address: contracts are sent by email."})
+
 
 class Site(TenantOwned, Archivable):
     """A place where a client's systems are installed and on-site work happens."""
@@ -93,6 +98,9 @@ class Site(TenantOwned, Archivable):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        self.country = (self.country or "").upper()
 
     @property
     def one_line_address(self) -> str:

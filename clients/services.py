@@ -36,10 +36,6 @@ def _apply(instance, fields: set[str], data: dict):
     instance.full_clean(exclude=["tenant", "client"])
     if isinstance(instance, Client):
         _check_name_is_free(instance)
-    if isinstance(instance, Contact) and instance.can_sign and not instance.email:
-        raise ValidationError({"email": "A signer needs an email address: contracts are sent by email."})
-    if isinstance(instance, Site):
-        instance.country = instance.country.upper()
     try:
         with transaction.atomic():
             instance.save()

@@ -10,16 +10,70 @@
     }
   });
 
-  // <button data-copy="#element"> copies that element's text.
+  // <button data-copy="#element"> copies that element's text; a [data-copy-status] next to it says so.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");
     if (!button) return;
     var source = document.querySelector(button.getAttribute("data-copy"));
-    if (!source || !navigator.clipboard) return;
-    navigator.clipboard.writeText(source.textContent.trim()).then(function () {
-      var label = button.textContent;
-      button.textContent = "Copied";
-      setTimeout(function () { button.textContent = label; }, 1500);
+    var status = button.parentElement && button.parentElement.querySelector("[data-copy-status]");
+    if (!source) return;
+    var text = source.textContent.trim();
+    var done = function (message) {
+      if (status) status.textContent = message;
+      var label = button.getAttribute("data-label") || button.textContent;
+      button.setAttribute("data-label", label);
+      button.textContent = message.indexOf("Copied") === 0 ? "Copied" : label;
+      window.setTimeout(function () { button.textContent = label; }, 2000);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(
+        function () { done("Copied to the clipboard."); },
+        function () { selectText(source); done("Select the key and copy it with Ctrl+C or ⌘C."); }
+      );
+    } else {
+      // Plain http (a dev server on a LAN address): no clipboard API. Select the key instead.
+      selectText(source);
+      done("Key selected: press Ctrl+C or ⌘C to copy it.");
+    }
+  });
+
+  function selectText(element) {
+    var range = document.createRange();
+    range.selectNodeContents(element);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
+  // Inline errors: tie each one to its input (screen readers read it with the field), and put the
+  // cursor in the first field that needs fixing.
+  function wireFormErrors(root) {
+    var errors = root.querySelectorAll(".invalid-feedback[data-error-for][id]");
+    errors.forEach(function (error) {
+      var input = document.getElementById(error.getAttribute("data-error-for"));
+      if (!input) return;
+      var ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+      if (ids.indexOf(error.id) === -1) ids.push(error.id);
+      input.setAttribute("aria-describedby", ids.join(" "));
+      input.setAttribute("aria-invalid", "true");
     });
+    if (errors.length) {
+      var first = document.getElementById(errors[0].getAttribute("data-error-for"));
+      if (first && typeof first.focus === "function") first.focus();
+    }
+  }
+
+  // Search results swapped in by htmx: announce the new count once (not the whole table).
+  function announceResults() {
+    var status = document.getElementById("results-status");
+    var summary = document.querySelector("#results [data-results-summary]");
+    if (status && summary) status.textContent = summary.textContent.trim();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    wireFormErrors(document);
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail && event.detail.target && event.detail.target.id === "results") announceResults();
   });
 })();
