@@ -5,6 +5,18 @@ from rest_framework.routers import DefaultRouter
 from api import errors
 from api.docs import ApiDocsView
 from clients.api import ClientViewSet, ContactViewSet, SiteViewSet
+from contracts.api import ContractTemplateViewSet, ContractVersionViewSet
+from contracts.api_agreements import AgreementViewSet, CampaignViewSet, SignatureViewSet
+from reports.api import BreachReportViewSet, SlaComplianceReportViewSet, UtilizationReportViewSet
+from service_levels.api import (
+    CalendarViewSet,
+    ClosureViewSet,
+    EffectiveSlaViewSet,
+    IssueTypeViewSet,
+    PolicyViewSet,
+    PriorityMatrixViewSet,
+)
+from tickets.api import ReplyViewSet, SlaClockViewSet, TicketViewSet, TimeEntryViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -12,6 +24,24 @@ router.include_format_suffixes = False
 router.register("clients", ClientViewSet, basename="client")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("sites", SiteViewSet, basename="site")
+router.register("calendars", CalendarViewSet, basename="calendar")
+router.register("closures", ClosureViewSet, basename="closure")
+router.register("sla-policies", PolicyViewSet, basename="sla-policy")
+router.register("priority-matrix", PriorityMatrixViewSet, basename="priority-matrix")
+router.register("issue-types", IssueTypeViewSet, basename="issue-type")
+router.register("effective-sla", EffectiveSlaViewSet, basename="effective-sla")
+router.register("contract-templates", ContractTemplateViewSet, basename="contract-template")
+router.register("contract-versions", ContractVersionViewSet, basename="contract-version")
+router.register("agreements", AgreementViewSet, basename="agreement")
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("signatures", SignatureViewSet, basename="signature")
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register("replies", ReplyViewSet, basename="reply")
+router.register("time-entries", TimeEntryViewSet, basename="time-entry")
+router.register("sla-clocks", SlaClockViewSet, basename="sla-clock")
+router.register("reports/sla-compliance", SlaComplianceReportViewSet, basename="report-sla-compliance")
+router.register("reports/breaches", BreachReportViewSet, basename="report-breaches")
+router.register("reports/utilization", UtilizationReportViewSet, basename="report-utilization")
 
 app_name = "api"
 

@@ -11,6 +11,7 @@ from django.views.generic.edit import BaseFormView
 from clients import selectors, services
 from clients.forms import ClientForm, ContactForm, SiteForm
 from clients.models import Client, Contact, Site
+from contracts.campaigns import client_contract_banner
 from tenants.views import StaffRequiredMixin
 
 SORTS = {"name": Lower("name"), "-managed_endpoints": "-managed_endpoints", "-created_at": "-created_at"}
@@ -56,7 +57,13 @@ class ClientDetailView(StaffRequiredMixin, DetailView):
                 contacts.filter(archived_at__isnull=True),
                 sites.filter(archived_at__isnull=True),
             )
-        return super().get_context_data(contacts=contacts, sites=sites, show_archived=show_archived, **kwargs)
+        return super().get_context_data(
+            contacts=contacts,
+            sites=sites,
+            show_archived=show_archived,
+            contract_banner=client_contract_banner(self.object),
+            **kwargs,
+        )
 
 
 class ServiceFormMixin:

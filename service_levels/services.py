@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import holidays
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -41,10 +42,35 @@ def _check_with_engine(calendar: BusinessCalendar) -> None:
         raise ValidationError({"weekly_hours": str(error)}) from error
 
 
+def _check_holidays(calendar: BusinessCalendar) -> None:
+    """Public holidays come from a country (and subdivision) the ``holidays`` package knows."""
+    country, subdivision = calendar.holiday_country, calendar.holiday_subdivision
+    if not country:
+        if subdivision:
+            raise ValidationError(
+                {"holiday_subdivision": "Choose a country first: subdivisions belong to one."}
+            )
+        return
+    supported = holidays.list_supported_countries(include_aliases=False)
+    if country not in supported:
+        raise ValidationError(
+            {"holiday_country": f"“{country}” is not a country with known public holidays (e.g. US, GB, DE)."}
+        )
+    if subdivision and subdivision not in supported[country]:
+        known = supported[country]
+        raise ValidationError(
+            {
+                "holiday_subdivision": f"{country} has no subdivision “{subdivision}”. "
+                + (f"Use one of: {', '.join(known)}." if known else "Leave it blank.")
+            }
+        )
+
+
 def _save_calendar(calendar: BusinessCalendar) -> BusinessCalendar:
     calendar.full_clean(exclude=["tenant"])
     if BusinessCalendar.objects.filter(name=calendar.name).exclude(pk=calendar.pk).exists():
         raise ValidationError({"name": "Another calendar already has this name."})
+    _check_holidays(calendar)
     _check_with_engine(calendar)
     calendar.save()
     return calendar
@@ -70,6 +96,18 @@ def update_calendar(calendar: BusinessCalendar, **changes) -> BusinessCalendar:
     for name, value in changes.items():
         setattr(calendar, name, value)
     return _save_calendar(calendar)
+
+
+@transaction.atomic
+def delete_calendar(calendar: BusinessCalendar) -> None:
+    """Refused while an SLA target still counts on the calendar (its closures go with it)."""
+    in_use = SlaTarget.objects.filter(calendar=calendar).count()
+    if in_use:
+        raise ValidationError(
+            f"{in_use} SLA target{'s' if in_use != 1 else ''} still use{'s' if in_use == 1 else ''} "
+            "this calendar: move them to another calendar first."
+        )
+    calendar.delete()
 
 
 @transaction.atomic

@@ -33,6 +33,27 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
         "Change business calendars, SLA policies, the priority matrix and the issue catalog",
         frozenset({Role.OWNER, Role.MANAGER}),
     ),
+    "contracts.view": (
+        "See agreements, signing campaigns, signatures and the renewal pipeline",
+        EVERYONE,
+    ),
+    "contracts.manage": (
+        "Write and publish contract templates; create, send and cancel agreements; run signing campaigns",
+        frozenset({Role.OWNER, Role.MANAGER}),
+    ),
+    "tickets.view": ("See tickets, their SLA clocks, the SLA board and time entries", EVERYONE),
+    "tickets.manage": (
+        "Open tickets, reply, change status, priority and assignee, check in on site",
+        frozenset({Role.OWNER, Role.MANAGER, Role.DISPATCHER, Role.TECHNICIAN}),
+    ),
+    "time.log": (
+        "Log time worked on tickets",
+        frozenset({Role.OWNER, Role.MANAGER, Role.DISPATCHER, Role.TECHNICIAN}),
+    ),
+    "reports.view": (
+        "See SLA compliance, breach and utilisation reports, and export them",
+        frozenset({Role.OWNER, Role.MANAGER, Role.DISPATCHER, Role.BILLING, Role.READ_ONLY}),
+    ),
 }
 
 

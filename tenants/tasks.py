@@ -14,6 +14,7 @@ from tenants.scope import tenant_scope
 
 class TenantTask(DjangoTask):
     abstract = True
+    typing = False  # tenant_id is taken here, not by the task function, so Celery must not check arguments
 
     def __call__(self, *args, tenant_id: int, **kwargs):
         tenant = Tenant.objects.get(pk=tenant_id, is_active=True)

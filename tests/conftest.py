@@ -48,3 +48,11 @@ def a_client(tenant):
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+@pytest.fixture
+def small_demo(monkeypatch):
+    """seed_demo with fewer demo tickets: the same code paths, a fraction of the time."""
+    import tickets.demo
+
+    monkeypatch.setattr(tickets.demo, "TICKETS_PER_TENANT", 24)

@@ -1,8 +1,11 @@
+import datetime
+
 import factory
 from django.contrib.auth import get_user_model
 
 from api.keys import create_api_key
 from clients.models import Client, Contact, Site
+from service_levels.models import BusinessCalendar, ClosureDay, IssueType, PolicyKind, SlaPolicy, SlaTarget
 from tenants.models import StaffMembership, Tenant
 from tenants.roles import Role
 from tenants.scope import tenant_scope
@@ -97,3 +100,267 @@ def api_key_for(tenant, scopes=("read", "write"), name="Partner"):
     """(ApiKey, clear key) for a tenant."""
     with tenant_scope(tenant):
         return create_api_key(name=name, scopes=list(scopes))
+
+
+# --- Service levels -------------------------------------------------------------------------------
+
+OFFICE_HOURS = {str(day): [["08:00", "17:00"]] for day in range(5)}
+
+
+class CalendarFactory(TenantOwnedFactory):
+    class Meta:
+        model = BusinessCalendar
+
+    name = factory.Sequence(lambda n: f"Calendar {n}")
+    timezone = "America/New_York"
+    weekly_hours = factory.LazyFunction(lambda: {day: list(hours) for day, hours in OFFICE_HOURS.items()})
+
+
+class ClosureDayFactory(TenantOwnedFactory):
+    class Meta:
+        model = ClosureDay
+
+    calendar = factory.SubFactory(CalendarFactory)
+    tenant = factory.SelfAttribute("calendar.tenant")
+    date = factory.Sequence(lambda n: datetime.date(2026, 1, 5) + datetime.timedelta(days=n))
+    reason = "Team retreat"
+
+
+class SlaPolicyFactory(TenantOwnedFactory):
+    class Meta:
+        model = SlaPolicy
+
+    name = factory.Sequence(lambda n: f"Policy {n}")
+    kind = PolicyKind.TIER  # tiers may be many per tenant (one active per key)
+    key = factory.Sequence(lambda n: f"tier-{n}")
+    pause_statuses = factory.LazyFunction(lambda: ["waiting_on_client"])
+
+
+class SlaTargetFactory(TenantOwnedFactory):
+    class Meta:
+        model = SlaTarget
+
+    policy = factory.SubFactory(SlaPolicyFactory)
+    tenant = factory.SelfAttribute("policy.tenant")
+    calendar = factory.SubFactory(CalendarFactory, tenant=factory.SelfAttribute("..tenant"))
+    priority = "P1"
+    metric = "first_response"
+    minutes = 60
+
+
+class IssueTypeFactory(TenantOwnedFactory):
+    class Meta:
+        model = IssueType
+
+    name = factory.Sequence(lambda n: f"Issue type {n}")
+    category = "hardware"
+    default_priority = "P3"
+    work_location = "on_site"
+    expected_turnaround_minutes = 240
+
+
+# --- Client portal --------------------------------------------------------------------------------
+
+
+class PortalLinkFactory(TenantOwnedFactory):
+    """A link issued through the service (only its hash is stored); the clear token is on ``link.token``,
+    for tests only. Pass ``agreement`` (and a ``contact`` of its client)."""
+
+    class Meta:
+        model = "portal.PortalLink"
+
+    contact = factory.SubFactory(ContactFactory)
+    tenant = factory.SelfAttribute("contact.tenant")
+    purpose = "sign_agreement"
+    agreement = None
+    ttl = datetime.timedelta(days=30)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from portal.links import issue_portal_link
+
+        with tenant_scope(kwargs["tenant"]):
+            link, token = issue_portal_link(
+                contact=kwargs["contact"], purpose=kwargs["purpose"], agreement=kwargs["agreement"],
+                ttl=kwargs["ttl"],
+            )  # fmt: skip
+        link.token = token
+        return link
+
+
+def _client_of(agreement):
+    with tenant_scope(agreement.tenant):
+        return agreement.client
+
+
+class SignatureFactory(TenantOwnedFactory):
+    """A completed signature row (no PDF) for ``agreement``; its contact is one of the agreement's client."""
+
+    class Meta:
+        model = "contracts.Signature"
+
+    agreement = None
+    tenant = factory.SelfAttribute("agreement.tenant")
+    contact = factory.SubFactory(
+        ContactFactory, client=factory.LazyAttribute(lambda o: _client_of(o.factory_parent.agreement))
+    )
+    signer_name = factory.SelfAttribute("contact.full_name")
+    signer_email = factory.SelfAttribute("contact.email")
+    signed_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
+    document_html = "<p>Signed document</p>"
+    document_sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    pdf_sha256 = factory.Sequence(lambda n: f"{n + 10**6:064x}")
+
+
+# --- Contract templates and versions ---------------------------------------------------------------
+
+
+class ContractTemplateFactory(TenantOwnedFactory):
+    class Meta:
+        model = "contracts.ContractTemplate"
+
+    name = factory.Sequence(lambda n: f"Contract template {n}")
+    kind = "service_contract"
+    description = "Terms of service and SLA for every client."
+
+
+class ContractVersionFactory(TenantOwnedFactory):
+    """A draft version of a new template; ``ContractVersionFactory(published=True)`` is published (the
+    row is inserted as published: the database only refuses updates and deletes of published rows)."""
+
+    class Meta:
+        model = "contracts.ContractVersion"
+
+    template = factory.SubFactory(ContractTemplateFactory)
+    tenant = factory.SelfAttribute("template.tenant")
+    number = factory.Sequence(lambda n: n + 1)
+    status = "draft"
+    title = "Service Agreement"
+    terms_markdown = (
+        "This agreement is between {{ tenant_name }} and {{ client_name }}.\n\n"
+        "# Scope\n\nWe look after your systems."
+    )
+    sla_markdown = "{{ sla_table }}"
+    coverage = factory.LazyFunction(
+        lambda: [
+            {"category": "", "work_type": "remote_support", "covered": True, "note": "Remote triage"},
+            {"category": "", "work_type": "installation", "covered": False, "note": "Quoted separately"},
+        ]
+    )
+    hourly_rate_remote = "120.00"
+    hourly_rate_onsite = "160.00"
+    billing_terms = "Invoiced monthly, due within 15 days."
+    term_months = 12
+    auto_renew = True
+    notice_days = 30
+
+    class Params:
+        published = factory.Trait(
+            status="published",
+            published_at=factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC)),
+        )
+
+
+# --- Agreements and signing campaigns -------------------------------------------------------------
+
+
+class AgreementFactory(TenantOwnedFactory):
+    """An agreement row in the given status and term, on a published version of its own template (made
+    through the model: for pages and API fixtures; lifecycle tests go through contracts.agreements)."""
+
+    class Meta:
+        model = "contracts.Agreement"
+
+    client = factory.SubFactory(ClientFactory)
+    tenant = factory.SelfAttribute("client.tenant")
+    version = factory.SubFactory(
+        ContractVersionFactory, published=True, template__tenant=factory.SelfAttribute("...tenant")
+    )
+    status = "active"
+    starts_on = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=30))
+    ends_on = factory.LazyAttribute(
+        lambda o: o.starts_on + datetime.timedelta(days=364) if o.starts_on else None
+    )
+    monthly_fee = 149
+
+
+class CampaignFactory(TenantOwnedFactory):
+    class Meta:
+        model = "contracts.Campaign"
+
+    version = factory.SubFactory(
+        ContractVersionFactory, published=True, template__tenant=factory.SelfAttribute("...tenant")
+    )
+    name = factory.Sequence(lambda n: f"Signing campaign {n}")
+    status = "open"
+    grace_deadline = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=10))
+    reminder_days = factory.LazyFunction(lambda: [7, 3, 1])
+
+
+# --- Notifications and SLA desks ------------------------------------------------------------------
+
+
+class NotificationFactory(TenantOwnedFactory):
+    """An in-app notification for ``recipient`` (pass a staff member of ``tenant``)."""
+
+    class Meta:
+        model = "notifications.Notification"
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = "sla.breached"
+    title = factory.Sequence(lambda n: f"First response breached on #{n} Wi-Fi down")
+    body = "Was due Mon 16 Nov, 10:00 EST. P1 · Critical, Client Residence."
+    created_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
+
+
+def sla_desk(tenant) -> dict:
+    """Basic-triage SLA for ``tenant``, as tests/tickets/conftest.py's ``desk``: first response 1 h on a
+    24/7 calendar, on-site 4 and resolution 8 business hours (Mon-Fri 08:00-17:00 New York), times 2/4/8
+    for P2/P3/P4; waiting on the client pauses. Made inside the tenant's scope, returned outside it."""
+    from service_levels import services as sla_services
+    from service_levels.models import Metric
+
+    with tenant_scope(tenant):
+        always = sla_services.create_calendar(
+            name="24/7", timezone="UTC", weekly_hours=sla_services.PRESETS["always_open"]
+        )
+        office = sla_services.create_calendar(
+            name="Office", timezone="America/New_York", weekly_hours=sla_services.PRESETS["office_hours"],
+            holiday_country="US", holiday_subdivision="NY",
+        )  # fmt: skip
+        policy = sla_services.create_policy(
+            name="Basic triage", kind=PolicyKind.BASIC_TRIAGE, pause_statuses=["waiting_on_client"]
+        )
+        grid = {}
+        for priority, factor in (("P1", 1), ("P2", 2), ("P3", 4), ("P4", 8)):
+            grid[(priority, Metric.FIRST_RESPONSE)] = (60 * factor, always)
+            grid[(priority, Metric.ONSITE)] = (4 * 60 * factor, office)
+            grid[(priority, Metric.RESOLUTION)] = (8 * 60 * factor, office)
+        sla_services.set_targets(policy, grid)
+    return {"always": always, "office": office, "policy": policy}
+
+
+# --- Tickets ----------------------------------------------------------------------------------------
+
+
+class TicketFactory(TenantOwnedFactory):
+    """A ticket opened through tickets.services.open_ticket (clocks started, history written) inside its
+    tenant's scope. ``TicketFactory(client__tenant=tenant)`` or ``TicketFactory(client=a_client)``; pass
+    ``now=`` to open it at a given time."""
+
+    class Meta:
+        model = "tickets.Ticket"
+
+    client = factory.SubFactory(ClientFactory)
+    tenant = factory.SelfAttribute("client.tenant")
+    title = factory.Sequence(lambda n: f"No picture on the lounge TV ({n})")
+    impact = "medium"
+    urgency = "medium"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from tickets.services import open_ticket
+
+        tenant = kwargs.pop("tenant")
+        with tenant_scope(tenant):
+            return open_ticket(**kwargs)

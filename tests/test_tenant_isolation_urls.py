@@ -7,21 +7,43 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from api.models import ApiKey
 from clients.models import Client, Contact, Site
+from contracts.models import Agreement, Campaign, ContractTemplate, ContractVersion, Signature
+from notifications.models import Notification
+from service_levels.models import BusinessCalendar, ClosureDay, IssueType, SlaPolicy
 from tenants.models import StaffMembership
 from tenants.roles import Role
+from tenants.scope import tenant_scope
 from tests.factories import (
+    AgreementFactory,
+    CalendarFactory,
+    CampaignFactory,
     ClientFactory,
+    ClosureDayFactory,
     ContactFactory,
+    ContractTemplateFactory,
+    ContractVersionFactory,
+    IssueTypeFactory,
+    NotificationFactory,
+    SignatureFactory,
     SiteFactory,
+    SlaPolicyFactory,
     StaffMembershipFactory,
     TenantFactory,
+    TicketFactory,
     api_key_for,
 )
+from tickets import services as ticket_services
+from tickets.models import Reply, SlaClock, Ticket, TimeEntry
 
 pytestmark = pytest.mark.django_db
 
 # Routes whose URL arguments are not tenant objects.
-NOT_TENANT_OBJECTS = {"accounts:password_reset_confirm"}
+NOT_TENANT_OBJECTS = {
+    "accounts:password_reset_confirm",
+    # Client portal routes take a link's token, not an object id: the link names the tenant, contact and
+    # agreement. tests/portal/test_portal_isolation.py checks a token never opens another tenant's data.
+    *(f"portal:{name}" for name in ("open", "sign", "decline", "done", "pdf", "fresh_link")),
+}
 
 FACTORIES = {
     Client: lambda tenant: ClientFactory(tenant=tenant),
@@ -29,7 +51,54 @@ FACTORIES = {
     Site: lambda tenant: SiteFactory(client=ClientFactory(tenant=tenant)),
     ApiKey: lambda tenant: api_key_for(tenant, name="Theirs")[0],
     StaffMembership: lambda tenant: StaffMembershipFactory(tenant=tenant, role=Role.TECHNICIAN),
+    BusinessCalendar: lambda tenant: CalendarFactory(tenant=tenant),
+    ClosureDay: lambda tenant: ClosureDayFactory(calendar=CalendarFactory(tenant=tenant)),
+    SlaPolicy: lambda tenant: SlaPolicyFactory(tenant=tenant),
+    IssueType: lambda tenant: IssueTypeFactory(tenant=tenant),
+    ContractTemplate: lambda tenant: ContractTemplateFactory(tenant=tenant),
+    ContractVersion: lambda tenant: ContractVersionFactory(template=ContractTemplateFactory(tenant=tenant)),
+    Agreement: lambda tenant: AgreementFactory(client=ClientFactory(tenant=tenant)),
+    Campaign: lambda tenant: CampaignFactory(tenant=tenant),
+    Signature: lambda tenant: SignatureFactory(
+        agreement=AgreementFactory(client=ClientFactory(tenant=tenant))
+    ),
+    Notification: lambda tenant: NotificationFactory(
+        tenant=tenant, recipient=StaffMembershipFactory(tenant=tenant).user
+    ),
 }
+
+
+def _their_clock(tenant):
+    ticket = TicketFactory(client__tenant=tenant)
+    calendar = CalendarFactory(tenant=tenant)
+    with tenant_scope(tenant):
+        return SlaClock.objects.create(
+            tenant=tenant, ticket=ticket, metric="first_response", target_minutes=60, calendar=calendar,
+            policy_name="Theirs", started_at=ticket.created_at,
+        )  # fmt: skip
+
+
+def _their_reply(tenant):
+    ticket = TicketFactory(client__tenant=tenant)
+    with tenant_scope(tenant):
+        return ticket_services.add_reply(ticket, body="Theirs", is_public=False)
+
+
+def _their_time_entry(tenant):
+    ticket = TicketFactory(client__tenant=tenant)
+    technician = StaffMembershipFactory(tenant=tenant, role=Role.TECHNICIAN).user
+    with tenant_scope(tenant):
+        return ticket_services.log_time(
+            ticket, technician=technician, work_type="repair", minutes=30, location="remote"
+        )
+
+
+FACTORIES.update({
+    Ticket: lambda tenant: TicketFactory(client__tenant=tenant),
+    SlaClock: _their_clock,
+    Reply: _their_reply,
+    TimeEntry: _their_time_entry,
+})  # fmt: skip
 
 # Which model a URL argument names, beyond `pk` (the view's own model).
 ARGUMENT_MODELS = {"client_pk": Client}

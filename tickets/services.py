@@ -113,8 +113,9 @@ def _apply_targets(ticket: Ticket, *, now: datetime, actor: str, why: str) -> No
 def open_ticket(*, client, title: str, description: str = "", site=None, contact=None, issue_type=None,
                 impact: str = "medium", urgency: str = "medium", priority: str | None = None,
                 channel: str = Channel.STAFF, assignee=None, created_by=None, actor: str = "",
-                now: datetime | None = None) -> Ticket:  # fmt: skip
-    """Open a ticket and start its SLA clocks from the effective SLA. Records ``ticket.created``."""
+                work_location: str | None = None, now: datetime | None = None) -> Ticket:  # fmt: skip
+    """Open a ticket and start its SLA clocks from the effective SLA. Records ``ticket.created``.
+    Remote or on-site is the issue type's unless ``work_location`` says otherwise."""
     now = now or timezone.now()
     if not title.strip():
         raise ValidationError({"title": "Say in a few words what is wrong."})
@@ -122,7 +123,7 @@ def open_ticket(*, client, title: str, description: str = "", site=None, contact
         if related is not None and related.client_id != client.pk:
             raise ValidationError("The site and contact must belong to the ticket's client.")
     priority = priority or priority_for(impact, urgency)
-    location = issue_type.work_location if issue_type else WorkLocation.REMOTE
+    location = work_location or (issue_type.work_location if issue_type else WorkLocation.REMOTE)
     ticket = Ticket.objects.create(
         tenant=current_tenant(), number=_next_number(current_tenant()), client=client, site=site,
         contact=contact,
@@ -256,7 +257,7 @@ def retarget(ticket: Ticket, *, actor: str, priority: str | None = None, issue_t
         ticket.work_location = issue_type.work_location
     ticket.save(update_fields=["priority", "issue_type", "work_location", "updated_at"])
     if changed:
-        _history(ticket, "retargeted", actor=actor, at=now, **changed)
+        _history(ticket, "retargeted", actor=actor, at=now, why=why, **changed)
     _apply_targets(
         ticket, now=now, actor=actor, why=why or ", ".join(f"{k} changed" for k in changed) or "re-read"
     )

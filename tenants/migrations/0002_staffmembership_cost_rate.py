@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0001_initial'),
+        ("tenants", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='staffmembership',
-            name='cost_rate',
-            field=models.DecimalField(decimal_places=2, default=0, help_text='What an hour of this person costs, for profitability.', max_digits=8),
+            model_name="staffmembership",
+            name="cost_rate",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=0,
+                help_text="What an hour of this person costs, for profitability.",
+                max_digits=8,
+            ),
         ),
     ]

@@ -335,7 +335,9 @@ def test_an_owner_invites_someone_and_changes_a_role_from_the_team_page(page, si
     tenant = TenantFactory(name="Northwind AV")
     staff(tenant, Role.TECHNICIAN, full_name="Theo Tran")
     sign_in(page, staff(tenant, full_name="Olivia Owens"))
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Team").click()
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("button", name="Settings").click()
+    nav.get_by_role("link", name="Team & roles").click()
 
     page.get_by_role("link", name="Invite someone").click()
     invite = page.get_by_role("region", name="Invite someone")

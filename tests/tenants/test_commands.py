@@ -51,7 +51,7 @@ def test_create_tenant_refuses_an_unknown_time_zone_or_country_clearly():
     assert not Tenant.objects.exists()
 
 
-def test_seed_demo_is_idempotent_prints_the_logins_and_staffs_every_role():
+def test_seed_demo_is_idempotent_prints_the_logins_and_staffs_every_role(small_demo):
     first = run("seed_demo")
     with cross_tenant("count demo rows"):
         counts = (Tenant.objects.count(), Client.objects.count(), StaffMembership.objects.count())

@@ -7,8 +7,10 @@ from django.db.utils import ProgrammingError
 from django_scopes import ScopeError
 
 from clients.models import Client
+from contracts.models import Agreement
 from tenants.scope import NoTenantError, cross_tenant, tenant_scope
 from tests.factories import ClientFactory
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -56,10 +58,12 @@ def test_every_table_with_a_tenant_id_has_rls_enabled_forced_and_a_policy():
     assert rows == dict.fromkeys(tables, (True, True, 1))
 
 
-def test_after_seed_demo_every_tenant_table_shows_no_rows_without_a_tenant_or_with_an_unknown_one():
+def test_after_seed_demo_every_tenant_table_shows_no_rows_without_a_tenant_or_with_an_unknown_one(small_demo):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     with cross_tenant("check the demo data exists"):
         assert Client.objects.count() > 0
+        assert Ticket.objects.count() > 0
+        assert Agreement.objects.count() > 0
     for table in tenant_tables():
         assert count_as_app(table, None) == 0, table
         assert count_as_app(table, "") == 0, table

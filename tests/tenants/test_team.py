@@ -17,7 +17,8 @@ def test_an_owner_invites_a_technician_who_sets_a_password_from_the_email(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
-            reverse("tenants:invite"), {"email": "New.Tech@example.com", "full_name": "Nia Tech", "role": "technician"}
+            reverse("tenants:invite"),
+            {"email": "New.Tech@example.com", "full_name": "Nia Tech", "role": "technician"},
         )
     assert response.status_code == 302
     with tenant_scope(tenant):
@@ -53,7 +54,9 @@ def test_an_owner_changes_a_role_and_removes_someone(staff_client, tenant):
 def test_the_last_owner_cannot_be_demoted_or_removed(staff_client, tenant, owner):
     with tenant_scope(tenant):
         mine = StaffMembership.objects.get(user=owner)
-    response = staff_client.post(reverse("tenants:staff_member", args=[mine.pk]), {"role": "manager"}, follow=True)
+    response = staff_client.post(
+        reverse("tenants:staff_member", args=[mine.pk]), {"role": "manager"}, follow=True
+    )
     assert "at least one owner" in response.content.decode()
     staff_client.post(reverse("tenants:staff_member", args=[mine.pk]), {"action": "remove"})
     with tenant_scope(tenant):
@@ -65,7 +68,9 @@ def test_the_last_owner_cannot_be_demoted_or_removed(staff_client, tenant, owner
 def test_only_owners_manage_the_team(client, login_as, tenant, role):
     login_as(tenant, role)
     other = StaffMembershipFactory(tenant=tenant, role=Role.TECHNICIAN)
-    assert client.post(reverse("tenants:invite"), {"email": "x@example.com", "role": "owner"}).status_code == 403
+    assert (
+        client.post(reverse("tenants:invite"), {"email": "x@example.com", "role": "owner"}).status_code == 403
+    )
     assert client.post(reverse("tenants:staff_member", args=[other.pk]), {"role": "owner"}).status_code == 403
 
 

@@ -3,13 +3,18 @@ import time
 from django.core.management.base import BaseCommand
 
 from clients.demo import seed_clients
+from contracts.demo import seed_contracts
+from contracts.demo_agreements import seed_agreements
+from notifications.services import deliver_pending_events
 from service_levels.demo import seed_service_levels
 from tenants.demo import demo_logins, seed_tenants
+from tickets.demo import seed_tickets
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo tenants (an AV/home-tech integrator and an MSP) with staff, clients, contacts, sites."
+        "Load the demo tenants (an AV/home-tech integrator and an MSP) with staff, clients, contacts, sites, "
+        "SLA policies, contracts, agreements, a signing campaign and a few hundred tickets. Idempotent."
     )
 
     def handle(self, *args, **options):
@@ -23,6 +28,10 @@ class Command(BaseCommand):
         for tenant in seed_tenants(progress):
             seed_clients(tenant, progress)
             seed_service_levels(tenant, is_msp=tenant.slug == "harbor-it", progress=progress)
+            seed_contracts(tenant, progress=progress)
+            seed_agreements(tenant, progress=progress)
+            seed_tickets(tenant, progress)  # after the agreements, so tickets get their tier's SLA
+        deliver_pending_events()  # recent SLA events become notifications, as the worker would do
         progress(f"Demo data ready in {time.monotonic() - started:.1f} s.\n")
         progress("Demo logins (all with the same password):")
         for email, what, password in demo_logins():

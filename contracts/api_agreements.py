@@ -1,0 +1,447 @@
+"""The partner API of agreements, signing campaigns and signatures. Thin: validate, call a service or a
+selector, serialize. Writes go through contracts.agreements and contracts.campaigns."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.idempotency import idempotent
+from api.schema import ApiAutoSchema
+from api.viewsets import raise_as_drf
+from clients.api import ActiveClientField
+from contracts import agreements, campaigns
+from contracts.models import (
+    Agreement,
+    AgreementEvent,
+    AgreementStatus,
+    Campaign,
+    CampaignStatus,
+    ContractVersion,
+    Signature,
+    VersionStatus,
+)
+
+VIEW, MANAGE = "contracts.view", "contracts.manage"
+_PAGES = "Newest first, in cursor pages (`page_size` up to 200)."
+
+
+def _through_service(service, *args, **kwargs):
+    try:
+        return service(*args, **kwargs)
+    except DjangoValidationError as error:
+        raise_as_drf(error)
+
+
+def _actor(request) -> str:
+    key = getattr(request._request, "api_key", None)
+    return f"API key “{key.name}”" if key is not None else request.user.email
+
+
+class ContractsViewSetMixin:
+    """Like api.viewsets.TenantModelViewSet: the tenant's rows only, numeric ids, contract permissions."""
+
+    model = None
+    view_permission, manage_permission = VIEW, MANAGE
+    lookup_value_regex = "[0-9]+"
+    schema = ApiAutoSchema()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation runs with no tenant
+            return self.model._base_manager.none()
+        return self.model.objects.all()
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class PublishedVersionField(serializers.PrimaryKeyRelatedField):
+    """A published contract version of the caller's tenant, by id."""
+
+    def get_queryset(self):
+        return ContractVersion.objects.filter(status=VersionStatus.PUBLISHED)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class AgreementField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return Agreement.objects.all()
+
+
+# --- Agreements -----------------------------------------------------------------------------------
+
+
+class AgreementEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgreementEvent
+        fields = ["kind", "from_status", "to_status", "actor", "details", "at"]
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    client_name = serializers.CharField(source="client.name", read_only=True)
+    version_title = serializers.CharField(source="version.title", read_only=True)
+    version_number = serializers.IntegerField(source="version.number", read_only=True)
+    is_supplement = serializers.SerializerMethodField()
+    in_force = serializers.BooleanField(source="is_in_force", read_only=True)
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "id", "client", "client_name", "version", "version_title", "version_number", "parent",
+            "renewed_from", "is_supplement", "status", "in_force", "starts_on", "ends_on", "auto_renew",
+            "tier", "riders", "monthly_fee", "declined_reason", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_is_supplement(self, obj) -> bool:
+        return obj.parent_id is not None
+
+
+class AgreementDetailSerializer(AgreementSerializer):
+    history = AgreementEventSerializer(many=True, read_only=True)
+
+    class Meta(AgreementSerializer.Meta):
+        fields = [*AgreementSerializer.Meta.fields, "history"]
+        read_only_fields = fields
+
+
+class AgreementCreateSerializer(serializers.Serializer):
+    client = ActiveClientField()
+    version = PublishedVersionField(help_text="A published contract version.")
+    parent = AgreementField(
+        required=False, allow_null=True, help_text="For a supplement: the signed agreement it amends."
+    )
+    starts_on = serializers.DateField(
+        required=False, allow_null=True, help_text="Empty: the term starts on the day it is signed."
+    )
+    tier = serializers.SlugField(
+        max_length=40, required=False, allow_blank=True, help_text="A membership tier key, e.g. `gold`."
+    )
+    riders = serializers.ListField(child=serializers.SlugField(max_length=40), required=False, default=list)
+    monthly_fee = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, required=False, default=0
+    )
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class AgreementFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=AgreementStatus.choices)
+    client = filters.NumberFilter(field_name="client_id")
+    version = filters.NumberFilter(field_name="version_id")
+    in_force = filters.BooleanFilter(method="filter_in_force")
+    ends_before = filters.DateFilter(field_name="ends_on", lookup_expr="lte")
+
+    class Meta:
+        model = Agreement
+        fields = []
+
+    def filter_in_force(self, queryset, name, value):
+        condition = Q(status__in=("signed", "active", "expiring"))
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+
+AGREEMENT_EXAMPLE = {"client": 12, "version": 3, "tier": "gold", "monthly_fee": "149.00", "starts_on": None}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List agreements",
+        description=f"One agreement per client and term. {_PAGES} Filters: `status` (repeatable), `client`, "
+        "`version`, `in_force`, `ends_before`; `search` over the client's name.",
+    ),
+    retrieve=extend_schema(summary="Get an agreement with its history", responses=AgreementDetailSerializer),
+    create=extend_schema(
+        summary="Create a draft agreement",
+        description="A draft on a published version; nothing is sent. Send it for signature from Accord or "
+        "with a signing campaign. Honours `Idempotency-Key`.",
+        request=AgreementCreateSerializer,
+        responses={201: AgreementDetailSerializer},
+        examples=[OpenApiExample("A Gold plan", request_only=True, value=AGREEMENT_EXAMPLE)],
+    ),
+)
+class AgreementViewSet(
+    ContractsViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    model = Agreement
+    serializer_class = AgreementSerializer
+    filterset_class = AgreementFilter
+    search_fields = ["client__name"]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("client", "version")
+
+    def get_serializer_class(self):
+        return AgreementDetailSerializer if self.action == "retrieve" else AgreementSerializer
+
+    def create(self, request, *args, **kwargs):
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request):
+        data = AgreementCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        agreement = _through_service(
+            agreements.create_agreement, actor=_actor(request), **data.validated_data
+        )
+        return Response(AgreementDetailSerializer(agreement).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Cancel an agreement",
+        description="Cancels an agreement that is not over (its history is kept; signing links stop "
+        "working). A 400 explains why an agreement cannot be cancelled.",
+        request=CancelSerializer,
+        responses={200: AgreementDetailSerializer},
+        examples=[OpenApiExample("With a reason", request_only=True, value={"reason": "Client moved away"})],
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        agreement = self.get_object()
+        data = CancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        agreement = _through_service(
+            agreements.cancel, agreement, actor=_actor(request), reason=data.validated_data["reason"]
+        )
+        return Response(AgreementDetailSerializer(agreement).data)
+
+
+# --- Campaigns ------------------------------------------------------------------------------------
+
+
+class CampaignCountsSerializer(serializers.Serializer):
+    clients = serializers.IntegerField(help_text="Clients asked.")
+    emails_sent = serializers.IntegerField()
+    queued = serializers.IntegerField(help_text="Clients whose email is still waiting to go out.")
+    sent = serializers.IntegerField(help_text="Emailed, not opened yet.")
+    opened = serializers.IntegerField(help_text="Opened their link, not signed yet.")
+    signed = serializers.IntegerField()
+    declined = serializers.IntegerField()
+    bounced = serializers.IntegerField(help_text="No email could be delivered.")
+    signed_percent = serializers.IntegerField()
+
+
+class CoverageSerializer(serializers.Serializer):
+    clients = serializers.IntegerField(help_text="All active clients.")
+    signed = serializers.IntegerField(help_text="Clients with a signed service contract in force today.")
+    percent = serializers.IntegerField()
+
+
+def _counts(progress) -> dict:
+    return {
+        "clients": progress.clients,
+        "emails_sent": progress.emails_sent,
+        **progress.counts,
+        "signed_percent": progress.signed_percent,
+    }
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    version_title = serializers.CharField(source="version.title", read_only=True)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id", "name", "version", "version_title", "status", "message", "grace_deadline", "reminder_days",
+            "created_at", "sent_at", "closed_at", "progress",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(CampaignCountsSerializer)
+    def get_progress(self, obj) -> dict:
+        return _counts(campaigns.campaign_progress(obj))
+
+
+class NotReachedSerializer(serializers.Serializer):
+    client = serializers.IntegerField(source="client.pk")
+    client_name = serializers.CharField(source="client.name")
+    reason = serializers.CharField()
+
+
+class CampaignCreatedSerializer(CampaignSerializer):
+    not_reached = serializers.SerializerMethodField(
+        help_text="Chosen clients that could not be asked, and why."
+    )
+
+    class Meta(CampaignSerializer.Meta):
+        fields = [*CampaignSerializer.Meta.fields, "not_reached"]
+        read_only_fields = fields
+
+    @extend_schema_field(NotReachedSerializer(many=True))
+    def get_not_reached(self, obj) -> list:
+        return NotReachedSerializer(getattr(obj, "not_reached", []), many=True).data
+
+
+class CampaignCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    version = PublishedVersionField(
+        help_text="The published version to sign (a supplement for an amendment)."
+    )
+    client_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, allow_null=True, default=None,
+        help_text="Omit for the default: every active client without a signed service contract (for a "
+        "supplement: every client with one).",
+    )  # fmt: skip
+    grace_deadline = serializers.DateField(
+        help_text="After this day, unsigned clients get basic triage only."
+    )
+    reminder_days = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=365), required=False, default=list,
+        help_text="Days before the deadline to remind those who have not signed.",
+    )  # fmt: skip
+    message = serializers.CharField(required=False, allow_blank=True, default="")
+    send = serializers.BooleanField(default=True, help_text="Send the emails now (default), or keep a draft.")
+
+
+class CampaignStatusSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=CampaignStatus.choices)
+    grace_deadline = serializers.DateField()
+    progress = CampaignCountsSerializer()
+    coverage = CoverageSerializer()
+
+
+class CampaignFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=CampaignStatus.choices)
+
+    class Meta:
+        model = Campaign
+        fields = []  # declared above: django-filter's field lookup would query without a tenant
+
+
+CAMPAIGN_EXAMPLE = {
+    "name": "2026 service agreement",
+    "version": 3,
+    "grace_deadline": "2026-05-31",
+    "reminder_days": [7, 3, 1],
+    "message": "We are asking every client to sign our updated terms.",
+}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List signing campaigns", description=f"{_PAGES} Filter: `status`."),
+    retrieve=extend_schema(summary="Get a signing campaign with its progress"),
+)
+class CampaignViewSet(
+    ContractsViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    model = Campaign
+    serializer_class = CampaignSerializer
+    filterset_class = CampaignFilter
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("version__template")
+
+    @extend_schema(
+        summary="Start a signing campaign",
+        description="Creates one agreement per chosen client and emails each signer a personal link (unless "
+        "`send` is false). Clients without a signer are reported in `not_reached`, not silently skipped. "
+        "Honours `Idempotency-Key`.",
+        request=CampaignCreateSerializer,
+        responses={201: CampaignCreatedSerializer},
+        examples=[OpenApiExample("Everyone who has not signed", request_only=True, value=CAMPAIGN_EXAMPLE)],
+    )
+    def create(self, request, *args, **kwargs):
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request):
+        data = CampaignCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        send = values.pop("send")
+        created_by = request.user if getattr(request._request, "api_key", None) is None else None
+        campaign = _through_service(campaigns.open_signature_campaign, created_by=created_by, **values)
+        if send and campaign.recipients.exists():
+            campaigns.send_campaign(campaign, actor=created_by)
+            campaign.refresh_from_db()
+        return Response(CampaignCreatedSerializer(campaign).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Get a campaign's status",
+        description="Counts of the clients asked by state (each client counted once, at its furthest "
+        "signer) and the tenant's coverage: the share of all clients with a signed contract.",
+        responses={200: CampaignStatusSerializer},
+    )
+    @action(detail=True, methods=["get"], url_path="status")
+    def status_counts(self, request, pk=None):
+        campaign = self.get_object()
+        coverage = campaigns.coverage()
+        body = {
+            "id": campaign.pk,
+            "status": campaign.status,
+            "grace_deadline": campaign.grace_deadline,
+            "progress": _counts(campaigns.campaign_progress(campaign)),
+            "coverage": {"clients": coverage.clients, "signed": coverage.signed, "percent": coverage.percent},
+        }
+        return Response(CampaignStatusSerializer(body).data)
+
+
+# --- Signatures -----------------------------------------------------------------------------------
+
+
+class SignatureState:
+    CHOICES = [("viewed", "Viewed, not signed"), ("signed", "Signed"), ("declined", "Declined")]
+
+
+class SignatureSerializer(serializers.ModelSerializer):
+    state = serializers.SerializerMethodField()
+    has_pdf = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Signature
+        fields = [
+            "id", "agreement", "contact", "signer_name", "signer_email", "state", "sent_at",
+            "first_viewed_at", "signed_at", "declined_at", "decline_reason", "document_sha256", "pdf_sha256",
+            "has_pdf",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=SignatureState.CHOICES))
+    def get_state(self, obj) -> str:
+        if obj.signed_at:
+            return "signed"
+        return "declined" if obj.declined_at else "viewed"
+
+    def get_has_pdf(self, obj) -> bool:
+        return bool(obj.pdf_sha256)
+
+
+class SignatureFilter(filters.FilterSet):
+    agreement = filters.NumberFilter(field_name="agreement_id")
+    client = filters.NumberFilter(field_name="agreement__client_id")
+    state = filters.ChoiceFilter(choices=SignatureState.CHOICES, method="filter_state")
+
+    class Meta:
+        model = Signature
+        fields = []
+
+    def filter_state(self, queryset, name, value):
+        if value == "signed":
+            return queryset.filter(signed_at__isnull=False)
+        if value == "declined":
+            return queryset.filter(declined_at__isnull=False)
+        return queryset.filter(signed_at__isnull=True, declined_at__isnull=True)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List signatures",
+        description="Who opened, signed or declined which agreement, with the SHA-256 of exactly the "
+        f"document shown. {_PAGES} Filters: `agreement`, `client`, `state`.",
+    ),
+    retrieve=extend_schema(summary="Get a signature"),
+)
+class SignatureViewSet(
+    ContractsViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    model = Signature
+    serializer_class = SignatureSerializer
+    filterset_class = SignatureFilter
+
+    def get_queryset(self):
+        return super().get_queryset().defer("pdf", "document_html")

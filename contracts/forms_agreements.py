@@ -1,0 +1,145 @@
+"""Forms of the agreement and campaign pages. They shape input; the rules live in contracts.campaigns
+and contracts.agreements."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+from django import forms
+
+from clients.models import Client
+from contracts.models import AgreementStatus, ContractVersion, TemplateKind, VersionStatus
+from tenants.forms import StyledFormMixin
+
+
+class VersionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        label = f"{obj.template.name} v{obj.number}"
+        if obj.title != obj.template.name:
+            label += f": {obj.title}"
+        return f"{label} (amendment)" if obj.template.kind == TemplateKind.SUPPLEMENT else label
+
+
+def published_versions():
+    return (
+        ContractVersion.objects.filter(status=VersionStatus.PUBLISHED)
+        .select_related("template")
+        .order_by("template__name", "-number")
+    )
+
+
+def newest_service_version() -> int | None:
+    """The version clients are asked to sign now: the newest published service contract (its id)."""
+    newest = (
+        published_versions()
+        .filter(template__kind=TemplateKind.SERVICE_CONTRACT)
+        .order_by("-published_at", "-number")
+        .first()
+    )
+    return newest.pk if newest else None
+
+
+class AgreementFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search by client")
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *AgreementStatus.choices], label="Status"
+    )
+
+
+class CampaignForm(StyledFormMixin, forms.Form):
+    DEFAULT, CHOSEN = "default", "chosen"
+
+    name = forms.CharField(max_length=150, help_text="For your team, e.g. “2026 service agreement”.")
+    version = VersionChoiceField(
+        queryset=ContractVersion.objects.none(), label="Document to sign",
+        help_text="Only published versions can be sent. An amendment goes to clients with a signed contract.",
+    )  # fmt: skip
+    audience = forms.ChoiceField(
+        choices=[
+            (DEFAULT, "Everyone who should sign it"),
+            (CHOSEN, "Only the clients I tick below"),
+        ],
+        initial=DEFAULT,
+        widget=forms.RadioSelect,
+        label="Clients",
+    )
+    clients = forms.ModelMultipleChoiceField(
+        queryset=Client.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Clients"
+    )
+    grace_deadline = forms.DateField(
+        label="Sign by (grace period ends)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="After this day, clients who have not signed get basic triage only.",
+    )
+    reminder_days = forms.CharField(
+        required=False, initial="7, 3, 1", label="Remind on these days before the deadline",
+        help_text="Days, separated by commas. Only those who have not signed are reminded.",
+    )  # fmt: skip
+    message = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Personal note",
+        help_text="Shown at the top of every email, e.g. why you are asking and whom to call with questions.",
+    )  # fmt: skip
+
+    def __init__(self, *args, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].queryset = published_versions()
+        self.fields["clients"].queryset = Client.objects.filter(archived_at__isnull=True).order_by("name")
+        self.fields["grace_deadline"].initial = today + timedelta(days=30)
+        self.fields["clients"].widget.attrs["class"] = "form-check-input"
+        self.fields["audience"].widget.attrs["class"] = "form-check-input"
+        self.fields["version"].initial = newest_service_version()
+
+    def clean_reminder_days(self):
+        text = self.cleaned_data["reminder_days"].strip()
+        if not text:
+            return []
+        parts = [part for part in re.split(r"[\s,;]+", text) if part]
+        if not all(part.isdigit() for part in parts):
+            raise forms.ValidationError("Use whole numbers of days separated by commas, e.g. 7, 3, 1.")
+        return sorted({int(part) for part in parts}, reverse=True)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("audience") == self.CHOSEN and not data.get("clients"):
+            self.add_error("clients", "Tick at least one client, or choose “Everyone who should sign it”.")
+        return data
+
+    @property
+    def client_ids(self):
+        if self.cleaned_data.get("audience") == self.CHOSEN:
+            return [client.pk for client in self.cleaned_data["clients"]]
+        return None
+
+
+class AgreementForm(StyledFormMixin, forms.Form):
+    client = forms.ModelChoiceField(queryset=Client.objects.none())
+    version = VersionChoiceField(queryset=ContractVersion.objects.none(), label="Document")
+    tier = forms.ChoiceField(
+        required=False, label="Membership tier", choices=[],
+        help_text="The paid plan, if any: it picks the SLA policy of that tier.",
+    )  # fmt: skip
+    monthly_fee = forms.DecimalField(
+        max_digits=10, decimal_places=2, min_value=Decimal("0"), initial=Decimal("0"), label="Monthly fee"
+    )
+    starts_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Term starts",
+        help_text="Leave empty to start on the day it is signed.",
+    )  # fmt: skip
+
+    def __init__(self, *args, currency: str = "", **kwargs):
+        from service_levels.models import PolicyKind, SlaPolicy
+
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.filter(archived_at__isnull=True).order_by("name")
+        self.fields["version"].queryset = published_versions()
+        self.fields["version"].initial = newest_service_version()
+        tiers = SlaPolicy.objects.filter(kind=PolicyKind.TIER, is_active=True).order_by("name")
+        self.fields["tier"].choices = [("", "None (standard contract)"), *((t.key, t.name) for t in tiers)]
+        if currency:
+            self.fields["monthly_fee"].label = f"Monthly fee ({currency})"
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=500)

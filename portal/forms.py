@@ -1,0 +1,105 @@
+"""The portal's forms only collect what the person typed; the rules live in portal/signing.py, whose
+ValidationErrors are shown on these forms' fields."""
+
+from django import forms
+
+from portal.signing import NAME_MAX_LENGTH, REASON_MAX_LENGTH
+from tenants.forms import StyledFormMixin as _StyledFormMixin
+
+
+class StyledFormMixin(_StyledFormMixin):
+    """The staff forms' look, plus each field's first error named in its aria-describedby and the focus
+    on the first field with an error: the portal has no script to do either on the page."""
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            widget = self.fields[name].widget
+            error_id = f"{self[name].auto_id}_error1"
+            described = widget.attrs.get("aria-describedby", "").split()
+            if error_id not in described:
+                widget.attrs["aria-describedby"] = " ".join([*described, error_id])
+        # The first field with an error takes the focus, so a long page opens where the problem is.
+        first = next((name for name in self.fields if name in self.errors), None)
+        for name, field in self.fields.items():
+            field.widget.attrs.pop("autofocus", None)
+            if name == first:
+                field.widget.attrs["autofocus"] = True
+
+
+class SignForm(StyledFormMixin, forms.Form):
+    consent = forms.BooleanField(required=False)
+    intent = forms.BooleanField(required=False)
+    typed_name = forms.CharField(
+        label="Your full name",
+        max_length=NAME_MAX_LENGTH,
+        required=False,
+        help_text="Typing your name here is your signature.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "name", "autocapitalize": "words", "spellcheck": "false"}
+        ),
+    )
+    document_sha256 = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, disclosure=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if disclosure is not None:
+            self.fields["consent"].label = disclosure.consent
+            self.fields["intent"].label = disclosure.intent
+
+
+class DeclineForm(StyledFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Why are you declining?",
+        max_length=REASON_MAX_LENGTH,
+        required=False,
+        help_text="The team reads this and will follow up, for example with changed terms.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    typed_name = forms.CharField(
+        label="Your name",
+        max_length=NAME_MAX_LENGTH,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "autocapitalize": "words"}),
+    )
+
+
+class FreshLinkForm(StyledFormMixin, forms.Form):
+    email = forms.EmailField(
+        label="Your email address",
+        help_text="The address the link was sent to.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+
+
+class VerifyForm(StyledFormMixin, forms.Form):
+    """A signed PDF to check, or a SHA-256 to look up: one of the two."""
+
+    MAX_PDF_BYTES = 25 * 1024 * 1024
+
+    pdf = forms.FileField(
+        label="Signed PDF",
+        required=False,
+        help_text="The file exactly as received. Any change to it, even re-saving, makes it fail.",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+    sha256 = forms.CharField(
+        label="Or a SHA-256 fingerprint",
+        required=False,
+        max_length=200,
+        help_text="From a certificate page (the document's) or of a PDF file: 64 characters 0-9, a-f.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "class": "font-monospace"}
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("pdf")) == bool((data.get("sha256") or "").strip()):
+            raise forms.ValidationError("Choose a PDF file or paste a SHA-256, one of the two.")
+        upload = data.get("pdf")
+        if upload and upload.size > self.MAX_PDF_BYTES:
+            self.add_error("pdf", "That file is larger than any signed PDF Accord makes (25 MB).")
+        return data

@@ -1,0 +1,123 @@
+"""The signed PDF (WeasyPrint): exactly the document that was signed, then a certificate page with the
+signature's audit trail. The file's SHA-256 is stored with the signature, so a PDF can later be checked
+byte for byte (portal/verify.py).
+
+The PDF is not signed cryptographically (PAdES): the stored hash proves a file is the one Accord issued,
+for the tenant who checks it. A PAdES signature that third parties can check needs a managed key and
+certificate per installation; that is a separate decision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from contracts.models import Signature
+
+# Print styles live here rather than in a template: WeasyPrint reads them directly, and templates keep
+# the rule that no page carries inline styles.
+PDF_CSS = """
+@page {
+  size: A4;
+  margin: 20mm 18mm 22mm;
+  @bottom-left { content: element(agreement-ref); }
+  @bottom-right { content: "Page " counter(page) " of " counter(pages); font-size: 8pt; color: #555; }
+}
+html { font-family: "DejaVu Sans", "Liberation Sans", sans-serif; font-size: 10pt; line-height: 1.45;
+       color: #111; }
+.agreement-ref { position: running(agreement-ref); font-size: 8pt; color: #555; }
+h1 { font-size: 18pt; margin: 0 0 6mm; color: #1f4e79; }
+h2 { font-size: 13pt; margin: 7mm 0 2mm; color: #1f4e79; break-after: avoid; }
+h3 { font-size: 11pt; margin: 5mm 0 2mm; break-after: avoid; }
+p, li { orphans: 3; widows: 3; }
+table { border-collapse: collapse; width: 100%; margin: 3mm 0; break-inside: avoid; }
+th, td { border: 0.5pt solid #999; padding: 1.5mm 2mm; text-align: left; vertical-align: top; }
+th { background: #eef2f7; }
+a { color: inherit; text-decoration: none; }
+nav, .toc { display: none; }
+.certificate { break-before: page; font-size: 9pt; line-height: 1.35; }
+.certificate h1 { font-size: 15pt; margin-bottom: 3mm; }
+.certificate h2 { font-size: 11pt; margin: 4mm 0 1.5mm; }
+.certificate .lead { color: #333; margin: 0 0 3mm; }
+.certificate table { margin: 0; }
+.certificate th, .certificate td { padding: 1mm 2mm; }
+.certificate table th { width: 30%; background: #f4f6f9; font-weight: bold; }
+.certificate td { word-break: break-all; }
+.hash { font-family: "DejaVu Sans Mono", monospace; font-size: 9pt; margin: 0 0 1mm; }
+.consent { white-space: pre-wrap; font-size: 8.5pt; border: 0.5pt solid #999; padding: 1.5mm 2.5mm;
+           background: #fafafa; margin: 0; }
+.note { font-size: 8pt; color: #444; margin: 1mm 0 0; }
+/* The contract document's own markup (contracts/documents): parties as a two-column list. */
+.contract-kind { color: #555; font-size: 9pt; margin: 0 0 1mm; }
+.contract-title { margin-top: 0; }
+.contract-parties { display: grid; grid-template-columns: 28mm auto; gap: 1mm 4mm; margin: 0 0 4mm; }
+.contract-parties dt { font-weight: bold; }
+.contract-parties dd { margin: 0; }
+.table-responsive { break-inside: avoid; }
+caption { caption-side: bottom; text-align: left; font-size: 8.5pt; color: #555; padding-top: 1mm; }
+.badge { font-weight: bold; }
+.text-bg-success { color: #146c2e; }
+.text-bg-warning { color: #6b4e00; }
+"""
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One time of the trail, in UTC and in the tenant's zone."""
+
+    label: str
+    utc: str
+    local: str
+
+
+def _moment(label: str, when: datetime | None, zone: zoneinfo.ZoneInfo) -> Moment:
+    if when is None:
+        return Moment(label, "not recorded", "")
+    return Moment(
+        label,
+        when.astimezone(zoneinfo.ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        when.astimezone(zone).strftime(f"%Y-%m-%d %H:%M:%S %Z ({zone.key})"),
+    )
+
+
+def certificate_context(signature: Signature) -> dict:
+    agreement = signature.agreement
+    tenant = agreement.tenant
+    zone = zoneinfo.ZoneInfo(tenant.timezone)
+    return {
+        "signature": signature,
+        "agreement": agreement,
+        "tenant": tenant,
+        "client": agreement.client,
+        "version": agreement.version,
+        "moments": [
+            _moment("Sent", signature.sent_at, zone),
+            _moment("First viewed", signature.first_viewed_at, zone),
+            _moment("Signed", signature.signed_at, zone),
+        ],
+    }
+
+
+def render_signed_pdf(signature: Signature) -> bytes:
+    """The PDF of a signed signature: its stored document HTML (not a new rendering) and the certificate."""
+    import weasyprint
+
+    if signature.signed_at is None or not signature.document_sha256:
+        raise ValueError("Only a completed signature has a signed PDF.")
+    html = render_to_string("portal/pdf/signed_agreement.html", certificate_context(signature))
+    document = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR / "static"))
+    return document.write_pdf(stylesheets=[weasyprint.CSS(string=PDF_CSS)])
+
+
+def attach_signed_pdf(signature: Signature) -> Signature:
+    """Render the signed PDF and store it with its SHA-256 on the signature (within the caller's tenant)."""
+    pdf = render_signed_pdf(signature)
+    signature.pdf = pdf
+    signature.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    signature.save(update_fields=["pdf", "pdf_sha256"])
+    return signature

@@ -1,0 +1,69 @@
+"""Is this a document the tenant had signed? A PDF matches when its SHA-256 is that of a signed PDF the
+tenant issued (any changed byte fails); a pasted hash matches a signed PDF's or the signed document's
+SHA-256. Reads only the current tenant's signatures (scoped queryset and row-level security)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from contracts.models import Signature
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class Verification:
+    sha256: str
+    signature: Signature | None = None
+    matched_on: str = ""  # "pdf" (the signed PDF file) or "document" (the document as shown)
+
+    @property
+    def matches(self) -> bool:
+        return self.signature is not None
+
+
+def _signed():
+    return Signature.objects.filter(signed_at__isnull=False).select_related(
+        "agreement", "agreement__client", "agreement__version", "contact"
+    )
+
+
+def sha256_of(chunks: bytes | Iterable[bytes]) -> str:
+    digest = hashlib.sha256()
+    for chunk in [chunks] if isinstance(chunks, bytes | bytearray) else chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_pdf(data: bytes | Iterable[bytes]) -> Verification:
+    """Whether a PDF file (bytes, or chunks of an upload) is, byte for byte, a signed PDF of this tenant."""
+    digest = sha256_of(data)
+    signature = _signed().filter(pdf_sha256=digest).first()
+    return Verification(digest, signature, "pdf" if signature else "")
+
+
+def normalize_hash(value: str) -> str:
+    """A pasted SHA-256: case, spaces, colons and a 'sha256:' prefix are forgiven."""
+    text = re.sub(r"[\s:]", "", (value or "").strip().lower())
+    text = text.removeprefix("sha256")
+    if not _HEX64.fullmatch(text):
+        raise ValidationError("A SHA-256 is 64 characters, digits 0-9 and letters a-f.")
+    return text
+
+
+def verify_hash(value: str) -> Verification:
+    """Whether a SHA-256 is that of a signed PDF or of a signed document of this tenant. ValidationError
+    when ``value`` is not a SHA-256 at all."""
+    digest = normalize_hash(value)
+    signature = (
+        _signed().filter(Q(pdf_sha256=digest) | Q(document_sha256=digest)).order_by("-signed_at").first()
+    )
+    if signature is None:
+        return Verification(digest)
+    return Verification(digest, signature, "pdf" if signature.pdf_sha256 == digest else "document")

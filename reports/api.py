@@ -1,0 +1,279 @@
+"""The reports in the partner API: read-only, JSON, the same numbers as the report pages (and the data
+their charts are drawn from). Thin: validate the query, call a selector, serialize."""
+
+from zoneinfo import ZoneInfo
+
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+from rest_framework.response import Response
+
+from api.schema import ApiAutoSchema
+from reports import selectors
+from reports.periods import PRESETS, PeriodError, resolve_period
+from service_levels.models import Metric, Priority
+
+VIEW = "reports.view"
+
+
+# --- Queries -----------------------------------------------------------------------------------------
+
+
+class PeriodQuerySerializer(serializers.Serializer):
+    period = serializers.ChoiceField(
+        choices=list(PRESETS.items()), required=False,
+        help_text="A preset, in the tenant's days up to today (default `this_month`). `custom` (or no "
+                  "`period` but `start` and `end`) is the range those give.",
+    )  # fmt: skip
+    start = serializers.DateField(required=False, help_text="First day of a custom range (YYYY-MM-DD).")
+    end = serializers.DateField(required=False, help_text="Last day of a custom range, included.")
+
+    def validate(self, attrs):
+        tenant = self.context["tenant"]
+        key = attrs.get("period") or ("custom" if attrs.get("start") or attrs.get("end") else "this_month")
+        try:
+            attrs["resolved"] = resolve_period(
+                key, today=selectors.tenant_today(tenant), timezone=tenant.timezone,
+                start=attrs.get("start"), end=attrs.get("end"),
+            )  # fmt: skip
+        except PeriodError as error:
+            raise serializers.ValidationError(str(error)) from error
+        return attrs
+
+
+class ComplianceQuerySerializer(PeriodQuerySerializer):
+    group_by = serializers.ChoiceField(choices=list(selectors.GROUPINGS.items()), default="month")
+
+
+class BreachQuerySerializer(PeriodQuerySerializer):
+    metric = serializers.ChoiceField(choices=Metric.choices, required=False, help_text="Only this metric.")
+    priority = serializers.ChoiceField(
+        choices=Priority.choices, required=False, help_text="Only this priority."
+    )
+
+
+# --- Answers -----------------------------------------------------------------------------------------
+
+
+class TenantDateTimeField(serializers.DateTimeField):
+    """ISO 8601 in the tenant's time zone, with its offset."""
+
+    def default_timezone(self):
+        return ZoneInfo(self.context["tenant"].timezone)
+
+
+class PeriodSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=list(PRESETS.items()))
+    label = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField(help_text="Included.")
+    timezone = serializers.CharField(help_text="The tenant's time zone: days are counted in it.")
+
+
+class ComplianceRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="`2026-03` by month; metric or priority code; client or user id "
+                                          "(empty: unassigned).")  # fmt: skip
+    label = serializers.CharField()
+    met = serializers.IntegerField(help_text="Clocks stopped before their deadline.")
+    breached = serializers.IntegerField(help_text="Clocks the sweeper recorded as breached.")
+    total = serializers.IntegerField(help_text="met + breached.")
+    percent = serializers.FloatField(allow_null=True, help_text="% met, one decimal; null when total is 0.")
+    pending = serializers.IntegerField(help_text="Clocks still running or paused: not counted yet.")
+
+
+class ComplianceReportSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    group_by = serializers.ChoiceField(choices=list(selectors.GROUPINGS.items()))
+    goal_percent = serializers.IntegerField(help_text="The compliance goal drawn on the chart.")
+    overall = ComplianceRowSerializer()
+    rows = ComplianceRowSerializer(many=True)
+
+
+class BreachRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    ticket_id = serializers.IntegerField()
+    ticket_number = serializers.IntegerField()
+    ticket_title = serializers.CharField()
+    ticket_status = serializers.CharField()
+    client_id = serializers.IntegerField()
+    client = serializers.CharField()
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    metric = serializers.ChoiceField(choices=Metric.choices)
+    metric_label = serializers.CharField()
+    target_minutes = serializers.IntegerField(help_text="The promise, in business minutes.")
+    target_reason = serializers.CharField(help_text="Which policy set the target.")
+    due_at = TenantDateTimeField()
+    recorded_at = TenantDateTimeField(help_text="When the sweeper recorded the breach.")
+    met_at = TenantDateTimeField(
+        allow_null=True, help_text="When the clock stopped, late; null while it runs."
+    )
+    late_minutes = serializers.IntegerField(
+        help_text="Real minutes from the deadline to the stop (or to now)."
+    )
+    assignee_id = serializers.IntegerField(allow_null=True)
+    assignee = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class BreachReportSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    count = serializers.IntegerField()
+    rows = BreachRowSerializer(many=True)
+
+
+class UtilizationRowSerializer(serializers.Serializer):
+    client_id = serializers.IntegerField()
+    client = serializers.CharField()
+    endpoints = serializers.IntegerField(help_text="Managed endpoints (devices) of the client today.")
+    tickets = serializers.IntegerField(help_text="Tickets opened in the period.")
+    percent = serializers.FloatField(
+        allow_null=True, help_text="Tickets per 100 endpoints; null without endpoints."
+    )
+    over_target = serializers.BooleanField()
+    target_tickets = serializers.FloatField(help_text="Tickets the target allows for this client.")
+
+
+class UtilizationReportSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    target_percent = serializers.IntegerField(
+        help_text="Target: at most this many tickets per 100 endpoints."
+    )
+    totals = UtilizationRowSerializer()
+    rows = UtilizationRowSerializer(many=True)
+
+
+def _period(period) -> dict:
+    return {"key": period.key, "label": period.label, "start": period.start, "end": period.end,
+            "timezone": period.timezone}  # fmt: skip
+
+
+# --- Endpoints ---------------------------------------------------------------------------------------
+
+
+class ReportViewSet(viewsets.GenericViewSet):
+    """Base: GET only, no pagination (a period bounds the answer), `reports.view` for staff, `read` keys."""
+
+    view_permission = manage_permission = VIEW
+    pagination_class = None
+    filter_backends = []
+    schema = ApiAutoSchema()
+    query_serializer_class = PeriodQuerySerializer
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "tenant": getattr(self.request, "tenant", None)}
+
+    def query(self) -> dict:
+        query = self.query_serializer_class(
+            data=self.request.query_params, context=self.get_serializer_context()
+        )
+        query.is_valid(raise_exception=True)
+        return query.validated_data
+
+    def answer(self, data) -> Response:
+        return Response(self.get_serializer(data).data)
+
+
+_PERIOD = " Days are the tenant's (`period.timezone`)."
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="SLA compliance",
+        description=(
+            "% of SLA clocks met, for tickets opened in the period, grouped by `month` (every month of the "
+            "period), `metric`, `priority`, `client` or `technician` (the assignee). A clock counts once it "
+            "is decided: breached if a breach was recorded (even if met later), met if it stopped in time; "
+            "running or paused clocks are `pending`." + _PERIOD
+        ),
+        parameters=[ComplianceQuerySerializer],
+        responses={200: ComplianceReportSerializer},
+        examples=[OpenApiExample("By priority, last month", response_only=True, value={
+            "period": {"key": "last_month", "label": "Last month (1 Feb 2026 – 28 Feb 2026)",
+                       "start": "2026-02-01", "end": "2026-02-28", "timezone": "America/New_York"},
+            "group_by": "priority", "goal_percent": 95,
+            "overall": {"key": "all", "label": "All", "met": 171, "breached": 13, "total": 184,
+                        "percent": 92.9, "pending": 0},
+            "rows": [{"key": "P1", "label": "P1 · Critical", "met": 18, "breached": 3, "total": 21,
+                      "percent": 85.7, "pending": 0}],
+        })],
+    )
+)  # fmt: skip
+class SlaComplianceReportViewSet(ReportViewSet):
+    serializer_class = ComplianceReportSerializer
+    query_serializer_class = ComplianceQuerySerializer
+
+    def list(self, request):
+        query = self.query()
+        rows = selectors.sla_compliance(query["resolved"], group_by=query["group_by"])
+        return self.answer({
+            "period": _period(query["resolved"]), "group_by": query["group_by"],
+            "goal_percent": selectors.COMPLIANCE_GOAL_PERCENT, "overall": selectors.overall(rows),
+            "rows": rows,
+        })  # fmt: skip
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="SLA breaches",
+        description=(
+            "Every breach whose deadline fell in the period, newest first: the ticket, what was promised and "
+            "by which policy, when it was due, when the sweeper recorded it, and how late the clock stopped "
+            "(or is, while it runs). Times in the tenant's time zone." + _PERIOD
+        ),
+        parameters=[BreachQuerySerializer],
+        responses={200: BreachReportSerializer},
+        examples=[OpenApiExample("One breach", response_only=True, value={
+            "period": {"key": "this_month", "label": "This month (1 Mar 2026 – 9 Mar 2026)",
+                       "start": "2026-03-01", "end": "2026-03-09", "timezone": "America/New_York"},
+            "count": 1,
+            "rows": [{"id": 7, "ticket_id": 120, "ticket_number": 120, "ticket_title": "Core switch down",
+                      "ticket_status": "Resolved", "client_id": 42, "client": "Whitaker Residence",
+                      "priority": "P1", "metric": "first_response", "metric_label": "First response",
+                      "target_minutes": 15, "target_reason": "Gold target for P1",
+                      "due_at": "2026-03-06T17:15:00-05:00", "recorded_at": "2026-03-06T17:15:02-05:00",
+                      "met_at": "2026-03-06T17:40:00-05:00", "late_minutes": 25, "assignee_id": 9,
+                      "assignee": "Theo Tran", "reason": "Not met by 2026-03-06 22:15 UTC"}],
+        })],
+    )
+)  # fmt: skip
+class BreachReportViewSet(ReportViewSet):
+    serializer_class = BreachReportSerializer
+    query_serializer_class = BreachQuerySerializer
+
+    def list(self, request):
+        query = self.query()
+        rows = selectors.breach_list(
+            query["resolved"], metric=query.get("metric", ""), priority=query.get("priority", "")
+        )
+        return self.answer({"period": _period(query["resolved"]), "count": len(rows), "rows": rows})
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Utilisation: tickets per managed endpoint",
+        description=(
+            "Per client: tickets opened in the period per 100 managed endpoints, against the target "
+            "(`target_percent`). Highest first; clients without endpoints last." + _PERIOD
+        ),
+        parameters=[PeriodQuerySerializer],
+        responses={200: UtilizationReportSerializer},
+        examples=[OpenApiExample("Last 90 days", response_only=True, value={
+            "period": {"key": "last_90_days", "label": "Last 90 days (10 Dec 2025 – 9 Mar 2026)",
+                       "start": "2025-12-10", "end": "2026-03-09", "timezone": "America/New_York"},
+            "target_percent": 20,
+            "totals": {"client_id": 0, "client": "All clients", "endpoints": 2140, "tickets": 212,
+                       "percent": 9.9, "over_target": False, "target_tickets": 428.0},
+            "rows": [{"client_id": 42, "client": "Whitaker Residence", "endpoints": 12, "tickets": 4,
+                      "percent": 33.3, "over_target": True, "target_tickets": 2.4}],
+        })],
+    )
+)  # fmt: skip
+class UtilizationReportViewSet(ReportViewSet):
+    serializer_class = UtilizationReportSerializer
+
+    def list(self, request):
+        query = self.query()
+        rows = selectors.utilization(query["resolved"])
+        return self.answer({
+            "period": _period(query["resolved"]), "target_percent": selectors.UTILIZATION_TARGET_PERCENT,
+            "totals": selectors.utilization_totals(rows), "rows": rows,
+        })  # fmt: skip

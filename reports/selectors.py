@@ -1,0 +1,233 @@
+"""The SLA and utilisation reports: reads only, in the current tenant.
+
+Compliance counts each SLA clock of the tickets *opened* in the period once it is decided: **breached**
+if the sweeper recorded a breach (even if the target was met later), **met** if it stopped in time.
+Clocks still running or paused count as *pending* and stay out of the percentage; a clock that was
+removed (the ticket no longer had that target) counts nowhere. "Technician" is the ticket's assignee.
+
+Utilisation is tickets opened in the period per managed endpoint of the client, against a target
+(``UTILIZATION_TARGET_PERCENT``: 20 tickets per 100 endpoints in the period).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from clients.models import Client
+from reports.periods import Period
+from service_levels.models import Metric, Priority
+from tickets.models import ClockState, SlaBreach, SlaClock
+
+COMPLIANCE_GOAL_PERCENT = 95
+UTILIZATION_TARGET_PERCENT = 20
+GROUPINGS = {
+    "month": "Month",
+    "metric": "Metric",
+    "priority": "Priority",
+    "client": "Client",
+    "technician": "Technician",
+}
+
+
+def percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    key: str
+    label: str
+    met: int
+    breached: int
+    pending: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.met + self.breached
+
+    @property
+    def percent(self) -> float | None:
+        return percent(self.met, self.total)
+
+
+def _clocks_of_period(period: Period):
+    start, end = period.bounds()
+    removed = Q(state=ClockState.STOPPED, met_at__isnull=True, breached_at__isnull=True)
+    return SlaClock.objects.filter(ticket__created_at__gte=start, ticket__created_at__lt=end).exclude(removed)
+
+
+_COUNTS = {
+    "breached": Count("id", filter=Q(breached_at__isnull=False)),
+    "met": Count("id", filter=Q(breached_at__isnull=True, met_at__isnull=False)),
+    "pending": Count("id", filter=Q(breached_at__isnull=True, met_at__isnull=True)),
+}
+
+
+def sla_compliance(period: Period, *, group_by: str = "month") -> list[ComplianceRow]:
+    """% of decided SLA clocks met, per month (every month of the period, empty ones too), metric,
+    priority (P1 first), client or technician (by name, unassigned last)."""
+    if group_by not in GROUPINGS:
+        raise ValueError(f"group_by must be one of {', '.join(GROUPINGS)}")
+    clocks = _clocks_of_period(period)
+    if group_by == "month":
+        zone = ZoneInfo(period.timezone)
+        found = {
+            row["month"].astimezone(zone).date(): row
+            for row in clocks.annotate(month=TruncMonth("ticket__created_at", tzinfo=zone))
+            .values("month").annotate(**_COUNTS).order_by()
+        }  # fmt: skip
+        empty = {"met": 0, "breached": 0, "pending": 0}
+        return [
+            _row(f"{month:%Y-%m}", f"{month:%b %Y}", found.get(month, empty)) for month in period.months()
+        ]
+    if group_by == "metric":
+        found = {row["metric"]: row for row in clocks.values("metric").annotate(**_COUNTS).order_by()}
+        return [_row(m.value, m.label, found[m.value]) for m in Metric if m.value in found]
+    if group_by == "priority":
+        found = {
+            row["p"]: row for row in clocks.values(p=F("ticket__priority")).annotate(**_COUNTS).order_by()
+        }
+        return [_row(p.value, p.label, found[p.value]) for p in Priority if p.value in found]
+    if group_by == "client":
+        rows = clocks.values(key=F("ticket__client_id"), name=F("ticket__client__name")).annotate(**_COUNTS)
+        return sorted(
+            (_row(str(row["key"]), row["name"], row) for row in rows.order_by()),
+            key=lambda r: r.label.lower(),
+        )
+    rows = clocks.values(
+        key=F("ticket__assignee_id"),
+        name=F("ticket__assignee__full_name"),
+        email=F("ticket__assignee__email"),
+    ).annotate(**_COUNTS)
+    result = [
+        _row(str(row["key"] or ""), row["name"] or row["email"] or "Unassigned", row)
+        for row in rows.order_by()
+    ]
+    return sorted(result, key=lambda r: (r.key == "", r.label.lower()))
+
+
+def _row(key: str, label: str, counts: dict) -> ComplianceRow:
+    return ComplianceRow(
+        key, label, met=counts["met"], breached=counts["breached"], pending=counts["pending"]
+    )
+
+
+def overall(rows: list[ComplianceRow]) -> ComplianceRow:
+    """All rows together (every grouping splits the same clocks, so any one adds up to the whole)."""
+    return ComplianceRow(
+        "all", "All", met=sum(r.met for r in rows), breached=sum(r.breached for r in rows),
+        pending=sum(r.pending for r in rows),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BreachRow:
+    id: int
+    ticket_id: int
+    ticket_number: int
+    ticket_title: str
+    ticket_status: str
+    client_id: int
+    client: str
+    priority: str
+    metric: str
+    metric_label: str
+    target_minutes: int
+    target_reason: str
+    due_at: datetime
+    recorded_at: datetime
+    met_at: datetime | None
+    assignee_id: int | None
+    assignee: str
+    reason: str
+    late_minutes: int = field(default=0)
+
+    @property
+    def is_open(self) -> bool:
+        return self.met_at is None
+
+
+def breach_list(period: Period, *, metric: str = "", priority: str = "", now: datetime | None = None
+                ) -> list[BreachRow]:  # fmt: skip
+    """Breaches whose deadline fell in the period, newest first, with what was promised, why it applied
+    (the policy's reason), what the sweeper recorded, and how late the clock stopped (or is, if still
+    running)."""
+    now = now or timezone.now()
+    start, end = period.bounds()
+    breaches = (
+        SlaBreach.objects.filter(due_at__gte=start, due_at__lt=end)
+        .select_related("ticket__client", "ticket__assignee", "clock")
+        .order_by("-due_at", "-id")
+    )
+    if metric:
+        breaches = breaches.filter(metric=metric)
+    if priority:
+        breaches = breaches.filter(ticket__priority=priority)
+    rows = []
+    for breach in breaches:
+        ticket, clock = breach.ticket, breach.clock
+        stopped = clock.met_at
+        late = ((stopped or now) - breach.due_at).total_seconds() // 60
+        rows.append(
+            BreachRow(
+                id=breach.pk, ticket_id=ticket.pk, ticket_number=ticket.number, ticket_title=ticket.title,
+                ticket_status=ticket.get_status_display(), client_id=ticket.client_id,
+                client=ticket.client.name,
+                priority=ticket.priority, metric=breach.metric, metric_label=breach.get_metric_display(),
+                target_minutes=clock.target_minutes, target_reason=clock.reason, due_at=breach.due_at,
+                recorded_at=breach.recorded_at, met_at=stopped, assignee_id=ticket.assignee_id,
+                assignee=str(ticket.assignee) if ticket.assignee_id else "", reason=breach.reason,
+                late_minutes=max(int(late), 0),
+            )
+        )  # fmt: skip
+    return rows
+
+
+@dataclass(frozen=True)
+class UtilizationRow:
+    client_id: int
+    client: str
+    endpoints: int
+    tickets: int
+    target_percent: int = UTILIZATION_TARGET_PERCENT
+
+    @property
+    def percent(self) -> float | None:
+        """Tickets per 100 managed endpoints in the period; None without endpoints."""
+        return percent(self.tickets, self.endpoints)
+
+    @property
+    def over_target(self) -> bool:
+        return self.percent is not None and self.percent > self.target_percent
+
+    @property
+    def target_tickets(self) -> float:
+        return self.endpoints * self.target_percent / 100
+
+
+def utilization(period: Period) -> list[UtilizationRow]:
+    """Each active client (and any archived one with tickets in the period): tickets opened in the period
+    per managed endpoint. Highest utilisation first; clients without endpoints last."""
+    start, end = period.bounds()
+    in_period = Q(tickets__created_at__gte=start, tickets__created_at__lt=end)
+    clients = (
+        Client.objects.annotate(ticket_count=Count("tickets", filter=in_period))
+        .filter(Q(archived_at__isnull=True) | Q(ticket_count__gt=0))
+        .order_by()
+    )
+    rows = [UtilizationRow(c.pk, c.name, c.managed_endpoints, c.ticket_count) for c in clients]
+    return sorted(rows, key=lambda r: (r.percent is None, -(r.percent or 0), -r.tickets, r.client.lower()))
+
+
+def utilization_totals(rows: list[UtilizationRow]) -> UtilizationRow:
+    return UtilizationRow(0, "All clients", sum(r.endpoints for r in rows), sum(r.tickets for r in rows))
+
+
+def tenant_today(tenant) -> date:
+    return timezone.now().astimezone(ZoneInfo(tenant.timezone)).date()

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.ReportsHomeView.as_view(), name="index"),
+    path("sla/", views.ComplianceView.as_view(), name="compliance"),
+    path("sla/export.csv", views.ComplianceCsvView.as_view(), name="compliance_csv"),
+    path("breaches/", views.BreachListView.as_view(), name="breaches"),
+    path("breaches/export.csv", views.BreachCsvView.as_view(), name="breaches_csv"),
+    path("utilization/", views.UtilizationView.as_view(), name="utilization"),
+    path("utilization/export.csv", views.UtilizationCsvView.as_view(), name="utilization_csv"),
+]

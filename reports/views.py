@@ -1,0 +1,154 @@
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
+from django.urls import reverse
+from django.views import View
+from django.views.generic import RedirectView, TemplateView
+
+from reports import exports, selectors
+from reports.forms import BreachForm, ComplianceForm, PeriodForm
+from reports.periods import PRESETS, resolve_period
+from service_levels.models import Metric, Priority
+from tenants.views import StaffRequiredMixin
+
+
+class ReportMixin(StaffRequiredMixin):
+    """Reads the shared filters (period preset or custom range, in the tenant's dates)."""
+
+    permission = "reports.view"
+    form_class = PeriodForm
+    extra_filters: tuple[str, ...] = ()
+
+    def filters(self) -> dict:
+        tenant = self.request.tenant
+        today = selectors.tenant_today(tenant)
+        form = self.form_class(self.request.GET, today=today, timezone=tenant.timezone)
+        if form.is_valid():
+            data = form.cleaned_data
+        else:  # say what was wrong, and show the default period meanwhile
+            data = {"resolved": resolve_period(None, today=today, timezone=tenant.timezone)}
+        period = data["resolved"]
+        params = period.query() | {name: data.get(name) or "" for name in self.extra_filters}
+        params = {key: value for key, value in params.items() if value}
+        return {"form": form, "period": period, "data": data, "params": params,
+                "querystring": urlencode(params), "period_querystring": urlencode(period.query()),
+                "presets": PRESETS}  # fmt: skip
+
+
+class ReportPageView(ReportMixin, TemplateView):
+    report = ""
+
+    def get_template_names(self):
+        return [f"{self.template_name}#report"] if self.request.htmx else [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filters = self.filters()
+        context |= filters | {"report": self.report}
+        context |= self.report_context(filters)
+        return context
+
+    def report_context(self, filters: dict) -> dict:
+        raise NotImplementedError
+
+
+def _api(name: str, params: dict) -> str:
+    return f"{reverse(name)}?{urlencode(params)}"
+
+
+class ReportsHomeView(StaffRequiredMixin, RedirectView):
+    permission = "reports.view"
+    pattern_name = "reports:compliance"
+
+
+class ComplianceView(ReportPageView):
+    template_name = "reports/compliance.html"
+    form_class = ComplianceForm
+    extra_filters = ("group_by",)
+    report = "compliance"
+
+    def report_context(self, filters):
+        group_by = filters["data"].get("group_by") or "month"
+        rows = selectors.sla_compliance(filters["period"], group_by=group_by)
+        return {
+            "rows": rows, "overall": selectors.overall(rows), "group_by": group_by,
+            "groupings": selectors.GROUPINGS, "group_label": selectors.GROUPINGS[group_by],
+            "goal": selectors.COMPLIANCE_GOAL_PERCENT,
+            "chart_source": _api(
+                "api:report-sla-compliance-list", filters["params"] | {"group_by": group_by}
+            ),
+        }  # fmt: skip
+
+
+class CsvExportView(ReportMixin, View):
+    """A report as CSV. An export never falls back to another period: a bad range is a 400 saying why."""
+
+    def get(self, request):
+        filters = self.filters()
+        if not filters["form"].is_valid():
+            problems = [str(e) for errors in filters["form"].errors.values() for e in errors]
+            return HttpResponseBadRequest(" ".join(problems), content_type="text/plain; charset=utf-8")
+        return self.export(filters)
+
+    def export(self, filters: dict):
+        raise NotImplementedError
+
+
+class ComplianceCsvView(CsvExportView):
+    form_class = ComplianceForm
+
+    def export(self, filters):
+        group_by = filters["data"].get("group_by") or "month"
+        rows = selectors.sla_compliance(filters["period"], group_by=group_by)
+        return exports.compliance_csv(rows, period=filters["period"], group_by=group_by)
+
+
+class BreachListView(ReportPageView):
+    template_name = "reports/breaches.html"
+    form_class = BreachForm
+    extra_filters = ("metric", "priority")
+    report = "breaches"
+    paginate_by = 50
+
+    def report_context(self, filters):
+        data = filters["data"]
+        rows = selectors.breach_list(
+            filters["period"], metric=data.get("metric") or "", priority=data.get("priority") or ""
+        )
+        page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
+        return {
+            "rows": rows, "page_obj": page, "metrics": Metric.choices, "priorities": Priority.choices,
+            "metric": data.get("metric") or "", "priority": data.get("priority") or "",
+            "open_count": sum(1 for row in rows if row.is_open),
+            "chart_source": _api("api:report-breaches-list", filters["params"]),
+        }  # fmt: skip
+
+
+class BreachCsvView(CsvExportView):
+    form_class = BreachForm
+
+    def export(self, filters):
+        data = filters["data"]
+        rows = selectors.breach_list(
+            filters["period"], metric=data.get("metric") or "", priority=data.get("priority") or ""
+        )
+        return exports.breaches_csv(rows, period=filters["period"])
+
+
+class UtilizationView(ReportPageView):
+    template_name = "reports/utilization.html"
+    report = "utilization"
+
+    def report_context(self, filters):
+        rows = selectors.utilization(filters["period"])
+        return {
+            "rows": rows, "totals": selectors.utilization_totals(rows),
+            "target": selectors.UTILIZATION_TARGET_PERCENT, "over_count": sum(r.over_target for r in rows),
+            "chart_source": _api("api:report-utilization-list", filters["params"]),
+        }  # fmt: skip
+
+
+class UtilizationCsvView(CsvExportView):
+    def export(self, filters):
+        return exports.utilization_csv(selectors.utilization(filters["period"]), period=filters["period"])

@@ -1,0 +1,189 @@
+"""Partner API: agreements (list, get with history, create a draft, cancel), signing campaigns (create,
+status) and signatures."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.core import mail
+from drf_spectacular.generators import SchemaGenerator
+
+from contracts import agreements
+from contracts.models import Agreement, Campaign
+from tenants.scope import tenant_scope
+from tests.api.conftest import api_client, check_error
+from tests.contracts.contract_setup import (
+    client_with_signers,
+    eager_tasks,  # noqa: F401 (fixture)
+    service_version,
+    sign,
+    signed_agreement,
+)
+from tests.factories import ClientFactory, SignatureFactory, api_key_for
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
+
+
+@pytest.fixture(autouse=True)
+def early_march():
+    with time_machine.travel("2026-03-02 14:00Z", tick=False):
+        yield
+
+
+@pytest.fixture
+def version(tenant):
+    return service_version(tenant, title="Northwind Service Agreement")
+
+
+@pytest.fixture
+def writer(tenant):
+    return api_client(api_key_for(tenant, ["read", "write"], name="CRM sync")[1])
+
+
+@pytest.fixture
+def reader(tenant):
+    return api_client(api_key_for(tenant, ["read"], name="Dashboard")[1])
+
+
+@pytest.fixture
+def book(tenant, version):
+    lindqvist, _ = client_with_signers(tenant, "Lindqvist Penthouse", "eva@lindqvist.example")
+    signed = signed_agreement(tenant, lindqvist, version, tier="gold", monthly_fee=300)
+    whitaker, _ = client_with_signers(tenant, "Whitaker Residence", "dana@whitaker.example")
+    okafor, _ = client_with_signers(tenant, "Okafor Dental Group", "office@okafor.example")
+    return {"signed": signed, "whitaker": whitaker, "okafor": okafor}
+
+
+def test_agreements_are_listed_with_their_status_and_filtered(reader, book):
+    body = reader.get("/api/v1/agreements/").json()
+    assert [(a["client_name"], a["status"], a["in_force"]) for a in body["results"]] == [
+        ("Lindqvist Penthouse", "active", True)
+    ]
+    assert body["results"][0]["monthly_fee"] == "300.00"
+    assert reader.get("/api/v1/agreements/", {"status": "sent"}).json()["results"] == []
+    check_error(reader.get("/api/v1/agreements/", {"status": "maybe"}), 400)
+
+
+def test_an_agreement_comes_with_its_history(reader, book):
+    body = reader.get(f"/api/v1/agreements/{book['signed'].pk}/").json()
+    assert [event["kind"] for event in body["history"]] == ["created", "sent", "signed", "activated"]
+    assert body["starts_on"] == "2026-03-02"
+    assert body["history"][0]["at"].endswith("Z") or "+" in body["history"][0]["at"]
+
+
+def test_a_draft_is_created_once_even_when_the_request_is_retried(writer, tenant, version, book):
+    payload = {"client": book["okafor"].pk, "version": version.pk, "tier": "silver", "monthly_fee": "99.00"}
+    first = writer.post("/api/v1/agreements/", payload, format="json", HTTP_IDEMPOTENCY_KEY="draft-okafor")
+    again = writer.post("/api/v1/agreements/", payload, format="json", HTTP_IDEMPOTENCY_KEY="draft-okafor")
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert first.json()["status"] == "draft"
+    assert first.json()["history"][0]["actor"] == "API key “CRM sync”"
+    with tenant_scope(tenant):
+        assert Agreement.objects.filter(client=book["okafor"]).count() == 1
+    assert mail.outbox == []  # a draft is not sent
+
+
+def test_a_draft_needs_a_published_version_of_this_company(writer, other_tenant, book):
+    theirs = service_version(other_tenant)
+    response = writer.post(
+        "/api/v1/agreements/", {"client": book["okafor"].pk, "version": theirs.pk}, format="json"
+    )
+    assert check_error(response, 400)["errors"][0]["attr"] == "version"
+
+
+def test_a_read_only_key_cannot_create_or_cancel(reader, version, book):
+    check_error(reader.post("/api/v1/agreements/", {"client": book["okafor"].pk, "version": version.pk}), 403)
+    check_error(reader.post(f"/api/v1/agreements/{book['signed'].pk}/cancel/", {}), 403)
+
+
+def test_cancelling_keeps_the_history_and_says_why_it_cannot_happen_twice(writer, book):
+    url = f"/api/v1/agreements/{book['signed'].pk}/cancel/"
+    body = writer.post(url, {"reason": "Sold the house"}, format="json").json()
+    assert body["status"] == "cancelled"
+    assert body["history"][-1]["details"]["reason"] == "Sold the house"
+    error = check_error(writer.post(url, {}, format="json"), 400)
+    assert "cannot become cancelled" in error["errors"][0]["detail"]
+
+
+def test_a_campaign_is_created_sent_and_reports_who_it_could_not_reach(
+    writer, tenant, version, book, django_capture_on_commit_callbacks
+):
+    ClientFactory(tenant=tenant, name="Moreau Lake House")
+    payload = {"name": "2026 agreement", "version": version.pk, "grace_deadline": "2026-03-31",
+               "reminder_days": [7, 3]}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        response = writer.post("/api/v1/campaigns/", payload, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["status"], body["progress"]["clients"], body["progress"]["queued"]) == ("sending", 2, 2)
+    assert [(n["client_name"], n["reason"][:10]) for n in body["not_reached"]] == [
+        ("Moreau Lake House", "No contact")
+    ]
+    assert sorted(m.to[0] for m in mail.outbox) == ["dana@whitaker.example", "office@okafor.example"]
+    later = writer.get(f"/api/v1/campaigns/{body['id']}/").json()  # the emails went out after the answer
+    assert (later["status"], later["progress"]["sent"], later["progress"]["emails_sent"]) == ("open", 2, 2)
+
+
+def test_campaign_status_counts_signers_and_the_coverage(
+    writer, reader, tenant, version, book, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_id = writer.post(
+            "/api/v1/campaigns/",
+            {"name": "2026", "version": version.pk, "grace_deadline": "2026-03-31"},
+            format="json",
+        ).json()["id"]
+    with tenant_scope(tenant):
+        whitaker = Agreement.objects.get(client=book["whitaker"])
+    sign(whitaker)
+    body = reader.get(f"/api/v1/campaigns/{campaign_id}/status/").json()
+    assert body["progress"]["signed"] == 1
+    assert body["progress"]["signed_percent"] == 50
+    assert body["coverage"] == {"clients": 3, "signed": 2, "percent": 67}
+
+
+def test_a_campaign_keeps_a_draft_when_asked_and_refuses_a_past_deadline(writer, tenant, version, book):
+    body = writer.post(
+        "/api/v1/campaigns/",
+        {"name": "Later", "version": version.pk, "grace_deadline": "2026-03-31", "send": False},
+        format="json",
+    ).json()
+    assert body["status"] == "draft"
+    assert mail.outbox == []
+    error = check_error(
+        writer.post(
+            "/api/v1/campaigns/",
+            {"name": "x", "version": version.pk, "grace_deadline": "2026-03-01"},
+            format="json",
+        ),
+        400,
+    )
+    assert error["errors"][0]["attr"] == "grace_deadline"
+    with tenant_scope(tenant):
+        assert Campaign.objects.count() == 1
+
+
+def test_signatures_say_who_signed_what_and_can_be_filtered(reader, tenant, book):
+    SignatureFactory(agreement=book["signed"])
+    with tenant_scope(tenant):
+        declined_agreement = agreements.create_agreement(
+            client=book["okafor"], version=book["signed"].version, actor="owner@example.com"
+        )
+    SignatureFactory(
+        agreement=declined_agreement, signed_at=None, declined_at=date(2026, 3, 1).isoformat() + "T10:00Z"
+    )
+    body = reader.get("/api/v1/signatures/").json()
+    assert sorted(s["state"] for s in body["results"]) == ["declined", "signed"]
+    assert "pdf" not in body["results"][0]
+    signed = reader.get("/api/v1/signatures/", {"state": "signed"}).json()["results"]
+    assert [s["agreement"] for s in signed] == [book["signed"].pk]
+
+
+def test_the_schema_documents_agreements_campaigns_and_signatures():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    paths = schema["paths"]
+    assert {"/api/v1/agreements/", "/api/v1/agreements/{id}/cancel/", "/api/v1/campaigns/",
+            "/api/v1/campaigns/{id}/status/", "/api/v1/signatures/{id}/"} <= set(paths)  # fmt: skip
+    assert paths["/api/v1/campaigns/"]["post"]["summary"] == "Start a signing campaign"
+    assert "AgreementStatusEnum" in schema["components"]["schemas"]

@@ -1,0 +1,587 @@
+"""Reads of tickets: the filtered list, the SLA board, and what a ticket's page shows (clocks drawn as
+timelines, the conversation, the history in words, time entries with covered/billable totals).
+
+Clock states as people see them: a running clock is *on track*, *warning* (past its warning threshold)
+or *breached* (past its due time, whether or not the sweeper has recorded it yet); a paused clock is
+*paused* with the business time it has left; a stopped clock was *met* (on time or late) or no longer
+applies (its target was removed by a re-targeting).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from clients.models import Client
+from contracts.coverage import WorkType
+from contracts.selectors import ContractTerms, contract_terms
+from service_levels.models import Metric, Priority, WorkLocation
+from service_levels.selectors import engine_calendar
+from tenants.models import StaffMembership
+from tickets import clock as clock_math
+from tickets.models import (
+    OPEN_STATUSES,
+    Channel,
+    ClockState,
+    Reply,
+    SlaClock,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    TimeEntry,
+)
+
+ON_TRACK, WARNING, BREACHED, PAUSED = "on_track", "warning", "breached", "paused"
+MET, MET_LATE, NOT_APPLICABLE = "met", "met_late", "not_applicable"
+BOARD_STATES = [BREACHED, WARNING, ON_TRACK, PAUSED]
+
+# Colour + word, never colour alone.
+STATE_LABELS = {
+    ON_TRACK: "On track", WARNING: "Warning", BREACHED: "Breached", PAUSED: "Paused",
+    MET: "Met", MET_LATE: "Met late", NOT_APPLICABLE: "No longer applies",
+}  # fmt: skip
+STATE_BADGES = {
+    ON_TRACK: "text-bg-success", WARNING: "text-bg-warning", BREACHED: "text-bg-danger",
+    PAUSED: "text-bg-secondary", MET: "text-bg-success", MET_LATE: "text-bg-danger",
+    NOT_APPLICABLE: "text-bg-light border",
+}  # fmt: skip
+ROW_CLASSES = {BREACHED: "table-danger", WARNING: "table-warning", PAUSED: "table-light", ON_TRACK: ""}
+PRIORITY_BADGES = {
+    Priority.P1: "text-bg-danger", Priority.P2: "text-bg-warning", Priority.P3: "text-bg-primary",
+    Priority.P4: "text-bg-secondary",
+}  # fmt: skip
+STATUS_BADGES = {
+    TicketStatus.NEW: "text-bg-primary", TicketStatus.ACKNOWLEDGED: "text-bg-info",
+    TicketStatus.IN_PROGRESS: "text-bg-info", TicketStatus.WAITING_ON_CLIENT: "text-bg-secondary",
+    TicketStatus.SCHEDULED: "text-bg-secondary", TicketStatus.RESOLVED: "text-bg-success",
+    TicketStatus.CLOSED: "text-bg-dark", TicketStatus.REOPENED: "text-bg-warning",
+}  # fmt: skip
+BOARD_LIMIT = 200
+
+
+def with_badges(tickets: Iterable[Ticket]) -> Iterable[Ticket]:
+    """Give each ticket its priority and status badge classes (colour next to the word)."""
+    for ticket in tickets:
+        ticket.priority_badge = PRIORITY_BADGES.get(ticket.priority, "text-bg-secondary")
+        ticket.status_badge = STATUS_BADGES.get(ticket.status, "text-bg-secondary")
+    return tickets
+
+
+# --- Durations in words (countdown.js writes the same words every second) ----------------------------
+
+
+def span_words(seconds: float) -> str:
+    """3 d 4 h · 1 h 12 min · 12 min · 40 s (always positive; the caller says before or after)."""
+    seconds = int(abs(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min"
+    return f"{secs} s"
+
+
+def countdown_words(seconds_left: float) -> str:
+    if seconds_left > 0:
+        return f"breaches in {span_words(seconds_left)}"
+    return f"breached {span_words(seconds_left)} ago"
+
+
+def minutes_words(minutes: int) -> str:
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+# --- One clock as people see it ------------------------------------------------------------------------
+
+
+def pauses_of(clock: SlaClock) -> list[tuple[datetime, datetime | None]]:
+    return [
+        (datetime.fromisoformat(start), datetime.fromisoformat(end) if end else None)
+        for start, end in clock.pauses
+    ]
+
+
+@dataclass(frozen=True)
+class Segment:
+    kind: str  # running | paused | overdue | remaining
+    x: float  # 0…1000 on the timeline's SVG viewBox
+    width: float
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Marker:
+    kind: str  # due | met | breached | now
+    x: float
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Timeline:
+    start: datetime
+    end: datetime
+    segments: list[Segment]
+    markers: list[Marker]
+    pauses: list[tuple[datetime, datetime | None]]
+    summary: str  # for screen readers: the picture in words
+    end_label: str = ""  # what the right end of the axis is: Due, Met or Now
+
+
+@dataclass(frozen=True)
+class ClockView:
+    clock: SlaClock
+    state: str
+    due_at: datetime | None  # when it falls (or fell) due; None while paused
+    seconds_left: int | None  # running: wall seconds until due (negative once breached)
+    business_left: timedelta | None  # paused: business time it still has
+    timeline: Timeline | None = None
+
+    @property
+    def metric_label(self) -> str:
+        return Metric(self.clock.metric).label
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def badge(self) -> str:
+        return STATE_BADGES[self.state]
+
+    @property
+    def row_class(self) -> str:
+        return ROW_CLASSES.get(self.state, "")
+
+    @property
+    def is_live(self) -> bool:
+        """Counts down in the browser (running, not stopped or paused)."""
+        return self.clock.state == ClockState.RUNNING and self.due_at is not None
+
+    @property
+    def countdown(self) -> str:
+        if self.is_live:
+            return countdown_words(self.seconds_left)
+        if self.clock.state == ClockState.PAUSED:
+            left = self.business_left or timedelta(0)
+            if left > timedelta(0):
+                return f"paused · {span_words(left.total_seconds())} of business time left"
+            return "paused · no business time left"
+        if self.state == MET:
+            return "met in time"
+        if self.state == MET_LATE:
+            return "met after its due time"
+        return "no target any more"
+
+    @property
+    def paused_left(self) -> str:
+        """A paused clock's business time left, short: "1 d 16 h left"."""
+        left = self.business_left or timedelta(0)
+        return f"{span_words(left.total_seconds())} left" if left > timedelta(0) else "no time left"
+
+    @property
+    def target_words(self) -> str:
+        return minutes_words(self.clock.target_minutes)
+
+    @property
+    def sort_key(self) -> tuple:
+        """Most urgent first: running clocks by time to breach, then paused ones by business time left."""
+        if self.is_live:
+            return (0, self.seconds_left)
+        if self.business_left is not None:
+            return (1, self.business_left.total_seconds())
+        return (2, 0)
+
+
+def _projected_due(clock: SlaClock, pauses) -> datetime | None:
+    """When a stopped clock was due given its pauses (its due_at is cleared when it stops)."""
+    if any(end is None for _, end in pauses):
+        return None
+    return clock_math.times(
+        engine_calendar(clock.calendar), started_at=clock.started_at, pauses=pauses,
+        target=timedelta(minutes=clock.target_minutes), warn_percent=clock.warn_percent,
+    ).due_at  # fmt: skip
+
+
+def clock_view(clock: SlaClock, *, now: datetime, with_timeline: bool = False) -> ClockView:
+    pauses = pauses_of(clock)
+    due_at, seconds_left, business_left = None, None, None
+    if clock.state == ClockState.RUNNING:
+        due_at = clock.due_at
+        seconds_left = int((due_at - now).total_seconds()) if due_at else None
+        if clock.breached_at or (due_at and due_at <= now):
+            state = BREACHED
+        elif clock.warned_at or (clock.warn_at and clock.warn_at <= now):
+            state = WARNING
+        else:
+            state = ON_TRACK
+    elif clock.state == ClockState.PAUSED:
+        business_left = clock_math.remaining(
+            engine_calendar(clock.calendar), started_at=clock.started_at, pauses=pauses,
+            target=timedelta(minutes=clock.target_minutes), at=now,
+        )  # fmt: skip
+        state = BREACHED if clock.breached_at or business_left <= timedelta(0) else PAUSED
+    elif clock.met_at is None:
+        state = NOT_APPLICABLE
+    else:
+        due_at = _projected_due(clock, pauses)
+        late = clock.breached_at is not None or (due_at is not None and clock.met_at > due_at)
+        state = MET_LATE if late else MET
+    view = ClockView(clock, state, due_at, seconds_left, business_left)
+    if with_timeline and state != NOT_APPLICABLE:
+        view = ClockView(clock, state, due_at, seconds_left, business_left, _timeline(view, pauses, now))
+    return view
+
+
+def _timeline(view: ClockView, pauses, now: datetime) -> Timeline:
+    """The clock on a wall-clock axis: running and paused spans, the part past due, what is left."""
+    clock = view.clock
+    start = clock.started_at
+    active_until = clock.met_at if clock.state == ClockState.STOPPED else now
+    active_until = max(active_until, start)
+    end = max(active_until, view.due_at or active_until)
+    if end - start < timedelta(minutes=1):
+        end = start + timedelta(minutes=1)
+    span = (end - start).total_seconds()
+
+    def x(at: datetime) -> float:
+        return round(min(max((at - start).total_seconds() / span, 0), 1) * 1000, 2)
+
+    spans: list[tuple[str, datetime, datetime]] = []
+    cursor = start
+    for pause_start, pause_end in pauses:
+        pause_start, pause_end = max(pause_start, start), min(pause_end or active_until, active_until)
+        if pause_start >= active_until:
+            break
+        if pause_start > cursor:
+            spans.append(("running", cursor, pause_start))
+        if pause_end > pause_start:
+            spans.append(("paused", pause_start, pause_end))
+        cursor = max(cursor, pause_end)
+    if active_until > cursor:
+        spans.append(("running", cursor, active_until))
+    due = view.due_at
+    segments = []
+    for kind, begin, finish in spans:
+        if kind == "running" and due is not None and finish > due:
+            if begin < due:
+                segments.append(Segment("running", x(begin), x(due) - x(begin), begin, due))
+            late = max(begin, due)
+            segments.append(Segment("overdue", x(late), x(finish) - x(late), late, finish))
+        else:
+            segments.append(Segment(kind, x(begin), x(finish) - x(begin), begin, finish))
+    if clock.state == ClockState.RUNNING and due is not None and due > now:
+        segments.append(Segment("remaining", x(now), x(due) - x(now), now, due))
+    markers = []
+    if due is not None:
+        markers.append(Marker("due", x(due), due))
+    if clock.met_at:
+        markers.append(Marker("met", x(clock.met_at), clock.met_at))
+    if clock.breached_at:
+        markers.append(Marker("breached", x(clock.breached_at), clock.breached_at))
+    if clock.state != ClockState.STOPPED:
+        markers.append(Marker("now", x(now), now))
+    paused_count = sum(1 for kind, _, _ in spans if kind == "paused")
+    summary = (
+        f"{view.metric_label}: {view.label.lower()}. Started {start:%d %b %H:%M} UTC"
+        + (f", paused {paused_count} time{'s' if paused_count != 1 else ''}" if paused_count else "")
+        + (f", due {due:%d %b %H:%M} UTC" if due else "")
+        + (f", met {clock.met_at:%d %b %H:%M} UTC" if clock.met_at else "")
+        + "."
+    )
+    if clock.state == ClockState.STOPPED:
+        end_label = "Met" if due is None or clock.met_at >= due else "Due"
+    else:
+        end_label = "Due" if due is not None and due > now else "Now"
+    return Timeline(start, end, segments, markers, pauses, summary, end_label)
+
+
+def most_urgent(clocks: Iterable[SlaClock], *, now: datetime) -> ClockView | None:
+    views = [clock_view(c, now=now) for c in clocks if c.state != ClockState.STOPPED]
+    return min(views, key=lambda v: v.sort_key) if views else None
+
+
+def sla_summaries(tickets: Iterable[Ticket], *, now: datetime) -> dict[int, ClockView]:
+    """The most urgent active clock of each ticket (for a page of the ticket list)."""
+    ids = [t.pk for t in tickets]
+    by_ticket: dict[int, list[SlaClock]] = {}
+    for clock in (
+        SlaClock.objects.filter(ticket_id__in=ids)
+        .exclude(state=ClockState.STOPPED)
+        .select_related("calendar")
+    ):
+        by_ticket.setdefault(clock.ticket_id, []).append(clock)
+    return {tid: view for tid, clocks in by_ticket.items() if (view := most_urgent(clocks, now=now))}
+
+
+# --- The ticket list ----------------------------------------------------------------------------------
+
+STATUS_FILTERS = [
+    ("open", "Open tickets"),
+    ("all", "All tickets"),
+    *[(s.value, s.label) for s in TicketStatus],
+]
+SORTS = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "updated": ("-updated_at", "-id"),
+    "priority": ("priority", "-created_at"),
+}
+
+
+def ticket_list(*, q: str = "", status: str = "open", priority: str = "", assignee: str = "",
+                client: str = "", user=None, sort: str = "newest") -> QuerySet[Ticket]:  # fmt: skip
+    """Tickets matching the list's filters. ``assignee`` is a user id, "me" (``user``) or "none"."""
+    tickets = Ticket.objects.select_related("client", "assignee", "issue_type")
+    if status == "open" or not status:
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
+    elif status in TicketStatus.values:
+        tickets = tickets.filter(status=status)
+    if priority in Priority.values:
+        tickets = tickets.filter(priority=priority)
+    tickets = _by_assignee(tickets, assignee, user, "assignee")
+    if client.isdigit():
+        tickets = tickets.filter(client_id=int(client))
+    q = q.strip()
+    if q:
+        match = Q(title__icontains=q) | Q(client__name__icontains=q) | Q(description__icontains=q)
+        if q.lstrip("#").isdigit():
+            match |= Q(number=int(q.lstrip("#")))
+        tickets = tickets.filter(match)
+    return tickets.order_by(*SORTS.get(sort, SORTS["newest"]))
+
+
+def _by_assignee(queryset, assignee: str, user, path: str):
+    if assignee == "none":
+        return queryset.filter(**{f"{path}__isnull": True})
+    if assignee == "me" and user is not None:
+        return queryset.filter(**{f"{path}_id": user.pk})
+    if assignee.isdigit():
+        return queryset.filter(**{f"{path}_id": int(assignee)})
+    return queryset
+
+
+def staff_users():
+    """People on the tenant's staff (assignees, technicians), by name."""
+    user_ids = StaffMembership.objects.filter(is_active=True).values("user_id")
+    return get_user_model().objects.filter(pk__in=user_ids).order_by("full_name", "email")
+
+
+def filter_clients():
+    return Client.objects.filter(archived_at__isnull=True).order_by("name")
+
+
+# --- The SLA board ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    ticket: Ticket
+    clock: ClockView
+
+    @property
+    def state(self) -> str:
+        return self.clock.state
+
+
+@dataclass(frozen=True)
+class Board:
+    rows: list[BoardRow]
+    counts: dict[str, int]
+    total: int
+    without_clock: int
+    limit: int = BOARD_LIMIT
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.rows)
+
+    @property
+    def count_badges(self) -> list[tuple[str, str, str, int]]:
+        return [(s, STATE_LABELS[s], STATE_BADGES[s], self.counts.get(s, 0)) for s in BOARD_STATES]
+
+
+def sla_board(*, now: datetime, technician: str = "", client: str = "", priority: str = "",
+              metric: str = "", user=None, limit: int = BOARD_LIMIT) -> Board:  # fmt: skip
+    """Each open ticket with its most urgent running (or paused) clock, most urgent first.
+
+    ``metric`` narrows the clocks considered; ``technician`` is an assignee id, "me" or "none".
+    """
+    tickets = Ticket.objects.filter(status__in=OPEN_STATUSES)
+    tickets = _by_assignee(tickets, technician, user, "assignee")
+    if client.isdigit():
+        tickets = tickets.filter(client_id=int(client))
+    if priority in Priority.values:
+        tickets = tickets.filter(priority=priority)
+    clocks = (
+        SlaClock.objects.filter(ticket__in=tickets.values("pk"))
+        .exclude(state=ClockState.STOPPED)
+        .select_related("calendar", "ticket", "ticket__client", "ticket__assignee", "ticket__issue_type")
+    )
+    if metric in Metric.values:
+        clocks = clocks.filter(metric=metric)
+    by_ticket: dict[int, list[SlaClock]] = {}
+    for clock in clocks:
+        by_ticket.setdefault(clock.ticket_id, []).append(clock)
+    rows = []
+    for ticket_clocks in by_ticket.values():
+        view = most_urgent(ticket_clocks, now=now)
+        if view is not None:
+            rows.append(BoardRow(view.clock.ticket, view))
+    rows.sort(key=lambda row: (row.clock.sort_key, row.ticket.number))
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.state] = counts.get(row.state, 0) + 1
+    return Board(
+        rows=rows[:limit], counts=counts, total=len(rows), without_clock=tickets.count() - len(by_ticket),
+        limit=limit,
+    )  # fmt: skip
+
+
+# --- A ticket's page ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    actor: str
+    title: str
+    details: list[str] = field(default_factory=list)
+    why: str = ""
+
+
+def _label(choices, value) -> str:
+    try:
+        return choices(value).label
+    except ValueError:
+        return str(value)
+
+
+def describe_event(event: TicketEvent) -> HistoryEntry:
+    """One history row in words."""
+    d = event.details or {}
+    kind = event.kind
+    details: list[str] = []
+    why = ""
+    if kind == "created":
+        title = "Ticket opened"
+        details.append(
+            f"Priority {_label(Priority, d.get('priority', ''))}, via {_label(Channel, d.get('channel', ''))}"
+        )
+    elif kind == "status":
+        title = f"Status: {_label(TicketStatus, d.get('old', ''))} → {_label(TicketStatus, d.get('new', ''))}"
+    elif kind == "first_response":
+        title = "First response sent"
+    elif kind == "check_in":
+        title = "Checked in on site"
+    elif kind == "assigned":
+        title = f"Assigned to {d['assignee']}" if d.get("assignee") else "Unassigned"
+    elif kind == "retargeted":
+        parts = []
+        if "priority" in d:
+            old, new = d["priority"]
+            parts.append(f"priority {old} → {new}")
+        if "issue_type" in d:
+            old, new = d["issue_type"]
+            parts.append(f"issue type “{old or 'none'}” → “{new}”")
+        title = "Changed " + " and ".join(parts) if parts else "Re-targeted"
+        why = d.get("why", "")
+    elif kind == "sla_targets":
+        title = "SLA targets set" if d.get("why") == "ticket opened" else "SLA targets recomputed"
+        why = "" if d.get("why") == "ticket opened" else d.get("why", "")
+        if d.get("policy"):
+            details.append(f"Policy: {d['policy']}")
+        for metric, change in (d.get("changes") or {}).items():
+            name = _label(Metric, metric)
+            if "removed" in change:
+                details.append(f"{name}: no target ({change['removed']})")
+            else:
+                details.append(f"{name}: {minutes_words(change['minutes'])} on “{change['calendar']}”")
+    else:
+        title = kind.replace("_", " ").capitalize()
+    return HistoryEntry(event.at, event.actor, title, details, why)
+
+
+@dataclass(frozen=True)
+class TimeTotals:
+    minutes: int
+    covered_minutes: int
+    billable_minutes: int
+    cost: Decimal
+    billable_amount: Decimal
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    ticket: Ticket
+    clocks: list[ClockView]
+    replies: list[Reply]
+    history: list[HistoryEntry]
+    time_entries: list[TimeEntry]
+    totals: TimeTotals
+    terms: ContractTerms
+
+    @property
+    def banner(self) -> str:
+        """Which banner the page shows: basic_triage, grace, or none ("") under a signed contract."""
+        if self.terms.has_signed_contract:
+            return ""
+        return "grace" if self.terms.grace_until else "basic_triage"
+
+    @property
+    def can_check_in(self) -> bool:
+        onsite = any(
+            v.clock.metric == Metric.ONSITE and v.clock.state != ClockState.STOPPED for v in self.clocks
+        )
+        return self.ticket.is_open and (onsite or self.ticket.work_location == WorkLocation.ON_SITE)
+
+
+def time_totals(entries: Iterable[TimeEntry]) -> TimeTotals:
+    entries = list(entries)
+    return TimeTotals(
+        minutes=sum(e.minutes for e in entries),
+        covered_minutes=sum(e.minutes for e in entries if e.covered),
+        billable_minutes=sum(e.minutes for e in entries if not e.covered),
+        cost=sum((e.cost for e in entries), Decimal("0.00")),
+        billable_amount=sum((e.billable_amount for e in entries), Decimal("0.00")),
+    )
+
+
+METRIC_ORDER = {metric.value: index for index, metric in enumerate(Metric)}
+
+
+def ticket_page(ticket: Ticket, *, now: datetime) -> TicketPage:
+    clocks = sorted(
+        ticket.clocks.select_related("calendar"), key=lambda c: METRIC_ORDER.get(c.metric, len(METRIC_ORDER))
+    )
+    entries = list(ticket.time_entries.select_related("technician"))
+    return TicketPage(
+        ticket=ticket,
+        clocks=[clock_view(c, now=now, with_timeline=True) for c in clocks],
+        replies=list(ticket.replies.select_related("author", "author_contact")),
+        history=[describe_event(e) for e in ticket.history.all()],
+        time_entries=entries,
+        totals=time_totals(entries),
+        terms=contract_terms(ticket.client),
+    )
+
+
+def work_type_label(work_type: str) -> str:
+    return WorkType.LABELS.get(work_type, work_type.replace("_", " ").capitalize())
+
+
+def today_in(zone) -> date:
+    return timezone.now().astimezone(zone).date()
