@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from contracts.models import Agreement, AgreementEvent, AgreementStatus, ClientStanding, ContractVersion
 from events.services import record_event
-from tenants.scope import current_tenant
+from tenants.scope import current_tenant, tenant_scope
 
 S = AgreementStatus
 ALLOWED = {
@@ -60,6 +60,21 @@ def record_history(agreement: Agreement, kind: str, *, actor: str, from_status: 
     )  # fmt: skip
 
 
+def client_terms_changed(client_id: int, *, why: str) -> None:
+    """Open tickets of the client follow its contract: their SLA targets are re-read (after commit, so
+    a rolled-back change moves nothing)."""
+    from clients.models import Client
+    from tickets.services import retarget_open_tickets
+
+    tenant = current_tenant()
+
+    def retarget():  # runs after the commit, outside the caller's tenant scope: enter it again
+        with tenant_scope(tenant):
+            retarget_open_tickets(Client.objects.get(pk=client_id), why=why)
+
+    transaction.on_commit(retarget)
+
+
 def _transition(
     agreement: Agreement, to_status: str, *, actor: str, kind: str | None = None, **details
 ) -> Agreement:
@@ -72,6 +87,8 @@ def _transition(
         )
     agreement.status = to_status
     agreement.save(update_fields=["status", "updated_at"])
+    if to_status in (S.SIGNED, S.EXPIRED, S.CANCELLED) and agreement.parent_id is None:
+        client_terms_changed(agreement.client_id, why=f"service contract {S(to_status).label.lower()}")
     record_history(
         agreement, kind or to_status, actor=actor, from_status=from_status, to_status=to_status, **details
     )
@@ -147,6 +164,7 @@ def renew_without_signature(previous: Agreement, *, version: ContractVersion, ac
         version=str(version), note="Renewed automatically on the same version: no new signature needed.",
     )  # fmt: skip
     record_history(previous, "renewed", actor=actor, renewal_id=renewal.pk)
+    client_terms_changed(renewal.client_id, why="service contract renewed")
     record_event(
         "agreement.renewed", agreement_id=renewal.pk, renewed_from=previous.pk, client_id=renewal.client_id,
         version_id=version.pk, starts_on=str(starts_on),

@@ -512,6 +512,9 @@ def close_campaigns_past_deadline(today: date | None = None) -> list[Campaign]:
                     if current_service_agreement(recipient.client, on=today) is not None:
                         continue
                     if _hold_to_basic_triage(recipient.client, campaign=campaign, since=now):
+                        agreements.client_terms_changed(
+                            recipient.client_id, why="grace period ended: basic triage"
+                        )
                         agreements.record_history(
                             recipient.agreement, "grace_period_ended", actor="system",
                             campaign_id=campaign.pk, deadline=str(campaign.grace_deadline),

@@ -22,6 +22,7 @@ from tenants.models import StaffMembership
 from tenants.scope import current_tenant
 from tickets import clock as clock_math
 from tickets.models import (
+    OPEN_STATUSES,
     Channel,
     ClockState,
     Reply,
@@ -213,7 +214,9 @@ def _restart_resolution(ticket: Ticket, now: datetime) -> None:
 @transaction.atomic
 def add_reply(ticket: Ticket, *, body: str, author=None, author_contact=None, is_public: bool = True,
               now: datetime | None = None) -> Reply:  # fmt: skip
-    """A reply or an internal note. The first public reply by staff stops the first-response clock."""
+    """A reply or an internal note. The first public reply by staff stops the first-response clock; a
+    reply by the client's contact to a ticket waiting on the client moves it back to in progress (which
+    resumes its paused clocks)."""
     now = now or timezone.now()
     if not body.strip():
         raise ValidationError({"body": "Write something first."})
@@ -226,6 +229,12 @@ def add_reply(ticket: Ticket, *, body: str, author=None, author_contact=None, is
             _history(ticket, "first_response", actor=str(author), at=now)
         if ticket.status == TicketStatus.NEW:
             change_status(ticket, TicketStatus.ACKNOWLEDGED, actor=str(author), now=now)
+    if is_public and author_contact is not None and author is None:
+        status = Ticket.objects.filter(pk=ticket.pk).values_list("status", flat=True).first()
+        if status == TicketStatus.WAITING_ON_CLIENT:
+            ticket.status = change_status(
+                ticket, TicketStatus.IN_PROGRESS, actor=str(author_contact), now=now
+            ).status
     return reply
 
 
@@ -262,6 +271,16 @@ def retarget(ticket: Ticket, *, actor: str, priority: str | None = None, issue_t
         ticket, now=now, actor=actor, why=why or ", ".join(f"{k} changed" for k in changed) or "re-read"
     )
     return ticket
+
+
+@transaction.atomic
+def retarget_open_tickets(client, *, why: str, actor: str = "system", now: datetime | None = None) -> int:
+    """The client's contract changed (signed, renewed, tier, expired, basic triage): every open ticket
+    re-reads its targets from its start, and its history says why. Returns how many were re-read."""
+    tickets = Ticket.objects.filter(client=client, status__in=OPEN_STATUSES).order_by("pk")
+    for ticket in tickets:
+        retarget(ticket, actor=actor, why=why, now=now)
+    return len(tickets)
 
 
 @transaction.atomic

@@ -150,3 +150,28 @@ def test_a_breach_is_recorded_once_when_two_workers_race(desk, tenant):
     assert sorted(results) == [0, 1]
     with cross_tenant("check what the sweepers wrote"):
         assert SlaBreach.objects.count() == 1
+
+
+def test_signing_a_contract_re_reads_the_targets_of_open_tickets_and_says_why(
+    desk, tenant, django_capture_on_commit_callbacks
+):
+    from contracts import agreements
+    from contracts.models import ContractTemplate, ContractVersion
+    from service_levels import services as sla_services
+    from service_levels.models import PolicyKind
+
+    with tenant_scope(tenant):
+        standard = sla_services.create_policy(name="Standard", kind=PolicyKind.STANDARD)
+        sla_services.set_targets(standard, {("P1", Metric.FIRST_RESPONSE): (15, desk["always"])})
+        ticket = services.open_ticket(client=desk["client"], title="Projector dead", priority="P1")
+        assert clocks(ticket)[Metric.FIRST_RESPONSE].target_minutes == 60  # basic triage
+        template = ContractTemplate.objects.create(tenant=tenant, name="Service Agreement")
+        version = ContractVersion.objects.create(
+            tenant=tenant, template=template, number=1, title="SA", terms_markdown="Terms", status="published"
+        )
+        agreement = agreements.create_agreement(client=desk["client"], version=version, actor="owner")
+        agreements.mark_sent(agreement, actor="owner")
+        with django_capture_on_commit_callbacks(execute=True):
+            agreements.mark_signed(agreement, actor="Pat")
+        assert clocks(ticket)[Metric.FIRST_RESPONSE].target_minutes == 15
+        assert ticket.history.filter(kind="sla_targets", details__why="service contract signed").exists()
