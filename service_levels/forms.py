@@ -435,12 +435,13 @@ class PreviewForm(StyledFormMixin, forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
     )
     client = forms.ModelChoiceField(queryset=None, empty_label="Choose a client…")
-    has_signed_contract = forms.BooleanField(
+    what_if = forms.BooleanField(
         required=False,
-        label="Has a signed service contract",
-        help_text="Until contracts are in Accord, say whether this client has signed one.",
+        label="What if… (ignore the client's agreement and use the three answers below)",
+        help_text="Unticked, the client's own agreement decides: signed or not, tier and riders.",
     )
-    tier = forms.ChoiceField(required=False, label="Membership tier")
+    has_signed_contract = forms.BooleanField(required=False, label="What if: has a signed service contract")
+    tier = forms.ChoiceField(required=False, label="What if: membership tier")
     riders = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
     issue_type = forms.ModelChoiceField(queryset=None, required=False, empty_label="None", label="Issue type")
     priority = forms.ChoiceField(

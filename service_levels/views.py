@@ -569,14 +569,19 @@ class PreviewView(SlaViewMixin, TemplateView):
 
     def answer(self, data, *, start, zone):
         try:
-            effective = selectors.effective_sla(
-                client=data["client"],
-                priority=data["priority"] or None,
-                issue_type=data["issue_type"],
-                has_signed_contract=data["has_signed_contract"],
-                tier=data["tier"] or None,
-                riders=data["riders"],
-            )
+            if data["what_if"]:
+                effective = selectors.effective_sla(
+                    client=data["client"],
+                    priority=data["priority"] or None,
+                    issue_type=data["issue_type"],
+                    has_signed_contract=data["has_signed_contract"],
+                    tier=data["tier"] or None,
+                    riders=data["riders"],
+                )
+            else:  # what the client's agreement says
+                effective = selectors.effective_sla_for_client(
+                    client=data["client"], priority=data["priority"] or None, issue_type=data["issue_type"]
+                )
         except ValueError as error:
             return {"error": str(error)}
         rows = []

@@ -466,7 +466,14 @@ def test_the_preview_starts_empty_with_now_as_the_start(staff_client, tenant, po
 def test_an_unsigned_client_gets_basic_triage_and_says_why(staff_client, tenant, policies):
     whitaker = ClientFactory(tenant=tenant, name="Whitaker Residence")
     page = html(
-        preview(staff_client, client=whitaker.pk, priority="P1", tier="gold", riders="premium-response")
+        preview(
+            staff_client,
+            client=whitaker.pk,
+            priority="P1",
+            what_if="on",
+            tier="gold",
+            riders="premium-response",
+        )
     )
 
     assert escape("Whitaker Residence has no signed service contract: basic triage only.") in page
@@ -475,12 +482,30 @@ def test_an_unsigned_client_gets_basic_triage_and_says_why(staff_client, tenant,
     assert escape("The “Basic triage” policy sets no on-site arrival target for P1.") in page
 
 
+def test_by_default_the_preview_reads_the_clients_own_agreement(staff_client, tenant, policies):
+    from contracts import agreements
+    from contracts.models import ContractTemplate, ContractVersion
+
+    whitaker = ClientFactory(tenant=tenant, name="Whitaker Residence")
+    with tenant_scope(tenant):
+        template = ContractTemplate.objects.create(tenant=tenant, name="Service Agreement")
+        version = ContractVersion.objects.create(
+            tenant=tenant, template=template, number=1, title="SA", terms_markdown="Terms", status="published"
+        )
+        agreement = agreements.create_agreement(client=whitaker, version=version, actor="owner", tier="gold")
+        agreements.mark_sent(agreement, actor="owner")
+        agreements.mark_signed(agreement, actor="Pat")
+    page = html(preview(staff_client, client=whitaker.pk, priority="P1"))
+    assert escape("Whitaker Residence has a signed contract on the “Gold” tier.") in page
+    assert "Policy: <strong>Gold</strong>" in page
+
+
 def test_the_premium_response_rider_tightens_and_says_so(staff_client, tenant, policies):
     whitaker = ClientFactory(tenant=tenant, name="Whitaker Residence")
     page = html(
         preview(
-            staff_client, client=whitaker.pk, priority="P1", has_signed_contract="on", tier="gold",
-            riders="premium-response", start="2026-03-02T10:00",
+            staff_client, client=whitaker.pk, priority="P1", what_if="on", has_signed_contract="on",
+            tier="gold", riders="premium-response", start="2026-03-02T10:00",
         )
     )  # fmt: skip
     assert escape("The “Premium Response” rider sets first response for P1.") in page
@@ -496,8 +521,8 @@ def test_a_gold_p1_reported_friday_evening_is_due_on_site_saturday_morning(staff
     until 19:00, then 2 h from 09:00 on Saturday."""
     whitaker = ClientFactory(tenant=tenant, name="Whitaker Residence")
     page = html(
-        preview(staff_client, client=whitaker.pk, priority="P1", has_signed_contract="on", tier="gold",
-                start="2026-03-06T17:00")
+        preview(staff_client, client=whitaker.pk, priority="P1", what_if="on", has_signed_contract="on",
+                tier="gold", start="2026-03-06T17:00")
     )  # fmt: skip
     assert "Reported <strong>Fri 6 Mar 2026, 17:00 EST</strong>" in page
     assert '<span class="fw-medium text-nowrap" data-due="onsite">Sat 7 Mar 2026, 11:00 EST</span>' in page
@@ -514,7 +539,12 @@ def test_the_priority_comes_from_the_issue_type_and_remote_issues_have_no_site_v
     )
     page = html(
         preview(
-            staff_client, client=whitaker.pk, issue_type=issue_type.pk, has_signed_contract="on", tier="gold"
+            staff_client,
+            client=whitaker.pk,
+            issue_type=issue_type.pk,
+            what_if="on",
+            has_signed_contract="on",
+            tier="gold",
         )
     )
     assert escape("Priority P1 is the default of the issue type “Password reset”.") in page
