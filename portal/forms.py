@@ -103,3 +103,80 @@ class VerifyForm(StyledFormMixin, forms.Form):
         if upload and upload.size > self.MAX_PDF_BYTES:
             self.add_error("pdf", "That file is larger than any signed PDF Accord makes (25 MB).")
         return data
+
+
+# --- Tickets ---------------------------------------------------------------------------------------
+
+# Impact and urgency in the client's words; the priority matrix turns them into a priority.
+IMPACT_CHOICES = [
+    ("high", "Everything, or most of it (the whole house or office)"),
+    ("medium", "Part of it (a room, or a few devices or people)"),
+    ("low", "One device, or it is a small annoyance"),
+]
+URGENCY_CHOICES = [
+    ("high", "It stops us right now"),
+    ("medium", "It's a problem, but we can manage for today"),
+    ("low", "Whenever it suits you"),
+]
+TITLE_MAX_LENGTH = 200
+BODY_MAX_LENGTH = 10_000
+
+
+class TicketForm(StyledFormMixin, forms.Form):
+    """A client's new ticket. Sites are the client's active ones; issue types the active catalog."""
+
+    title = forms.CharField(
+        label="In a few words, what's wrong?",
+        max_length=TITLE_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. no picture on the TV"}),
+    )
+    description = forms.CharField(
+        label="Tell us more",
+        max_length=BODY_MAX_LENGTH,
+        required=False,
+        help_text="What happens, since when, and anything you already tried.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    site = forms.ModelChoiceField(label="Where?", queryset=None, empty_label="Choose a place")
+    issue_type = forms.ModelChoiceField(
+        label="What kind of problem is it?", queryset=None, required=False, empty_label="Not sure"
+    )
+    impact = forms.ChoiceField(
+        label="How much is affected?", choices=IMPACT_CHOICES, initial="medium", widget=forms.RadioSelect
+    )
+    urgency = forms.ChoiceField(
+        label="How soon does it need fixing?",
+        choices=URGENCY_CHOICES,
+        initial="medium",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, sites, issue_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+        self.fields["issue_type"].queryset = issue_types
+        if not sites.exists():  # a client without sites on file still gets help
+            del self.fields["site"]
+        elif sites.count() == 1:
+            self.fields["site"].initial = sites.first().pk
+        if not issue_types.exists():
+            del self.fields["issue_type"]
+        for name in ("impact", "urgency"):
+            self.fields[name].widget.attrs["class"] = "form-check-input"
+
+
+class ReplyForm(StyledFormMixin, forms.Form):
+    body = forms.CharField(
+        label="Your reply",
+        max_length=BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class NotFixedForm(StyledFormMixin, forms.Form):
+    body = forms.CharField(
+        label="What's still wrong?",
+        max_length=BODY_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -2,7 +2,8 @@
 
 A link carries a random token (256 bits, URL-safe); only its SHA-256 is stored, so a database dump
 opens nothing. A fast hash is enough for a secret of that entropy (as for API keys, api/keys.py). A link
-is bound to one contact, one purpose and (for agreements) one agreement, and expires.
+is bound to one contact, one purpose and (for agreements) one agreement, and expires. A tickets link is
+bound to the contact alone: it opens their client's tickets (portal/views_tickets.py).
 
 The tenant is not known until the token is found, so ``resolve_portal_link`` is the portal's one
 cross-tenant lookup; every portal page then runs inside the link's tenant (portal/views.py).
@@ -25,7 +26,7 @@ from django.utils import timezone
 
 from clients.models import Contact
 from contracts.emails import send_templated_email
-from portal.models import LinkPurpose, PortalLink
+from portal.models import AGREEMENT_PURPOSES, LinkPurpose, PortalLink
 from tenants.scope import cross_tenant, current_tenant
 
 DEFAULT_TTL = timedelta(days=30)
@@ -71,6 +72,8 @@ def _check_binding(*, contact, purpose: str, agreement) -> str | None:
         return f"{contact} is not a contact of the client this agreement is for."
     if purpose == LinkPurpose.SIGN_AGREEMENT and not contact.can_sign:
         return f"{contact} may not sign service contracts for the client."
+    if purpose == LinkPurpose.TICKETS and contact.client.is_archived:
+        return f"{contact.client} is archived: it has no tickets to open or follow."
     return None
 
 
@@ -81,13 +84,16 @@ def issue_portal_link(
     is not stored and cannot be shown again, so email it now (``build_portal_url`` makes the URL).
 
     Both agreement purposes need an agreement of the contact's client; signing needs a contact who may
-    sign. Raises ValidationError with a plain message otherwise. Older links stay valid until they expire.
+    sign; a tickets link takes no agreement. Raises ValidationError with a plain message otherwise. Older
+    links stay valid until they expire.
     """
     tenant = current_tenant()
     if purpose not in LinkPurpose.values:
         raise ValidationError(f"Unknown portal link purpose {purpose!r}.")
-    if agreement is None:
+    if purpose in AGREEMENT_PURPOSES and agreement is None:
         raise ValidationError("A link to sign or view an agreement needs the agreement.")
+    if purpose not in AGREEMENT_PURPOSES and agreement is not None:
+        raise ValidationError("A link to open and follow tickets is not for an agreement.")
     if contact.tenant_id != tenant.pk:
         raise ValidationError("The contact belongs to another company.")
     if problem := _check_binding(contact=contact, purpose=purpose, agreement=agreement):
@@ -154,9 +160,25 @@ def revoke_portal_link(link: PortalLink) -> PortalLink:
 def email_portal_link(
     *, link: PortalLink, token: str, subject: str = "", note: str = "", reply_to: str | None = None
 ):
-    """Email the contact their link (templates/portal/email/link.{txt,html}); returns the EmailLog row.
-    Call inside the link's tenant scope. ``note`` is a short message shown above the button."""
+    """Email the contact their link (templates/portal/email/link.{txt,html}, or tickets_link for a tickets
+    link); returns the EmailLog row. Call inside the link's tenant scope. ``note`` is a short message
+    shown above the button."""
     agreement = link.agreement
+    if link.purpose == LinkPurpose.TICKETS:
+        return send_templated_email(
+            to=link.contact.email,
+            subject=subject or f"Your support requests with {link.tenant}",
+            template="portal/email/tickets_link",
+            context={
+                "link": link,
+                "contact": link.contact,
+                "client": link.contact.client,
+                "url": build_portal_url(token),
+                "note": note,
+            },
+            related=link.contact,
+            reply_to=reply_to,
+        )
     if not subject:
         verb = "Please review and sign" if link.purpose == LinkPurpose.SIGN_AGREEMENT else "Your agreement"
         subject = f"{verb}: {agreement.version.title}" if agreement else f"Your link from {link.tenant}"
@@ -203,3 +225,13 @@ def send_fresh_link(*, old_link: PortalLink, email: str) -> bool:
         )
         email_portal_link(link=link, token=token, note="You asked for a fresh link: here it is.")
     return True
+
+
+def send_tickets_link(contact, *, reply_to: str | None = None):
+    """Issue ``contact`` a link to open and follow their client's tickets and email it
+    (templates/portal/email/tickets_link.{txt,html}); returns the EmailLog row. Call inside the contact's
+    tenant scope. Raises ValidationError (archived contact or client, no email address). Each call sends
+    a new link; older ones stay valid until they expire."""
+    with transaction.atomic():
+        link, token = issue_portal_link(contact=contact, purpose=LinkPurpose.TICKETS)
+        return email_portal_link(link=link, token=token, reply_to=reply_to)

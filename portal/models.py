@@ -7,11 +7,16 @@ from tenants.models import TenantOwned
 class LinkPurpose(models.TextChoices):
     SIGN_AGREEMENT = "sign_agreement", "Sign an agreement"
     VIEW_AGREEMENT = "view_agreement", "View an agreement"
+    TICKETS = "tickets", "Open and follow tickets"
+
+
+# Purposes bound to one agreement (the link carries it); the others are bound to the contact only.
+AGREEMENT_PURPOSES = frozenset({LinkPurpose.SIGN_AGREEMENT, LinkPurpose.VIEW_AGREEMENT})
 
 
 class PortalLink(TenantOwned):
     """An emailed link into the client portal: a random token (only its SHA-256 stored), bound to one
-    contact and one purpose (and object), with an expiry."""
+    contact and one purpose (and, for the agreement purposes, one agreement), with an expiry."""
 
     token_hash = models.CharField(max_length=64, unique=True)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="portal_links")

@@ -1,9 +1,10 @@
-"""Client portal pages. Every route takes a link's token, never an object id: the link says which
-agreement and whose, so nothing in the URL can point a link at another object."""
+"""Client portal pages. Every route takes a link's token: the link says which agreement and whose, so
+nothing in the URL can point a link at another object. The tickets pages also take a ticket id, looked up
+among the link's client's tickets only (portal/client_tickets.py)."""
 
 from django.urls import path
 
-from portal import views
+from portal import views, views_tickets
 
 app_name = "portal"
 
@@ -14,4 +15,10 @@ urlpatterns = [
     path("<str:token>/signed/", views.done, name="done"),
     path("<str:token>/signed.pdf", views.signed_pdf, name="pdf"),
     path("<str:token>/fresh-link/", views.fresh_link, name="fresh_link"),
+    path("<str:token>/tickets/", views_tickets.ticket_list, name="tickets"),
+    path("<str:token>/tickets/new/", views_tickets.ticket_new, name="ticket_new"),
+    path("<str:token>/tickets/<int:pk>/", views_tickets.ticket_detail, name="ticket"),
+    path("<str:token>/tickets/<int:pk>/reply/", views_tickets.ticket_reply, name="ticket_reply"),
+    path("<str:token>/tickets/<int:pk>/close/", views_tickets.ticket_close, name="ticket_close"),
+    path("<str:token>/tickets/<int:pk>/reopen/", views_tickets.ticket_reopen, name="ticket_reopen"),
 ]

@@ -171,7 +171,10 @@ def _toc_from_html(html: str) -> list[dict]:
 @require_http_methods(["GET", "HEAD"])
 @portal_page
 def open_link(request, link: PortalLink):
-    """The page a link opens: the agreement to sign, or where things stand."""
+    """The page a link opens: the agreement to sign, or where things stand; a tickets link opens the
+    client's tickets."""
+    if link.purpose == LinkPurpose.TICKETS:
+        return redirect("portal:tickets", token=request.portal_token)
     agreement = _agreement(link)
     if link.purpose == LinkPurpose.SIGN_AGREEMENT and agreement.status == AgreementStatus.SENT:
         signing.record_first_view(

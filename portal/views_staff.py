@@ -1,10 +1,14 @@
-"""Staff page: is this PDF (or hash) one of our signed documents? Runs in the staff member's tenant."""
+"""Staff pages of the portal, in the staff member's tenant: is this PDF (or hash) one of our signed
+documents; email a contact their link to open and follow tickets."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
+from clients.models import Contact
 from portal.forms import VerifyForm
+from portal.links import send_tickets_link
 from portal.verify import verify_hash, verify_pdf
 from tenants.views import StaffRequiredMixin
 
@@ -36,3 +40,20 @@ class VerifyView(StaffRequiredMixin, View):
             "checked_file": bool(checked),
         }
         return render(request, self.template_name, context, status=status)
+
+
+class SendTicketsLinkView(StaffRequiredMixin, View):
+    """POST: email the contact a link to open and follow their client's tickets, then back to the client."""
+
+    permission = "tickets.manage"
+    model = Contact
+
+    def post(self, request, pk):
+        contact = get_object_or_404(Contact.objects.select_related("client"), pk=pk)
+        try:
+            send_tickets_link(contact, reply_to=request.user.email or None)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{contact.full_name} was emailed a link to open and follow tickets.")
+        return redirect("clients:detail", pk=contact.client_id)

@@ -43,6 +43,12 @@ NOT_TENANT_OBJECTS = {
     # Client portal routes take a link's token, not an object id: the link names the tenant, contact and
     # agreement. tests/portal/test_portal_isolation.py checks a token never opens another tenant's data.
     *(f"portal:{name}" for name in ("open", "sign", "decline", "done", "pdf", "fresh_link")),
+    # The portal's tickets pages: the token names the client; a ticket id is looked up among that client's
+    # tickets only. tests/portal/test_portal_tickets.py checks another client's or tenant's ticket is a 404.
+    *(
+        f"portal:{name}"
+        for name in ("tickets", "ticket_new", "ticket", "ticket_reply", "ticket_close", "ticket_reopen")
+    ),
 }
 
 FACTORIES = {
