@@ -8,20 +8,11 @@ from api.idempotency import idempotent
 from api.schema import ApiAutoSchema
 
 
-class TenantModelViewSet(
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    mixins.ListModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Base of the partner API's resources: the tenant's rows only (scoped queryset + RLS).
-
-    ``model`` names the resource; ``view_permission`` / ``manage_permission`` are the staff
-    permissions for reads and writes (API keys use their scopes instead).
-    """
-
+# What every partner-API resource shares: the tenant's rows only (scoped queryset + RLS), numeric ids,
+# the API's schema class. `model` names the resource; `view_permission` / `manage_permission` are the
+# staff permissions for reads and writes (API keys use their scopes instead). Comments, not docstrings:
+# drf-spectacular would show a docstring to partners as the operation's description.
+class TenantScopedViewMixin:
     model = None
     view_permission = "clients.view"
     manage_permission = "clients.manage"
@@ -33,6 +24,18 @@ class TenantModelViewSet(
         if getattr(self, "swagger_fake_view", False):  # schema generation runs with no tenant
             return self.model._base_manager.none()
         return self.model.objects.all()
+
+
+class TenantModelViewSet(
+    TenantScopedViewMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    # A full resource: list, get, create (with Idempotency-Key), update and delete.
 
     def create(self, request, *args, **kwargs):
         return idempotent(request, lambda: super(TenantModelViewSet, self).create(request, *args, **kwargs))

@@ -17,8 +17,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, viewsets
 
-from api.schema import ApiAutoSchema
-from api.viewsets import TenantModelViewSet
+from api.viewsets import TenantScopedViewMixin
 from contracts import documents
 from contracts.coverage import CATEGORIES, WorkType
 from contracts.models import ContractTemplate, ContractVersion, TemplateKind, VersionStatus
@@ -26,14 +25,12 @@ from contracts.models import ContractTemplate, ContractVersion, TemplateKind, Ve
 VIEW, MANAGE = "contracts.view", "contracts.manage"
 
 
-class TenantReadOnlyViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """TenantModelViewSet without writes: the tenant's rows only, GET list and GET one."""
+class TenantReadOnlyViewSet(
+    TenantScopedViewMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
+    # The tenant's rows only, GET list and GET one (a comment: a docstring would become API docs).
 
-    model = None
     view_permission, manage_permission = VIEW, MANAGE
-    lookup_value_regex = TenantModelViewSet.lookup_value_regex
-    schema = ApiAutoSchema()
-    get_queryset = TenantModelViewSet.get_queryset
 
 
 # --- Serializers ----------------------------------------------------------------------------------

@@ -13,8 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.idempotency import idempotent
-from api.schema import ApiAutoSchema
-from api.viewsets import raise_as_drf
+from api.viewsets import TenantScopedViewMixin, raise_as_drf
 from clients.api import ActiveClientField
 from contracts import agreements, campaigns
 from contracts.models import (
@@ -44,18 +43,8 @@ def _actor(request) -> str:
     return f"API key “{key.name}”" if key is not None else request.user.email
 
 
-class ContractsViewSetMixin:
-    """Like api.viewsets.TenantModelViewSet: the tenant's rows only, numeric ids, contract permissions."""
-
-    model = None
+class ContractsViewSetMixin(TenantScopedViewMixin):
     view_permission, manage_permission = VIEW, MANAGE
-    lookup_value_regex = "[0-9]+"
-    schema = ApiAutoSchema()
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation runs with no tenant
-            return self.model._base_manager.none()
-        return self.model.objects.all()
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -25,8 +25,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.idempotency import idempotent
-from api.schema import ApiAutoSchema
-from api.viewsets import raise_as_drf
+from api.viewsets import TenantScopedViewMixin, raise_as_drf
 from clients.api import ActiveClientField
 from clients.models import Contact, Site
 from contracts.coverage import WorkType
@@ -75,18 +74,8 @@ def _staff_user(request):
     return None if _api_key(request) is not None else request.user
 
 
-class TicketsViewSetMixin:
-    """Like api.viewsets.TenantModelViewSet: the tenant's rows only, numeric ids, ticket permissions."""
-
-    model = None
+class TicketsViewSetMixin(TenantScopedViewMixin):
     view_permission, manage_permission = VIEW, MANAGE
-    lookup_value_regex = "[0-9]+"
-    schema = ApiAutoSchema()
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation runs with no tenant
-            return self.model._base_manager.none()
-        return self.model.objects.all()
 
 
 # --- Fields naming the caller's own rows (another tenant's id reads as "does not exist") ------------
