@@ -7,6 +7,7 @@ from clients import selectors as client_selectors
 from contracts.coverage import CATEGORIES, WorkType
 from contracts.documents import MERGE_FIELDS, validate_merge_fields
 from contracts.models import ContractTemplate, ContractVersion
+from contracts.versions import DRAFT_FIELDS
 from service_levels.models import PolicyKind, SlaPolicy
 from tenants.forms import StyledFormMixin
 
@@ -30,18 +31,8 @@ class VersionForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = ContractVersion
-        fields = [
-            "title",
-            "terms_markdown",
-            "sla_markdown",
-            "hourly_rate_remote",
-            "hourly_rate_onsite",
-            "after_hours_multiplier",
-            "billing_terms",
-            "term_months",
-            "auto_renew",
-            "notice_days",
-        ]
+        # The draft fields the services allow; coverage rules have their own formset.
+        fields = [name for name in DRAFT_FIELDS if name != "coverage"]
         labels = {
             "title": "Document title",
             "hourly_rate_remote": "Remote, per hour",
