@@ -114,7 +114,7 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------------
-# The app's role is no superuser and has no BYPASSRLS (config/database.py); tenant isolation is
+# The app's role is no superuser and has no BYPASSRLS (tenants/database_setup.py); tenant isolation is
 # enforced by row-level security on top of the scoped querysets.
 if not os.environ.get("DATABASE_URL"):
     from config import embedded
