@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "rewards",
     "notifications",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
