@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A bearer API key on /api/ is resolved first; TenantMiddleware then enters its tenant.
+    "api.middleware.ApiKeyMiddleware",
     # Last: everything after authentication runs inside the request's tenant scope.
     "tenants.middleware.TenantMiddleware",
 ]

@@ -15,7 +15,7 @@ urlpatterns = [
     path("contracts/", include("contracts.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
-    path("api/v1/", include("api.urls")),
+    path("api/v1/", include("config.api_urls")),
 ]
 
 
