@@ -9,10 +9,9 @@ from django.template.loader import render_to_string
 
 from contracts import campaigns
 from contracts.models import Agreement, CampaignStatus, ClientStanding
-from contracts.selectors import contract_terms
+from contracts.selectors import contract_terms, effective_sla_for_client
 from contracts.tasks import run_contracts_for_tenant
 from service_levels.models import Metric
-from service_levels.selectors import effective_sla_for_client
 from tenants.scope import tenant_scope
 from tests.contracts.contract_setup import (
     client_with_signers,
