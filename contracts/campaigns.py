@@ -40,6 +40,7 @@ from contracts.models import (
     TemplateKind,
 )
 from contracts.selectors import contract_terms, current_service_agreement
+from contracts.signing_links import signing_link_url
 from tenants.scope import current_tenant
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,6 @@ MIN_LINK_LIFETIME = timedelta(days=30)
 # Agreements a campaign may (re)send instead of creating a second one for the same client and term.
 REUSABLE = (AgreementStatus.DRAFT, AgreementStatus.SENT, AgreementStatus.DECLINED)
 AWAITING_SIGNATURE = (AgreementStatus.SENT,)
-SIGN_PURPOSE = "sign_agreement"
 
 INVITATION_TEMPLATE = "contracts/email/campaign_invitation"
 REMINDER_TEMPLATE = "contracts/email/campaign_reminder"
@@ -241,18 +241,11 @@ def _link_lifetime(deadline: date) -> timedelta:
     return max(MIN_LINK_LIFETIME, (deadline - tenant_today()) + LINK_LIFETIME_AFTER_DEADLINE)
 
 
-def _sign_link(contact: Contact, agreement: Agreement, ttl: timedelta) -> str:
-    from portal.links import build_portal_url, issue_portal_link
-
-    _, token = issue_portal_link(contact=contact, purpose=SIGN_PURPOSE, agreement=agreement, ttl=ttl)
-    return build_portal_url(token)
-
-
 def _email_signer(*, contact: Contact, agreement: Agreement, template: str, subject: str, ttl: timedelta,
                   context: dict) -> tuple[bool, str]:  # fmt: skip
     """Issue a fresh signing link and email it. (sent?, why not). Never raises for a refused contact."""
     try:
-        url = _sign_link(contact, agreement, ttl)
+        url = signing_link_url(contact=contact, agreement=agreement, ttl=ttl)
     except ValidationError as error:
         return False, " ".join(error.messages)
     log = send_templated_email(
