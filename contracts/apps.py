@@ -6,8 +6,11 @@ class ContractsConfig(AppConfig):
     verbose_name = "Contracts"
 
     def ready(self):
-        # Service levels sit below contracts: they learn what a client signed through this reader.
+        # Clients and service levels sit below contracts: contracts plug into them here instead.
+        from clients.panels import register_client_panel
+        from contracts.client_panel import contract_standing_panel
         from contracts.selectors import effective_sla_for_client
         from service_levels.selectors import register_client_sla_reader
 
+        register_client_panel("contract", contract_standing_panel)
         register_client_sla_reader(effective_sla_for_client)
