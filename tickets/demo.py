@@ -28,6 +28,7 @@ from django.utils import timezone
 from clients.models import Client
 from contracts.coverage import WorkType
 from events.models import OutboxEvent
+from events.services import mark_processed
 from service_levels.models import IssueType, Metric, Priority, WorkLocation
 from tenants.demo import DEMO_PASSWORD, DEMO_TENANTS
 from tenants.models import StaffMembership, Tenant
@@ -308,17 +309,15 @@ def _resolve(ticket: Ticket, plan: Plan, tech, at: datetime, rng: random.Random)
 
 def _settle_past_events(*, before: datetime) -> int:
     """Mark SLA events about deadlines before ``before`` as delivered: seeded history, not news."""
-    settled = 0
-    now = timezone.now()
-    for event in OutboxEvent.objects.filter(
-        name__in=["sla.warning", "sla.breached"], processed_at__isnull=True
-    ):
-        moment = event.payload.get("warn_at") or event.payload.get("due_at")
-        if moment and datetime.fromisoformat(moment) < before:
-            event.processed_at = now
-            event.save(update_fields=["processed_at"])
-            settled += 1
-    return settled
+    past = [
+        event
+        for event in OutboxEvent.objects.filter(
+            name__in=["sla.warning", "sla.breached"], processed_at__isnull=True
+        )
+        if (moment := event.payload.get("warn_at") or event.payload.get("due_at"))
+        and datetime.fromisoformat(moment) < before
+    ]
+    return mark_processed(past, at=timezone.now())
 
 
 def seed_tickets(tenant: Tenant, progress: Callable[[str], None] = print, *, count: int = TICKETS_PER_TENANT
