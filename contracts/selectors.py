@@ -16,6 +16,8 @@ from contracts.models import (
     ClientStanding,
     TemplateKind,
 )
+from service_levels.models import IssueType
+from service_levels.selectors import EffectiveSla, effective_sla
 
 
 @dataclass(frozen=True)
@@ -67,4 +69,20 @@ def contract_terms(client) -> ContractTerms:
         grace_until=grace_until,
         tier=agreement.tier if agreement else "",
         riders=tuple(agreement.riders) if agreement else (),
+    )
+
+
+def effective_sla_for_client(
+    *, client, priority: str | None = None, issue_type: IssueType | None = None
+) -> EffectiveSla:
+    """effective_sla() with the client's contract, tier and riders read from its agreement."""
+    terms = contract_terms(client)
+    return effective_sla(
+        client=client,
+        priority=priority,
+        issue_type=issue_type,
+        has_signed_contract=terms.has_signed_contract,
+        grace_until=terms.grace_until,
+        tier=terms.tier or None,
+        riders=terms.riders,
     )

@@ -9,7 +9,6 @@ certificate per installation; that is a separate decision.
 
 from __future__ import annotations
 
-import hashlib
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from datetime import datetime
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from contracts import signatures
 from contracts.models import Signature
 
 # Print styles live here rather than in a template: WeasyPrint reads them directly, and templates keep
@@ -115,9 +115,5 @@ def render_signed_pdf(signature: Signature) -> bytes:
 
 
 def attach_signed_pdf(signature: Signature) -> Signature:
-    """Render the signed PDF and store it with its SHA-256 on the signature (within the caller's tenant)."""
-    pdf = render_signed_pdf(signature)
-    signature.pdf = pdf
-    signature.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-    signature.save(update_fields=["pdf", "pdf_sha256"])
-    return signature
+    """Render the signed PDF and have contracts store it with its SHA-256 (within the caller's tenant)."""
+    return signatures.store_signed_pdf(signature, render_signed_pdf(signature))

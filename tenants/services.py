@@ -1,8 +1,8 @@
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from accounts.services import ensure_user
 from tenants.models import StaffMembership, Tenant
 from tenants.roles import Role
 from tenants.scope import current_tenant, tenant_scope
@@ -43,20 +43,6 @@ def create_tenant(
     with tenant_scope(tenant):
         add_staff_member(tenant=tenant, user=owner, role=Role.OWNER)
     return tenant
-
-
-def ensure_user(*, email: str, password: str | None = None, full_name: str = ""):
-    User = get_user_model()
-    user = User.objects.filter(email__iexact=email).first()
-    if user is None:
-        user = User.objects.create_user(email=email, password=password, full_name=full_name)
-    else:
-        if password:
-            user.set_password(password)
-        if full_name and not user.full_name:
-            user.full_name = full_name
-        user.save(update_fields=["password", "full_name"])
-    return user
 
 
 def add_staff_member(*, tenant: Tenant, user, role: str) -> StaffMembership:

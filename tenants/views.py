@@ -9,7 +9,6 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
-from clients import selectors as client_selectors
 from tenants import services
 from tenants.forms import InviteStaffForm
 from tenants.middleware import SESSION_TENANT_KEY
@@ -30,19 +29,6 @@ class StaffRequiredMixin(AccessMixin):
         if not request.membership.can(self.permission):
             raise PermissionDenied(f"Your role ({request.membership.get_role_display()}) cannot do this.")
         return super().dispatch(request, *args, **kwargs)
-
-
-class HomeView(StaffRequiredMixin, TemplateView):
-    """The landing page after sign-in: the tenant's real figures."""
-
-    template_name = "tenants/home.html"
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            counts=client_selectors.tenant_counts(),
-            largest_clients=client_selectors.largest_clients(),
-            **kwargs,
-        )
 
 
 class SwitchTenantView(View):

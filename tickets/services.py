@@ -14,10 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from contracts.coverage import decide
-from contracts.selectors import contract_terms
+from contracts.selectors import contract_terms, effective_sla_for_client
 from events.services import record_event
 from service_levels.models import Metric, WorkLocation
-from service_levels.selectors import effective_sla_for_client, engine_calendar, priority_for
+from service_levels.selectors import engine_calendar, priority_for
 from tenants.models import StaffMembership
 from tenants.scope import current_tenant
 from tickets import clock as clock_math
