@@ -10,6 +10,7 @@ certificate per installation; that is a separate decision.
 from __future__ import annotations
 
 import hashlib
+import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
@@ -121,3 +122,18 @@ def attach_signed_pdf(signature: Signature) -> Signature:
     signature.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     signature.save(update_fields=["pdf", "pdf_sha256"])
     return signature
+
+
+def stored_signed_pdf(signature: Signature) -> bytes:
+    """The signed PDF exactly as the portal serves it for download: the stored file, whose SHA-256 is on
+    record (a new rendering would differ byte for byte). Rendered and stored first if it is missing."""
+    if not signature.pdf:
+        attach_signed_pdf(signature)
+    return bytes(signature.pdf)
+
+
+def signed_pdf_filename(signature: Signature) -> str:
+    """``<Client> - <Title> v<N> (signed).pdf``, without characters a file system or mail client refuses."""
+    agreement = signature.agreement
+    name = f"{agreement.client.name} - {agreement.version.title} v{agreement.version.number} (signed)"
+    return " ".join(re.sub(r'[\\/:*?"<>|\x00-\x1f]', " ", name).split())[:150] + ".pdf"
