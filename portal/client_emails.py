@@ -14,7 +14,7 @@ the commit sends that email again on the retry: a rare duplicate is better than 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 REPLY_TEMPLATE = "portal/email/ticket_reply"
 RESOLVED_TEMPLATE = "portal/email/ticket_resolved"
 SIGNED_COPY_TEMPLATE = "portal/email/signed_copy"
+# A signed agreement is read back over its term, not within the month a signing link lasts.
+SIGNED_COPY_LINK_TTL = timedelta(days=365)
 
 
 class EmailNotSent(RuntimeError):
@@ -152,7 +154,10 @@ def email_signed_copy(signature: Signature) -> EmailLog:
     agreement = signature.agreement
     try:
         link, token = issue_portal_link(
-            contact=signature.contact, purpose=LinkPurpose.VIEW_AGREEMENT, agreement=agreement
+            contact=signature.contact,
+            purpose=LinkPurpose.VIEW_AGREEMENT,
+            agreement=agreement,
+            ttl=SIGNED_COPY_LINK_TTL,
         )
         url = build_portal_url(token)
     except ValidationError as error:  # the contact was archived meanwhile: the PDF is the copy
