@@ -81,9 +81,8 @@ def _message(
         return f"{who} signed {what}"[:200], " ".join(facts)
     reason = event.payload.get("reason") or signature.decline_reason
     when = _local(signature.declined_at, tenant)
-    return f"{who} declined {what}"[
-        :200
-    ], f"Declined {when} by {signature.signer_email}. Their reason: “{reason}”"
+    body = f"Declined {when} by {signature.signer_email}. Their reason: “{reason}”"
+    return f"{who} declined {what}"[:200], body
 
 
 def notify_about_agreement(event: OutboxEvent, *, now: datetime) -> list[Notification]:
