@@ -11,3 +11,5 @@ class PortalConfig(AppConfig):
         from portal.links import issue_signing_link_url
 
         register_signing_link_issuer(issue_signing_link_url)
+
+        from portal import handlers  # noqa: F401  (subscribes to the event bus)

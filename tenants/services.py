@@ -124,3 +124,17 @@ def remove_staff_member(membership: StaffMembership) -> StaffMembership:
     membership.is_active = False
     membership.save(update_fields=["is_active"])
     return membership
+
+
+@transaction.atomic
+def update_company_settings(tenant: Tenant, *, name: str, timezone: str, reply_to_email: str = "") -> Tenant:
+    """Change the company's name, time zone and reply-to address (every client email answers to it).
+    Validates like the model (a known time zone, an email address) and saves all or nothing; the caller's
+    ``tenant`` object is left as it was, the saved row is returned."""
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    tenant.name = " ".join(name.split())
+    tenant.timezone = timezone
+    tenant.reply_to_email = reply_to_email.strip()
+    tenant.full_clean()
+    tenant.save(update_fields=["name", "timezone", "reply_to_email"])
+    return tenant
