@@ -41,6 +41,14 @@ class TenantModelViewSet(
         return idempotent(request, lambda: super(TenantModelViewSet, self).create(request, *args, **kwargs))
 
 
+def through_service(service, *args, **kwargs):
+    """Call a service from a DRF view: its model validation errors become the API's 400."""
+    try:
+        return service(*args, **kwargs)
+    except DjangoValidationError as error:
+        raise_as_drf(error)
+
+
 def raise_as_drf(error: DjangoValidationError):
     """Model validation errors from a service, reported in the API's one error format."""
     if hasattr(error, "error_dict"):

@@ -3,7 +3,6 @@ selector, serialize. Writes go through contracts.agreements and contracts.campai
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -13,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.idempotency import idempotent
-from api.viewsets import TenantScopedViewMixin, raise_as_drf
+from api.viewsets import TenantScopedViewMixin, through_service
 from clients.api import ActiveClientField
 from contracts import agreements, campaigns
 from contracts.models import (
@@ -29,13 +28,6 @@ from contracts.models import (
 
 VIEW, MANAGE = "contracts.view", "contracts.manage"
 _PAGES = "Newest first, in cursor pages (`page_size` up to 200)."
-
-
-def _through_service(service, *args, **kwargs):
-    try:
-        return service(*args, **kwargs)
-    except DjangoValidationError as error:
-        raise_as_drf(error)
 
 
 def _actor(request) -> str:
@@ -175,9 +167,7 @@ class AgreementViewSet(
     def _create(self, request):
         data = AgreementCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        agreement = _through_service(
-            agreements.create_agreement, actor=_actor(request), **data.validated_data
-        )
+        agreement = through_service(agreements.create_agreement, actor=_actor(request), **data.validated_data)
         return Response(AgreementDetailSerializer(agreement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -193,7 +183,7 @@ class AgreementViewSet(
         agreement = self.get_object()
         data = CancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        agreement = _through_service(
+        agreement = through_service(
             agreements.cancel, agreement, actor=_actor(request), reason=data.validated_data["reason"]
         )
         return Response(AgreementDetailSerializer(agreement).data)
@@ -344,7 +334,7 @@ class CampaignViewSet(
         values = dict(data.validated_data)
         send = values.pop("send")
         created_by = request.user if getattr(request._request, "api_key", None) is None else None
-        campaign = _through_service(campaigns.open_signature_campaign, created_by=created_by, **values)
+        campaign = through_service(campaigns.open_signature_campaign, created_by=created_by, **values)
         if send and campaign.recipients.exists():
             campaigns.send_campaign(campaign, actor=created_by)
             campaign.refresh_from_db()

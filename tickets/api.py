@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -25,7 +24,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.idempotency import idempotent
-from api.viewsets import TenantScopedViewMixin, raise_as_drf
+from api.viewsets import TenantScopedViewMixin, through_service
 from clients.api import ActiveClientField
 from clients.models import Contact, Site
 from contracts.coverage import WorkType
@@ -51,13 +50,6 @@ URGENCIES = [(level.value, f"{level.label} urgency") for level in Level]
 WORK_PLACES = [(WorkLocation.REMOTE.value, "Remote work"), (WorkLocation.ON_SITE.value, "Work on site")]
 _PAGES = "Newest first, in cursor pages (`page_size` up to 200)."
 SLA_STATES = ["on_track", "warning", "breached", "paused", "met", "met_late", "not_applicable"]
-
-
-def _through_service(service, *args, **kwargs):
-    try:
-        return service(*args, **kwargs)
-    except DjangoValidationError as error:
-        raise_as_drf(error)
 
 
 def _api_key(request):
@@ -393,7 +385,7 @@ class TicketViewSet(
     def _create(self, request):
         data = TicketCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        ticket = _through_service(
+        ticket = through_service(
             services.open_ticket, channel=Channel.API, created_by=_staff_user(request), actor=_actor(request),
             **data.validated_data,
         )  # fmt: skip
@@ -407,14 +399,14 @@ class TicketViewSet(
         actor = _actor(request)
         with transaction.atomic():  # a refused status change undoes the others too
             if "priority" in changes or "issue_type" in changes:
-                ticket = _through_service(
+                ticket = through_service(
                     services.retarget, ticket, actor=actor, priority=changes.get("priority"),
                     issue_type=changes.get("issue_type"), why=changes["why"],
                 )  # fmt: skip
             if "assignee" in changes:
-                ticket = _through_service(services.assign, ticket, assignee=changes["assignee"], actor=actor)
+                ticket = through_service(services.assign, ticket, assignee=changes["assignee"], actor=actor)
             if "status" in changes:
-                ticket = _through_service(services.change_status, ticket, changes["status"], actor=actor)
+                ticket = through_service(services.change_status, ticket, changes["status"], actor=actor)
         return self._detail(ticket)
 
 
@@ -496,7 +488,7 @@ class ReplyViewSet(
         data = ReplySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        reply = _through_service(
+        reply = through_service(
             services.add_reply, values["ticket"], body=values["body"], author=_staff_user(request),
             is_public=values.get("is_public", True),
         )  # fmt: skip
@@ -605,7 +597,7 @@ class TimeEntryViewSet(
         technician = values.get("technician") or _staff_user(request)
         if technician is None:
             raise serializers.ValidationError({"technician": "Say which technician did the work."})
-        entry = _through_service(
+        entry = through_service(
             services.log_time, values["ticket"], technician=technician, work_type=values["work_type"],
             minutes=values["minutes"], location=values["location"],
             worked_on=values.get("worked_on") or selectors.today_in(ZoneInfo(request.tenant.timezone)),
