@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.idempotency import idempotent
-from api.viewsets import TenantScopedViewMixin, through_service
+from api.viewsets import TenantScopedViewMixin, calling_staff_user, request_actor, through_service
 from clients.api import ActiveClientField
 from contracts import agreements, campaigns
 from contracts.models import (
@@ -28,11 +28,6 @@ from contracts.models import (
 
 VIEW, MANAGE = "contracts.view", "contracts.manage"
 _PAGES = "Newest first, in cursor pages (`page_size` up to 200)."
-
-
-def _actor(request) -> str:
-    key = getattr(request._request, "api_key", None)
-    return f"API key “{key.name}”" if key is not None else request.user.email
 
 
 class ContractsViewSetMixin(TenantScopedViewMixin):
@@ -167,7 +162,9 @@ class AgreementViewSet(
     def _create(self, request):
         data = AgreementCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        agreement = through_service(agreements.create_agreement, actor=_actor(request), **data.validated_data)
+        agreement = through_service(
+            agreements.create_agreement, actor=request_actor(request), **data.validated_data
+        )
         return Response(AgreementDetailSerializer(agreement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -184,7 +181,7 @@ class AgreementViewSet(
         data = CancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         agreement = through_service(
-            agreements.cancel, agreement, actor=_actor(request), reason=data.validated_data["reason"]
+            agreements.cancel, agreement, actor=request_actor(request), reason=data.validated_data["reason"]
         )
         return Response(AgreementDetailSerializer(agreement).data)
 
@@ -333,10 +330,12 @@ class CampaignViewSet(
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         send = values.pop("send")
-        created_by = request.user if getattr(request._request, "api_key", None) is None else None
-        campaign = through_service(campaigns.open_signature_campaign, created_by=created_by, **values)
+        actor = request_actor(request)
+        campaign = through_service(
+            campaigns.open_signature_campaign, created_by=calling_staff_user(request), actor=actor, **values
+        )
         if send and campaign.recipients.exists():
-            campaigns.send_campaign(campaign, actor=created_by)
+            campaigns.send_campaign(campaign, actor=actor)
             campaign.refresh_from_db()
         return Response(CampaignCreatedSerializer(campaign).data, status=status.HTTP_201_CREATED)
 

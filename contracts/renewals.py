@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
+from accounts.actors import actor_label
 from contracts import agreements
 from contracts.campaigns import send_agreement_for_signature, signers_of, tenant_today
 from contracts.documents import money
@@ -37,7 +38,7 @@ RENEWAL_REMINDER_DAYS: tuple[int, ...] = tuple(
 )
 STAFF_ROLES = (Role.OWNER, Role.MANAGER)
 RUNNING = (S.ACTIVE, S.EXPIRING)
-SYSTEM = "system (renewal run)"
+RENEWAL_RUN = actor_label(system="renewal run")
 
 CLIENT_TEMPLATE = "contracts/email/renewal_reminder_client"
 STAFF_TEMPLATE = "contracts/email/renewal_reminder_staff"
@@ -98,28 +99,28 @@ def _open_renewal(agreement: Agreement, run: RenewalRun) -> Agreement | None:
         return None
     version = current_version_for(agreement)
     if version.pk == agreement.version_id:
-        renewal = agreements.renew_without_signature(agreement, version=version, actor=SYSTEM)
+        renewal = agreements.renew_without_signature(agreement, version=version, actor=RENEWAL_RUN)
         run.renewed.append(renewal.pk)
         return renewal
     renewal = agreements.create_agreement(
-        client=agreement.client, version=version, actor=SYSTEM,
+        client=agreement.client, version=version, actor=RENEWAL_RUN,
         starts_on=agreement.ends_on + timedelta(days=1), renewed_from=agreement,
         tier=agreement.tier, riders=agreement.riders, monthly_fee=agreement.monthly_fee,
     )  # fmt: skip
     agreements.record_history(
-        renewal, "renewal_needs_signature", actor=SYSTEM, renewed_from=agreement.pk,
+        renewal, "renewal_needs_signature", actor=RENEWAL_RUN, renewed_from=agreement.pk,
         previous_version=str(agreement.version), version=str(version),
         note="The contract changed since the last term: the client is asked to sign the new version.",
     )  # fmt: skip
-    agreements.record_history(agreement, "renewal_sent", actor=SYSTEM, renewal_id=renewal.pk)
+    agreements.record_history(agreement, "renewal_sent", actor=RENEWAL_RUN, renewal_id=renewal.pk)
     try:
         send_agreement_for_signature(
-            renewal, actor=SYSTEM, deadline=agreement.ends_on,
+            renewal, actor=RENEWAL_RUN, deadline=agreement.ends_on,
             note=f"Your agreement ends on {agreement.ends_on:%d %B %Y}. Our terms have changed since you "
             "signed, so the next term needs your signature.",
         )  # fmt: skip
     except Exception as error:  # no signer: staff see it on the pipeline and in the history
-        agreements.record_history(renewal, "not_delivered", actor=SYSTEM, reason=str(error))
+        agreements.record_history(renewal, "not_delivered", actor=RENEWAL_RUN, reason=str(error))
     run.sent_for_signature.append(renewal.pk)
     return renewal
 

@@ -15,6 +15,7 @@ from django.db.models import Case, IntegerField, Max, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
+from accounts.actors import actor_label
 from clients.models import Site
 from contracts.selectors import contract_terms
 from portal.models import LinkPurpose, PortalLink
@@ -51,10 +52,6 @@ def with_status_words(tickets):
             ticket.status, (ticket.get_status_display(), "portal-badge-closed")
         )
     return tickets
-
-
-def _actor(link: PortalLink) -> str:
-    return f"{link.contact.full_name} (client portal)"
 
 
 # --- Reads ------------------------------------------------------------------------------------------
@@ -166,7 +163,7 @@ def open_from_portal(link: PortalLink, *, title: str, description: str = "", sit
     return services.open_ticket(
         client=link.contact.client, contact=link.contact, title=title, description=description,
         site=site, issue_type=issue_type, impact=impact, urgency=urgency, channel=Channel.PORTAL,
-        actor=_actor(link),
+        actor=actor_label(contact=link.contact),
     )  # fmt: skip
 
 
@@ -183,7 +180,7 @@ def confirm_fixed(link: PortalLink, ticket: Ticket) -> Ticket:
     _check(link)
     if ticket.status != TicketStatus.RESOLVED:
         raise ValidationError("Only a ticket marked fixed can be confirmed.")
-    return services.change_status(ticket, TicketStatus.CLOSED, actor=_actor(link))
+    return services.change_status(ticket, TicketStatus.CLOSED, actor=actor_label(contact=link.contact))
 
 
 def not_fixed(link: PortalLink, ticket: Ticket, *, body: str = "") -> Ticket:
@@ -194,4 +191,4 @@ def not_fixed(link: PortalLink, ticket: Ticket, *, body: str = "") -> Ticket:
         raise ValidationError("Only a ticket marked fixed can be reopened here.")
     if body.strip():
         services.add_reply(ticket, body=body, author_contact=link.contact, is_public=True)
-    return services.change_status(ticket, TicketStatus.REOPENED, actor=_actor(link))
+    return services.change_status(ticket, TicketStatus.REOPENED, actor=actor_label(contact=link.contact))

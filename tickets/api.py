@@ -24,7 +24,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.idempotency import idempotent
-from api.viewsets import TenantScopedViewMixin, through_service
+from api.viewsets import TenantScopedViewMixin, calling_staff_user, request_actor, through_service
 from clients.api import ActiveClientField
 from clients.models import Contact, Site
 from contracts.coverage import WorkType
@@ -50,20 +50,6 @@ URGENCIES = [(level.value, f"{level.label} urgency") for level in Level]
 WORK_PLACES = [(WorkLocation.REMOTE.value, "Remote work"), (WorkLocation.ON_SITE.value, "Work on site")]
 _PAGES = "Newest first, in cursor pages (`page_size` up to 200)."
 SLA_STATES = ["on_track", "warning", "breached", "paused", "met", "met_late", "not_applicable"]
-
-
-def _api_key(request):
-    return getattr(request._request, "api_key", None)
-
-
-def _actor(request) -> str:
-    key = _api_key(request)
-    return f"API key “{key.name}”" if key is not None else request.user.get_full_name()
-
-
-def _staff_user(request):
-    """The signed-in staff member, or None for an API key."""
-    return None if _api_key(request) is not None else request.user
 
 
 class TicketsViewSetMixin(TenantScopedViewMixin):
@@ -386,8 +372,8 @@ class TicketViewSet(
         data = TicketCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         ticket = through_service(
-            services.open_ticket, channel=Channel.API, created_by=_staff_user(request), actor=_actor(request),
-            **data.validated_data,
+            services.open_ticket, channel=Channel.API, created_by=calling_staff_user(request),
+            actor=request_actor(request), **data.validated_data,
         )  # fmt: skip
         return self._detail(ticket, status.HTTP_201_CREATED)
 
@@ -396,7 +382,7 @@ class TicketViewSet(
         data = TicketUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         changes = data.validated_data
-        actor = _actor(request)
+        actor = request_actor(request)
         with transaction.atomic():  # a refused status change undoes the others too
             if "priority" in changes or "issue_type" in changes:
                 ticket = through_service(
@@ -489,7 +475,7 @@ class ReplyViewSet(
         data.is_valid(raise_exception=True)
         values = data.validated_data
         reply = through_service(
-            services.add_reply, values["ticket"], body=values["body"], author=_staff_user(request),
+            services.add_reply, values["ticket"], body=values["body"], author=calling_staff_user(request),
             is_public=values.get("is_public", True),
         )  # fmt: skip
         return Response(ReplySerializer(reply).data, status=status.HTTP_201_CREATED)
@@ -594,7 +580,7 @@ class TimeEntryViewSet(
         data = TimeEntrySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        technician = values.get("technician") or _staff_user(request)
+        technician = values.get("technician") or calling_staff_user(request)
         if technician is None:
             raise serializers.ValidationError({"technician": "Say which technician did the work."})
         entry = through_service(

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.actors import SYSTEM, actor_label
 from contracts.coverage import decide
 from contracts.selectors import contract_terms, effective_sla_for_client
 from events.services import record_event
@@ -50,7 +51,7 @@ def _pauses(clock: SlaClock) -> list[tuple[datetime, datetime | None]]:
 
 def _history(ticket: Ticket, kind: str, *, actor: str, at: datetime, **details) -> TicketEvent:
     return TicketEvent.objects.create(
-        tenant_id=ticket.tenant_id, ticket=ticket, kind=kind, actor=actor or "system", details=details, at=at
+        tenant_id=ticket.tenant_id, ticket=ticket, kind=kind, actor=actor or SYSTEM, details=details, at=at
     )
 
 
@@ -226,14 +227,14 @@ def add_reply(ticket: Ticket, *, body: str, author=None, author_contact=None, is
     )  # fmt: skip
     if is_public and author is not None:
         if _stop_clock(ticket, Metric.FIRST_RESPONSE, now):
-            _history(ticket, "first_response", actor=str(author), at=now)
+            _history(ticket, "first_response", actor=actor_label(author), at=now)
         if ticket.status == TicketStatus.NEW:
-            change_status(ticket, TicketStatus.ACKNOWLEDGED, actor=str(author), now=now)
+            change_status(ticket, TicketStatus.ACKNOWLEDGED, actor=actor_label(author), now=now)
     if is_public and author_contact is not None and author is None:
         status = Ticket.objects.filter(pk=ticket.pk).values_list("status", flat=True).first()
         if status == TicketStatus.WAITING_ON_CLIENT:
             ticket.status = change_status(
-                ticket, TicketStatus.IN_PROGRESS, actor=str(author_contact), now=now
+                ticket, TicketStatus.IN_PROGRESS, actor=actor_label(contact=author_contact), now=now
             ).status
     return reply
 
@@ -243,9 +244,9 @@ def check_in(ticket: Ticket, *, technician, now: datetime | None = None) -> Tick
     """A technician arrived on site: the on-site clock is met."""
     now = now or timezone.now()
     _stop_clock(ticket, Metric.ONSITE, now)
-    _history(ticket, "check_in", actor=str(technician), at=now)
+    _history(ticket, "check_in", actor=actor_label(technician), at=now)
     if ticket.status in (TicketStatus.NEW, TicketStatus.ACKNOWLEDGED, TicketStatus.SCHEDULED):
-        change_status(ticket, TicketStatus.IN_PROGRESS, actor=str(technician), now=now)
+        change_status(ticket, TicketStatus.IN_PROGRESS, actor=actor_label(technician), now=now)
     return ticket
 
 
@@ -274,7 +275,7 @@ def retarget(ticket: Ticket, *, actor: str, priority: str | None = None, issue_t
 
 
 @transaction.atomic
-def retarget_open_tickets(client, *, why: str, actor: str = "system", now: datetime | None = None) -> int:
+def retarget_open_tickets(client, *, why: str, actor: str = SYSTEM, now: datetime | None = None) -> int:
     """The client's contract changed (signed, renewed, tier, expired, basic triage): every open ticket
     re-reads its targets from its start, and its history says why. Returns how many were re-read."""
     tickets = Ticket.objects.filter(client=client, status__in=OPEN_STATUSES).order_by("pk")

@@ -19,6 +19,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django.views.generic.base import TemplateResponseMixin
 from django.views.generic.detail import SingleObjectMixin
 
+from accounts.actors import actor_label
 from contracts.coverage import WorkType
 from contracts.documents import money
 from service_levels.models import IssueType, Metric, Priority
@@ -27,10 +28,6 @@ from tenants.views import StaffRequiredMixin
 from tickets import selectors, services
 from tickets.forms import AssignForm, ReplyForm, RetargetForm, StatusForm, TicketForm, TimeEntryForm
 from tickets.models import Ticket, TicketStatus
-
-
-def actor(request) -> str:
-    return request.user.get_full_name()
 
 
 class TicketViewMixin(StaffRequiredMixin):
@@ -132,7 +129,7 @@ class TicketCreateView(TicketViewMixin, FormView):
                 issue_type=data["issue_type"], title=data["title"], description=data["description"],
                 impact=data["impact"], urgency=data["urgency"], work_location=data["work_location"],
                 channel=data["channel"], assignee=data["assignee"], created_by=self.request.user,
-                actor=actor(self.request),
+                actor=actor_label(self.request.user),
             )  # fmt: skip
         except ValidationError as error:
             _errors_to_form(form, error)
@@ -324,7 +321,7 @@ class StatusView(TicketActionView):
 
     def act(self, form) -> str:
         status = TicketStatus(form.cleaned_data["status"])
-        services.change_status(self.object, status, actor=actor(self.request))
+        services.change_status(self.object, status, actor=actor_label(self.request.user))
         return f"Status changed to {status.label.lower()}."
 
 
@@ -333,7 +330,7 @@ class AssignView(TicketActionView):
 
     def act(self, form) -> str:
         assignee = form.cleaned_data["assignee"]
-        services.assign(self.object, assignee=assignee, actor=actor(self.request))
+        services.assign(self.object, assignee=assignee, actor=actor_label(self.request.user))
         return f"Assigned to {assignee.get_full_name()}." if assignee else "The ticket is unassigned."
 
 
@@ -347,8 +344,8 @@ class RetargetView(TicketActionView):
         if data["priority"] == self.object.priority and issue_type in (None, self.object.issue_type):
             raise ValidationError("Choose another priority or issue type: these are the ticket's already.")
         services.retarget(
-            self.object, actor=actor(self.request), priority=data["priority"], issue_type=data["issue_type"],
-            why=data["why"],
+            self.object, actor=actor_label(self.request.user), priority=data["priority"],
+            issue_type=data["issue_type"], why=data["why"],
         )  # fmt: skip
         return "Priority and targets updated; the history says why."
 

@@ -1,11 +1,15 @@
-"""What every partner-API view shares: calling a service (its validation errors become the API's 400)."""
+"""What every partner-API view shares: calling a service (its validation errors become the API's 400),
+and who is calling (an API key or a signed-in staff member), as history rows record it."""
+
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
-from api.viewsets import through_service
+from accounts.models import User
+from api.viewsets import calling_staff_user, request_actor, through_service
 
 
 def refuse(**errors):
@@ -49,3 +53,22 @@ def test_other_errors_of_a_service_are_not_swallowed():
 
     with pytest.raises(RuntimeError):
         through_service(broken)
+
+
+def drf_request(*, user, api_key=None):
+    return SimpleNamespace(user=user, _request=SimpleNamespace(api_key=api_key))
+
+
+def test_a_call_with_an_api_key_is_made_by_the_key_and_no_staff_member():
+    request = drf_request(user=SimpleNamespace(pk=None), api_key=SimpleNamespace(name="Monitoring"))
+
+    assert request_actor(request) == "API key “Monitoring”"
+    assert calling_staff_user(request) is None
+
+
+def test_a_call_in_a_staff_session_is_made_by_that_staff_member():
+    grace = User(full_name="Grace Hopper", email="grace@northwind-av.example")
+    request = drf_request(user=grace)
+
+    assert request_actor(request) == "Grace Hopper <grace@northwind-av.example>"
+    assert calling_staff_user(request) is grace
