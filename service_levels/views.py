@@ -18,6 +18,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
 from service_levels import selectors, services
+from service_levels.durations import duration_words, minutes_words
 from service_levels.forms import (
     WEEKDAYS,
     CalendarCreateForm,
@@ -29,8 +30,6 @@ from service_levels.forms import (
     PriorityMatrixForm,
     TargetsForm,
     format_day_hours,
-    format_minutes,
-    format_timedelta,
 )
 from service_levels.models import (
     PAUSABLE_STATUSES,
@@ -112,7 +111,7 @@ class CalendarListView(SlaViewMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         for calendar in context["calendars"]:
-            calendar.hours_label = format_minutes(int(calendar.open_hours_per_week().total_seconds() // 60))
+            calendar.hours_label = duration_words(calendar.open_hours_per_week(), days=False)
             calendar.open_days = sum(1 for day in range(7) if calendar.weekly_hours.get(str(day)))
         return context
 
@@ -167,7 +166,7 @@ def week_grid(calendar: BusinessCalendar) -> list[dict]:
                 "weekday": weekday,
                 "hours": format_day_hours(calendar.weekly_hours.get(str(day))),
                 "cells": cells,
-                "total": format_minutes(minutes) if minutes else "",
+                "total": minutes_words(minutes) if minutes else "",
             }
         )
     return rows
@@ -190,7 +189,7 @@ class CalendarDetailView(SlaViewMixin, SingleObjectMixin, TemplateView):
         return super().get_context_data(
             week=week_grid(calendar),
             hours=range(24),
-            hours_label=format_minutes(int(calendar.open_hours_per_week().total_seconds() // 60)),
+            hours_label=duration_words(calendar.open_hours_per_week(), days=False),
             days_off=selectors.upcoming_days_off(calendar, after=today, limit=12),
             closures=calendar.closures.filter(date__gte=today),
             past_closures=calendar.closures.filter(date__lt=today).count(),
@@ -291,7 +290,7 @@ def targets_summary(policy: SlaPolicy) -> list[dict]:
             "priority": priority_badge(priority),
             "cells": [
                 {
-                    "duration": format_minutes(target.minutes),
+                    "duration": minutes_words(target.minutes),
                     "calendar": target.calendar.name,
                 }
                 if (target := by_cell.get((priority.value, metric.value)))
@@ -458,7 +457,7 @@ class IssueTypeListView(SlaViewMixin, TemplateView):
         issue_types = list(issue_types.order_by("category", "-is_active", "name"))
         for issue_type in issue_types:
             issue_type.badge = priority_badge(issue_type.default_priority)
-            issue_type.turnaround = format_minutes(issue_type.expected_turnaround_minutes)
+            issue_type.turnaround = minutes_words(issue_type.expected_turnaround_minutes)
         groups = [
             (category, [t for t in issue_types if t.category == category]) for category in IssueCategory
         ]
@@ -590,7 +589,7 @@ class PreviewView(SlaViewMixin, TemplateView):
             if target is None:
                 rows.append({"metric": metric, "reason": effective.without_target.get(metric.value, "")})
                 continue
-            duration = format_minutes(int(target.duration.total_seconds() // 60))
+            duration = duration_words(target.duration, days=False)
             try:
                 due = target.due_at(start)
             except ValueError as error:  # e.g. a calendar that is never open
@@ -603,7 +602,7 @@ class PreviewView(SlaViewMixin, TemplateView):
                     "duration": duration,
                     "due": due.astimezone(zone),
                     "due_utc": due.astimezone(UTC),
-                    "wall_clock": format_timedelta(due.astimezone(UTC) - start.astimezone(UTC)),
+                    "wall_clock": duration_words(due.astimezone(UTC) - start.astimezone(UTC)),
                 }
             )
         return {

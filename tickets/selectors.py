@@ -21,6 +21,7 @@ from django.utils import timezone
 from clients.models import Client
 from contracts.coverage import WorkType
 from contracts.selectors import ContractTerms, contract_terms
+from service_levels.durations import duration_words, minutes_words
 from service_levels.models import Metric, Priority, WorkLocation
 from service_levels.selectors import engine_calendar
 from tenants.models import StaffMembership
@@ -73,35 +74,12 @@ def with_badges(tickets: Iterable[Ticket]) -> Iterable[Ticket]:
     return tickets
 
 
-# --- Durations in words (countdown.js writes the same words every second) ----------------------------
-
-
-def span_words(seconds: float) -> str:
-    """3 d 4 h · 1 h 12 min · 12 min · 40 s (always positive; the caller says before or after)."""
-    seconds = int(abs(seconds))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    if minutes:
-        return f"{minutes} min"
-    return f"{secs} s"
+# --- Countdowns in words (countdown.js writes the same words every second) ----------------------------
 
 
 def countdown_words(seconds_left: float) -> str:
-    if seconds_left > 0:
-        return f"breaches in {span_words(seconds_left)}"
-    return f"breached {span_words(seconds_left)} ago"
-
-
-def minutes_words(minutes: int) -> str:
-    hours, rest = divmod(int(minutes), 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+    left = duration_words(timedelta(seconds=seconds_left))
+    return f"breaches in {left}" if seconds_left > 0 else f"breached {left} ago"
 
 
 # --- One clock as people see it ------------------------------------------------------------------------
@@ -178,7 +156,7 @@ class ClockView:
         if self.clock.state == ClockState.PAUSED:
             left = self.business_left or timedelta(0)
             if left > timedelta(0):
-                return f"paused · {span_words(left.total_seconds())} of business time left"
+                return f"paused · {duration_words(left)} of business time left"
             return "paused · no business time left"
         if self.state == MET:
             return "met in time"
@@ -190,7 +168,7 @@ class ClockView:
     def paused_left(self) -> str:
         """A paused clock's business time left, short: "1 d 16 h left"."""
         left = self.business_left or timedelta(0)
-        return f"{span_words(left.total_seconds())} left" if left > timedelta(0) else "no time left"
+        return f"{duration_words(left)} left" if left > timedelta(0) else "no time left"
 
     @property
     def target_words(self) -> str:

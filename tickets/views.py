@@ -22,6 +22,7 @@ from django.views.generic.detail import SingleObjectMixin
 from accounts.actors import actor_label
 from contracts.coverage import WorkType
 from contracts.documents import money
+from service_levels.durations import minutes_words
 from service_levels.models import IssueType, Metric, Priority
 from service_levels.selectors import priority_for
 from tenants.views import StaffRequiredMixin
@@ -238,9 +239,9 @@ def detail_context(request, ticket: Ticket, zone: ZoneInfo, **bound_forms) -> di
         "ticket": ticket,
         "page": page,
         "totals": {
-            "time": selectors.minutes_words(page.totals.minutes),
-            "covered": selectors.minutes_words(page.totals.covered_minutes),
-            "billable": selectors.minutes_words(page.totals.billable_minutes),
+            "time": minutes_words(page.totals.minutes),
+            "covered": minutes_words(page.totals.covered_minutes),
+            "billable": minutes_words(page.totals.billable_minutes),
             "cost": money(page.totals.cost, currency),
             "billable_amount": money(page.totals.billable_amount, currency),
         },
@@ -376,7 +377,7 @@ class LogTimeView(TicketActionView):
             self.object, technician=data["technician"], work_type=data["work_type"], minutes=data["minutes"],
             location=data["location"], worked_on=data["worked_on"], notes=data["notes"],
         )  # fmt: skip
-        spent = f"{selectors.minutes_words(entry.minutes)} of {WorkType.LABELS[entry.work_type].lower()}"
+        spent = f"{minutes_words(entry.minutes)} of {WorkType.LABELS[entry.work_type].lower()}"
         if entry.covered:
             return f"Logged {spent}: covered by the agreement. {entry.coverage_reason}"
         currency = self.request.tenant.currency
