@@ -143,7 +143,7 @@ class SlaClockSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PauseSerializer(many=True))
     def get_pauses(self, clock) -> list:
-        pauses = [{"start": start, "end": end} for start, end in selectors.pauses_of(clock)]
+        pauses = [{"start": start, "end": end} for start, end in clock.pause_intervals()]
         return PauseSerializer(pauses, many=True).data
 
 

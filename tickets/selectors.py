@@ -23,9 +23,7 @@ from contracts.coverage import WorkType
 from contracts.selectors import ContractTerms, contract_terms
 from service_levels.durations import duration_words, minutes_words
 from service_levels.models import Metric, Priority, WorkLocation
-from service_levels.selectors import engine_calendar
 from tenants.models import StaffMembership
-from tickets import clock as clock_math
 from tickets.models import (
     OPEN_STATUSES,
     Channel,
@@ -83,13 +81,6 @@ def countdown_words(seconds_left: float) -> str:
 
 
 # --- One clock as people see it ------------------------------------------------------------------------
-
-
-def pauses_of(clock: SlaClock) -> list[tuple[datetime, datetime | None]]:
-    return [
-        (datetime.fromisoformat(start), datetime.fromisoformat(end) if end else None)
-        for start, end in clock.pauses
-    ]
 
 
 @dataclass(frozen=True)
@@ -184,18 +175,8 @@ class ClockView:
         return (2, 0)
 
 
-def _projected_due(clock: SlaClock, pauses) -> datetime | None:
-    """When a stopped clock was due given its pauses (its due_at is cleared when it stops)."""
-    if any(end is None for _, end in pauses):
-        return None
-    return clock_math.times(
-        engine_calendar(clock.calendar), started_at=clock.started_at, pauses=pauses,
-        target=timedelta(minutes=clock.target_minutes), warn_percent=clock.warn_percent,
-    ).due_at  # fmt: skip
-
-
 def clock_view(clock: SlaClock, *, now: datetime, with_timeline: bool = False) -> ClockView:
-    pauses = pauses_of(clock)
+    pauses = clock.pause_intervals()
     due_at, seconds_left, business_left = None, None, None
     if clock.state == ClockState.RUNNING:
         due_at = clock.due_at
@@ -207,15 +188,12 @@ def clock_view(clock: SlaClock, *, now: datetime, with_timeline: bool = False) -
         else:
             state = ON_TRACK
     elif clock.state == ClockState.PAUSED:
-        business_left = clock_math.remaining(
-            engine_calendar(clock.calendar), started_at=clock.started_at, pauses=pauses,
-            target=timedelta(minutes=clock.target_minutes), at=now,
-        )  # fmt: skip
+        business_left = clock.business_time_left(now)
         state = BREACHED if clock.breached_at or business_left <= timedelta(0) else PAUSED
     elif clock.met_at is None:
         state = NOT_APPLICABLE
     else:
-        due_at = _projected_due(clock, pauses)
+        due_at = clock.scheduled_times().due_at  # its due_at was cleared when it stopped
         late = clock.breached_at is not None or (due_at is not None and clock.met_at > due_at)
         state = MET_LATE if late else MET
     view = ClockView(clock, state, due_at, seconds_left, business_left)
