@@ -14,16 +14,14 @@ from rest_framework.response import Response
 from api.idempotency import idempotent
 from api.viewsets import TenantScopedViewMixin, calling_staff_user, request_actor, through_service
 from clients.api import ActiveClientField
-from contracts import agreements, campaigns
+from contracts import agreements, campaigns, versions
 from contracts.models import (
     Agreement,
     AgreementEvent,
     AgreementStatus,
     Campaign,
     CampaignStatus,
-    ContractVersion,
     Signature,
-    VersionStatus,
 )
 
 VIEW, MANAGE = "contracts.view", "contracts.manage"
@@ -39,7 +37,7 @@ class PublishedVersionField(serializers.PrimaryKeyRelatedField):
     """A published contract version of the caller's tenant, by id."""
 
     def get_queryset(self):
-        return ContractVersion.objects.filter(status=VersionStatus.PUBLISHED)
+        return versions.published_versions()
 
 
 @extend_schema_field(OpenApiTypes.INT)

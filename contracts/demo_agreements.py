@@ -15,6 +15,7 @@ from accounts.actors import actor_label
 from clients.models import Client
 from contracts import agreements, campaigns, renewals
 from contracts.models import Agreement, Campaign, ContractTemplate, TemplateKind
+from contracts.versions import current_published_version
 from tenants.models import StaffMembership, Tenant
 from tenants.roles import Role
 from tenants.scope import tenant_scope
@@ -40,8 +41,6 @@ SignersAct = Callable[[Campaign, random.Random], tuple[int, int, int]]
 
 
 def _service_version(tenant):
-    from contracts.versions import current_published_version
-
     template = ContractTemplate.objects.filter(
         name=SERVICE_AGREEMENT, kind=TemplateKind.SERVICE_CONTRACT
     ).first()

@@ -25,6 +25,7 @@ from contracts.campaigns import send_agreement_for_signature, signers_of, tenant
 from contracts.documents import money
 from contracts.emails import send_templated_email
 from contracts.models import Agreement, AgreementStatus, ContractVersion, RenewalReminder
+from contracts.versions import current_published_version
 from tenants.models import StaffMembership
 from tenants.roles import Role
 from tenants.scope import current_tenant
@@ -82,8 +83,6 @@ def _each_locked(ids, step: Callable[[Agreement], None], run: RenewalRun) -> Non
 
 def current_version_for(agreement: Agreement) -> ContractVersion:
     """The version a renewal is offered on: the template's current published one (or the same)."""
-    from contracts.versions import current_published_version
-
     return current_published_version(agreement.version.template) or agreement.version
 
 
@@ -310,8 +309,6 @@ def _outlook(agreement: Agreement, renewal: Agreement | None, current: ContractV
 def renewal_pipeline(today: date | None = None) -> list[PipelineBucket]:
     """Service agreements in force that end in the next 30, 31–60 and 61–90 days, with the monthly
     recurring revenue at stake in each bucket."""
-    from contracts.versions import current_published_version
-
     today = today or tenant_today()
     ending = (
         _main_agreements()
@@ -326,9 +323,7 @@ def renewal_pipeline(today: date | None = None) -> list[PipelineBucket]:
     for agreement in ending:
         template_id = agreement.version.template_id
         if template_id not in current_by_template:
-            current_by_template[template_id] = (
-                current_published_version(agreement.version.template) or agreement.version
-            )
+            current_by_template[template_id] = current_version_for(agreement)
         renewal = next(
             (r for r in sorted(agreement.renewals.all(), key=lambda r: r.created_at, reverse=True)
              if r.status != S.CANCELLED),

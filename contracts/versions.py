@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -280,23 +280,44 @@ def publish_version(version: ContractVersion, *, by=None) -> ContractVersion:
 # --- Reads ----------------------------------------------------------------------------------------
 
 
+def published_versions() -> QuerySet[ContractVersion]:
+    """Every published version, with its template: what agreements and campaigns may be made on."""
+    return ContractVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("template")
+
+
+def published_versions_of(template: ContractTemplate | OuterRef) -> QuerySet[ContractVersion]:
+    """A template's published versions, the current one (the highest number) first. ``template`` may be
+    ``OuterRef("pk")`` in a subquery over templates."""
+    return published_versions().filter(template=template).order_by("-number")
+
+
 def current_published_version(template: ContractTemplate) -> ContractVersion | None:
     """The version clients are asked to sign now: the highest-numbered published one."""
+    return published_versions_of(template).first()
+
+
+def newest_published_service_contract() -> ContractVersion | None:
+    """The service contract published last, whichever its template: what new agreements and campaigns
+    offer first."""
     return (
-        ContractVersion.objects.filter(template=template, status=VersionStatus.PUBLISHED)
-        .select_related("template")
-        .order_by("-number")
+        published_versions()
+        .filter(template__kind=TemplateKind.SERVICE_CONTRACT)
+        .order_by("-published_at", "-number")
         .first()
     )
 
 
-def latest_draft(template: ContractTemplate) -> ContractVersion | None:
+def drafts_of(template: ContractTemplate | OuterRef) -> QuerySet[ContractVersion]:
+    """A template's drafts, the newest first (``template`` may be ``OuterRef("pk")``)."""
     return (
         ContractVersion.objects.filter(template=template, status=VersionStatus.DRAFT)
         .select_related("template")
         .order_by("-number")
-        .first()
     )
+
+
+def latest_draft(template: ContractTemplate) -> ContractVersion | None:
+    return drafts_of(template).first()
 
 
 # --- Differences between two versions ------------------------------------------------------------

@@ -2,16 +2,18 @@
 never changes, whatever path the write takes (pages, services, model, queryset, raw SQL)."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import InternalError, connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
 from contracts import versions
-from contracts.models import ContractTemplate, ContractVersion, VersionStatus
+from contracts.models import ContractTemplate, ContractVersion, TemplateKind, VersionStatus
 from events.models import OutboxEvent
 from tenants.roles import Role
 from tenants.scope import tenant_scope
@@ -259,6 +261,36 @@ def test_the_current_published_version_is_the_highest_published_number(tenant, t
         versions.create_draft(template=template, copy_from=newer)
         assert versions.current_published_version(template) == newer
         assert versions.current_published_version(ContractTemplateFactory(tenant=tenant)) is None
+
+
+def test_only_published_versions_can_be_offered_and_a_templates_current_one_comes_first(
+    tenant, template, published, draft
+):
+    with tenant_scope(tenant):
+        other = ContractVersionFactory(template=ContractTemplateFactory(tenant=tenant), published=True)
+        assert set(versions.published_versions()) == {published, other}
+        newer = versions.publish_version(draft)
+        assert list(versions.published_versions_of(template)) == [newer, published]
+
+
+def test_templates_list_their_current_published_version_in_one_query(tenant, template, published, draft):
+    with tenant_scope(tenant):
+        current = versions.published_versions_of(OuterRef("pk")).values("number")[:1]
+        rows = ContractTemplate.objects.annotate(current_number=Subquery(current))
+        assert {row.name: row.current_number for row in rows} == {"Service Agreement": 1}
+
+
+def test_new_agreements_offer_the_service_contract_published_last(tenant, template, published):
+    later = published.published_at + timedelta(days=1)
+    with tenant_scope(tenant):
+        newer_template = ContractTemplateFactory(tenant=tenant, name="Service Agreement 2027")
+        newest = ContractVersionFactory(template=newer_template, published=True, published_at=later)
+        ContractVersionFactory(
+            template=ContractTemplateFactory(tenant=tenant, kind=TemplateKind.SUPPLEMENT),
+            published=True,
+            published_at=later + timedelta(hours=1),
+        )
+        assert versions.newest_published_service_contract() == newest
 
 
 # --- Differences ----------------------------------------------------------------------------------
