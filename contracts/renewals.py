@@ -275,8 +275,8 @@ class PipelineRow:
     agreement: Agreement
     days_left: int
     renewal: Agreement | None
-    outlook: str  # what will happen at the end
-    outlook_css: str
+    outlook_kind: str  # what will happen at the end: one of OUTLOOKS
+    outlook: str  # the same in words
 
 
 @dataclass
@@ -292,18 +292,22 @@ class PipelineBucket:
         return len(self.rows)
 
 
+OUTLOOKS = ("renewed", "renewal_declined", "renewal_sent", "ends", "needs_signature", "auto_renews")
+
+
 def _outlook(agreement: Agreement, renewal: Agreement | None, current: ContractVersion) -> tuple[str, str]:
+    """What happens at the end of the term: (one of OUTLOOKS, in words)."""
     if renewal is not None:
         if renewal.is_in_force:
-            return "Renewed", "text-bg-success"
+            return "renewed", "Renewed"
         if renewal.status == S.DECLINED:
-            return "Renewal declined", "text-bg-danger"
-        return "New version sent for signature", "text-bg-warning"
+            return "renewal_declined", "Renewal declined"
+        return "renewal_sent", "New version sent for signature"
     if not agreement.auto_renew:
-        return "Ends: no auto-renewal", "text-bg-danger"
+        return "ends", "Ends: no auto-renewal"
     if current.pk != agreement.version_id:
-        return f"Needs signature on v{current.number}", "text-bg-warning"
-    return "Auto-renews", "text-bg-primary"
+        return "needs_signature", f"Needs signature on v{current.number}"
+    return "auto_renews", "Auto-renews"
 
 
 def renewal_pipeline(today: date | None = None) -> list[PipelineBucket]:
@@ -330,9 +334,9 @@ def renewal_pipeline(today: date | None = None) -> list[PipelineBucket]:
             None,
         )  # fmt: skip
         days_left = (agreement.ends_on - today).days
-        outlook, css = _outlook(agreement, renewal, current_by_template[template_id])
+        outlook_kind, outlook = _outlook(agreement, renewal, current_by_template[template_id])
         index = next(i for i, (first, last, _) in enumerate(BUCKETS) if first <= days_left <= last)
-        rows_by_bucket[index].append(PipelineRow(agreement, days_left, renewal, outlook, css))
+        rows_by_bucket[index].append(PipelineRow(agreement, days_left, renewal, outlook_kind, outlook))
     for index, (first, last, label) in enumerate(BUCKETS):
         rows = rows_by_bucket[index]
         total = sum((row.agreement.monthly_fee for row in rows), Decimal("0"))
