@@ -46,23 +46,12 @@ from service_levels.models import (
 )
 from tenants.views import StaffRequiredMixin
 
-# Colour + word for each priority (the word is the label; the colour never stands alone).
-PRIORITY_BADGES = {
-    Priority.P1: "text-bg-danger",
-    Priority.P2: "text-bg-warning",
-    Priority.P3: "text-bg-primary",
-    Priority.P4: "text-bg-secondary",
-}
 KIND_SECTIONS = [
     (PolicyKind.BASIC_TRIAGE, "Basic triage", "Clients without a signed service contract."),
     (PolicyKind.STANDARD, "Standard contract", "Signed service contract without a paid tier."),
     (PolicyKind.TIER, "Membership tiers", "Chosen by the client's membership tier key."),
     (PolicyKind.RIDER, "Riders", "Add-ons that may only tighten the targets of the policy underneath."),
 ]
-
-
-def priority_badge(priority: str) -> dict:
-    return {"code": priority, "label": Priority(priority).label, "css": PRIORITY_BADGES[Priority(priority)]}
 
 
 class SlaViewMixin(StaffRequiredMixin):
@@ -287,7 +276,7 @@ def targets_summary(policy: SlaPolicy) -> list[dict]:
     by_cell = {(t.priority, t.metric): t for t in policy.targets.all()}
     return [
         {
-            "priority": priority_badge(priority),
+            "priority": priority,
             "cells": [
                 {
                     "duration": minutes_words(target.minutes),
@@ -373,7 +362,7 @@ class PolicyFormView(SlaManageMixin, TemplateView):
         return super().get_context_data(
             policy=self.policy,
             metrics=list(Metric),
-            target_rows=[(priority_badge(p), cells) for p, cells in kwargs["targets_form"].rows()],
+            target_rows=[(Priority(p), cells) for p, cells in kwargs["targets_form"].rows()],
             has_calendars=BusinessCalendar.objects.exists(),
             **kwargs,
         )
@@ -432,7 +421,7 @@ class PriorityMatrixView(ManageOnPostMixin, SlaViewMixin, FormView):
                     {
                         "urgency": urgency,
                         "field": form[form.cell_name(impact, urgency)],
-                        "badge": priority_badge(matrix[(impact.value, urgency.value)]),
+                        "priority": Priority(matrix[(impact.value, urgency.value)]),
                     }
                     for urgency in Level
                 ],
@@ -440,7 +429,7 @@ class PriorityMatrixView(ManageOnPostMixin, SlaViewMixin, FormView):
             for impact in Level
         ]
         context["levels"] = list(Level)
-        context["legend"] = [priority_badge(p) for p in Priority]
+        context["legend"] = list(Priority)
         return context
 
 
@@ -456,7 +445,6 @@ class IssueTypeListView(SlaViewMixin, TemplateView):
         issue_types = IssueType.objects.all() if show_inactive else selectors.active_issue_types()
         issue_types = list(issue_types.order_by("category", "-is_active", "name"))
         for issue_type in issue_types:
-            issue_type.badge = priority_badge(issue_type.default_priority)
             issue_type.turnaround = minutes_words(issue_type.expected_turnaround_minutes)
         groups = [
             (category, [t for t in issue_types if t.category == category]) for category in IssueCategory
@@ -607,7 +595,7 @@ class PreviewView(SlaViewMixin, TemplateView):
             )
         return {
             "effective": effective,
-            "priority": priority_badge(effective.priority),
+            "priority": Priority(effective.priority),
             "start": start.astimezone(zone),
             "rows": rows,
             "client": data["client"],

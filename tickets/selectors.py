@@ -40,36 +40,12 @@ ON_TRACK, WARNING, BREACHED, PAUSED = "on_track", "warning", "breached", "paused
 MET, MET_LATE, NOT_APPLICABLE = "met", "met_late", "not_applicable"
 BOARD_STATES = [BREACHED, WARNING, ON_TRACK, PAUSED]
 
-# Colour + word, never colour alone.
+# The word for each state; pages add its colour (tickets.templatetags.ticket_badges), never colour alone.
 STATE_LABELS = {
     ON_TRACK: "On track", WARNING: "Warning", BREACHED: "Breached", PAUSED: "Paused",
     MET: "Met", MET_LATE: "Met late", NOT_APPLICABLE: "No longer applies",
 }  # fmt: skip
-STATE_BADGES = {
-    ON_TRACK: "text-bg-success", WARNING: "text-bg-warning", BREACHED: "text-bg-danger",
-    PAUSED: "text-bg-secondary", MET: "text-bg-success", MET_LATE: "text-bg-danger",
-    NOT_APPLICABLE: "text-bg-light border",
-}  # fmt: skip
-ROW_CLASSES = {BREACHED: "table-danger", WARNING: "table-warning", PAUSED: "table-light", ON_TRACK: ""}
-PRIORITY_BADGES = {
-    Priority.P1: "text-bg-danger", Priority.P2: "text-bg-warning", Priority.P3: "text-bg-primary",
-    Priority.P4: "text-bg-secondary",
-}  # fmt: skip
-STATUS_BADGES = {
-    TicketStatus.NEW: "text-bg-primary", TicketStatus.ACKNOWLEDGED: "text-bg-info",
-    TicketStatus.IN_PROGRESS: "text-bg-info", TicketStatus.WAITING_ON_CLIENT: "text-bg-secondary",
-    TicketStatus.SCHEDULED: "text-bg-secondary", TicketStatus.RESOLVED: "text-bg-success",
-    TicketStatus.CLOSED: "text-bg-dark", TicketStatus.REOPENED: "text-bg-warning",
-}  # fmt: skip
 BOARD_LIMIT = 200
-
-
-def with_badges(tickets: Iterable[Ticket]) -> Iterable[Ticket]:
-    """Give each ticket its priority and status badge classes (colour next to the word)."""
-    for ticket in tickets:
-        ticket.priority_badge = PRIORITY_BADGES.get(ticket.priority, "text-bg-secondary")
-        ticket.status_badge = STATUS_BADGES.get(ticket.status, "text-bg-secondary")
-    return tickets
 
 
 # --- Countdowns in words (countdown.js writes the same words every second) ----------------------------
@@ -126,14 +102,6 @@ class ClockView:
     @property
     def label(self) -> str:
         return STATE_LABELS[self.state]
-
-    @property
-    def badge(self) -> str:
-        return STATE_BADGES[self.state]
-
-    @property
-    def row_class(self) -> str:
-        return ROW_CLASSES.get(self.state, "")
 
     @property
     def is_live(self) -> bool:
@@ -366,8 +334,9 @@ class Board:
         return self.total > len(self.rows)
 
     @property
-    def count_badges(self) -> list[tuple[str, str, str, int]]:
-        return [(s, STATE_LABELS[s], STATE_BADGES[s], self.counts.get(s, 0)) for s in BOARD_STATES]
+    def state_counts(self) -> list[tuple[str, str, int]]:
+        """(state, its word, how many rows) for each state the board shows, most urgent first."""
+        return [(s, STATE_LABELS[s], self.counts.get(s, 0)) for s in BOARD_STATES]
 
 
 def sla_board(*, now: datetime, technician: str = "", client: str = "", priority: str = "",

@@ -50,10 +50,6 @@ class TicketViewMixin(StaffRequiredMixin):
         return response
 
 
-def badge_maps() -> dict:
-    return {"priority_badges": selectors.PRIORITY_BADGES, "status_badges": selectors.STATUS_BADGES}
-
-
 # --- The list ---------------------------------------------------------------------------------------
 
 
@@ -77,7 +73,7 @@ class TicketListView(TicketViewMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        tickets = list(selectors.with_badges(context["object_list"]))
+        tickets = list(context["object_list"])
         summaries = selectors.sla_summaries(tickets, now=timezone.now())
         for ticket in tickets:
             ticket.sla = summaries.get(ticket.pk)
@@ -100,7 +96,6 @@ class TicketListView(TicketViewMixin, ListView):
                 ("priority", "Priority"),
             ],
             object_list=tickets,
-            **badge_maps(),
         )
         return context
 
@@ -163,7 +158,6 @@ def _hint(impact: str, urgency: str, issue_type_id: str) -> dict:
     return {
         "priority": priority,
         "priority_label": Priority(priority).label if priority else "",
-        "priority_badge": selectors.PRIORITY_BADGES.get(priority, ""),
         "issue_type": issue_type,
     }
 
@@ -209,7 +203,6 @@ FORMS = {
 def detail_context(request, ticket: Ticket, zone: ZoneInfo, **bound_forms) -> dict:
     """Everything a ticket's page shows; forms not given are fresh, with sensible defaults."""
     page = selectors.ticket_page(ticket, now=timezone.now())
-    selectors.with_badges([ticket])
     initials = {
         "status_form": {},
         "assign_form": {"assignee": ticket.assignee_id},
@@ -250,7 +243,6 @@ def detail_context(request, ticket: Ticket, zone: ZoneInfo, **bound_forms) -> di
         ],
         "metrics": Metric,
         **forms,
-        **badge_maps(),
     }
 
 
@@ -401,7 +393,6 @@ class BoardView(TicketViewMixin, TemplateView):
         filters = {name: self.request.GET.get(name, "").strip() for name in self.FILTERS}
         now = timezone.now()
         board = selectors.sla_board(now=now, user=self.request.user, **filters)
-        selectors.with_badges(row.ticket for row in board.rows)
         params = {name: value for name, value in filters.items() if value}
         return super().get_context_data(
             board=board,
@@ -413,6 +404,5 @@ class BoardView(TicketViewMixin, TemplateView):
             clients=selectors.filter_clients(),
             priorities=Priority.choices,
             metrics=Metric.choices,
-            **badge_maps(),
             **kwargs,
         )
