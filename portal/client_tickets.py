@@ -26,16 +26,16 @@ from tickets.models import OPEN_STATUSES, Channel, ClockState, Reply, Ticket, Ti
 
 CLOSED_SHOWN = 50
 
-# Status in the client's words, with a badge colour (never colour alone: the word is always shown).
+# Status in the client's words; the page adds its colour (portal.templatetags.portal_badges).
 STATUS_WORDS = {
-    TicketStatus.NEW: ("Received", "portal-badge-new"),
-    TicketStatus.ACKNOWLEDGED: ("Received", "portal-badge-new"),
-    TicketStatus.IN_PROGRESS: ("Being worked on", "portal-badge-progress"),
-    TicketStatus.WAITING_ON_CLIENT: ("Waiting for you", "portal-badge-waiting"),
-    TicketStatus.SCHEDULED: ("Visit scheduled", "portal-badge-progress"),
-    TicketStatus.RESOLVED: ("Fixed: please confirm", "portal-badge-resolved"),
-    TicketStatus.CLOSED: ("Closed", "portal-badge-closed"),
-    TicketStatus.REOPENED: ("Reopened", "portal-badge-waiting"),
+    TicketStatus.NEW: "Received",
+    TicketStatus.ACKNOWLEDGED: "Received",
+    TicketStatus.IN_PROGRESS: "Being worked on",
+    TicketStatus.WAITING_ON_CLIENT: "Waiting for you",
+    TicketStatus.SCHEDULED: "Visit scheduled",
+    TicketStatus.RESOLVED: "Fixed: please confirm",
+    TicketStatus.CLOSED: "Closed",
+    TicketStatus.REOPENED: "Reopened",
 }
 
 # What each clock promises, as a sentence start.
@@ -48,9 +48,7 @@ PROMISE_WORDS = {
 
 def with_status_words(tickets):
     for ticket in tickets:
-        ticket.status_word, ticket.status_badge = STATUS_WORDS.get(
-            ticket.status, (ticket.get_status_display(), "portal-badge-closed")
-        )
+        ticket.status_word = STATUS_WORDS.get(ticket.status, ticket.get_status_display())
     return tickets
 
 
