@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from contracts import versions
 from contracts.models import ContractTemplate, ContractVersion, TemplateKind, VersionStatus
+from contracts.templatetags.version_diff import diff_table
 from events.models import OutboxEvent
 from tenants.roles import Role
 from tenants.scope import tenant_scope
@@ -313,11 +314,12 @@ def test_the_diff_shows_changed_lines_and_settings_only(tenant, template, publis
     assert (notice.before, notice.after) == ("30", "60")
     terms = diff.text_changes[0]
     assert (terms.added, terms.removed) == (1, 1)
-    assert 'class="diff-line diff-del table-danger"' in terms.html
-    assert 'class="diff-line diff-ins table-success"' in terms.html
-    assert '<del class="diff-word fw-semibold">your systems.</del>' in terms.html
-    assert '<ins class="diff-word fw-semibold">&lt;all&gt;.</ins>' in terms.html
-    assert "style=" not in str(diff.html)
+    table = diff_table(terms)
+    assert 'class="diff-line diff-del table-danger"' in table
+    assert 'class="diff-line diff-ins table-success"' in table
+    assert '<del class="diff-word fw-semibold">your systems.</del>' in table
+    assert '<ins class="diff-word fw-semibold">&lt;all&gt;.</ins>' in table
+    assert "style=" not in table
 
 
 def test_the_diff_of_coverage_lists_rules_as_lines(tenant, template, published):
@@ -330,11 +332,10 @@ def test_the_diff_of_coverage_lists_rules_as_lines(tenant, template, published):
         diff = versions.diff_versions(published, new)
 
     coverage = next(change for change in diff.changes if change.name == "coverage")
-    assert (
-        '1. Remote support: <del class="diff-word fw-semibold">covered (Remote triage)</del>' in coverage.html
-    )
-    assert '1. Remote support: <ins class="diff-word fw-semibold">billable</ins>' in coverage.html
-    assert "<del>2. New installation: billable (Quoted separately)</del>" in coverage.html
+    table = diff_table(coverage)
+    assert '1. Remote support: <del class="diff-word fw-semibold">covered (Remote triage)</del>' in table
+    assert '1. Remote support: <ins class="diff-word fw-semibold">billable</ins>' in table
+    assert "<del>2. New installation: billable (Quoted separately)</del>" in table
     assert (coverage.added, coverage.removed) == (1, 2)
 
 
