@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from accounts.actors import ACTOR_MAX_LENGTH
 from clients.models import Client, Contact, Site
 from service_levels.models import BusinessCalendar, IssueType, Level, Metric, Priority, WorkLocation
 from service_levels.selectors import engine_calendar
@@ -111,7 +112,7 @@ class TicketEvent(TenantOwned):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="history")
     kind = models.CharField(max_length=40)
-    actor = models.CharField(max_length=200, blank=True)
+    actor = models.CharField(max_length=ACTOR_MAX_LENGTH, blank=True)  # accounts.actors.actor_label
     details = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField()
 
