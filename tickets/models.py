@@ -214,10 +214,7 @@ class SlaClock(TenantOwned):
     def scheduled_times(self) -> clock_math.ClockTimes:
         """When it falls due and should warn, from its start, pauses, target and calendar (both None
         while paused). For a stopped clock: when it was due."""
-        return clock_math.times(
-            engine_calendar(self.calendar), started_at=self.started_at, pauses=self.pause_intervals(),
-            target=timedelta(minutes=self.target_minutes), warn_percent=self.warn_percent,
-        )  # fmt: skip
+        return clock_math.times(**self._arithmetic(), warn_percent=self.warn_percent)
 
     def refresh_times(self) -> None:
         """Set due_at / warn_at for the clock's state (a stopped clock has neither). Not saved."""
@@ -229,10 +226,15 @@ class SlaClock(TenantOwned):
 
     def business_time_left(self, at: datetime) -> timedelta:
         """Business time left before the target at ``at`` (negative once breached)."""
-        return clock_math.remaining(
-            engine_calendar(self.calendar), started_at=self.started_at, pauses=self.pause_intervals(),
-            target=timedelta(minutes=self.target_minutes), at=at,
-        )  # fmt: skip
+        return clock_math.remaining(**self._arithmetic(), at=at)
+
+    def _arithmetic(self) -> dict:
+        return {
+            "calendar": engine_calendar(self.calendar),
+            "started_at": self.started_at,
+            "pauses": self.pause_intervals(),
+            "target": timedelta(minutes=self.target_minutes),
+        }
 
 
 class SlaBreach(TenantOwned):
