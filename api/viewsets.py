@@ -4,6 +4,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
 
+from accounts.actors import actor_label
 from api.idempotency import idempotent
 from api.schema import ApiAutoSchema
 
@@ -39,6 +40,30 @@ class TenantModelViewSet(
 
     def create(self, request, *args, **kwargs):
         return idempotent(request, lambda: super(TenantModelViewSet, self).create(request, *args, **kwargs))
+
+
+def calling_api_key(request):
+    """The API key a request was made with, or None for a signed-in staff member's session."""
+    return getattr(request._request, "api_key", None)
+
+
+def calling_staff_user(request):
+    """The signed-in staff member, or None for an API key."""
+    return None if calling_api_key(request) is not None else request.user
+
+
+def request_actor(request) -> str:
+    """Who is calling, as history rows record it (``accounts.actors.actor_label``)."""
+    key = calling_api_key(request)
+    return actor_label(api_key=key) if key is not None else actor_label(request.user)
+
+
+def through_service(service, *args, **kwargs):
+    """Call a service from a DRF view: its model validation errors become the API's 400."""
+    try:
+        return service(*args, **kwargs)
+    except DjangoValidationError as error:
+        raise_as_drf(error)
 
 
 def raise_as_drf(error: DjangoValidationError):

@@ -1,11 +1,10 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from api.viewsets import TenantModelViewSet, raise_as_drf
+from api.viewsets import TenantModelViewSet, through_service
 from clients import services
 from clients.models import Client, Contact, Site
 
@@ -41,10 +40,10 @@ class ClientSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "archived", "created_at", "updated_at"]
 
     def create(self, validated_data):
-        return _through_service(services.create_client, **validated_data)
+        return through_service(services.create_client, **validated_data)
 
     def update(self, instance, validated_data):
-        return _through_service(services.update_client, instance, **validated_data)
+        return through_service(services.update_client, instance, **validated_data)
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -65,11 +64,11 @@ class ContactSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        return _through_service(services.create_contact, **validated_data)
+        return through_service(services.create_contact, **validated_data)
 
     def update(self, instance, validated_data):
         validated_data.pop("client", None)
-        return _through_service(services.update_contact, instance, **validated_data)
+        return through_service(services.update_contact, instance, **validated_data)
 
 
 class SiteSerializer(serializers.ModelSerializer):
@@ -90,18 +89,11 @@ class SiteSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        return _through_service(services.create_site, **validated_data)
+        return through_service(services.create_site, **validated_data)
 
     def update(self, instance, validated_data):
         validated_data.pop("client", None)
-        return _through_service(services.update_site, instance, **validated_data)
-
-
-def _through_service(service, *args, **kwargs):
-    try:
-        return service(*args, **kwargs)
-    except DjangoValidationError as error:
-        raise_as_drf(error)
+        return through_service(services.update_site, instance, **validated_data)
 
 
 class ClientFilter(filters.FilterSet):

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.actors import SYSTEM
 from contracts.models import Agreement, AgreementEvent, AgreementStatus, ClientStanding, ContractVersion
 from events.services import record_event
 from tenants.scope import current_tenant
@@ -56,7 +57,7 @@ def record_history(agreement: Agreement, kind: str, *, actor: str, from_status: 
                    **details) -> AgreementEvent:  # fmt: skip
     return AgreementEvent.objects.create(
         tenant_id=agreement.tenant_id, agreement=agreement, kind=kind, from_status=from_status,
-        to_status=to_status, actor=actor or "system", details=details,
+        to_status=to_status, actor=actor or SYSTEM, details=details,
     )  # fmt: skip
 
 
@@ -131,7 +132,7 @@ def mark_signed(agreement: Agreement, *, actor: str, signature_id: int | None = 
         basic_triage_only=False, reason=f"Signed {agreement.version} on {today:%d %b %Y}."
     )
     if agreement.starts_on <= today:
-        agreement = _transition(agreement, S.ACTIVE, actor="system", kind="activated")
+        agreement = _transition(agreement, S.ACTIVE, actor=SYSTEM, kind="activated")
     return agreement
 
 
@@ -182,15 +183,15 @@ def cancel(agreement: Agreement, *, actor: str, reason: str = "") -> Agreement:
 @transaction.atomic
 def activate_if_started(agreement: Agreement, *, today: date) -> Agreement:
     if agreement.status == S.SIGNED and agreement.starts_on and agreement.starts_on <= today:
-        return _transition(agreement, S.ACTIVE, actor="system", kind="activated")
+        return _transition(agreement, S.ACTIVE, actor=SYSTEM, kind="activated")
     return agreement
 
 
 @transaction.atomic
 def mark_expiring(agreement: Agreement, *, days_left: int) -> Agreement:
-    return _transition(agreement, S.EXPIRING, actor="system", days_left=days_left)
+    return _transition(agreement, S.EXPIRING, actor=SYSTEM, days_left=days_left)
 
 
 @transaction.atomic
 def mark_expired(agreement: Agreement) -> Agreement:
-    return _transition(agreement, S.EXPIRED, actor="system", ended_on=str(agreement.ends_on))
+    return _transition(agreement, S.EXPIRED, actor=SYSTEM, ended_on=str(agreement.ends_on))

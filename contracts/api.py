@@ -18,7 +18,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, viewsets
 
 from api.viewsets import TenantScopedViewMixin
-from contracts import documents
+from contracts import documents, versions
 from contracts.coverage import CATEGORIES, WorkType
 from contracts.models import ContractTemplate, ContractVersion, TemplateKind, VersionStatus
 
@@ -224,9 +224,7 @@ class ContractTemplateViewSet(TenantReadOnlyViewSet):
         queryset = super().get_queryset()
         if getattr(self, "swagger_fake_view", False):
             return queryset
-        current = ContractVersion.objects.filter(
-            template=OuterRef("pk"), status=VersionStatus.PUBLISHED
-        ).order_by("-number")
+        current = versions.published_versions_of(OuterRef("pk"))
         return queryset.annotate(
             current_version_id=Subquery(current.values("pk")[:1]),
             current_version_number=Subquery(current.values("number")[:1]),

@@ -3,7 +3,6 @@ selector, serialize. Writes go through contracts.agreements and contracts.campai
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -13,34 +12,20 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.idempotency import idempotent
-from api.viewsets import TenantScopedViewMixin, raise_as_drf
+from api.viewsets import TenantScopedViewMixin, calling_staff_user, request_actor, through_service
 from clients.api import ActiveClientField
-from contracts import agreements, campaigns
+from contracts import agreements, campaigns, versions
 from contracts.models import (
     Agreement,
     AgreementEvent,
     AgreementStatus,
     Campaign,
     CampaignStatus,
-    ContractVersion,
     Signature,
-    VersionStatus,
 )
 
 VIEW, MANAGE = "contracts.view", "contracts.manage"
 _PAGES = "Newest first, in cursor pages (`page_size` up to 200)."
-
-
-def _through_service(service, *args, **kwargs):
-    try:
-        return service(*args, **kwargs)
-    except DjangoValidationError as error:
-        raise_as_drf(error)
-
-
-def _actor(request) -> str:
-    key = getattr(request._request, "api_key", None)
-    return f"API key “{key.name}”" if key is not None else request.user.email
 
 
 class ContractsViewSetMixin(TenantScopedViewMixin):
@@ -52,7 +37,7 @@ class PublishedVersionField(serializers.PrimaryKeyRelatedField):
     """A published contract version of the caller's tenant, by id."""
 
     def get_queryset(self):
-        return ContractVersion.objects.filter(status=VersionStatus.PUBLISHED)
+        return versions.published_versions()
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -175,8 +160,8 @@ class AgreementViewSet(
     def _create(self, request):
         data = AgreementCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        agreement = _through_service(
-            agreements.create_agreement, actor=_actor(request), **data.validated_data
+        agreement = through_service(
+            agreements.create_agreement, actor=request_actor(request), **data.validated_data
         )
         return Response(AgreementDetailSerializer(agreement).data, status=status.HTTP_201_CREATED)
 
@@ -193,8 +178,8 @@ class AgreementViewSet(
         agreement = self.get_object()
         data = CancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        agreement = _through_service(
-            agreements.cancel, agreement, actor=_actor(request), reason=data.validated_data["reason"]
+        agreement = through_service(
+            agreements.cancel, agreement, actor=request_actor(request), reason=data.validated_data["reason"]
         )
         return Response(AgreementDetailSerializer(agreement).data)
 
@@ -343,10 +328,12 @@ class CampaignViewSet(
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         send = values.pop("send")
-        created_by = request.user if getattr(request._request, "api_key", None) is None else None
-        campaign = _through_service(campaigns.open_signature_campaign, created_by=created_by, **values)
+        actor = request_actor(request)
+        campaign = through_service(
+            campaigns.open_signature_campaign, created_by=calling_staff_user(request), actor=actor, **values
+        )
         if send and campaign.recipients.exists():
-            campaigns.send_campaign(campaign, actor=created_by)
+            campaigns.send_campaign(campaign, actor=actor)
             campaign.refresh_from_db()
         return Response(CampaignCreatedSerializer(campaign).data, status=status.HTTP_201_CREATED)
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.actors import SYSTEM, actor_label
 from clients.models import Client, Contact
 from contracts import agreements
 from contracts.agreements import tenant_today
@@ -59,10 +60,6 @@ REMINDER_TEMPLATE = "contracts/email/campaign_reminder"
 
 def day_month(day: date) -> str:
     return f"{day.day} {day:%B}"
-
-
-def _actor(user) -> str:
-    return getattr(user, "email", "") or "system"
 
 
 # --- Choosing clients -------------------------------------------------------------------------------
@@ -205,13 +202,14 @@ def _chosen_clients(version: ContractVersion, client_ids: Sequence[int] | None) 
 @transaction.atomic
 def open_signature_campaign(*, name: str, version: ContractVersion, client_ids: Sequence[int] | None = None,
                             grace_deadline: date, reminder_days: Iterable[int] = (), message: str = "",
-                            created_by=None) -> Campaign:  # fmt: skip
+                            created_by=None, actor: str = "") -> Campaign:  # fmt: skip
     """A draft campaign asking clients to sign ``version`` by ``grace_deadline``.
 
     ``client_ids=None`` picks the default (``default_campaign_clients``). Each client gets one agreement
     (a supplement's parent is the client's current service agreement) and one recipient per signer.
     Clients that cannot be asked (no signer, nothing to amend, already signed) are returned on
-    ``campaign.not_reached``. Nothing is emailed until ``send_campaign``.
+    ``campaign.not_reached``. Nothing is emailed until ``send_campaign``. ``actor`` (an
+    ``accounts.actors.actor_label``) signs the agreements' history; by default ``created_by``'s label.
     """
     days = _validate_campaign(
         name=name, version=version, grace_deadline=grace_deadline, reminder_days=reminder_days
@@ -221,17 +219,19 @@ def open_signature_campaign(*, name: str, version: ContractVersion, client_ids: 
         tenant=current_tenant(), name=name.strip(), version=version, message=message.strip(),
         grace_deadline=grace_deadline, reminder_days=days, created_by=created_by,
     )  # fmt: skip
-    campaign.not_reached = _enrol(campaign, clients, actor=_actor(created_by))
+    campaign.not_reached = _enrol(campaign, clients, actor=actor or actor_label(created_by))
     return campaign
 
 
 @transaction.atomic
-def add_clients_to_campaign(campaign: Campaign, *, client_ids: Sequence[int], actor=None) -> list[NotReached]:
+def add_clients_to_campaign(
+    campaign: Campaign, *, client_ids: Sequence[int], actor: str = SYSTEM
+) -> list[NotReached]:
     """Ask more clients (e.g. one whose signer was just added). Queued for the next ``send_campaign``."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status == CampaignStatus.CLOSED:
         raise ValidationError("This campaign is closed: start a new one.")
-    return _enrol(campaign, _chosen_clients(campaign.version, client_ids), actor=_actor(actor))
+    return _enrol(campaign, _chosen_clients(campaign.version, client_ids), actor=actor)
 
 
 # --- Sending ----------------------------------------------------------------------------------------
@@ -264,7 +264,7 @@ def _invitation_subject(campaign: Campaign) -> str:
     return f"{current_tenant().name}: please review and sign {what} by {day_month(campaign.grace_deadline)}"
 
 
-def send_campaign(campaign: Campaign, *, actor=None, inline: bool = False) -> int:
+def send_campaign(campaign: Campaign, *, actor: str = SYSTEM, inline: bool = False) -> int:
     """Queue the campaign's unsent emails, one tenant task per batch (after commit). Returns how many
     recipients were queued. Safe to call again: only recipients still queued are sent, once each.
     ``inline=True`` sends them in this process instead (the demo seed, a management command)."""
@@ -278,7 +278,7 @@ def send_campaign(campaign: Campaign, *, actor=None, inline: bool = False) -> in
         if campaign.status == CampaignStatus.DRAFT:
             campaign.status = CampaignStatus.SENDING
             campaign.save(update_fields=["status"])
-            logger.info("campaign %s sending, started by %s", campaign.pk, _actor(actor))
+            logger.info("campaign %s sending, started by %s", campaign.pk, actor)
         queued = list(
             campaign.recipients.filter(status=RecipientStatus.QUEUED)
             .order_by("pk")
@@ -334,11 +334,11 @@ def _invite(campaign: Campaign, recipient: CampaignRecipient) -> bool:
         recipient.status = RecipientStatus.BOUNCED
         recipient.save(update_fields=["status"])
         agreements.record_history(
-            agreement, "not_delivered", actor="system", to=recipient.contact.email or str(recipient.contact),
+            agreement, "not_delivered", actor=SYSTEM, to=recipient.contact.email or str(recipient.contact),
             reason=why, campaign_id=campaign.pk,
         )  # fmt: skip
         return False
-    agreements.mark_sent(agreement, actor="system", to=recipient.contact.email)
+    agreements.mark_sent(agreement, actor=SYSTEM, to=recipient.contact.email)
     recipient.status = RecipientStatus.SENT
     recipient.sent_at = timezone.now()
     recipient.save(update_fields=["status", "sent_at"])
@@ -382,9 +382,7 @@ def send_agreement_for_signature(agreement: Agreement, *, actor: str, note: str 
             agreements.mark_sent(agreement, actor=actor, to=contact.email)
             sent += 1
         else:
-            agreements.record_history(
-                agreement, "not_delivered", actor="system", to=contact.email, reason=why
-            )
+            agreements.record_history(agreement, "not_delivered", actor=SYSTEM, to=contact.email, reason=why)
     return sent
 
 
@@ -509,7 +507,7 @@ def close_campaigns_past_deadline(today: date | None = None) -> list[Campaign]:
                             recipient.client_id, why="grace period ended: basic triage"
                         )
                         agreements.record_history(
-                            recipient.agreement, "grace_period_ended", actor="system",
+                            recipient.agreement, "grace_period_ended", actor=SYSTEM,
                             campaign_id=campaign.pk, deadline=str(campaign.grace_deadline),
                             effect="basic triage only until signed",
                         )  # fmt: skip

@@ -11,15 +11,19 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
+from accounts.actors import actor_label
 from clients.models import Client
 from contracts import agreements, campaigns, renewals
 from contracts.models import Agreement, Campaign, ContractTemplate, TemplateKind
+from contracts.versions import current_published_version
 from tenants.models import StaffMembership, Tenant
 from tenants.roles import Role
 from tenants.scope import tenant_scope
 
 SERVICE_AGREEMENT = "Service Agreement"  # the template contracts.demo.seed_contracts publishes
 SIGNED_SHARE = 0.6
+# Who entered the paper contracts (the history's note says they were signed on paper before Accord).
+IMPORT = actor_label(system="import")
 # tier -> (share of signed clients, monthly fees to pick from)
 TIERS = {
     "": (0.35, ("0.00",)),
@@ -37,8 +41,6 @@ SignersAct = Callable[[Campaign, random.Random], tuple[int, int, int]]
 
 
 def _service_version(tenant):
-    from contracts.versions import current_published_version
-
     template = ContractTemplate.objects.filter(
         name=SERVICE_AGREEMENT, kind=TemplateKind.SERVICE_CONTRACT
     ).first()
@@ -57,11 +59,11 @@ def _pick_tier(rng: random.Random) -> str:
 def _import_signed(client, version, *, starts_on, tier, fee) -> Agreement:
     """A paper contract signed before Accord, entered through the lifecycle (history says so)."""
     agreement = agreements.create_agreement(
-        client=client, version=version, actor="Import", starts_on=starts_on, tier=tier, monthly_fee=fee
+        client=client, version=version, actor=IMPORT, starts_on=starts_on, tier=tier, monthly_fee=fee
     )
-    agreements.record_history(agreement, "imported", actor="Import", note="Signed on paper before Accord.")
-    agreements.mark_sent(agreement, actor="Import")
-    return agreements.mark_signed(agreement, actor="Signed on paper (imported)")
+    agreements.record_history(agreement, "imported", actor=IMPORT, note="Signed on paper before Accord.")
+    agreements.mark_sent(agreement, actor=IMPORT)
+    return agreements.mark_signed(agreement, actor=IMPORT)
 
 
 def seed_agreements(tenant: Tenant, progress=print, *, signers_act: SignersAct | None = None) -> int:
@@ -106,7 +108,7 @@ def seed_agreements(tenant: Tenant, progress=print, *, signers_act: SignersAct |
             ),
             created_by=owner.user if owner else None,
         )
-        campaigns.send_campaign(campaign, actor=owner.user if owner else None, inline=True)
+        campaigns.send_campaign(campaign, actor=actor_label(owner.user if owner else None), inline=True)
         signed, declined, opened = signers_act(campaign, rng) if signers_act else (0, 0, 0)
         coverage = campaigns.coverage()
         total = Agreement.objects.count()

@@ -10,7 +10,8 @@ from decimal import Decimal
 from django import forms
 
 from clients.models import Client
-from contracts.models import AgreementStatus, ContractVersion, TemplateKind, VersionStatus
+from contracts import versions
+from contracts.models import AgreementStatus, ContractVersion, TemplateKind
 from tenants.forms import StyledFormMixin
 
 
@@ -22,23 +23,10 @@ class VersionChoiceField(forms.ModelChoiceField):
         return f"{label} (amendment)" if obj.template.kind == TemplateKind.SUPPLEMENT else label
 
 
-def published_versions():
-    return (
-        ContractVersion.objects.filter(status=VersionStatus.PUBLISHED)
-        .select_related("template")
-        .order_by("template__name", "-number")
-    )
-
-
-def newest_service_version() -> int | None:
-    """The version clients are asked to sign now: the newest published service contract (its id)."""
-    newest = (
-        published_versions()
-        .filter(template__kind=TemplateKind.SERVICE_CONTRACT)
-        .order_by("-published_at", "-number")
-        .first()
-    )
-    return newest.pk if newest else None
+def version_choices():
+    """The published versions, by template name and newest first; the newest service contract chosen."""
+    newest = versions.newest_published_service_contract()
+    return versions.published_versions().order_by("template__name", "-number"), newest.pk if newest else None
 
 
 class AgreementFilterForm(forms.Form):
@@ -84,12 +72,11 @@ class CampaignForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, today, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["version"].queryset = published_versions()
+        self.fields["version"].queryset, self.fields["version"].initial = version_choices()
         self.fields["clients"].queryset = Client.objects.filter(archived_at__isnull=True).order_by("name")
         self.fields["grace_deadline"].initial = today + timedelta(days=30)
         self.fields["clients"].widget.attrs["class"] = "form-check-input"
         self.fields["audience"].widget.attrs["class"] = "form-check-input"
-        self.fields["version"].initial = newest_service_version()
 
     def clean_reminder_days(self):
         text = self.cleaned_data["reminder_days"].strip()
@@ -133,8 +120,7 @@ class AgreementForm(StyledFormMixin, forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = Client.objects.filter(archived_at__isnull=True).order_by("name")
-        self.fields["version"].queryset = published_versions()
-        self.fields["version"].initial = newest_service_version()
+        self.fields["version"].queryset, self.fields["version"].initial = version_choices()
         tiers = SlaPolicy.objects.filter(kind=PolicyKind.TIER, is_active=True).order_by("name")
         self.fields["tier"].choices = [("", "None (standard contract)"), *((t.key, t.name) for t in tiers)]
         if currency:

@@ -13,6 +13,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from accounts.actors import ACTOR_MAX_LENGTH
 from clients.models import Client, Contact
 from tenants.models import TenantOwned
 
@@ -170,7 +171,9 @@ class AgreementEvent(TenantOwned):
     kind = models.CharField(max_length=40)
     from_status = models.CharField(max_length=10, blank=True)
     to_status = models.CharField(max_length=10, blank=True)
-    actor = models.CharField(max_length=200, blank=True, help_text="A staff email, a contact, or 'system'.")
+    actor = models.CharField(
+        max_length=ACTOR_MAX_LENGTH, blank=True, help_text="Who did it, as accounts.actors.actor_label says."
+    )
     details = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 

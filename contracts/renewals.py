@@ -19,11 +19,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
+from accounts.actors import actor_label
 from contracts import agreements
 from contracts.campaigns import send_agreement_for_signature, signers_of, tenant_today
 from contracts.documents import money
 from contracts.emails import send_templated_email
 from contracts.models import Agreement, AgreementStatus, ContractVersion, RenewalReminder
+from contracts.versions import current_published_version
 from tenants.models import StaffMembership
 from tenants.roles import Role
 from tenants.scope import current_tenant
@@ -37,7 +39,7 @@ RENEWAL_REMINDER_DAYS: tuple[int, ...] = tuple(
 )
 STAFF_ROLES = (Role.OWNER, Role.MANAGER)
 RUNNING = (S.ACTIVE, S.EXPIRING)
-SYSTEM = "system (renewal run)"
+RENEWAL_RUN = actor_label(system="renewal run")
 
 CLIENT_TEMPLATE = "contracts/email/renewal_reminder_client"
 STAFF_TEMPLATE = "contracts/email/renewal_reminder_staff"
@@ -81,8 +83,6 @@ def _each_locked(ids, step: Callable[[Agreement], None], run: RenewalRun) -> Non
 
 def current_version_for(agreement: Agreement) -> ContractVersion:
     """The version a renewal is offered on: the template's current published one (or the same)."""
-    from contracts.versions import current_published_version
-
     return current_published_version(agreement.version.template) or agreement.version
 
 
@@ -98,28 +98,28 @@ def _open_renewal(agreement: Agreement, run: RenewalRun) -> Agreement | None:
         return None
     version = current_version_for(agreement)
     if version.pk == agreement.version_id:
-        renewal = agreements.renew_without_signature(agreement, version=version, actor=SYSTEM)
+        renewal = agreements.renew_without_signature(agreement, version=version, actor=RENEWAL_RUN)
         run.renewed.append(renewal.pk)
         return renewal
     renewal = agreements.create_agreement(
-        client=agreement.client, version=version, actor=SYSTEM,
+        client=agreement.client, version=version, actor=RENEWAL_RUN,
         starts_on=agreement.ends_on + timedelta(days=1), renewed_from=agreement,
         tier=agreement.tier, riders=agreement.riders, monthly_fee=agreement.monthly_fee,
     )  # fmt: skip
     agreements.record_history(
-        renewal, "renewal_needs_signature", actor=SYSTEM, renewed_from=agreement.pk,
+        renewal, "renewal_needs_signature", actor=RENEWAL_RUN, renewed_from=agreement.pk,
         previous_version=str(agreement.version), version=str(version),
         note="The contract changed since the last term: the client is asked to sign the new version.",
     )  # fmt: skip
-    agreements.record_history(agreement, "renewal_sent", actor=SYSTEM, renewal_id=renewal.pk)
+    agreements.record_history(agreement, "renewal_sent", actor=RENEWAL_RUN, renewal_id=renewal.pk)
     try:
         send_agreement_for_signature(
-            renewal, actor=SYSTEM, deadline=agreement.ends_on,
+            renewal, actor=RENEWAL_RUN, deadline=agreement.ends_on,
             note=f"Your agreement ends on {agreement.ends_on:%d %B %Y}. Our terms have changed since you "
             "signed, so the next term needs your signature.",
         )  # fmt: skip
     except Exception as error:  # no signer: staff see it on the pipeline and in the history
-        agreements.record_history(renewal, "not_delivered", actor=SYSTEM, reason=str(error))
+        agreements.record_history(renewal, "not_delivered", actor=RENEWAL_RUN, reason=str(error))
     run.sent_for_signature.append(renewal.pk)
     return renewal
 
@@ -275,8 +275,8 @@ class PipelineRow:
     agreement: Agreement
     days_left: int
     renewal: Agreement | None
-    outlook: str  # what will happen at the end
-    outlook_css: str
+    outlook_kind: str  # what will happen at the end: one of OUTLOOKS
+    outlook: str  # the same in words
 
 
 @dataclass
@@ -292,25 +292,27 @@ class PipelineBucket:
         return len(self.rows)
 
 
+OUTLOOKS = ("renewed", "renewal_declined", "renewal_sent", "ends", "needs_signature", "auto_renews")
+
+
 def _outlook(agreement: Agreement, renewal: Agreement | None, current: ContractVersion) -> tuple[str, str]:
+    """What happens at the end of the term: (one of OUTLOOKS, in words)."""
     if renewal is not None:
         if renewal.is_in_force:
-            return "Renewed", "text-bg-success"
+            return "renewed", "Renewed"
         if renewal.status == S.DECLINED:
-            return "Renewal declined", "text-bg-danger"
-        return "New version sent for signature", "text-bg-warning"
+            return "renewal_declined", "Renewal declined"
+        return "renewal_sent", "New version sent for signature"
     if not agreement.auto_renew:
-        return "Ends: no auto-renewal", "text-bg-danger"
+        return "ends", "Ends: no auto-renewal"
     if current.pk != agreement.version_id:
-        return f"Needs signature on v{current.number}", "text-bg-warning"
-    return "Auto-renews", "text-bg-primary"
+        return "needs_signature", f"Needs signature on v{current.number}"
+    return "auto_renews", "Auto-renews"
 
 
 def renewal_pipeline(today: date | None = None) -> list[PipelineBucket]:
     """Service agreements in force that end in the next 30, 31–60 and 61–90 days, with the monthly
     recurring revenue at stake in each bucket."""
-    from contracts.versions import current_published_version
-
     today = today or tenant_today()
     ending = (
         _main_agreements()
@@ -325,18 +327,16 @@ def renewal_pipeline(today: date | None = None) -> list[PipelineBucket]:
     for agreement in ending:
         template_id = agreement.version.template_id
         if template_id not in current_by_template:
-            current_by_template[template_id] = (
-                current_published_version(agreement.version.template) or agreement.version
-            )
+            current_by_template[template_id] = current_version_for(agreement)
         renewal = next(
             (r for r in sorted(agreement.renewals.all(), key=lambda r: r.created_at, reverse=True)
              if r.status != S.CANCELLED),
             None,
         )  # fmt: skip
         days_left = (agreement.ends_on - today).days
-        outlook, css = _outlook(agreement, renewal, current_by_template[template_id])
+        outlook_kind, outlook = _outlook(agreement, renewal, current_by_template[template_id])
         index = next(i for i, (first, last, _) in enumerate(BUCKETS) if first <= days_left <= last)
-        rows_by_bucket[index].append(PipelineRow(agreement, days_left, renewal, outlook, css))
+        rows_by_bucket[index].append(PipelineRow(agreement, days_left, renewal, outlook_kind, outlook))
     for index, (first, last, label) in enumerate(BUCKETS):
         rows = rows_by_bucket[index]
         total = sum((row.agreement.monthly_fee for row in rows), Decimal("0"))

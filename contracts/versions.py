@@ -15,10 +15,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, QuerySet
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
 
 from contracts import documents
 from contracts.coverage import validate_rules
@@ -280,23 +278,44 @@ def publish_version(version: ContractVersion, *, by=None) -> ContractVersion:
 # --- Reads ----------------------------------------------------------------------------------------
 
 
+def published_versions() -> QuerySet[ContractVersion]:
+    """Every published version, with its template: what agreements and campaigns may be made on."""
+    return ContractVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("template")
+
+
+def published_versions_of(template: ContractTemplate | OuterRef) -> QuerySet[ContractVersion]:
+    """A template's published versions, the current one (the highest number) first. ``template`` may be
+    ``OuterRef("pk")`` in a subquery over templates."""
+    return published_versions().filter(template=template).order_by("-number")
+
+
 def current_published_version(template: ContractTemplate) -> ContractVersion | None:
     """The version clients are asked to sign now: the highest-numbered published one."""
+    return published_versions_of(template).first()
+
+
+def newest_published_service_contract() -> ContractVersion | None:
+    """The service contract published last, whichever its template: what new agreements and campaigns
+    offer first."""
     return (
-        ContractVersion.objects.filter(template=template, status=VersionStatus.PUBLISHED)
-        .select_related("template")
-        .order_by("-number")
+        published_versions()
+        .filter(template__kind=TemplateKind.SERVICE_CONTRACT)
+        .order_by("-published_at", "-number")
         .first()
     )
 
 
-def latest_draft(template: ContractTemplate) -> ContractVersion | None:
+def drafts_of(template: ContractTemplate | OuterRef) -> QuerySet[ContractVersion]:
+    """A template's drafts, the newest first (``template`` may be ``OuterRef("pk")``)."""
     return (
         ContractVersion.objects.filter(template=template, status=VersionStatus.DRAFT)
         .select_related("template")
         .order_by("-number")
-        .first()
     )
+
+
+def latest_draft(template: ContractTemplate) -> ContractVersion | None:
+    return drafts_of(template).first()
 
 
 # --- Differences between two versions ------------------------------------------------------------
@@ -322,11 +341,10 @@ SETTING_FIELDS = (
 class FieldChange:
     name: str
     label: str
-    kind: str  # "text": a unified diff of lines; "setting": a before/after value
-    html: SafeString
+    kind: str  # "text": whole texts, shown as a diff of lines; "setting": a before/after value
     before: str = ""
     after: str = ""
-    added: int = 0
+    added: int = 0  # lines, for a text
     removed: int = 0
 
 
@@ -348,15 +366,6 @@ class VersionDiff:
     def setting_changes(self) -> list[FieldChange]:
         return [change for change in self.changes if change.kind == "setting"]
 
-    @property
-    def html(self) -> SafeString:
-        """Every change, one section per field (the diff page arranges them itself)."""
-        return format_html_join(
-            "\n",
-            '<section class="diff-field"><h3 class="h6">{}</h3>{}</section>',
-            ((change.label, change.html) for change in self.changes),
-        )
-
 
 def _coverage_lines(rules) -> list[str]:
     lines = []
@@ -377,99 +386,25 @@ def _setting_text(value) -> str:
     return str(value)
 
 
-def _visible(text: str) -> str:
-    # Leading spaces matter in Markdown (nested lists, code) and would collapse in HTML.
-    stripped = text.lstrip(" ")
-    return "\u00a0" * (len(text) - len(stripped)) + stripped
-
-
-def _words_html(old: str, new: str) -> tuple[SafeString, SafeString]:
-    """Two changed lines with the words that differ marked (<del>/<ins class="diff-word">)."""
-    old_words, new_words = old.split(" "), new.split(" ")
-    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
-    old_parts, new_parts = [], []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        before, after = " ".join(old_words[i1:i2]), " ".join(new_words[j1:j2])
-        if tag == "equal":
-            old_parts.append(format_html("{}", before))
-            new_parts.append(format_html("{}", after))
-            continue
-        if before:
-            old_parts.append(format_html('<del class="diff-word fw-semibold">{}</del>', before))
-        if after:
-            new_parts.append(format_html('<ins class="diff-word fw-semibold">{}</ins>', after))
-    return mark_safe(" ".join(old_parts)), mark_safe(" ".join(new_parts))  # noqa: S308 - parts escaped
-
-
-def _row(kind: str, old_number, new_number, content) -> SafeString:
-    sign, label, css = {
-        "del": ("−", "Removed: ", "diff-line diff-del table-danger"),
-        "ins": ("+", "Added: ", "diff-line diff-ins table-success"),
-        "ctx": ("\u00a0", "", "diff-line diff-ctx"),
-    }[kind]
-    return format_html(
-        '<tr class="{}"><td class="diff-ln text-end text-body-secondary">{}</td>'
-        '<td class="diff-ln text-end text-body-secondary">{}</td>'
-        '<td class="diff-text font-monospace pre-line text-break">'
-        '<span class="diff-sign" aria-hidden="true">{}</span> {}{}</td></tr>',
-        css,
-        old_number or "",
-        new_number or "",
-        sign,
-        format_html('<span class="visually-hidden">{}</span>', label) if label else "",
-        content,
-    )
-
-
-def unified_diff_html(old_text: str, new_text: str, *, context: int = 3) -> tuple[SafeString, int, int]:
-    """A unified diff of two texts as an HTML table: hunks of changed lines with ``context`` lines
-    around them; removed lines in ``<del>``, added ones in ``<ins>`` (classes, no inline styles).
-    Returns (html, lines added, lines removed)."""
+def line_matcher(old_text: str, new_text: str) -> difflib.SequenceMatcher:
+    """The lines of two texts matched up: what the counts of a change and the page's diff both read."""
     old_lines, new_lines = (old_text or "").splitlines(), (new_text or "").splitlines()
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    rows: list[SafeString] = []
+    return difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+
+
+def _lines_added_and_removed(old_text: str, new_text: str) -> tuple[int, int]:
     added = removed = 0
-    for group in matcher.get_grouped_opcodes(context):
-        first, last = group[0], group[-1]
-        header = f"@@ -{first[1] + 1},{last[2] - first[1]} +{first[3] + 1},{last[4] - first[3]} @@"
-        rows.append(
-            format_html(
-                '<tr class="diff-hunk table-light"><td colspan="3" class="font-monospace small '
-                'text-body-secondary">{}</td></tr>',
-                header,
-            )
-        )
-        for tag, i1, i2, j1, j2 in group:
-            if tag == "equal":
-                rows.extend(
-                    _row("ctx", i1 + k + 1, j1 + k + 1, _visible(old_lines[i1 + k])) for k in range(i2 - i1)
-                )
-                continue
-            olds, news = old_lines[i1:i2], new_lines[j1:j2]
-            removed += len(olds)
-            added += len(news)
-            old_cells = [format_html("<del>{}</del>", _visible(line)) for line in olds]
-            new_cells = [format_html("<ins>{}</ins>", _visible(line)) for line in news]
-            for k in range(min(len(olds), len(news)) if tag == "replace" else 0):
-                marked_old, marked_new = _words_html(_visible(olds[k]), _visible(news[k]))
-                # A changed line: only the words that differ are struck through or underlined.
-                old_cells[k] = format_html('<span class="diff-changed">{}</span>', marked_old)
-                new_cells[k] = format_html('<span class="diff-changed">{}</span>', marked_new)
-            rows.extend(_row("del", i1 + k + 1, None, cell) for k, cell in enumerate(old_cells))
-            rows.extend(_row("ins", None, j1 + k + 1, cell) for k, cell in enumerate(new_cells))
-    table = format_html(
-        '<div class="table-responsive"><table class="table table-sm diff-table mb-0">'
-        '<thead class="visually-hidden"><tr><th scope="col">Old line</th><th scope="col">New line</th>'
-        '<th scope="col">Text</th></tr></thead><tbody>{}</tbody></table></div>',
-        mark_safe("".join(rows)),  # noqa: S308 - each row built with format_html
-    )
-    return table, added, removed
+    for tag, i1, i2, j1, j2 in line_matcher(old_text, new_text).get_opcodes():
+        if tag != "equal":
+            removed += i2 - i1
+            added += j2 - j1
+    return added, removed
 
 
 def diff_versions(a: ContractVersion, b: ContractVersion) -> VersionDiff:
-    """What changed from version ``a`` to version ``b``: a unified diff per text field (Markdown,
-    coverage rules as lines, billing terms) and before/after for each changed setting. Unchanged
-    fields are left out."""
+    """What changed from version ``a`` to version ``b``: each changed text field (Markdown, coverage
+    rules as lines, billing terms) with the lines added and removed, and before/after for each changed
+    setting. Unchanged fields are left out. The page draws the diff (contracts.templatetags.version_diff)."""
     changes: list[FieldChange] = []
     for name, label in SETTING_FIELDS:
         model_field = ContractVersion._meta.get_field(name)
@@ -482,12 +417,6 @@ def diff_versions(a: ContractVersion, b: ContractVersion) -> VersionDiff:
                 name=name,
                 label=label,
                 kind="setting",
-                html=format_html(
-                    '<del class="diff-del">{}</del> <span aria-hidden="true">→</span>'
-                    '<span class="visually-hidden"> becomes </span> <ins class="diff-ins">{}</ins>',
-                    before_text,
-                    after_text,
-                ),
                 before=before_text,
                 after=after_text,
             )
@@ -499,8 +428,10 @@ def diff_versions(a: ContractVersion, b: ContractVersion) -> VersionDiff:
             before, after = getattr(a, name) or "", getattr(b, name) or ""
         if before == after:
             continue
-        html, added, removed = unified_diff_html(before, after)
+        added, removed = _lines_added_and_removed(before, after)
         changes.append(
-            FieldChange(name=name, label=label, kind="text", html=html, added=added, removed=removed)
+            FieldChange(
+                name=name, label=label, kind="text", before=before, after=after, added=added, removed=removed
+            )
         )
     return VersionDiff(old=a, new=b, changes=changes)

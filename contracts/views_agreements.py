@@ -17,6 +17,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
+from accounts.actors import actor_label
 from contracts import agreements, campaigns, renewals
 from contracts.documents import money
 from contracts.forms_agreements import AgreementFilterForm, AgreementForm, CampaignForm, CancelForm
@@ -211,11 +212,11 @@ class AgreementCreateView(ContractsManageMixin, FormView):
                 return self.form_invalid(form)
         try:
             agreement = agreements.create_agreement(
-                client=data["client"], version=data["version"], actor=self.request.user.email, parent=parent,
-                starts_on=data["starts_on"], tier=data["tier"], monthly_fee=data["monthly_fee"],
+                client=data["client"], version=data["version"], parent=parent, starts_on=data["starts_on"],
+                tier=data["tier"], monthly_fee=data["monthly_fee"], actor=actor_label(self.request.user),
             )  # fmt: skip
             if self.request.POST.get("send"):
-                sent = campaigns.send_agreement_for_signature(agreement, actor=self.request.user.email)
+                sent = campaigns.send_agreement_for_signature(agreement, actor=actor_label(self.request.user))
                 messages.success(
                     self.request, f"Agreement created and emailed to {sent} signer{'s' * (sent != 1)}."
                 )
@@ -247,7 +248,7 @@ class AgreementSendView(AgreementActionView):
     """Email every signer of the client a fresh signing link (first send, or again)."""
 
     def act(self, agreement):
-        sent = campaigns.send_agreement_for_signature(agreement, actor=self.request.user.email)
+        sent = campaigns.send_agreement_for_signature(agreement, actor=actor_label(self.request.user))
         if not sent:
             raise ValidationError("No email could be delivered: see the history below.")
         return f"Emailed a signing link to {sent} signer{'s' * (sent != 1)}."
@@ -257,7 +258,7 @@ class AgreementCancelView(AgreementActionView):
     def act(self, agreement):
         form = CancelForm(self.request.POST)
         reason = form.cleaned_data["reason"] if form.is_valid() else ""
-        agreements.cancel(agreement, actor=self.request.user.email, reason=reason)
+        agreements.cancel(agreement, actor=actor_label(self.request.user), reason=reason)
         return "Agreement cancelled. Its history is kept."
 
 
@@ -319,7 +320,7 @@ class CampaignCreateView(ContractsManageMixin, FormView):
             return self.form_invalid(form)
         asked = campaign.recipients.values("client_id").distinct().count()
         if self.request.POST.get("send") and asked:
-            queued = campaigns.send_campaign(campaign, actor=self.request.user)
+            queued = campaigns.send_campaign(campaign, actor=actor_label(self.request.user))
             messages.success(self.request, f"Sending {queued} email{'s' * (queued != 1)} to {asked} clients.")
         else:
             messages.success(
@@ -393,7 +394,7 @@ class CampaignSendView(ContractsManageMixin, SingleObjectMixin, View):
     def post(self, request, *args, **kwargs):
         campaign = self.get_object()
         try:
-            queued = campaigns.send_campaign(campaign, actor=request.user)
+            queued = campaigns.send_campaign(campaign, actor=actor_label(request.user))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -417,9 +418,11 @@ class CampaignAddClientsView(ContractsManageMixin, SingleObjectMixin, View):
         campaign = self.get_object()
         ids = [pk for pk in request.POST.getlist("client") if pk.isdigit()]
         try:
-            not_reached = campaigns.add_clients_to_campaign(campaign, client_ids=ids, actor=request.user)
+            not_reached = campaigns.add_clients_to_campaign(
+                campaign, client_ids=ids, actor=actor_label(request.user)
+            )
             if campaign.status != CampaignStatus.DRAFT:
-                campaigns.send_campaign(campaign, actor=request.user)
+                campaigns.send_campaign(campaign, actor=actor_label(request.user))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

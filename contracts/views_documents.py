@@ -89,19 +89,17 @@ class TemplateListView(ContractsViewMixin, ListView):
     context_object_name = "templates"
 
     def get_queryset(self):
-        def newest(status, value):
-            return Subquery(
-                ContractVersion.objects.filter(template=OuterRef("pk"), status=status)
-                .order_by("-number")
-                .values(value)[:1]
-            )
+        published, drafts = versions.published_versions_of(OuterRef("pk")), versions.drafts_of(OuterRef("pk"))
+
+        def first(of_versions, value):
+            return Subquery(of_versions.values(value)[:1])
 
         return ContractTemplate.objects.annotate(
-            current_id=newest(VersionStatus.PUBLISHED, "pk"),
-            current_number=newest(VersionStatus.PUBLISHED, "number"),
-            current_published_at=newest(VersionStatus.PUBLISHED, "published_at"),
-            draft_id=newest(VersionStatus.DRAFT, "pk"),
-            draft_number=newest(VersionStatus.DRAFT, "number"),
+            current_id=first(published, "pk"),
+            current_number=first(published, "number"),
+            current_published_at=first(published, "published_at"),
+            draft_id=first(drafts, "pk"),
+            draft_number=first(drafts, "number"),
             version_count=Count("versions", distinct=True),
             in_force_count=Count(
                 "versions__agreements",
@@ -152,13 +150,12 @@ class TemplateDetailView(ContractsViewMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         rows = list(_version_rows(self.object))
-        current = next((v for v in rows if v.status == VersionStatus.PUBLISHED), None)
         compare = None
         if len(rows) >= 2:
             compare = CompareForm(template=self.object, initial={"a": rows[1].pk, "b": rows[0].pk})
         return super().get_context_data(
             versions=rows,
-            current=current,
+            current=versions.current_published_version(self.object),
             draft=next((v for v in rows if v.status == VersionStatus.DRAFT), None),
             compare_form=compare,
             **kwargs,

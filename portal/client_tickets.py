@@ -15,6 +15,7 @@ from django.db.models import Case, IntegerField, Max, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
+from accounts.actors import actor_label
 from clients.models import Site
 from contracts.selectors import contract_terms
 from portal.models import LinkPurpose, PortalLink
@@ -25,16 +26,16 @@ from tickets.models import OPEN_STATUSES, Channel, ClockState, Reply, Ticket, Ti
 
 CLOSED_SHOWN = 50
 
-# Status in the client's words, with a badge colour (never colour alone: the word is always shown).
+# Status in the client's words; the page adds its colour (portal.templatetags.portal_badges).
 STATUS_WORDS = {
-    TicketStatus.NEW: ("Received", "portal-badge-new"),
-    TicketStatus.ACKNOWLEDGED: ("Received", "portal-badge-new"),
-    TicketStatus.IN_PROGRESS: ("Being worked on", "portal-badge-progress"),
-    TicketStatus.WAITING_ON_CLIENT: ("Waiting for you", "portal-badge-waiting"),
-    TicketStatus.SCHEDULED: ("Visit scheduled", "portal-badge-progress"),
-    TicketStatus.RESOLVED: ("Fixed: please confirm", "portal-badge-resolved"),
-    TicketStatus.CLOSED: ("Closed", "portal-badge-closed"),
-    TicketStatus.REOPENED: ("Reopened", "portal-badge-waiting"),
+    TicketStatus.NEW: "Received",
+    TicketStatus.ACKNOWLEDGED: "Received",
+    TicketStatus.IN_PROGRESS: "Being worked on",
+    TicketStatus.WAITING_ON_CLIENT: "Waiting for you",
+    TicketStatus.SCHEDULED: "Visit scheduled",
+    TicketStatus.RESOLVED: "Fixed: please confirm",
+    TicketStatus.CLOSED: "Closed",
+    TicketStatus.REOPENED: "Reopened",
 }
 
 # What each clock promises, as a sentence start.
@@ -47,14 +48,8 @@ PROMISE_WORDS = {
 
 def with_status_words(tickets):
     for ticket in tickets:
-        ticket.status_word, ticket.status_badge = STATUS_WORDS.get(
-            ticket.status, (ticket.get_status_display(), "portal-badge-closed")
-        )
+        ticket.status_word = STATUS_WORDS.get(ticket.status, ticket.get_status_display())
     return tickets
-
-
-def _actor(link: PortalLink) -> str:
-    return f"{link.contact.full_name} (client portal)"
 
 
 # --- Reads ------------------------------------------------------------------------------------------
@@ -166,7 +161,7 @@ def open_from_portal(link: PortalLink, *, title: str, description: str = "", sit
     return services.open_ticket(
         client=link.contact.client, contact=link.contact, title=title, description=description,
         site=site, issue_type=issue_type, impact=impact, urgency=urgency, channel=Channel.PORTAL,
-        actor=_actor(link),
+        actor=actor_label(contact=link.contact),
     )  # fmt: skip
 
 
@@ -183,7 +178,7 @@ def confirm_fixed(link: PortalLink, ticket: Ticket) -> Ticket:
     _check(link)
     if ticket.status != TicketStatus.RESOLVED:
         raise ValidationError("Only a ticket marked fixed can be confirmed.")
-    return services.change_status(ticket, TicketStatus.CLOSED, actor=_actor(link))
+    return services.change_status(ticket, TicketStatus.CLOSED, actor=actor_label(contact=link.contact))
 
 
 def not_fixed(link: PortalLink, ticket: Ticket, *, body: str = "") -> Ticket:
@@ -194,4 +189,4 @@ def not_fixed(link: PortalLink, ticket: Ticket, *, body: str = "") -> Ticket:
         raise ValidationError("Only a ticket marked fixed can be reopened here.")
     if body.strip():
         services.add_reply(ticket, body=body, author_contact=link.contact, is_public=True)
-    return services.change_status(ticket, TicketStatus.REOPENED, actor=_actor(link))
+    return services.change_status(ticket, TicketStatus.REOPENED, actor=actor_label(contact=link.contact))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.actors import actor_label
 from contracts import signatures
 from contracts.documents import document_sha256, render_version
 from contracts.models import Agreement, Signature
@@ -86,11 +87,6 @@ def document_for(agreement: Agreement) -> ShownDocument:
     return ShownDocument(rendered.title, rendered.html, rendered.toc, document_sha256(rendered.html))
 
 
-def _actor(link: PortalLink, name: str = "") -> str:
-    contact = link.contact
-    return f"{name or contact.full_name} <{contact.email}> via the client portal"[:200]
-
-
 def _agreement_id(link: PortalLink) -> int:
     if link.agreement_id is None:
         raise ValidationError("This link is not for an agreement.")
@@ -107,7 +103,7 @@ def record_first_view(link: PortalLink, *, ip: str | None = None, user_agent: st
         agreement_id=link.agreement_id,
         contact=link.contact,
         link_issued_at=link.created_at,
-        actor=_actor(link),
+        actor=actor_label(contact=link.contact),
         ip=ip,
         user_agent=user_agent,
     )
@@ -170,7 +166,7 @@ def sign_agreement(
         agreement_id=agreement.pk,
         contact=link.contact,
         link_issued_at=link.created_at,
-        actor=_actor(link, name),
+        actor=actor_label(contact=link.contact),
         signer_name=name,
         ip=ip,
         user_agent=user_agent,
@@ -201,7 +197,7 @@ def decline_agreement(
         agreement_id=agreement.pk,
         contact=link.contact,
         link_issued_at=link.created_at,
-        actor=_actor(link, signer_name),
+        actor=actor_label(contact=link.contact),
         signer_name=signer_name,
         ip=ip,
         user_agent=user_agent,

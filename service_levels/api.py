@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from api.permissions import TenantAccess
 from api.schema import ApiAutoSchema
-from api.viewsets import TenantModelViewSet, raise_as_drf
+from api.viewsets import TenantModelViewSet, raise_as_drf, through_service
 from clients.api import ActiveClientField
 from service_levels import selectors, services
 from service_levels.models import (
@@ -30,13 +30,6 @@ from service_levels.models import (
 )
 
 VIEW, MANAGE = "sla.view", "sla.manage"
-
-
-def _through_service(service, *args, **kwargs):
-    try:
-        return service(*args, **kwargs)
-    except DjangoValidationError as error:
-        raise_as_drf(error)
 
 
 # --- Fields naming the caller's own rows (another tenant's id reads as "does not exist") ------------
@@ -112,10 +105,10 @@ class CalendarSerializer(serializers.ModelSerializer):
         return value.upper()
 
     def create(self, validated_data):
-        return _through_service(services.create_calendar, **validated_data)
+        return through_service(services.create_calendar, **validated_data)
 
     def update(self, instance, validated_data):
-        return _through_service(services.update_calendar, instance, **validated_data)
+        return through_service(services.update_calendar, instance, **validated_data)
 
 
 class CalendarFilter(filters.FilterSet):
@@ -136,7 +129,7 @@ class ClosureSerializer(serializers.ModelSerializer):
         validators = []  # one closure per calendar and day: adding it again updates the reason
 
     def create(self, validated_data):
-        return _through_service(
+        return through_service(
             services.add_closure,
             calendar=validated_data["calendar"],
             day=validated_data["date"],
@@ -191,7 +184,7 @@ class CalendarViewSet(TenantModelViewSet):
     view_permission, manage_permission = VIEW, MANAGE
 
     def perform_destroy(self, instance):
-        _through_service(services.delete_calendar, instance)
+        through_service(services.delete_calendar, instance)
 
 
 @extend_schema_view(
@@ -280,17 +273,17 @@ class PolicySerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         targets = validated_data.pop("targets", None)
         with transaction.atomic():
-            policy = _through_service(services.create_policy, **validated_data)
+            policy = through_service(services.create_policy, **validated_data)
             if targets is not None:
-                _through_service(services.set_targets, policy, self._grid(targets))
+                through_service(services.set_targets, policy, self._grid(targets))
         return policy
 
     def update(self, instance, validated_data):
         targets = validated_data.pop("targets", None)
         with transaction.atomic():
-            policy = _through_service(services.update_policy, instance, **validated_data)
+            policy = through_service(services.update_policy, instance, **validated_data)
             if targets is not None:
-                _through_service(services.set_targets, policy, self._grid(targets))
+                through_service(services.set_targets, policy, self._grid(targets))
         return policy
 
 
@@ -352,7 +345,7 @@ class PolicyViewSet(TenantModelViewSet):
         return super().get_queryset().prefetch_related("targets")
 
     def perform_destroy(self, instance):
-        _through_service(services.update_policy, instance, is_active=False)
+        through_service(services.update_policy, instance, is_active=False)
 
 
 # --- Priority matrix ---------------------------------------------------------------------------
@@ -405,7 +398,7 @@ class PriorityMatrixViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        rule = _through_service(services.set_priority, **serializer.validated_data)
+        rule = through_service(services.set_priority, **serializer.validated_data)
         return Response(self.get_serializer(rule).data, status=status.HTTP_200_OK)
 
 
@@ -429,10 +422,10 @@ class IssueTypeSerializer(serializers.ModelSerializer):
         validators = []  # names are unique per tenant, case-insensitively: the service checks
 
     def create(self, validated_data):
-        return _through_service(services.create_issue_type, **validated_data)
+        return through_service(services.create_issue_type, **validated_data)
 
     def update(self, instance, validated_data):
-        return _through_service(services.update_issue_type, instance, **validated_data)
+        return through_service(services.update_issue_type, instance, **validated_data)
 
 
 class IssueTypeFilter(filters.FilterSet):
@@ -469,7 +462,7 @@ class IssueTypeViewSet(TenantModelViewSet):
     view_permission, manage_permission = VIEW, MANAGE
 
     def perform_destroy(self, instance):
-        _through_service(services.update_issue_type, instance, is_active=False)
+        through_service(services.update_issue_type, instance, is_active=False)
 
 
 # --- Effective SLA -----------------------------------------------------------------------------

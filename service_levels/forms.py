@@ -2,7 +2,6 @@
 like "08:00-12:00, 13:00-17:00") into the shapes the services take; the services hold the rules."""
 
 import re
-from datetime import timedelta
 
 import holidays
 from django import forms
@@ -12,6 +11,7 @@ from holidays.registry import COUNTRIES
 
 from clients import selectors as client_selectors
 from clients.forms import TIMEZONE_CHOICES
+from service_levels.durations import minutes_words
 from service_levels.models import (
     PAUSABLE_STATUSES,
     WEEKDAYS,
@@ -61,26 +61,6 @@ def parse_duration(text: str) -> int:
     return minutes
 
 
-def format_minutes(minutes: int | None) -> str:
-    """60 -> "1 h", 90 -> "1 h 30 min", 45 -> "45 min" (parse_duration reads these back)."""
-    if minutes is None:
-        return ""
-    hours, rest = divmod(int(minutes), 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
-
-
-def format_timedelta(delta: timedelta) -> str:
-    """Wall-clock spans for people: "45 min", "3 h 5 min", "2 d 4 h"."""
-    minutes = int(delta.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    if days:
-        hours = minutes // 60
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    return format_minutes(minutes)
-
-
 class DurationField(forms.CharField):
     """A duration typed as text, cleaned to whole minutes (None when blank and not required)."""
 
@@ -90,7 +70,7 @@ class DurationField(forms.CharField):
         self.widget.attrs.update({"maxlength": "30", "autocomplete": "off"})
 
     def prepare_value(self, value):
-        return format_minutes(value) if isinstance(value, int) else value
+        return minutes_words(value) if isinstance(value, int) else value
 
     def to_python(self, value):
         value = super().to_python(value)

@@ -18,6 +18,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
 from service_levels import selectors, services
+from service_levels.durations import duration_words, minutes_words
 from service_levels.forms import (
     WEEKDAYS,
     CalendarCreateForm,
@@ -29,8 +30,6 @@ from service_levels.forms import (
     PriorityMatrixForm,
     TargetsForm,
     format_day_hours,
-    format_minutes,
-    format_timedelta,
 )
 from service_levels.models import (
     PAUSABLE_STATUSES,
@@ -47,23 +46,12 @@ from service_levels.models import (
 )
 from tenants.views import StaffRequiredMixin
 
-# Colour + word for each priority (the word is the label; the colour never stands alone).
-PRIORITY_BADGES = {
-    Priority.P1: "text-bg-danger",
-    Priority.P2: "text-bg-warning",
-    Priority.P3: "text-bg-primary",
-    Priority.P4: "text-bg-secondary",
-}
 KIND_SECTIONS = [
     (PolicyKind.BASIC_TRIAGE, "Basic triage", "Clients without a signed service contract."),
     (PolicyKind.STANDARD, "Standard contract", "Signed service contract without a paid tier."),
     (PolicyKind.TIER, "Membership tiers", "Chosen by the client's membership tier key."),
     (PolicyKind.RIDER, "Riders", "Add-ons that may only tighten the targets of the policy underneath."),
 ]
-
-
-def priority_badge(priority: str) -> dict:
-    return {"code": priority, "label": Priority(priority).label, "css": PRIORITY_BADGES[Priority(priority)]}
 
 
 class SlaViewMixin(StaffRequiredMixin):
@@ -112,7 +100,7 @@ class CalendarListView(SlaViewMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         for calendar in context["calendars"]:
-            calendar.hours_label = format_minutes(int(calendar.open_hours_per_week().total_seconds() // 60))
+            calendar.hours_label = duration_words(calendar.open_hours_per_week(), days=False)
             calendar.open_days = sum(1 for day in range(7) if calendar.weekly_hours.get(str(day)))
         return context
 
@@ -167,7 +155,7 @@ def week_grid(calendar: BusinessCalendar) -> list[dict]:
                 "weekday": weekday,
                 "hours": format_day_hours(calendar.weekly_hours.get(str(day))),
                 "cells": cells,
-                "total": format_minutes(minutes) if minutes else "",
+                "total": minutes_words(minutes) if minutes else "",
             }
         )
     return rows
@@ -190,7 +178,7 @@ class CalendarDetailView(SlaViewMixin, SingleObjectMixin, TemplateView):
         return super().get_context_data(
             week=week_grid(calendar),
             hours=range(24),
-            hours_label=format_minutes(int(calendar.open_hours_per_week().total_seconds() // 60)),
+            hours_label=duration_words(calendar.open_hours_per_week(), days=False),
             days_off=selectors.upcoming_days_off(calendar, after=today, limit=12),
             closures=calendar.closures.filter(date__gte=today),
             past_closures=calendar.closures.filter(date__lt=today).count(),
@@ -288,10 +276,10 @@ def targets_summary(policy: SlaPolicy) -> list[dict]:
     by_cell = {(t.priority, t.metric): t for t in policy.targets.all()}
     return [
         {
-            "priority": priority_badge(priority),
+            "priority": priority,
             "cells": [
                 {
-                    "duration": format_minutes(target.minutes),
+                    "duration": minutes_words(target.minutes),
                     "calendar": target.calendar.name,
                 }
                 if (target := by_cell.get((priority.value, metric.value)))
@@ -374,7 +362,7 @@ class PolicyFormView(SlaManageMixin, TemplateView):
         return super().get_context_data(
             policy=self.policy,
             metrics=list(Metric),
-            target_rows=[(priority_badge(p), cells) for p, cells in kwargs["targets_form"].rows()],
+            target_rows=[(Priority(p), cells) for p, cells in kwargs["targets_form"].rows()],
             has_calendars=BusinessCalendar.objects.exists(),
             **kwargs,
         )
@@ -433,7 +421,7 @@ class PriorityMatrixView(ManageOnPostMixin, SlaViewMixin, FormView):
                     {
                         "urgency": urgency,
                         "field": form[form.cell_name(impact, urgency)],
-                        "badge": priority_badge(matrix[(impact.value, urgency.value)]),
+                        "priority": Priority(matrix[(impact.value, urgency.value)]),
                     }
                     for urgency in Level
                 ],
@@ -441,7 +429,7 @@ class PriorityMatrixView(ManageOnPostMixin, SlaViewMixin, FormView):
             for impact in Level
         ]
         context["levels"] = list(Level)
-        context["legend"] = [priority_badge(p) for p in Priority]
+        context["legend"] = list(Priority)
         return context
 
 
@@ -457,8 +445,7 @@ class IssueTypeListView(SlaViewMixin, TemplateView):
         issue_types = IssueType.objects.all() if show_inactive else selectors.active_issue_types()
         issue_types = list(issue_types.order_by("category", "-is_active", "name"))
         for issue_type in issue_types:
-            issue_type.badge = priority_badge(issue_type.default_priority)
-            issue_type.turnaround = format_minutes(issue_type.expected_turnaround_minutes)
+            issue_type.turnaround = minutes_words(issue_type.expected_turnaround_minutes)
         groups = [
             (category, [t for t in issue_types if t.category == category]) for category in IssueCategory
         ]
@@ -590,7 +577,7 @@ class PreviewView(SlaViewMixin, TemplateView):
             if target is None:
                 rows.append({"metric": metric, "reason": effective.without_target.get(metric.value, "")})
                 continue
-            duration = format_minutes(int(target.duration.total_seconds() // 60))
+            duration = duration_words(target.duration, days=False)
             try:
                 due = target.due_at(start)
             except ValueError as error:  # e.g. a calendar that is never open
@@ -603,12 +590,12 @@ class PreviewView(SlaViewMixin, TemplateView):
                     "duration": duration,
                     "due": due.astimezone(zone),
                     "due_utc": due.astimezone(UTC),
-                    "wall_clock": format_timedelta(due.astimezone(UTC) - start.astimezone(UTC)),
+                    "wall_clock": duration_words(due.astimezone(UTC) - start.astimezone(UTC)),
                 }
             )
         return {
             "effective": effective,
-            "priority": priority_badge(effective.priority),
+            "priority": Priority(effective.priority),
             "start": start.astimezone(zone),
             "rows": rows,
             "client": data["client"],

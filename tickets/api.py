@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -25,7 +24,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.idempotency import idempotent
-from api.viewsets import TenantScopedViewMixin, raise_as_drf
+from api.viewsets import TenantScopedViewMixin, calling_staff_user, request_actor, through_service
 from clients.api import ActiveClientField
 from clients.models import Contact, Site
 from contracts.coverage import WorkType
@@ -51,27 +50,6 @@ URGENCIES = [(level.value, f"{level.label} urgency") for level in Level]
 WORK_PLACES = [(WorkLocation.REMOTE.value, "Remote work"), (WorkLocation.ON_SITE.value, "Work on site")]
 _PAGES = "Newest first, in cursor pages (`page_size` up to 200)."
 SLA_STATES = ["on_track", "warning", "breached", "paused", "met", "met_late", "not_applicable"]
-
-
-def _through_service(service, *args, **kwargs):
-    try:
-        return service(*args, **kwargs)
-    except DjangoValidationError as error:
-        raise_as_drf(error)
-
-
-def _api_key(request):
-    return getattr(request._request, "api_key", None)
-
-
-def _actor(request) -> str:
-    key = _api_key(request)
-    return f"API key “{key.name}”" if key is not None else request.user.get_full_name()
-
-
-def _staff_user(request):
-    """The signed-in staff member, or None for an API key."""
-    return None if _api_key(request) is not None else request.user
 
 
 class TicketsViewSetMixin(TenantScopedViewMixin):
@@ -165,7 +143,7 @@ class SlaClockSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PauseSerializer(many=True))
     def get_pauses(self, clock) -> list:
-        pauses = [{"start": start, "end": end} for start, end in selectors.pauses_of(clock)]
+        pauses = [{"start": start, "end": end} for start, end in clock.pause_intervals()]
         return PauseSerializer(pauses, many=True).data
 
 
@@ -393,9 +371,9 @@ class TicketViewSet(
     def _create(self, request):
         data = TicketCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        ticket = _through_service(
-            services.open_ticket, channel=Channel.API, created_by=_staff_user(request), actor=_actor(request),
-            **data.validated_data,
+        ticket = through_service(
+            services.open_ticket, channel=Channel.API, created_by=calling_staff_user(request),
+            actor=request_actor(request), **data.validated_data,
         )  # fmt: skip
         return self._detail(ticket, status.HTTP_201_CREATED)
 
@@ -404,17 +382,17 @@ class TicketViewSet(
         data = TicketUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         changes = data.validated_data
-        actor = _actor(request)
+        actor = request_actor(request)
         with transaction.atomic():  # a refused status change undoes the others too
             if "priority" in changes or "issue_type" in changes:
-                ticket = _through_service(
+                ticket = through_service(
                     services.retarget, ticket, actor=actor, priority=changes.get("priority"),
                     issue_type=changes.get("issue_type"), why=changes["why"],
                 )  # fmt: skip
             if "assignee" in changes:
-                ticket = _through_service(services.assign, ticket, assignee=changes["assignee"], actor=actor)
+                ticket = through_service(services.assign, ticket, assignee=changes["assignee"], actor=actor)
             if "status" in changes:
-                ticket = _through_service(services.change_status, ticket, changes["status"], actor=actor)
+                ticket = through_service(services.change_status, ticket, changes["status"], actor=actor)
         return self._detail(ticket)
 
 
@@ -496,8 +474,8 @@ class ReplyViewSet(
         data = ReplySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        reply = _through_service(
-            services.add_reply, values["ticket"], body=values["body"], author=_staff_user(request),
+        reply = through_service(
+            services.add_reply, values["ticket"], body=values["body"], author=calling_staff_user(request),
             is_public=values.get("is_public", True),
         )  # fmt: skip
         return Response(ReplySerializer(reply).data, status=status.HTTP_201_CREATED)
@@ -602,10 +580,10 @@ class TimeEntryViewSet(
         data = TimeEntrySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        technician = values.get("technician") or _staff_user(request)
+        technician = values.get("technician") or calling_staff_user(request)
         if technician is None:
             raise serializers.ValidationError({"technician": "Say which technician did the work."})
-        entry = _through_service(
+        entry = through_service(
             services.log_time, values["ticket"], technician=technician, work_type=values["work_type"],
             minutes=values["minutes"], location=values["location"],
             worked_on=values.get("worked_on") or selectors.today_in(ZoneInfo(request.tenant.timezone)),

@@ -4,7 +4,8 @@ A clock starts at ``started_at`` and may be paused several times (``pauses``: re
 last one open while paused). Business time used = business time since the start minus business time
 inside the pauses, on the clock's calendar. Keeping the pauses as real instants (not as used-up
 minutes) lets a clock be recomputed from the ticket's start on another calendar or target, e.g. when
-the priority or the client's tier changes.
+the priority or the client's tier changes. ``SlaClock`` applies it to a stored clock (its pauses, due
+time and business time left), for the services and the pages alike.
 """
 
 from __future__ import annotations

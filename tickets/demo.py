@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count
 from django.utils import timezone
 
+from accounts.actors import actor_label
 from clients.models import Client
 from contracts.coverage import WorkType
 from events.models import OutboxEvent
@@ -225,7 +226,7 @@ def _script(plan: Plan, cast: Cast) -> Script:
         client=client, title=f"{what} – {plan.area}"[:200],
         description=rng.choice(OPENINGS).format(what=what.lower() if plan.issue_type else what),
         site=site, contact=contact, issue_type=plan.issue_type, priority=plan.priority, channel=plan.channel,
-        created_by=cast.dispatcher if plan.channel == Channel.STAFF else None, actor=str(cast.dispatcher),
+        created_by=cast.dispatcher if plan.channel == Channel.STAFF else None, actor=actor_label(cast.dispatcher),
         now=t,
     )  # fmt: skip
     if plan.final == s.NEW:
@@ -233,7 +234,7 @@ def _script(plan: Plan, cast: Cast) -> Script:
     tech = plan.technician
     t = t + min(timedelta(minutes=rng.randint(3, 40)), _left(ticket, Metric.FIRST_RESPONSE, t) * 0.3)
     yield t
-    services.assign(ticket, assignee=tech, actor=str(cast.dispatcher), now=t)
+    services.assign(ticket, assignee=tech, actor=actor_label(cast.dispatcher), now=t)
 
     t = _when(ticket, Metric.FIRST_RESPONSE, after=t, miss=rng.random() < plan.miss_rate, rng=rng)
     yield t
@@ -241,7 +242,7 @@ def _script(plan: Plan, cast: Cast) -> Script:
     if plan.retarget:
         t = t + timedelta(minutes=rng.randint(10, 90))
         yield t
-        services.retarget(ticket, actor=str(cast.dispatcher), priority=_higher(ticket.priority), now=t,
+        services.retarget(ticket, actor=actor_label(cast.dispatcher), priority=_higher(ticket.priority), now=t,
                           why="The client called again: more is affected")  # fmt: skip
     if plan.final == s.ACKNOWLEDGED:
         return
@@ -249,7 +250,7 @@ def _script(plan: Plan, cast: Cast) -> Script:
     if _has_clock(ticket, Metric.ONSITE) or ticket.work_location == WorkLocation.ON_SITE:
         t = t + timedelta(minutes=rng.randint(15, 120))
         yield t
-        services.change_status(ticket, s.SCHEDULED, actor=str(tech), now=t)
+        services.change_status(ticket, s.SCHEDULED, actor=actor_label(tech), now=t)
         if plan.final == s.SCHEDULED:
             return
         t = _when(ticket, Metric.ONSITE, after=t, miss=rng.random() < plan.miss_rate, rng=rng)
@@ -259,9 +260,9 @@ def _script(plan: Plan, cast: Cast) -> Script:
         t = t + timedelta(minutes=rng.randint(5, 90))
         yield t
         if plan.final == s.SCHEDULED:  # a remote session booked with the client
-            services.change_status(ticket, s.SCHEDULED, actor=str(tech), now=t)
+            services.change_status(ticket, s.SCHEDULED, actor=actor_label(tech), now=t)
             return
-        services.change_status(ticket, s.IN_PROGRESS, actor=str(tech), now=t)
+        services.change_status(ticket, s.IN_PROGRESS, actor=actor_label(tech), now=t)
     if plan.final == s.IN_PROGRESS:
         return
 
@@ -269,13 +270,13 @@ def _script(plan: Plan, cast: Cast) -> Script:
         t = t + timedelta(minutes=rng.randint(30, 300))
         yield t
         services.add_reply(ticket, body=rng.choice(WAITING_REPLIES), author=tech, now=t)
-        services.change_status(ticket, s.WAITING_ON_CLIENT, actor=str(tech), now=t)
+        services.change_status(ticket, s.WAITING_ON_CLIENT, actor=actor_label(tech), now=t)
         if plan.final == s.WAITING_ON_CLIENT:
             return
         t = t + timedelta(hours=rng.uniform(2, 60))
         yield t
         services.add_reply(ticket, body=rng.choice(CLIENT_REPLIES), author_contact=contact, now=t)
-        services.change_status(ticket, s.IN_PROGRESS, actor=str(tech), now=t)
+        services.change_status(ticket, s.IN_PROGRESS, actor=actor_label(tech), now=t)
 
     t = _when(ticket, Metric.RESOLUTION, after=t, miss=rng.random() < plan.miss_rate, rng=rng)
     yield t
@@ -284,7 +285,7 @@ def _script(plan: Plan, cast: Cast) -> Script:
         t = t + timedelta(hours=rng.uniform(4, 72))
         yield t
         services.add_reply(ticket, body="It has stopped working again.", author_contact=contact, now=t)
-        services.change_status(ticket, s.REOPENED, actor=str(contact or "the client"), now=t)
+        services.change_status(ticket, s.REOPENED, actor=actor_label(contact=contact), now=t)
         if plan.final == s.REOPENED:
             return
         t = _when(ticket, Metric.RESOLUTION, after=t, miss=False, rng=rng)
@@ -293,12 +294,12 @@ def _script(plan: Plan, cast: Cast) -> Script:
     if plan.final == s.CLOSED:
         t = t + timedelta(days=rng.uniform(1, 5))
         yield t
-        services.change_status(ticket, s.CLOSED, actor=str(cast.dispatcher), now=t)
+        services.change_status(ticket, s.CLOSED, actor=actor_label(cast.dispatcher), now=t)
 
 
 def _resolve(ticket: Ticket, plan: Plan, tech, at: datetime, rng: random.Random) -> None:
     services.add_reply(ticket, body=rng.choice(FIXES), author=tech, now=at)
-    services.change_status(ticket, TicketStatus.RESOLVED, actor=str(tech), now=at)
+    services.change_status(ticket, TicketStatus.RESOLVED, actor=actor_label(tech), now=at)
     on_site = ticket.work_location == WorkLocation.ON_SITE
     services.log_time(
         ticket, technician=tech, minutes=rng.choice([15, 30, 45, 60, 90, 120, 180]),

@@ -1,13 +1,17 @@
 """Tickets and the SLA clocks that track them against the agreement."""
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 
+from accounts.actors import ACTOR_MAX_LENGTH
 from clients.models import Client, Contact, Site
 from service_levels.models import BusinessCalendar, IssueType, Level, Metric, Priority, WorkLocation
+from service_levels.selectors import engine_calendar
 from tenants.models import TenantOwned
+from tickets import clock as clock_math
 
 
 class TicketStatus(models.TextChoices):
@@ -108,7 +112,7 @@ class TicketEvent(TenantOwned):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="history")
     kind = models.CharField(max_length=40)
-    actor = models.CharField(max_length=200, blank=True)
+    actor = models.CharField(max_length=ACTOR_MAX_LENGTH, blank=True)  # accounts.actors.actor_label
     details = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField()
 
@@ -187,6 +191,50 @@ class SlaClock(TenantOwned):
 
     def __str__(self):
         return f"{self.ticket} {self.get_metric_display()}"
+
+    # Where the clock stands, for the services that move it and the pages that show it alike; the
+    # arithmetic is tickets.clock's, on the clock's own calendar.
+
+    def pause_intervals(self) -> list[clock_math.Pause]:
+        """The pauses as instants, oldest first; the last one ends in None while the clock is paused."""
+        return [
+            (datetime.fromisoformat(start), datetime.fromisoformat(end) if end else None)
+            for start, end in self.pauses
+        ]
+
+    def open_pause(self, at: datetime) -> None:
+        self.pauses = [*self.pauses, [at.isoformat(), None]]
+
+    def close_pause(self, at: datetime) -> None:
+        self.pauses = [*self.pauses[:-1], [self.pauses[-1][0], at.isoformat()]]
+
+    def add_pause(self, start: datetime, end: datetime) -> None:
+        self.pauses = [*self.pauses, [start.isoformat(), end.isoformat()]]
+
+    def scheduled_times(self) -> clock_math.ClockTimes:
+        """When it falls due and should warn, from its start, pauses, target and calendar (both None
+        while paused). For a stopped clock: when it was due."""
+        return clock_math.times(**self._arithmetic(), warn_percent=self.warn_percent)
+
+    def refresh_times(self) -> None:
+        """Set due_at / warn_at for the clock's state (a stopped clock has neither). Not saved."""
+        if self.state == ClockState.STOPPED:
+            self.due_at = self.warn_at = None
+            return
+        times = self.scheduled_times()
+        self.due_at, self.warn_at = times.due_at, times.warn_at
+
+    def business_time_left(self, at: datetime) -> timedelta:
+        """Business time left before the target at ``at`` (negative once breached)."""
+        return clock_math.remaining(**self._arithmetic(), at=at)
+
+    def _arithmetic(self) -> dict:
+        return {
+            "calendar": engine_calendar(self.calendar),
+            "started_at": self.started_at,
+            "pauses": self.pause_intervals(),
+            "target": timedelta(minutes=self.target_minutes),
+        }
 
 
 class SlaBreach(TenantOwned):

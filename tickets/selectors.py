@@ -21,10 +21,9 @@ from django.utils import timezone
 from clients.models import Client
 from contracts.coverage import WorkType
 from contracts.selectors import ContractTerms, contract_terms
+from service_levels.durations import duration_words, minutes_words
 from service_levels.models import Metric, Priority, WorkLocation
-from service_levels.selectors import engine_calendar
 from tenants.models import StaffMembership
-from tickets import clock as clock_math
 from tickets.models import (
     OPEN_STATUSES,
     Channel,
@@ -41,77 +40,23 @@ ON_TRACK, WARNING, BREACHED, PAUSED = "on_track", "warning", "breached", "paused
 MET, MET_LATE, NOT_APPLICABLE = "met", "met_late", "not_applicable"
 BOARD_STATES = [BREACHED, WARNING, ON_TRACK, PAUSED]
 
-# Colour + word, never colour alone.
+# The word for each state; pages add its colour (tickets.templatetags.ticket_badges), never colour alone.
 STATE_LABELS = {
     ON_TRACK: "On track", WARNING: "Warning", BREACHED: "Breached", PAUSED: "Paused",
     MET: "Met", MET_LATE: "Met late", NOT_APPLICABLE: "No longer applies",
 }  # fmt: skip
-STATE_BADGES = {
-    ON_TRACK: "text-bg-success", WARNING: "text-bg-warning", BREACHED: "text-bg-danger",
-    PAUSED: "text-bg-secondary", MET: "text-bg-success", MET_LATE: "text-bg-danger",
-    NOT_APPLICABLE: "text-bg-light border",
-}  # fmt: skip
-ROW_CLASSES = {BREACHED: "table-danger", WARNING: "table-warning", PAUSED: "table-light", ON_TRACK: ""}
-PRIORITY_BADGES = {
-    Priority.P1: "text-bg-danger", Priority.P2: "text-bg-warning", Priority.P3: "text-bg-primary",
-    Priority.P4: "text-bg-secondary",
-}  # fmt: skip
-STATUS_BADGES = {
-    TicketStatus.NEW: "text-bg-primary", TicketStatus.ACKNOWLEDGED: "text-bg-info",
-    TicketStatus.IN_PROGRESS: "text-bg-info", TicketStatus.WAITING_ON_CLIENT: "text-bg-secondary",
-    TicketStatus.SCHEDULED: "text-bg-secondary", TicketStatus.RESOLVED: "text-bg-success",
-    TicketStatus.CLOSED: "text-bg-dark", TicketStatus.REOPENED: "text-bg-warning",
-}  # fmt: skip
 BOARD_LIMIT = 200
 
 
-def with_badges(tickets: Iterable[Ticket]) -> Iterable[Ticket]:
-    """Give each ticket its priority and status badge classes (colour next to the word)."""
-    for ticket in tickets:
-        ticket.priority_badge = PRIORITY_BADGES.get(ticket.priority, "text-bg-secondary")
-        ticket.status_badge = STATUS_BADGES.get(ticket.status, "text-bg-secondary")
-    return tickets
-
-
-# --- Durations in words (countdown.js writes the same words every second) ----------------------------
-
-
-def span_words(seconds: float) -> str:
-    """3 d 4 h · 1 h 12 min · 12 min · 40 s (always positive; the caller says before or after)."""
-    seconds = int(abs(seconds))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    if minutes:
-        return f"{minutes} min"
-    return f"{secs} s"
+# --- Countdowns in words (countdown.js writes the same words every second) ----------------------------
 
 
 def countdown_words(seconds_left: float) -> str:
-    if seconds_left > 0:
-        return f"breaches in {span_words(seconds_left)}"
-    return f"breached {span_words(seconds_left)} ago"
-
-
-def minutes_words(minutes: int) -> str:
-    hours, rest = divmod(int(minutes), 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+    left = duration_words(timedelta(seconds=seconds_left))
+    return f"breaches in {left}" if seconds_left > 0 else f"breached {left} ago"
 
 
 # --- One clock as people see it ------------------------------------------------------------------------
-
-
-def pauses_of(clock: SlaClock) -> list[tuple[datetime, datetime | None]]:
-    return [
-        (datetime.fromisoformat(start), datetime.fromisoformat(end) if end else None)
-        for start, end in clock.pauses
-    ]
 
 
 @dataclass(frozen=True)
@@ -159,14 +104,6 @@ class ClockView:
         return STATE_LABELS[self.state]
 
     @property
-    def badge(self) -> str:
-        return STATE_BADGES[self.state]
-
-    @property
-    def row_class(self) -> str:
-        return ROW_CLASSES.get(self.state, "")
-
-    @property
     def is_live(self) -> bool:
         """Counts down in the browser (running, not stopped or paused)."""
         return self.clock.state == ClockState.RUNNING and self.due_at is not None
@@ -178,7 +115,7 @@ class ClockView:
         if self.clock.state == ClockState.PAUSED:
             left = self.business_left or timedelta(0)
             if left > timedelta(0):
-                return f"paused · {span_words(left.total_seconds())} of business time left"
+                return f"paused · {duration_words(left)} of business time left"
             return "paused · no business time left"
         if self.state == MET:
             return "met in time"
@@ -190,7 +127,7 @@ class ClockView:
     def paused_left(self) -> str:
         """A paused clock's business time left, short: "1 d 16 h left"."""
         left = self.business_left or timedelta(0)
-        return f"{span_words(left.total_seconds())} left" if left > timedelta(0) else "no time left"
+        return f"{duration_words(left)} left" if left > timedelta(0) else "no time left"
 
     @property
     def target_words(self) -> str:
@@ -206,18 +143,8 @@ class ClockView:
         return (2, 0)
 
 
-def _projected_due(clock: SlaClock, pauses) -> datetime | None:
-    """When a stopped clock was due given its pauses (its due_at is cleared when it stops)."""
-    if any(end is None for _, end in pauses):
-        return None
-    return clock_math.times(
-        engine_calendar(clock.calendar), started_at=clock.started_at, pauses=pauses,
-        target=timedelta(minutes=clock.target_minutes), warn_percent=clock.warn_percent,
-    ).due_at  # fmt: skip
-
-
 def clock_view(clock: SlaClock, *, now: datetime, with_timeline: bool = False) -> ClockView:
-    pauses = pauses_of(clock)
+    pauses = clock.pause_intervals()
     due_at, seconds_left, business_left = None, None, None
     if clock.state == ClockState.RUNNING:
         due_at = clock.due_at
@@ -229,15 +156,12 @@ def clock_view(clock: SlaClock, *, now: datetime, with_timeline: bool = False) -
         else:
             state = ON_TRACK
     elif clock.state == ClockState.PAUSED:
-        business_left = clock_math.remaining(
-            engine_calendar(clock.calendar), started_at=clock.started_at, pauses=pauses,
-            target=timedelta(minutes=clock.target_minutes), at=now,
-        )  # fmt: skip
+        business_left = clock.business_time_left(now)
         state = BREACHED if clock.breached_at or business_left <= timedelta(0) else PAUSED
     elif clock.met_at is None:
         state = NOT_APPLICABLE
     else:
-        due_at = _projected_due(clock, pauses)
+        due_at = clock.scheduled_times().due_at  # its due_at was cleared when it stopped
         late = clock.breached_at is not None or (due_at is not None and clock.met_at > due_at)
         state = MET_LATE if late else MET
     view = ClockView(clock, state, due_at, seconds_left, business_left)
@@ -410,8 +334,9 @@ class Board:
         return self.total > len(self.rows)
 
     @property
-    def count_badges(self) -> list[tuple[str, str, str, int]]:
-        return [(s, STATE_LABELS[s], STATE_BADGES[s], self.counts.get(s, 0)) for s in BOARD_STATES]
+    def state_counts(self) -> list[tuple[str, str, int]]:
+        """(state, its word, how many rows) for each state the board shows, most urgent first."""
+        return [(s, STATE_LABELS[s], self.counts.get(s, 0)) for s in BOARD_STATES]
 
 
 def sla_board(*, now: datetime, technician: str = "", client: str = "", priority: str = "",

@@ -7,20 +7,20 @@ policy's pause statuses pause every running clock in business time.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.actors import SYSTEM, actor_label
 from contracts.coverage import decide
 from contracts.selectors import contract_terms, effective_sla_for_client
 from events.services import record_event
 from service_levels.models import Metric, WorkLocation
-from service_levels.selectors import engine_calendar, priority_for
+from service_levels.selectors import priority_for
 from tenants.models import StaffMembership
 from tenants.scope import current_tenant
-from tickets import clock as clock_math
 from tickets.models import (
     OPEN_STATUSES,
     Channel,
@@ -37,20 +37,9 @@ from tickets.models import (
 PAUSING_DEFAULT = ["waiting_on_client"]
 
 
-def _iso(value: datetime) -> str:
-    return value.isoformat()
-
-
-def _pauses(clock: SlaClock) -> list[tuple[datetime, datetime | None]]:
-    return [
-        (datetime.fromisoformat(start), datetime.fromisoformat(end) if end else None)
-        for start, end in clock.pauses
-    ]
-
-
 def _history(ticket: Ticket, kind: str, *, actor: str, at: datetime, **details) -> TicketEvent:
     return TicketEvent.objects.create(
-        tenant_id=ticket.tenant_id, ticket=ticket, kind=kind, actor=actor or "system", details=details, at=at
+        tenant_id=ticket.tenant_id, ticket=ticket, kind=kind, actor=actor or SYSTEM, details=details, at=at
     )
 
 
@@ -60,19 +49,6 @@ def _next_number(tenant) -> int:
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
     return counter.last_number
-
-
-def refresh_clock_times(clock: SlaClock) -> SlaClock:
-    """Recompute due_at / warn_at from the clock's start, pauses, target and calendar."""
-    if clock.state == ClockState.STOPPED:
-        clock.due_at = clock.warn_at = None
-        return clock
-    result = clock_math.times(
-        engine_calendar(clock.calendar), started_at=clock.started_at, pauses=_pauses(clock),
-        target=timedelta(minutes=clock.target_minutes), warn_percent=clock.warn_percent,
-    )  # fmt: skip
-    clock.due_at, clock.warn_at = result.due_at, result.warn_at
-    return clock
 
 
 def _apply_targets(ticket: Ticket, *, now: datetime, actor: str, why: str) -> None:
@@ -96,7 +72,7 @@ def _apply_targets(ticket: Ticket, *, now: datetime, actor: str, why: str) -> No
         clock.warn_percent = sla.warning_percent
         clock.policy_name = target.policy.name
         clock.reason = target.reason
-        refresh_clock_times(clock)
+        clock.refresh_times()
         clock.save()
         if before != (clock.target_minutes, clock.calendar_id):
             changes[metric] = {"minutes": clock.target_minutes, "calendar": clock.calendar.name}
@@ -142,17 +118,17 @@ def open_ticket(*, client, title: str, description: str = "", site=None, contact
 
 def _pause_clocks(ticket: Ticket, now: datetime) -> None:
     for clock in ticket.clocks.select_for_update().filter(state=ClockState.RUNNING):
-        clock.pauses = [*clock.pauses, [_iso(now), None]]
+        clock.open_pause(now)
         clock.state = ClockState.PAUSED
-        refresh_clock_times(clock)
+        clock.refresh_times()
         clock.save(update_fields=["pauses", "state", "due_at", "warn_at"])
 
 
 def _resume_clocks(ticket: Ticket, now: datetime) -> None:
     for clock in ticket.clocks.select_for_update().filter(state=ClockState.PAUSED):
-        clock.pauses = [*clock.pauses[:-1], [clock.pauses[-1][0], _iso(now)]]
+        clock.close_pause(now)
         clock.state = ClockState.RUNNING
-        refresh_clock_times(clock)
+        clock.refresh_times()
         clock.save(update_fields=["pauses", "state", "due_at", "warn_at"])
 
 
@@ -161,7 +137,7 @@ def _stop_clock(ticket: Ticket, metric: str, now: datetime) -> SlaClock | None:
     if clock is None:
         return None
     if clock.state == ClockState.PAUSED:  # close the open pause first
-        clock.pauses = [*clock.pauses[:-1], [clock.pauses[-1][0], _iso(now)]]
+        clock.close_pause(now)
     clock.state, clock.met_at, clock.due_at, clock.warn_at = ClockState.STOPPED, now, None, None
     clock.save(update_fields=["pauses", "state", "met_at", "due_at", "warn_at"])
     return clock
@@ -211,9 +187,9 @@ def _restart_resolution(ticket: Ticket, now: datetime) -> None:
     clock = ticket.clocks.select_for_update().filter(metric=Metric.RESOLUTION).first()
     if clock is None or clock.state != ClockState.STOPPED or clock.met_at is None:
         return
-    clock.pauses = [*clock.pauses, [_iso(clock.met_at), _iso(now)]]
+    clock.add_pause(clock.met_at, now)
     clock.state, clock.met_at = ClockState.RUNNING, None
-    refresh_clock_times(clock)
+    clock.refresh_times()
     clock.save(update_fields=["pauses", "state", "met_at", "due_at", "warn_at"])
 
 
@@ -240,14 +216,14 @@ def add_reply(ticket: Ticket, *, body: str, author=None, author_contact=None, is
             reply_id=reply.pk,
         )
         if _stop_clock(ticket, Metric.FIRST_RESPONSE, now):
-            _history(ticket, "first_response", actor=str(author), at=now)
+            _history(ticket, "first_response", actor=actor_label(author), at=now)
         if ticket.status == TicketStatus.NEW:
-            change_status(ticket, TicketStatus.ACKNOWLEDGED, actor=str(author), now=now)
+            change_status(ticket, TicketStatus.ACKNOWLEDGED, actor=actor_label(author), now=now)
     if is_public and author_contact is not None and author is None:
         status = Ticket.objects.filter(pk=ticket.pk).values_list("status", flat=True).first()
         if status == TicketStatus.WAITING_ON_CLIENT:
             ticket.status = change_status(
-                ticket, TicketStatus.IN_PROGRESS, actor=str(author_contact), now=now
+                ticket, TicketStatus.IN_PROGRESS, actor=actor_label(contact=author_contact), now=now
             ).status
     return reply
 
@@ -257,9 +233,9 @@ def check_in(ticket: Ticket, *, technician, now: datetime | None = None) -> Tick
     """A technician arrived on site: the on-site clock is met."""
     now = now or timezone.now()
     _stop_clock(ticket, Metric.ONSITE, now)
-    _history(ticket, "check_in", actor=str(technician), at=now)
+    _history(ticket, "check_in", actor=actor_label(technician), at=now)
     if ticket.status in (TicketStatus.NEW, TicketStatus.ACKNOWLEDGED, TicketStatus.SCHEDULED):
-        change_status(ticket, TicketStatus.IN_PROGRESS, actor=str(technician), now=now)
+        change_status(ticket, TicketStatus.IN_PROGRESS, actor=actor_label(technician), now=now)
     return ticket
 
 
@@ -288,7 +264,7 @@ def retarget(ticket: Ticket, *, actor: str, priority: str | None = None, issue_t
 
 
 @transaction.atomic
-def retarget_open_tickets(client, *, why: str, actor: str = "system", now: datetime | None = None) -> int:
+def retarget_open_tickets(client, *, why: str, actor: str = SYSTEM, now: datetime | None = None) -> int:
     """The client's contract changed (signed, renewed, tier, expired, basic triage): every open ticket
     re-reads its targets from its start, and its history says why. Returns how many were re-read."""
     tickets = Ticket.objects.filter(client=client, status__in=OPEN_STATUSES).order_by("pk")

@@ -19,18 +19,16 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django.views.generic.base import TemplateResponseMixin
 from django.views.generic.detail import SingleObjectMixin
 
+from accounts.actors import actor_label
 from contracts.coverage import WorkType
 from contracts.documents import money
+from service_levels.durations import minutes_words
 from service_levels.models import IssueType, Metric, Priority
 from service_levels.selectors import priority_for
 from tenants.views import StaffRequiredMixin
 from tickets import selectors, services
 from tickets.forms import AssignForm, ReplyForm, RetargetForm, StatusForm, TicketForm, TimeEntryForm
 from tickets.models import Ticket, TicketStatus
-
-
-def actor(request) -> str:
-    return request.user.get_full_name()
 
 
 class TicketViewMixin(StaffRequiredMixin):
@@ -50,10 +48,6 @@ class TicketViewMixin(StaffRequiredMixin):
         with timezone.override(self.zone):  # {{ when|date }} shows tenant wall time
             response.render()
         return response
-
-
-def badge_maps() -> dict:
-    return {"priority_badges": selectors.PRIORITY_BADGES, "status_badges": selectors.STATUS_BADGES}
 
 
 # --- The list ---------------------------------------------------------------------------------------
@@ -79,7 +73,7 @@ class TicketListView(TicketViewMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        tickets = list(selectors.with_badges(context["object_list"]))
+        tickets = list(context["object_list"])
         summaries = selectors.sla_summaries(tickets, now=timezone.now())
         for ticket in tickets:
             ticket.sla = summaries.get(ticket.pk)
@@ -102,7 +96,6 @@ class TicketListView(TicketViewMixin, ListView):
                 ("priority", "Priority"),
             ],
             object_list=tickets,
-            **badge_maps(),
         )
         return context
 
@@ -132,7 +125,7 @@ class TicketCreateView(TicketViewMixin, FormView):
                 issue_type=data["issue_type"], title=data["title"], description=data["description"],
                 impact=data["impact"], urgency=data["urgency"], work_location=data["work_location"],
                 channel=data["channel"], assignee=data["assignee"], created_by=self.request.user,
-                actor=actor(self.request),
+                actor=actor_label(self.request.user),
             )  # fmt: skip
         except ValidationError as error:
             _errors_to_form(form, error)
@@ -165,7 +158,6 @@ def _hint(impact: str, urgency: str, issue_type_id: str) -> dict:
     return {
         "priority": priority,
         "priority_label": Priority(priority).label if priority else "",
-        "priority_badge": selectors.PRIORITY_BADGES.get(priority, ""),
         "issue_type": issue_type,
     }
 
@@ -211,7 +203,6 @@ FORMS = {
 def detail_context(request, ticket: Ticket, zone: ZoneInfo, **bound_forms) -> dict:
     """Everything a ticket's page shows; forms not given are fresh, with sensible defaults."""
     page = selectors.ticket_page(ticket, now=timezone.now())
-    selectors.with_badges([ticket])
     initials = {
         "status_form": {},
         "assign_form": {"assignee": ticket.assignee_id},
@@ -241,9 +232,9 @@ def detail_context(request, ticket: Ticket, zone: ZoneInfo, **bound_forms) -> di
         "ticket": ticket,
         "page": page,
         "totals": {
-            "time": selectors.minutes_words(page.totals.minutes),
-            "covered": selectors.minutes_words(page.totals.covered_minutes),
-            "billable": selectors.minutes_words(page.totals.billable_minutes),
+            "time": minutes_words(page.totals.minutes),
+            "covered": minutes_words(page.totals.covered_minutes),
+            "billable": minutes_words(page.totals.billable_minutes),
             "cost": money(page.totals.cost, currency),
             "billable_amount": money(page.totals.billable_amount, currency),
         },
@@ -252,7 +243,6 @@ def detail_context(request, ticket: Ticket, zone: ZoneInfo, **bound_forms) -> di
         ],
         "metrics": Metric,
         **forms,
-        **badge_maps(),
     }
 
 
@@ -324,7 +314,7 @@ class StatusView(TicketActionView):
 
     def act(self, form) -> str:
         status = TicketStatus(form.cleaned_data["status"])
-        services.change_status(self.object, status, actor=actor(self.request))
+        services.change_status(self.object, status, actor=actor_label(self.request.user))
         return f"Status changed to {status.label.lower()}."
 
 
@@ -333,7 +323,7 @@ class AssignView(TicketActionView):
 
     def act(self, form) -> str:
         assignee = form.cleaned_data["assignee"]
-        services.assign(self.object, assignee=assignee, actor=actor(self.request))
+        services.assign(self.object, assignee=assignee, actor=actor_label(self.request.user))
         return f"Assigned to {assignee.get_full_name()}." if assignee else "The ticket is unassigned."
 
 
@@ -347,8 +337,8 @@ class RetargetView(TicketActionView):
         if data["priority"] == self.object.priority and issue_type in (None, self.object.issue_type):
             raise ValidationError("Choose another priority or issue type: these are the ticket's already.")
         services.retarget(
-            self.object, actor=actor(self.request), priority=data["priority"], issue_type=data["issue_type"],
-            why=data["why"],
+            self.object, actor=actor_label(self.request.user), priority=data["priority"],
+            issue_type=data["issue_type"], why=data["why"],
         )  # fmt: skip
         return "Priority and targets updated; the history says why."
 
@@ -379,7 +369,7 @@ class LogTimeView(TicketActionView):
             self.object, technician=data["technician"], work_type=data["work_type"], minutes=data["minutes"],
             location=data["location"], worked_on=data["worked_on"], notes=data["notes"],
         )  # fmt: skip
-        spent = f"{selectors.minutes_words(entry.minutes)} of {WorkType.LABELS[entry.work_type].lower()}"
+        spent = f"{minutes_words(entry.minutes)} of {WorkType.LABELS[entry.work_type].lower()}"
         if entry.covered:
             return f"Logged {spent}: covered by the agreement. {entry.coverage_reason}"
         currency = self.request.tenant.currency
@@ -403,7 +393,6 @@ class BoardView(TicketViewMixin, TemplateView):
         filters = {name: self.request.GET.get(name, "").strip() for name in self.FILTERS}
         now = timezone.now()
         board = selectors.sla_board(now=now, user=self.request.user, **filters)
-        selectors.with_badges(row.ticket for row in board.rows)
         params = {name: value for name, value in filters.items() if value}
         return super().get_context_data(
             board=board,
@@ -415,6 +404,5 @@ class BoardView(TicketViewMixin, TemplateView):
             clients=selectors.filter_clients(),
             priorities=Priority.choices,
             metrics=Metric.choices,
-            **badge_maps(),
             **kwargs,
         )

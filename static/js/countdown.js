@@ -11,6 +11,7 @@
 
   var offset = 0; // server time minus browser time, in milliseconds
 
+  // service_levels.durations.duration_words: the same words, the same rules.
   function words(seconds) {
     seconds = Math.floor(Math.abs(seconds));
     var days = Math.floor(seconds / 86400);
@@ -18,7 +19,7 @@
     var minutes = Math.floor((seconds % 3600) / 60);
     if (days) return hours ? days + " d " + hours + " h" : days + " d";
     if (hours) return minutes ? hours + " h " + minutes + " min" : hours + " h";
-    if (minutes) return minutes + " min";
+    if (minutes || !(seconds % 60)) return minutes + " min";
     return (seconds % 60) + " s";
   }
 

@@ -225,7 +225,7 @@ def test_the_renewal_pipeline_shows_the_monthly_fees_at_stake_per_bucket(staff_c
     assert re.search(r'data-bucket-total="30">\$300\.00<', page)
     assert "Moreau Lake House" in page
     assert "in 17 days" in page
-    assert "Auto-renews" in page
+    assert '<span class="badge text-bg-primary">Auto-renews</span>' in page
     assert no_inline_script_or_style(page)
 
 

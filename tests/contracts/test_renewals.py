@@ -17,6 +17,7 @@ from contracts import agreements, renewals
 from contracts.models import Agreement, AgreementStatus, RenewalReminder
 from contracts.selectors import contract_terms
 from contracts.tasks import run_contracts_for_tenant, run_daily_contracts
+from contracts.templatetags.contract_badges import RENEWAL_OUTLOOK_BADGES, renewal_outlook_badge
 from contracts.versions import current_published_version
 from events.models import OutboxEvent
 from tenants.roles import Role
@@ -270,7 +271,12 @@ def test_the_pipeline_groups_agreements_ending_in_30_60_90_days_with_the_fees_at
         ("31–60 days", ["Whitaker Residence"], Decimal("250.00")),
         ("61–90 days", ["Moreau Lake House"], Decimal("400.00")),
     ]
-    assert buckets[1].rows[0].outlook == "Auto-renews"
+    assert (buckets[1].rows[0].outlook_kind, buckets[1].rows[0].outlook) == ("auto_renews", "Auto-renews")
+
+
+def test_every_outlook_of_the_pipeline_has_its_own_colour():
+    assert set(RENEWAL_OUTLOOK_BADGES) == set(renewals.OUTLOOKS)
+    assert renewal_outlook_badge("ends") == "text-bg-danger"
 
 
 @pytest.mark.django_db

@@ -2,16 +2,19 @@
 never changes, whatever path the write takes (pages, services, model, queryset, raw SQL)."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import InternalError, connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
 from contracts import versions
-from contracts.models import ContractTemplate, ContractVersion, VersionStatus
+from contracts.models import ContractTemplate, ContractVersion, TemplateKind, VersionStatus
+from contracts.templatetags.version_diff import diff_table
 from events.models import OutboxEvent
 from tenants.roles import Role
 from tenants.scope import tenant_scope
@@ -261,6 +264,36 @@ def test_the_current_published_version_is_the_highest_published_number(tenant, t
         assert versions.current_published_version(ContractTemplateFactory(tenant=tenant)) is None
 
 
+def test_only_published_versions_can_be_offered_and_a_templates_current_one_comes_first(
+    tenant, template, published, draft
+):
+    with tenant_scope(tenant):
+        other = ContractVersionFactory(template=ContractTemplateFactory(tenant=tenant), published=True)
+        assert set(versions.published_versions()) == {published, other}
+        newer = versions.publish_version(draft)
+        assert list(versions.published_versions_of(template)) == [newer, published]
+
+
+def test_templates_list_their_current_published_version_in_one_query(tenant, template, published, draft):
+    with tenant_scope(tenant):
+        current = versions.published_versions_of(OuterRef("pk")).values("number")[:1]
+        rows = ContractTemplate.objects.annotate(current_number=Subquery(current))
+        assert {row.name: row.current_number for row in rows} == {"Service Agreement": 1}
+
+
+def test_new_agreements_offer_the_service_contract_published_last(tenant, template, published):
+    later = published.published_at + timedelta(days=1)
+    with tenant_scope(tenant):
+        newer_template = ContractTemplateFactory(tenant=tenant, name="Service Agreement 2027")
+        newest = ContractVersionFactory(template=newer_template, published=True, published_at=later)
+        ContractVersionFactory(
+            template=ContractTemplateFactory(tenant=tenant, kind=TemplateKind.SUPPLEMENT),
+            published=True,
+            published_at=later + timedelta(hours=1),
+        )
+        assert versions.newest_published_service_contract() == newest
+
+
 # --- Differences ----------------------------------------------------------------------------------
 
 
@@ -281,11 +314,12 @@ def test_the_diff_shows_changed_lines_and_settings_only(tenant, template, publis
     assert (notice.before, notice.after) == ("30", "60")
     terms = diff.text_changes[0]
     assert (terms.added, terms.removed) == (1, 1)
-    assert 'class="diff-line diff-del table-danger"' in terms.html
-    assert 'class="diff-line diff-ins table-success"' in terms.html
-    assert '<del class="diff-word fw-semibold">your systems.</del>' in terms.html
-    assert '<ins class="diff-word fw-semibold">&lt;all&gt;.</ins>' in terms.html
-    assert "style=" not in str(diff.html)
+    table = diff_table(terms)
+    assert 'class="diff-line diff-del table-danger"' in table
+    assert 'class="diff-line diff-ins table-success"' in table
+    assert '<del class="diff-word fw-semibold">your systems.</del>' in table
+    assert '<ins class="diff-word fw-semibold">&lt;all&gt;.</ins>' in table
+    assert "style=" not in table
 
 
 def test_the_diff_of_coverage_lists_rules_as_lines(tenant, template, published):
@@ -298,11 +332,10 @@ def test_the_diff_of_coverage_lists_rules_as_lines(tenant, template, published):
         diff = versions.diff_versions(published, new)
 
     coverage = next(change for change in diff.changes if change.name == "coverage")
-    assert (
-        '1. Remote support: <del class="diff-word fw-semibold">covered (Remote triage)</del>' in coverage.html
-    )
-    assert '1. Remote support: <ins class="diff-word fw-semibold">billable</ins>' in coverage.html
-    assert "<del>2. New installation: billable (Quoted separately)</del>" in coverage.html
+    table = diff_table(coverage)
+    assert '1. Remote support: <del class="diff-word fw-semibold">covered (Remote triage)</del>' in table
+    assert '1. Remote support: <ins class="diff-word fw-semibold">billable</ins>' in table
+    assert "<del>2. New installation: billable (Quoted separately)</del>" in table
     assert (coverage.added, coverage.removed) == (1, 2)
 
 

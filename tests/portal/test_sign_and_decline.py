@@ -37,7 +37,7 @@ def test_the_first_view_opens_the_trail_once(sign_link, agreement):
         assert again.first_viewed_at == datetime(2026, 3, 2, 14, tzinfo=UTC)
         assert first.sent_at == agreement.history.get(kind="sent").at
         assert list(agreement.history.filter(kind="viewed").values_list("actor", flat=True)) == [
-            "Dana Whitaker <dana@whitaker.example> via the client portal"
+            "Dana Whitaker <dana@whitaker.example> (client contact)"
         ]
 
 

@@ -9,7 +9,8 @@ import time_machine
 from django.urls import reverse
 from django.utils.html import escape
 
-from service_levels.forms import format_minutes, parse_duration
+from service_levels.durations import minutes_words
+from service_levels.forms import parse_duration
 from service_levels.models import BusinessCalendar, ClosureDay, IssueType, PriorityRule, SlaPolicy, SlaTarget
 from service_levels.services import PRESETS
 from tenants.roles import Role
@@ -293,7 +294,7 @@ def test_what_is_not_a_duration_is_refused(text):
     ("minutes", "text"), [(240, "4 h"), (90, "1 h 30 min"), (45, "45 min"), (2880, "48 h")]
 )
 def test_durations_are_shown_as_hours_and_minutes_and_read_back(minutes, text):
-    assert format_minutes(minutes) == text
+    assert minutes_words(minutes) == text
     assert parse_duration(text) == minutes
 
 
