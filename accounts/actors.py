@@ -27,6 +27,15 @@ def actor_label(user=None, *, contact=None, api_key=None, system: str = "") -> s
     return label[:ACTOR_MAX_LENGTH]
 
 
+def staff_email_of(label: str) -> str | None:
+    """The email of the staff member a label names ("Name <email>" or a bare email), or ``None`` for a
+    contact, an API key or the system: the way back from a history row to who may be told about it."""
+    label = label.strip()
+    bracketed = label.endswith(">") and "<" in label
+    email = label[label.rindex("<") + 1 : -1] if bracketed else label
+    return email if "@" in email and " " not in email else None
+
+
 def _person(name: str, email: str) -> str:
     name = name.strip()
     if name and email:

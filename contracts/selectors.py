@@ -7,6 +7,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from accounts.actors import staff_email_of
 from contracts.agreements import tenant_today
 from contracts.models import (
     IN_FORCE,
@@ -94,8 +95,9 @@ def sent_by(agreement: Agreement):
     the author of its last send, or of the campaign that sent it (a campaign's sends are the system's)."""
     staff = StaffMembership.objects.filter(is_active=True, user__is_active=True).select_related("user")
     last_send = agreement.history.filter(kind__in=["sent", "resent"]).order_by("-at", "-id").first()
-    if last_send is not None and "@" in last_send.actor:
-        membership = staff.filter(user__email__iexact=last_send.actor).first()
+    email = staff_email_of(last_send.actor) if last_send is not None else None
+    if email:
+        membership = staff.filter(user__email__iexact=email).first()
         if membership is not None:
             return membership.user
     campaign_author = (

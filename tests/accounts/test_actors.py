@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from accounts.actors import SYSTEM, actor_label
+from accounts.actors import SYSTEM, actor_label, staff_email_of
 from accounts.models import User
 
 
@@ -57,3 +57,18 @@ def test_a_label_fits_the_history_column():
 def test_an_action_has_one_actor(who):
     with pytest.raises(ValueError, match="one actor"):
         actor_label(User(email="grace@example.com"), **who)
+
+
+@pytest.mark.parametrize(
+    ("label", "email"),
+    [
+        ("Grace Hopper <grace@northwind-av.example>", "grace@northwind-av.example"),
+        ("ops@northwind-av.example", "ops@northwind-av.example"),
+        ("Dana Whitaker <dana@whitaker.example> (client contact)", None),
+        ("API key “Zapier”", None),
+        ("system (renewal run)", None),
+        ("Grace Hopper", None),
+    ],
+)
+def test_the_staff_email_is_read_back_from_a_label_and_nobody_else_has_one(label, email):
+    assert staff_email_of(label) == email
