@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "rewards",
     "notifications",
     "reports",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -169,7 +170,28 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("ACCORD_NOTIFY_SECONDS", "5")),
         "options": {"expires": 15},
     },
+    # Partner webhooks: deliveries whose retry is due, and any whose sending worker died (lease expired).
+    # A new event's deliveries are sent at once, by a task queued when the fan-out commits.
+    "send-due-webhooks": {
+        "task": "webhooks.tasks.send_due_webhooks",
+        "schedule": float(os.environ.get("ACCORD_WEBHOOK_SWEEP_SECONDS", "2")),
+        "options": {"expires": 10},
+    },
 }
+
+# --- Partner webhooks -----------------------------------------------------------------------------
+# Endpoints on private, loopback or link-local addresses are refused unless this is set (`make run` does).
+ACCORD_WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("ACCORD_WEBHOOK_ALLOW_PRIVATE_URLS")
+# Seconds to wait after each failed attempt; after the last one the delivery gives up. The default is the
+# Standard Webhooks schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (8 attempts over 27.6 hours).
+ACCORD_WEBHOOK_RETRY_SCHEDULE = [
+    float(seconds)
+    for seconds in env_list("ACCORD_WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")
+]
+ACCORD_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("ACCORD_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# How long a claimed delivery is left to its worker before another may take it: well above the timeout,
+# so two workers never send one delivery at once, and short enough that a dead worker delays it little.
+ACCORD_WEBHOOK_LEASE_SECONDS = float(os.environ.get("ACCORD_WEBHOOK_LEASE_SECONDS", "60"))
 
 CACHES = {
     "default": {
