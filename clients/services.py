@@ -58,7 +58,7 @@ def _check_name_is_free(client: Client) -> None:
 def create_client(**data) -> Client:
     """A new client of the current tenant. Records ``client.created``."""
     client = _apply(Client(tenant=current_tenant()), CLIENT_FIELDS, data)
-    record_event("client.created", client_id=client.pk, name=client.name)
+    record_event("client.created", client_id=client.pk, client_name=client.name)
     return client
 
 

@@ -292,7 +292,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Clients, contacts and sites of one Accord tenant. Authenticate with an API key: "
         "`Authorization: Bearer <key>`. Keys carry scopes: `read` for GET, `write` for changes. "
-        "Every error has the same JSON shape: `{type, errors: [{code, detail, attr}]}`."
+        "Every error has the same JSON shape: `{type, errors: [{code, detail, attr}]}`. "
+        "Events reach partners as signed webhooks (Standard Webhooks): register an endpoint with "
+        "`POST /api/v1/webhook-endpoints/`, whose callbacks document every event type's message."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -318,6 +320,10 @@ SPECTACULAR_SETTINGS = {
         # Several resources have a `status`: name each set after its resource.
         "AgreementStatusEnum": "contracts.models.AgreementStatus.choices",
         "CampaignStatusEnum": "contracts.models.CampaignStatus.choices",
+        "TicketStatusEnum": "tickets.models.TicketStatus.choices",
+        "SlaClockStateEnum": "tickets.models.ClockState.choices",
+        "WebhookDeliveryStatusEnum": "webhooks.models.DeliveryStatus.choices",
+        "WebhookEventTypeEnum": "webhooks.api.EVENT_TYPE_FIELD_CHOICES",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

@@ -17,6 +17,7 @@ from rest_framework import serializers
 from clients.models import Client
 from contracts.models import Agreement
 from events.models import OutboxEvent
+from tickets.api import IMPACTS, URGENCIES
 from tickets.models import SlaClock, Ticket
 
 # --- The objects ------------------------------------------------------------------------------------
@@ -39,6 +40,8 @@ class NamedRefSerializer(serializers.Serializer):
 
 
 class WebhookTicketSerializer(serializers.ModelSerializer):
+    impact = serializers.ChoiceField(choices=IMPACTS)  # the tickets API's choice sets, so one enum each
+    urgency = serializers.ChoiceField(choices=URGENCIES)
     client = ClientRefSerializer()
     assignee = PersonRefSerializer(allow_null=True)
     issue_type = NamedRefSerializer(allow_null=True)
