@@ -393,7 +393,5 @@ class WebhookDeliveryFactory(TenantOwnedFactory):
     event = None
     event_type = "ticket.created"
     message_id = factory.Sequence(lambda n: f"msg_test{n:06d}")
-    payload = factory.LazyFunction(
-        lambda: {"type": "ticket.created", "timestamp": "2026-12-01T09:30:00Z", "data": {"ticket": {"id": 1}}}
-    )
+    body = '{"type":"ticket.created","timestamp":"2026-12-01T09:30:00Z","data":{"ticket":{"id":1}}}'
     next_attempt_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))

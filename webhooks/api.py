@@ -315,9 +315,7 @@ class WebhookAttemptSerializer(serializers.ModelSerializer):
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     webhook_id = serializers.CharField(source="message_id", read_only=True)
-    message = serializers.JSONField(
-        source="payload", read_only=True, help_text="The body sent: {type, timestamp, data}."
-    )
+    message = serializers.JSONField(read_only=True, help_text="The body sent: {type, timestamp, data}.")
     attempt_log = WebhookAttemptSerializer(many=True, read_only=True, help_text="Newest first.")
 
     class Meta:

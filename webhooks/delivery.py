@@ -156,7 +156,7 @@ def send_claimed(claim: Claim, *, tenant: Tenant) -> bool:
             return False
         endpoint = delivery.endpoint
     at = timezone.now()
-    body = signing.message_body(delivery.payload)
+    body = delivery.body.encode()
     if not endpoint.is_enabled:
         result = sender.SendResult(
             status_code=None, duration_ms=0, error="Not sent: the endpoint is disabled."

@@ -5,6 +5,8 @@ Deliveries follow the Standard Webhooks specification (https://www.standardwebho
 endpoint's ``whsec_`` secret.
 """
 
+import json
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -55,8 +57,9 @@ class WebhookDelivery(TenantOwned):
 
     The sender claims a due delivery by setting a lease (``claimed_until``, ``claim_token``) with a
     conditional UPDATE, so two workers never send it at the same time; a worker that dies mid-send
-    leaves the lease to expire and the delivery is claimed again. The message (``payload``) is built
-    once, when the event is fanned out, so every retry sends the same body with the same webhook-id.
+    leaves the lease to expire and the delivery is claimed again. The message is built once, when the
+    event is fanned out, and kept as the exact bytes sent, so every retry sends the same body (same
+    signature input) with the same webhook-id.
     """
 
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
@@ -66,7 +69,7 @@ class WebhookDelivery(TenantOwned):
     )
     event_type = models.CharField(max_length=60)
     message_id = models.CharField(max_length=40, unique=True, help_text="The webhook-id header: msg_…")
-    payload = models.JSONField(help_text="The message: {type, timestamp, data}.")
+    body = models.TextField(help_text="The message exactly as sent: JSON {type, timestamp, data}.")
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0, help_text="Attempts made, counted when claimed.")
     failures = models.PositiveIntegerField(
@@ -101,6 +104,10 @@ class WebhookDelivery(TenantOwned):
 
     def __str__(self):
         return f"{self.event_type} to {self.endpoint_id} ({self.status})"
+
+    @property
+    def message(self) -> dict:
+        return json.loads(self.body)
 
 
 class WebhookAttempt(TenantOwned):

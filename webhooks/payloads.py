@@ -149,9 +149,9 @@ EVENT_TYPES = {
     for event_type in [
         EventType("ticket.created", "A ticket was opened (by staff, the client portal, email or the API).",
                   TicketDataSerializer),
-        EventType("ticket.updated", "A ticket's status, priority, issue type or assignee changed; `changes` "
-                  "says which, from what to what.", TicketUpdatedDataSerializer),
-        EventType("ticket.resolved", "A ticket was resolved (also sent as `ticket.updated`).",
+        EventType("ticket.updated", "A ticket's status, priority, issue type or assignee changed (the "
+                  "changes field says which, from what to what).", TicketUpdatedDataSerializer),
+        EventType("ticket.resolved", "A ticket was resolved (also sent as ticket.updated).",
                   TicketDataSerializer),
         EventType("sla.warning", "An SLA clock passed its warning threshold: the target is close.",
                   SlaDataSerializer),
@@ -161,8 +161,8 @@ EVENT_TYPES = {
         EventType("agreement.signed", "The client signed a service agreement.", AgreementDataSerializer),
         EventType("agreement.declined", "The client declined a service agreement.", AgreementDataSerializer),
         EventType("agreement.activated", "A signed agreement's term started.", AgreementDataSerializer),
-        EventType("agreement.renewed", "An agreement renewed for another term (`renewed_from` is the "
-                  "previous term's agreement).", AgreementDataSerializer),
+        EventType("agreement.renewed", "An agreement renewed for another term (renewed_from is the previous "
+                  "term's agreement).", AgreementDataSerializer),
         EventType("agreement.expiring", "An agreement enters its notice period before expiry.",
                   AgreementDataSerializer),
         EventType("agreement.expired", "An agreement's term ended without renewal.", AgreementDataSerializer),

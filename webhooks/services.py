@@ -154,7 +154,7 @@ def fan_out(event: OutboxEvent, *, now: datetime | None = None) -> list[WebhookD
             event=event,
             event_type=event.name,
             message_id=signing.new_message_id(),
-            payload=message,
+            body=signing.message_body(message).decode(),
             next_attempt_at=now,
         )
         for endpoint in endpoints

@@ -110,7 +110,7 @@ class EndpointDetailView(WebhooksStaffMixin, DetailView):
         paginator = ListView.paginator_class(log, self.paginate_by)
         page = paginator.get_page(self.request.GET.get("page"))
         for delivery in page.object_list:  # the message as the partner receives it, readable
-            delivery.message_json = json.dumps(delivery.payload, indent=2, ensure_ascii=False)
+            delivery.message_json = json.dumps(delivery.message, indent=2, ensure_ascii=False)
         return super().get_context_data(
             show_secret=self.request.GET.get("secret") == "show",
             signing_secrets=services.signing_secrets(self.object, now=timezone.now()),

@@ -40,7 +40,7 @@ def events_named(name):
 def message_for(tenant, event):
     with tenant_scope(tenant):
         [delivery] = fan_out(event)
-    return delivery.payload
+    return delivery.message
 
 
 # --- The new events ---------------------------------------------------------------------------------
@@ -96,7 +96,7 @@ def test_an_event_becomes_one_delivery_per_enabled_endpoint_that_wants_it(ticket
     assert again == []
     assert len(rows) == 2
     assert len({row.message_id for row in rows}) == 2
-    assert rows[0].payload == rows[1].payload
+    assert rows[0].body == rows[1].body
     assert all(row.status == "pending" and row.event_type == "ticket.created" for row in rows)
 
 
