@@ -164,9 +164,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.run_daily_contracts",
         "schedule": crontab(hour=5, minute=10),
     },
-    # SLA warnings and breaches from the outbox to the people concerned (each event once).
-    "deliver-notifications": {
-        "task": "notifications.tasks.deliver_notifications",
+    # The event bus's backstop: each commit that records events wakes the dispatcher at once; this pass
+    # catches a lost wake-up, a retry whose backoff is over, or a worker that died mid-pass.
+    "dispatch-events": {
+        "task": "events.tasks.dispatch_events",
+        "schedule": float(os.environ.get("ACCORD_DISPATCH_SECONDS", "2")),
+        "options": {"expires": 10},
+    },
+    "purge-old-events": {
+        "task": "events.tasks.purge_events",
+        "schedule": crontab(hour=4, minute=23),
+    },
+    # Notification emails that could not be sent right after their event was handled.
+    "send-notification-emails": {
+        "task": "notifications.tasks.send_notification_emails",
         "schedule": float(os.environ.get("ACCORD_NOTIFY_SECONDS", "5")),
         "options": {"expires": 15},
     },
@@ -178,6 +189,8 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 10},
     },
 }
+# Settled events (every consumer done) are kept this long for inspection, then purged.
+ACCORD_EVENT_RETENTION_DAYS = int(os.environ.get("ACCORD_EVENT_RETENTION_DAYS", "30"))
 
 # --- Partner webhooks -----------------------------------------------------------------------------
 # Endpoints on private, loopback or link-local addresses are refused unless this is set (`make run` does).

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from contracts.models import Agreement, AgreementEvent, AgreementStatus, ClientStanding, ContractVersion
 from events.services import record_event
-from tenants.scope import current_tenant, tenant_scope
+from tenants.scope import current_tenant
 
 S = AgreementStatus
 ALLOWED = {
@@ -61,18 +61,10 @@ def record_history(agreement: Agreement, kind: str, *, actor: str, from_status: 
 
 
 def client_terms_changed(client_id: int, *, why: str) -> None:
-    """Open tickets of the client follow its contract: their SLA targets are re-read (after commit, so
-    a rolled-back change moves nothing)."""
-    from clients.models import Client
-    from tickets.services import retarget_open_tickets
-
-    tenant = current_tenant()
-
-    def retarget():  # runs after the commit, outside the caller's tenant scope: enter it again
-        with tenant_scope(tenant):
-            retarget_open_tickets(Client.objects.get(pk=client_id), why=why)
-
-    transaction.on_commit(retarget)
+    """The client's contract changed (signed, renewed, expired, cancelled, held to basic triage): record
+    ``client.terms_changed`` in the caller's transaction. Tickets subscribes to it and re-reads the SLA
+    targets of the client's open tickets; a rolled-back change records nothing, so moves nothing."""
+    record_event("client.terms_changed", client_id=client_id, why=why)
 
 
 def _transition(

@@ -1,18 +1,79 @@
-"""TEMPORARY (branch `hooks` only): the registry half of the event bus, so webhooks can subscribe before
-the real bus lands on main. Same ``subscribe`` signature as the bus being built in ``events/``; nothing
-dispatches here. Replaced by main's ``events/bus.py`` when the bus is merged.
+"""Who listens to which events: the registry the outbox fans out to.
+
+An app reacts to another app's events by subscribing a handler in its own ``handlers`` module, which its
+``AppConfig.ready()`` imports::
+
+    @subscribe("tickets.retarget", "client.terms_changed")
+    def retarget_open_tickets_of_client(event, *, now): ...
+
+The consumer name (``tickets.retarget``) is the key of its delivery state: renaming it orphans the
+pending rows of the old name. Patterns are exact names or a prefix ending in ``.*`` (``agreement.*``).
+
+A handler is called as ``handler(event, now=...)`` (``now`` is the dispatcher's pass time, so tests pass
+time in). It runs once per event for its consumer, inside ``tenant_scope`` of the event's tenant and in
+the same transaction that marks the delivery done. Raising retries it later with backoff. Handlers must not
+assume an order between consumers, only that each event reaches each of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
-_subscriptions: dict[str, tuple[tuple[str, ...], Callable]] = {}
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from events.models import OutboxEvent
 
 
-def subscribe(consumer: str, *patterns: str) -> Callable[[Callable], Callable]:
-    def register(handler: Callable) -> Callable:
-        _subscriptions[consumer] = (patterns, handler)
+class Handler(Protocol):
+    __qualname__: str
+
+    def __call__(self, event: OutboxEvent, *, now: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class Subscription:
+    consumer: str
+    patterns: tuple[str, ...]
+    handler: Handler
+
+    def wants(self, name: str) -> bool:
+        return any(
+            name == pattern or (pattern.endswith(".*") and name.startswith(pattern[:-1]))
+            for pattern in self.patterns
+        )
+
+
+_subscriptions: dict[str, Subscription] = {}
+
+
+def subscribe(consumer: str, *patterns: str) -> Callable[[Handler], Handler]:
+    """Register ``handler`` as ``consumer`` for events matching ``patterns``."""
+    if not patterns:
+        raise ValueError(f"{consumer} subscribes to nothing: name at least one event or prefix")
+    for pattern in patterns:
+        if "*" in pattern and not pattern.endswith(".*"):
+            raise ValueError(f"{pattern!r}: a wildcard may only end a prefix, as in 'agreement.*'")
+
+    def register(handler: Handler) -> Handler:
+        existing = _subscriptions.get(consumer)
+        if existing and existing.handler.__qualname__ != handler.__qualname__:
+            raise ValueError(f"The consumer name {consumer!r} is taken by {existing.handler.__qualname__}")
+        _subscriptions[consumer] = Subscription(consumer, tuple(patterns), handler)
         return handler
 
     return register
+
+
+def consumers_for(name: str) -> list[str]:
+    return [sub.consumer for sub in _subscriptions.values() if sub.wants(name)]
+
+
+def subscription(consumer: str) -> Subscription | None:
+    return _subscriptions.get(consumer)
+
+
+def subscriptions() -> list[Subscription]:
+    return list(_subscriptions.values())

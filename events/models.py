@@ -6,26 +6,62 @@ from tenants.models import TenantOwned
 class OutboxEvent(TenantOwned):
     """Something that happened, written in the same transaction as the change itself.
 
-    Notifications, webhooks and the audit trail are fed from these rows by workers, so a crash between
-    "changed" and "told" loses nothing. Names are dotted: ``agreement.signed``, ``sla.breached``.
+    Notifications, client emails, webhooks and re-targeting are fed from these rows by the bus
+    (``events.dispatch``), so a crash between "changed" and "told" loses nothing. Names are dotted:
+    ``agreement.signed``, ``sla.breached``. Each consumer's progress is its own ``EventDelivery`` row;
+    an event no consumer wanted has none and is purged after the retention period.
     """
 
     name = models.CharField(max_length=60)
     payload = models.JSONField(default=dict)
     occurred_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [
-            models.Index(
-                fields=["tenant", "occurred_at"],
-                condition=models.Q(processed_at__isnull=True),
-                name="outbox_unprocessed_idx",
-            ),
             models.Index(fields=["tenant", "name", "occurred_at"], name="outbox_tenant_name_idx"),
+            # The retention purge walks events by age across tenants.
+            models.Index(fields=["occurred_at"], name="outbox_occurred_idx"),
         ]
         constraints = [*TenantOwned.Meta.constraints]
 
     def __str__(self):
         return f"{self.name} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed (gave up)"
+
+
+class EventDelivery(TenantOwned):
+    """One consumer's state for one event: created with the event, done once its handler committed.
+
+    The handler's writes and ``status = done`` commit in one transaction, so each consumer handles each
+    event once; a worker killed mid-way rolls back and leaves the row pending for the next pass.
+    """
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    consumer = models.CharField(max_length=60)
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    # Empty until a failure: then not retried before this instant (backoff).
+    available_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # The dispatcher's claim: pending rows of every tenant, oldest first. Done rows stay out of it.
+            models.Index(fields=["id"], condition=models.Q(status="pending"), name="delivery_pending_idx"),
+            models.Index(fields=["tenant", "consumer", "status"], name="delivery_tenant_consumer_idx"),
+        ]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["event", "consumer"], name="delivery_once_per_consumer"),
+        ]
+
+    def __str__(self):
+        return f"{self.consumer} <- event {self.event_id} ({self.status})"

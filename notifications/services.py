@@ -1,12 +1,11 @@
 """Delivering SLA warnings and breaches to staff: in the app, and by email when they are on shift.
 
-``deliver_pending_events`` is the beat task's body. It claims unprocessed ``sla.warning`` /
-``sla.breached`` outbox events with one conditional UPDATE of ``processed_at`` (``FOR UPDATE SKIP
-LOCKED`` plus the ``processed_at IS NULL`` re-check), and writes the notifications in the same
-transaction as the claim: two workers racing claim each event once, and a worker that dies before
-committing leaves the event for the next pass. The unique constraint on (event, recipient) is the
+``notify_about_event`` is the event bus's handler for ``sla.warning`` / ``sla.breached``
+(``notifications.handlers``): the bus runs it once per event, in the transaction that marks the event
+delivered, so the notifications exist exactly once. The unique constraint on (event, recipient) is the
 backstop. Emails are queued on the notification (``email_status = pending``) and sent after that
-commit, each one locked while it is sent, so a crash never loses the in-app notification.
+commit (``send_pending_emails``), each one locked while it is sent, so a crash never loses the in-app
+notification.
 
 Who is told: the ticket's assignee and the dispatchers; on a breach also the managers and owners
 (escalation). At night people are off shift (``QUIET_HOURS`` in the tenant's time zone): they get the
@@ -16,13 +15,12 @@ in-app notification but no email, unless the ticket is P1.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, timezone
 
@@ -37,28 +35,10 @@ from tickets.models import ClockState, SlaClock, Ticket
 
 logger = logging.getLogger(__name__)
 
-SLA_EVENTS = (Kind.SLA_WARNING.value, Kind.SLA_BREACHED.value)
 # Off shift from 20:00 to 07:00 in the tenant's time zone. One rule for everyone until there is a roster.
 QUIET_HOURS = (time(20, 0), time(7, 0))
 BATCH = 200
 EMAIL_TEMPLATE = "notifications/email/sla_alert"
-
-CLAIM_EVENTS = """
-    UPDATE events_outboxevent SET processed_at = %(now)s
-    WHERE id IN (
-        SELECT id FROM events_outboxevent
-        WHERE processed_at IS NULL AND name = ANY(%(names)s)
-        ORDER BY occurred_at, id LIMIT %(batch)s FOR UPDATE SKIP LOCKED
-    ) AND processed_at IS NULL
-    RETURNING id, tenant_id
-"""
-
-
-@dataclass(frozen=True)
-class DeliveryResult:
-    events: int
-    notifications: int
-    emails: int
 
 
 @dataclass(frozen=True)
@@ -147,33 +127,6 @@ def notify_about_event(event: OutboxEvent, *, now: datetime) -> list[Notificatio
     # The claim makes conflicts impossible; ignoring one keeps a bad row from blocking the queue.
     Notification.objects.bulk_create(notifications, ignore_conflicts=True)
     return notifications
-
-
-def _claim_events(now: datetime, batch: int) -> list[tuple[int, int]]:
-    with connection.cursor() as cursor:
-        cursor.execute(CLAIM_EVENTS, {"now": now, "names": list(SLA_EVENTS), "batch": batch})
-        return cursor.fetchall()
-
-
-def deliver_pending_events(*, now: datetime | None = None, batch: int = BATCH) -> DeliveryResult:
-    """One pass: claim unprocessed SLA events of every tenant, write their notifications, then send the
-    queued emails. Safe to run concurrently and repeatedly: each event is processed once."""
-    now = now or timezone.now()
-    created = 0
-    with transaction.atomic():  # the claim and the notifications commit together
-        with cross_tenant("the notification deliverer claims SLA events of every tenant"):
-            claimed = _claim_events(now, batch)
-        by_tenant: dict[int, list[int]] = defaultdict(list)
-        for event_id, tenant_id in claimed:
-            by_tenant[tenant_id].append(event_id)
-        for tenant in Tenant.objects.filter(pk__in=by_tenant, is_active=True):
-            with tenant_scope(tenant):
-                events = OutboxEvent.objects.filter(pk__in=by_tenant[tenant.pk]).order_by("occurred_at", "id")
-                for event in events:
-                    event.tenant = tenant
-                    created += len(notify_about_event(event, now=now))
-    emails = send_pending_emails(batch=batch)
-    return DeliveryResult(events=len(claimed), notifications=created, emails=emails)
 
 
 def send_pending_emails(*, batch: int = BATCH) -> int:

@@ -1,10 +1,9 @@
 from celery import shared_task
 
-from notifications.services import deliver_pending_events
+from notifications.services import send_pending_emails
 
 
 @shared_task(ignore_result=True)
-def deliver_notifications() -> dict:
-    """Beat runs this every few seconds: each SLA event is delivered once, whichever worker runs it."""
-    result = deliver_pending_events()
-    return {"events": result.events, "notifications": result.notifications, "emails": result.emails}
+def send_notification_emails() -> int:
+    """Queued notification emails: woken after the bus wrote notifications, and on beat as the backstop."""
+    return send_pending_emails()

@@ -28,6 +28,7 @@ from django.utils import timezone
 from clients.models import Client
 from contracts.coverage import WorkType
 from events.models import OutboxEvent
+from events.services import settle_as_history
 from service_levels.models import IssueType, Metric, Priority, WorkLocation
 from tenants.demo import DEMO_PASSWORD, DEMO_TENANTS
 from tenants.models import StaffMembership, Tenant
@@ -307,18 +308,13 @@ def _resolve(ticket: Ticket, plan: Plan, tech, at: datetime, rng: random.Random)
 
 
 def _settle_past_events(*, before: datetime) -> int:
-    """Mark SLA events about deadlines before ``before`` as delivered: seeded history, not news."""
-    settled = 0
-    now = timezone.now()
-    for event in OutboxEvent.objects.filter(
-        name__in=["sla.warning", "sla.breached"], processed_at__isnull=True
-    ):
+    """SLA events about deadlines before ``before`` count as delivered: seeded history, not news."""
+    past = []
+    for event in OutboxEvent.objects.filter(name__in=["sla.warning", "sla.breached"]):
         moment = event.payload.get("warn_at") or event.payload.get("due_at")
         if moment and datetime.fromisoformat(moment) < before:
-            event.processed_at = now
-            event.save(update_fields=["processed_at"])
-            settled += 1
-    return settled
+            past.append(event.pk)
+    return settle_as_history(past)
 
 
 def seed_tickets(tenant: Tenant, progress: Callable[[str], None] = print, *, count: int = TICKETS_PER_TENANT

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from events.models import OutboxEvent
+from events.services import record_events
 from tenants.scope import cross_tenant
 from tickets.models import SlaBreach
 
@@ -83,5 +84,5 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
             )
             for clock_id, tenant_id, ticket_id, metric, due_at in breaches
         )  # fmt: skip
-        OutboxEvent.objects.bulk_create(events)
+        record_events(events)  # with a delivery per consumer, in the claim's transaction
     return SweepResult(len(warnings), len(breaches))

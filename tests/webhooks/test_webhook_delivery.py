@@ -11,7 +11,7 @@ import time_machine
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from events.models import OutboxEvent
+from events.dispatch import dispatch_until_idle
 from tenants.scope import tenant_scope
 from tests.factories import WebhookDeliveryFactory, WebhookEndpointFactory
 from tickets import services as ticket_services
@@ -37,10 +37,16 @@ def endpoint(tenant, receiver):
 
 
 def open_ticket_and_fan_out(desk, tenant, title="Projector flickers"):
+    """Open a ticket; the event bus hands ``ticket.created`` to the webhooks consumer, which makes one
+    delivery per endpoint that wants it (returned)."""
     with tenant_scope(tenant):
         ticket = ticket_services.open_ticket(client=desk["client"], title=title, priority="P2")
-        event = OutboxEvent.objects.get(name="ticket.created", payload__ticket_id=ticket.pk)
-        return ticket, services.fan_out(event)
+    dispatch_until_idle()
+    with tenant_scope(tenant):
+        deliveries = WebhookDelivery.objects.filter(
+            event__name="ticket.created", event__payload__ticket_id=ticket.pk
+        )
+        return ticket, list(deliveries.order_by("id"))
 
 
 def send_all(tenant, deliveries):

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from clients.demo import seed_clients
 from contracts.demo import seed_contracts
 from contracts.demo_agreements import seed_agreements
-from notifications.services import deliver_pending_events
+from events.dispatch import dispatch_until_idle
 from service_levels.demo import seed_service_levels
 from tenants.demo import demo_logins, seed_tenants
 from tickets.demo import seed_tickets
@@ -31,7 +31,8 @@ class Command(BaseCommand):
             seed_contracts(tenant, progress=progress)
             seed_agreements(tenant, progress=progress)
             seed_tickets(tenant, progress)  # after the agreements, so tickets get their tier's SLA
-        deliver_pending_events()  # recent SLA events become notifications, as the worker would do
+        # The load's events reach their consumers as on the worker (recent SLA events notify staff).
+        dispatch_until_idle()
         progress(f"Demo data ready in {time.monotonic() - started:.1f} s.\n")
         progress("Demo logins (all with the same password):")
         for email, what, password in demo_logins():

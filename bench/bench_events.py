@@ -1,0 +1,138 @@
+"""Events per second through the bus (outbox -> per-consumer deliveries -> handler) with 1, 2 and 4
+worker processes.
+
+Each run records EVENTS events for one consumer whose handler makes one query (the cost of a light
+consumer such as an in-app notification is a few of those), then starts the workers, each looping
+``dispatch_pending`` until nothing is left, and times until every delivery is done. Prints events/s and
+the ratio to one worker measured in the same run. Runs in a scratch database `<app db>_bench_events`.
+The machine's core count caps the scaling: on 2 cores, 4 workers cannot beat 2.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("ACCORD_TESTING", "0")
+
+import django
+import psycopg2
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS = int(os.environ.get("ACCORD_BENCH_EVENTS", "4000"))
+WORKERS = [1, 2, 4]
+CONSUMER = "bench.consumer"
+
+
+def register_consumer() -> None:
+    from django.db import connection
+
+    from events.bus import subscribe
+
+    @subscribe(CONSUMER, "bench.ping")
+    def handle(event, *, now):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT %s", [event.payload["n"]])
+
+
+def worker(go: Path) -> None:
+    django.setup()
+    register_consumer()
+    from django.db import connection
+
+    from events.dispatch import dispatch_pending
+
+    connection.ensure_connection()
+    while not go.exists():  # start together, after the interpreter and Django are up
+        time.sleep(0.001)
+    while dispatch_pending().handled:
+        pass
+
+
+def main() -> None:
+    django.setup()
+    db = settings.DATABASES["default"]
+    bench_name = f"{db['NAME']}_bench_events"
+    admin = psycopg2.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"] or None,
+                             host=db["HOST"] or None, port=db["PORT"] or None)  # fmt: skip
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{bench_name}"')
+        cursor.execute(f'CREATE DATABASE "{bench_name}"')
+    try:
+        run(bench_name)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{bench_name}"')
+        admin.close()
+
+
+def run(bench_name: str) -> None:
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    connections.close_all()
+    settings.DATABASES["default"]["NAME"] = bench_name
+    connection.settings_dict["NAME"] = bench_name
+    print(f"migrating scratch database {bench_name}…", flush=True)
+    call_command("migrate", verbosity=0)
+    register_consumer()
+
+    from events.models import EventDelivery, OutboxEvent
+    from events.services import record_events
+    from tenants.models import Tenant
+    from tenants.scope import cross_tenant
+
+    tenant = Tenant.objects.create(name="Bench AV", slug="bench-av")
+    env = {**os.environ, "DATABASE_URL": _url(connection.settings_dict)}
+    baseline = None
+    for count in WORKERS:
+        with cross_tenant("the benchmark records its events"):
+            record_events(
+                OutboxEvent(tenant=tenant, name="bench.ping", payload={"n": n}) for n in range(EVENTS)
+            )
+        go = Path(tempfile.mkdtemp()) / "go"
+        processes = [
+            subprocess.Popen([sys.executable, __file__, "--worker", str(go)], cwd=ROOT, env=env)
+            for _ in range(count)
+        ]
+        time.sleep(3)  # let every worker import Django and connect
+        started = time.perf_counter()
+        go.touch()
+        for process in processes:
+            process.wait()
+        elapsed = time.perf_counter() - started
+        with cross_tenant("the benchmark checks and clears its deliveries"):
+            left = EventDelivery.objects.filter(consumer=CONSUMER, status="pending").count()
+            OutboxEvent.objects.all().delete()
+        if left:
+            raise SystemExit(f"{left} deliveries were left pending with {count} workers")
+        rate = EVENTS / elapsed
+        baseline = baseline or rate
+        print(
+            f"{count} worker(s): {EVENTS} events in {elapsed:.2f} s = {rate:,.0f} events/s "
+            f"(x{rate / baseline:.2f} vs 1 worker)",
+            flush=True,
+        )
+
+
+def _url(db: dict) -> str:
+    from urllib.parse import quote
+
+    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{quote(db['HOST'] or '', safe='')}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+if __name__ == "__main__":
+    if "--worker" in sys.argv:
+        worker(Path(sys.argv[-1]))
+    else:
+        main()
