@@ -2,7 +2,8 @@
 
 It records every request (headers, raw body, arrival time) and answers from a script: a list of
 status codes used in turn (the last one repeats), or ``hold()`` to keep requests waiting without an
-answer until ``release()``. ``wait_for(n)`` waits on a condition, never a fixed sleep.
+answer until ``release()``; ``think_seconds`` makes it a slow partner. ``wait_for(n)`` waits on a
+condition, never a fixed sleep.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ class Received:
 
 
 class Receiver:
-    def __init__(self, answers: list[int] | None = None):
+    def __init__(self, answers: list[int] | None = None, *, think_seconds: float = 0):
         self.answers = list(answers or [200])
+        self.think_seconds = think_seconds  # how long it takes to answer (widens races in tests)
         self.requests: list[Received] = []
         self._condition = threading.Condition()
         self._released = threading.Event()
@@ -48,6 +50,7 @@ class Receiver:
                     status = receiver.answers.pop(0) if len(receiver.answers) > 1 else receiver.answers[0]
                     receiver._condition.notify_all()
                 receiver._released.wait(60)
+                time.sleep(receiver.think_seconds)
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain")
                 self.end_headers()
