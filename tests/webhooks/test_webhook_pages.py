@@ -2,6 +2,8 @@
 endpoint with event types as checkboxes, the secret shown on demand, rotating, disabling, enabling,
 deleting, and the delivery log with its attempts and "send again"."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -225,3 +227,21 @@ def test_send_again_queues_a_failed_delivery(staff_client, tenant, endpoint):
         failed.refresh_from_db()
     assert failed.status == DeliveryStatus.PENDING
     assert failed.next_attempt_at is not None
+
+
+def test_the_pages_have_no_inline_scripts_styles_or_handlers(staff_client, tenant, endpoint):
+    WebhookDeliveryFactory(endpoint=endpoint)
+    for url in [
+        reverse("webhooks:list"),
+        reverse("webhooks:create"),
+        reverse("webhooks:detail", args=[endpoint.pk]),
+        reverse("webhooks:detail", args=[endpoint.pk]) + "?secret=show",
+        reverse("webhooks:update", args=[endpoint.pk]),
+    ]:
+        response = staff_client.get(url)
+        html = page(response)
+        assert "unsafe-inline" not in response["Content-Security-Policy"]
+        for script in re.findall(r"<script\b[^>]*>", html):
+            assert "src=" in script, f"inline script on {url}"
+        assert not re.search(r"\sstyle=\"", html), f"inline style on {url}"
+        assert not re.search(r"\son[a-z]+=\"", html), f"inline event handler on {url}"
