@@ -128,7 +128,9 @@ def _note_lost_attempt(claim: Claim, delivery: WebhookDelivery) -> bool:
 
 def _record(claim: Claim, *, at: datetime, result: sender.SendResult, now: datetime) -> bool:
     """Log the attempt and, if this worker still holds the lease, decide the delivery's next state."""
-    delivery = WebhookDelivery.objects.select_for_update().get(pk=claim.delivery_id)
+    delivery = WebhookDelivery.objects.select_for_update().filter(pk=claim.delivery_id).first()
+    if delivery is None:  # its endpoint was deleted while it was being sent
+        return False
     WebhookAttempt.objects.create(
         tenant_id=delivery.tenant_id, delivery=delivery, number=claim.attempt, at=at,
         status_code=result.status_code, duration_ms=result.duration_ms, error=result.error[:500],
@@ -151,7 +153,9 @@ def _record(claim: Claim, *, at: datetime, result: sender.SendResult, now: datet
 def send_claimed(claim: Claim, *, tenant: Tenant) -> bool:
     """Send one claimed delivery and record the outcome. True if the partner answered 2xx."""
     with tenant_scope(tenant):
-        delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=claim.delivery_id)
+        delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=claim.delivery_id).first()
+        if delivery is None:  # its endpoint was deleted since the claim
+            return False
         if claim.expired_lease is not None and _note_lost_attempt(claim, delivery):
             return False
         endpoint = delivery.endpoint

@@ -344,3 +344,13 @@ def test_deliveries_of_another_tenant_are_not_claimed_in_this_tenants_scope(tena
     with tenant_scope(tenant):
         assert claim_next(now=START + timedelta(seconds=1)) is None
         assert claim_next(now=START + timedelta(seconds=1), only=[theirs.pk]) is None
+
+
+def test_a_delivery_whose_endpoint_is_deleted_after_the_claim_is_dropped_quietly(tenant, clock):
+    endpoint = WebhookEndpointFactory(tenant=tenant)
+    WebhookDeliveryFactory(endpoint=endpoint)
+    with tenant_scope(tenant):
+        claim = claim_next(now=timezone.now())
+        services.delete_endpoint(endpoint)
+
+    assert delivery.send_claimed(claim, tenant=tenant) is False
