@@ -19,3 +19,13 @@ def team(tenant):
     }
     StaffMembershipFactory(tenant=tenant, role=Role.DISPATCHER, is_active=False)
     return people
+
+
+@pytest.fixture(autouse=True)
+def only_the_notifications_consumer(monkeypatch):
+    """These tests count the events the bus hands to notifications; the other consumers (webhooks,
+    ticket re-targeting) are left out, so an event gets no delivery for them and the counts stay exact."""
+    from events import bus
+
+    mine = {name: sub for name, sub in bus._subscriptions.items() if name.startswith("notifications.")}
+    monkeypatch.setattr(bus, "_subscriptions", mine)
