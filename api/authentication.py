@@ -22,7 +22,8 @@ class ApiKeyPrincipal:
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
-    """``Authorization: Bearer <key>``. The key was checked (and the tenant entered) by TenantMiddleware."""
+    """``Authorization: Bearer <key>``. The key was checked by ApiKeyMiddleware and its tenant entered by
+    TenantMiddleware."""
 
     def authenticate(self, request):
         django_request = request._request

@@ -1,11 +1,7 @@
-import zoneinfo
-
 from django import forms
 
 from clients.models import Client, Contact, Site
-from tenants.forms import StyledFormMixin
-
-TIMEZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+from tenants.forms import TIMEZONE_CHOICES, StyledFormMixin
 
 
 class ClientForm(StyledFormMixin, forms.ModelForm):

@@ -11,7 +11,7 @@ from django.views.generic.edit import BaseFormView
 from clients import selectors, services
 from clients.forms import ClientForm, ContactForm, SiteForm
 from clients.models import Client, Contact, Site
-from contracts.campaigns import client_contract_banner
+from clients.panels import render_client_panels
 from tenants.views import StaffRequiredMixin
 
 SORTS = {"name": Lower("name"), "-managed_endpoints": "-managed_endpoints", "-created_at": "-created_at"}
@@ -61,7 +61,7 @@ class ClientDetailView(StaffRequiredMixin, DetailView):
             contacts=contacts,
             sites=sites,
             show_archived=show_archived,
-            contract_banner=client_contract_banner(self.object),
+            panels=render_client_panels(self.request, self.object),
             **kwargs,
         )
 

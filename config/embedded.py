@@ -34,7 +34,7 @@ def postgres_url(base_dir: Path) -> str:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pgserver
 
-    from config.database import ensure_app_role_and_database
+    from tenants.database_setup import ensure_app_role_and_database
 
     # cleanup_mode=None: the server outlives this process, so `manage.py` commands and the web,
     # worker and beat processes all share it instead of starting and stopping it in turn.

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "webhooks",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A bearer API key on /api/ is resolved first; TenantMiddleware then enters its tenant.
+    "api.middleware.ApiKeyMiddleware",
     # Last: everything after authentication runs inside the request's tenant scope.
     "tenants.middleware.TenantMiddleware",
 ]
@@ -115,7 +118,7 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------------
-# The app's role is no superuser and has no BYPASSRLS (config/database.py); tenant isolation is
+# The app's role is no superuser and has no BYPASSRLS (tenants/database_setup.py); tenant isolation is
 # enforced by row-level security on top of the scoped querysets.
 if not os.environ.get("DATABASE_URL"):
     from config import embedded

@@ -2,9 +2,15 @@ from django.urls import include, path
 from django.views import defaults
 
 from api import errors as api_errors
+from reports.views import DashboardView
+from tenants import urls as tenants_urls
+
+# The staff home page ("/", tenants:home) is the reports dashboard: reports sits above every app it sums
+# up, so it joins the tenants namespace here instead of tenants importing it.
+tenants_patterns = [path("", DashboardView.as_view(), name="home"), *tenants_urls.urlpatterns]
 
 urlpatterns = [
-    path("", include("tenants.urls")),
+    path("", include((tenants_patterns, tenants_urls.app_name))),
     path("accounts/", include("accounts.urls")),
     path("clients/", include("clients.urls")),
     path("api-keys/", include("api.staff_urls")),
@@ -16,7 +22,7 @@ urlpatterns = [
     path("contracts/", include("contracts.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
-    path("api/v1/", include("api.urls")),
+    path("api/v1/", include("config.api_urls")),
 ]
 
 

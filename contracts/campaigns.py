@@ -40,6 +40,7 @@ from contracts.models import (
     TemplateKind,
 )
 from contracts.selectors import contract_terms, current_service_agreement
+from contracts.signing_links import signing_link_url
 from tenants.scope import current_tenant
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,6 @@ MIN_LINK_LIFETIME = timedelta(days=30)
 # Agreements a campaign may (re)send instead of creating a second one for the same client and term.
 REUSABLE = (AgreementStatus.DRAFT, AgreementStatus.SENT, AgreementStatus.DECLINED)
 AWAITING_SIGNATURE = (AgreementStatus.SENT,)
-SIGN_PURPOSE = "sign_agreement"
 
 INVITATION_TEMPLATE = "contracts/email/campaign_invitation"
 REMINDER_TEMPLATE = "contracts/email/campaign_reminder"
@@ -241,18 +241,11 @@ def _link_lifetime(deadline: date) -> timedelta:
     return max(MIN_LINK_LIFETIME, (deadline - tenant_today()) + LINK_LIFETIME_AFTER_DEADLINE)
 
 
-def _sign_link(contact: Contact, agreement: Agreement, ttl: timedelta) -> str:
-    from portal.links import build_portal_url, issue_portal_link
-
-    _, token = issue_portal_link(contact=contact, purpose=SIGN_PURPOSE, agreement=agreement, ttl=ttl)
-    return build_portal_url(token)
-
-
 def _email_signer(*, contact: Contact, agreement: Agreement, template: str, subject: str, ttl: timedelta,
                   context: dict) -> tuple[bool, str]:  # fmt: skip
     """Issue a fresh signing link and email it. (sent?, why not). Never raises for a refused contact."""
     try:
-        url = _sign_link(contact, agreement, ttl)
+        url = signing_link_url(contact=contact, agreement=agreement, ttl=ttl)
     except ValidationError as error:
         return False, " ".join(error.messages)
     log = send_templated_email(
@@ -529,15 +522,16 @@ def close_campaigns_past_deadline(today: date | None = None) -> list[Campaign]:
 # --- Reads: progress, coverage, banners -----------------------------------------------------------
 
 # A client's place in a campaign, furthest first: the state shown and counted.
+# (Their badge colours are presentation: contracts/templatetags/contract_badges.py.)
 STATES = [
-    ("signed", "Signed", "text-bg-success"),
-    ("declined", "Declined", "text-bg-danger"),
-    ("opened", "Opened", "text-bg-info"),
-    ("sent", "Sent", "text-bg-primary"),
-    ("bounced", "Bounced", "text-bg-warning"),
-    ("queued", "Waiting to send", "text-bg-secondary"),
+    ("signed", "Signed"),
+    ("declined", "Declined"),
+    ("opened", "Opened"),
+    ("sent", "Sent"),
+    ("bounced", "Bounced"),
+    ("queued", "Waiting to send"),
 ]
-STATE_LABELS = {key: (label, css) for key, label, css in STATES}
+STATE_LABELS = dict(STATES)
 
 
 def _recipient_state(recipient: CampaignRecipient, viewed: bool) -> str:
@@ -557,7 +551,7 @@ def _recipient_state(recipient: CampaignRecipient, viewed: bool) -> str:
 
 def _client_state(states: Iterable[str]) -> str:
     """A client is as far as its furthest signer (two signers: one opened, one bounced -> opened)."""
-    order = [key for key, _, _ in STATES]
+    order = [key for key, _ in STATES]
     return min(states, key=order.index)
 
 
@@ -570,11 +564,7 @@ class ClientInCampaign:
 
     @property
     def state_label(self) -> str:
-        return STATE_LABELS[self.state][0]
-
-    @property
-    def state_css(self) -> str:
-        return STATE_LABELS[self.state][1]
+        return STATE_LABELS[self.state]
 
 
 @dataclass(frozen=True)
@@ -583,18 +573,17 @@ class Segment:
 
     key: str
     label: str
-    css: str
     count: int
     percent: int
     x: str
     width: str
 
 
-def stacked(parts: Sequence[tuple[str, str, str, int]], total: int) -> list[Segment]:
+def stacked(parts: Sequence[tuple[str, str, int]], total: int) -> list[Segment]:
     segments, offset = [], 0.0
-    for key, label, css, count in parts:
+    for key, label, count in parts:
         share = 100 * count / total if total else 0.0
-        segments.append(Segment(key, label, css, count, round(share), f"{offset:.3f}%", f"{share:.3f}%"))
+        segments.append(Segment(key, label, count, round(share), f"{offset:.3f}%", f"{share:.3f}%"))
         offset += share
     return segments
 
@@ -619,7 +608,7 @@ class CampaignProgress:
 
     @property
     def segments(self) -> list[Segment]:
-        return stacked([(key, label, css, self.counts[key]) for key, label, css in STATES], self.clients)
+        return stacked([(key, label, self.counts[key]) for key, label in STATES], self.clients)
 
     @property
     def is_sending(self) -> bool:
@@ -642,7 +631,7 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
         recipient.state = _recipient_state(
             recipient, (recipient.agreement_id, recipient.contact_id) in viewed
         )
-        recipient.state_label, recipient.state_css = STATE_LABELS[recipient.state]
+        recipient.state_label = STATE_LABELS[recipient.state]
         by_client.setdefault(recipient.client_id, []).append(recipient)
     rows = [
         ClientInCampaign(group[0].client, group[0].agreement, _client_state(r.state for r in group), group)
@@ -652,7 +641,7 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
     return CampaignProgress(
         clients=len(rows),
         emails_sent=sum(1 for r in recipients if r.sent_at),
-        counts={key: counts.get(key, 0) for key, _, _ in STATES},
+        counts={key: counts.get(key, 0) for key, _ in STATES},
         rows=rows,
     )
 
@@ -674,11 +663,8 @@ class Coverage:
 
     @property
     def segments(self) -> list[Segment]:
-        return stacked(
-            [("signed", "Signed", "text-bg-success", self.signed),
-             ("unsigned", "Not signed", "text-bg-secondary", self.unsigned)],
-            self.clients,
-        )  # fmt: skip
+        parts = [("signed", "Signed", self.signed), ("unsigned", "Not signed", self.unsigned)]
+        return stacked(parts, self.clients)
 
 
 def coverage(*, on: date | None = None) -> Coverage:

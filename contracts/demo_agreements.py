@@ -1,18 +1,19 @@
 """Demo agreements for `seed_demo` (after contracts.demo.seed_contracts): about 60% of clients on the
 published Service Agreement (paper contracts imported, with tiers and monthly fees, some ending in the
 next 30/60/90 days), and one open signing campaign for the rest, with a grace deadline in 10 days, a
-few signatures, a few declines and a few links opened. Deterministic and idempotent: a tenant that
-already has agreements is left as it is."""
+few signatures, a few declines and a few links opened (played by the caller's ``signers_act``).
+Deterministic and idempotent: a tenant that already has agreements is left as it is."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
 from clients.models import Client
 from contracts import agreements, campaigns, renewals
-from contracts.models import Agreement, AgreementStatus, CampaignRecipient, ContractTemplate, TemplateKind
+from contracts.models import Agreement, Campaign, ContractTemplate, TemplateKind
 from tenants.models import StaffMembership, Tenant
 from tenants.roles import Role
 from tenants.scope import tenant_scope
@@ -30,12 +31,9 @@ TIERS = {
 # 30/60/90-day buckets with revenue at stake in each.
 ENDING_SOON = ((9, "gold"), (23, ""), (27, "silver"), (41, "platinum"), (52, "gold"), (67, "silver"),
                (84, "gold"))  # fmt: skip
-DECLINE_REASONS = (
-    "The on-site hourly rate is higher than we pay today.",
-    "We only use you for projects; we do not want an ongoing agreement.",
-    "Our building manager has to review this first.",
-)
-DEMO_IP, DEMO_AGENT = "203.0.113.24", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_2 like Mac OS X) Mobile/15E148"
+# What signers do with their links (sign, decline, open) is played by the caller: that is the portal,
+# which sits above contracts (demo.portal_activity).
+SignersAct = Callable[[Campaign, random.Random], tuple[int, int, int]]
 
 
 def _service_version(tenant):
@@ -66,48 +64,9 @@ def _import_signed(client, version, *, starts_on, tier, fee) -> Agreement:
     return agreements.mark_signed(agreement, actor="Signed on paper (imported)")
 
 
-def _portal_outcomes(campaign, rng: random.Random) -> tuple[int, int, int]:
-    """A few signers act on their links as they would in the portal: sign, decline, or just open."""
-    from portal.links import issue_portal_link
-    from portal.signing import decline_agreement, record_first_view, sign_agreement
-
-    recipients = list(
-        CampaignRecipient.objects.filter(campaign=campaign, agreement__status=AgreementStatus.SENT)
-        .select_related("contact", "agreement")
-        .order_by("client__name")
-    )
-    rng.shuffle(recipients)
-    seen, signed, declined, opened = set(), 0, 0, 0
-    for recipient in recipients:
-        if recipient.client_id in seen:
-            continue
-        seen.add(recipient.client_id)
-        link, _ = issue_portal_link(
-            contact=recipient.contact, purpose="sign_agreement", agreement=recipient.agreement
-        )
-        if signed < 3:
-            sign_agreement(
-                link, typed_name=recipient.contact.full_name, consent=True, intent=True, ip=DEMO_IP,
-                user_agent=DEMO_AGENT,
-            )  # fmt: skip
-            signed += 1
-        elif declined < len(DECLINE_REASONS):
-            decline_agreement(
-                link, reason=DECLINE_REASONS[declined], ip=DEMO_IP, user_agent=DEMO_AGENT,
-                typed_name=recipient.contact.full_name,
-            )  # fmt: skip
-            declined += 1
-        elif opened < 3:
-            record_first_view(link, ip=DEMO_IP, user_agent=DEMO_AGENT)
-            campaigns.record_opened(agreement=recipient.agreement, contact=recipient.contact)
-            opened += 1
-        else:
-            break
-    return signed, declined, opened
-
-
-def seed_agreements(tenant: Tenant, progress=print) -> int:
-    """Seed the tenant's agreements and its open campaign unless it has agreements. Returns how many
+def seed_agreements(tenant: Tenant, progress=print, *, signers_act: SignersAct | None = None) -> int:
+    """Seed the tenant's agreements and its open campaign unless it has agreements; ``signers_act`` then
+    has a few signers act on their links (returns how many signed, declined, opened). Returns how many
     agreements were created."""
     with tenant_scope(tenant):
         version = _service_version(tenant)
@@ -148,7 +107,7 @@ def seed_agreements(tenant: Tenant, progress=print) -> int:
             created_by=owner.user if owner else None,
         )
         campaigns.send_campaign(campaign, actor=owner.user if owner else None, inline=True)
-        signed, declined, opened = _portal_outcomes(campaign, rng)
+        signed, declined, opened = signers_act(campaign, rng) if signers_act else (0, 0, 0)
         coverage = campaigns.coverage()
         total = Agreement.objects.count()
     progress(

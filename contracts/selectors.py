@@ -16,6 +16,9 @@ from contracts.models import (
     ClientStanding,
     TemplateKind,
 )
+from service_levels.models import IssueType
+from service_levels.selectors import EffectiveSla, effective_sla
+from tenants.models import StaffMembership
 
 
 @dataclass(frozen=True)
@@ -68,3 +71,38 @@ def contract_terms(client) -> ContractTerms:
         tier=agreement.tier if agreement else "",
         riders=tuple(agreement.riders) if agreement else (),
     )
+
+
+def effective_sla_for_client(
+    *, client, priority: str | None = None, issue_type: IssueType | None = None
+) -> EffectiveSla:
+    """effective_sla() with the client's contract, tier and riders read from its agreement."""
+    terms = contract_terms(client)
+    return effective_sla(
+        client=client,
+        priority=priority,
+        issue_type=issue_type,
+        has_signed_contract=terms.has_signed_contract,
+        grace_until=terms.grace_until,
+        tier=terms.tier or None,
+        riders=terms.riders,
+    )
+
+
+def sent_by(agreement: Agreement):
+    """The staff user who sent the agreement for signature, when a person did and is still on the staff:
+    the author of its last send, or of the campaign that sent it (a campaign's sends are the system's)."""
+    staff = StaffMembership.objects.filter(is_active=True, user__is_active=True).select_related("user")
+    last_send = agreement.history.filter(kind__in=["sent", "resent"]).order_by("-at", "-id").first()
+    if last_send is not None and "@" in last_send.actor:
+        membership = staff.filter(user__email__iexact=last_send.actor).first()
+        if membership is not None:
+            return membership.user
+    campaign_author = (
+        CampaignRecipient.objects.filter(agreement=agreement, campaign__created_by__isnull=False)
+        .order_by("-id")
+        .values_list("campaign__created_by", flat=True)
+        .first()
+    )
+    membership = staff.filter(user_id=campaign_author).first() if campaign_author else None
+    return membership.user if membership else None

@@ -23,17 +23,24 @@ from tenants.scope import current_tenant
 logger = logging.getLogger(__name__)
 
 
+def _json_safe(payload: dict) -> dict:
+    return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+
+
 def record_event(name: str, **payload) -> OutboxEvent:
     """Write an event row in the caller's transaction (call it inside the service that made the change)."""
-    safe_payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
-    return record_events([OutboxEvent(tenant=current_tenant(), name=name, payload=safe_payload)])[0]
+    return record_events([(current_tenant().pk, name, payload)])[0]
 
 
-def record_events(events: Iterable[OutboxEvent]) -> list[OutboxEvent]:
-    """Bulk form of ``record_event`` for unsaved rows that already carry their tenant (the SLA sweeper
-    writes a pass's warnings and breaches across tenants at once). Payloads must be JSON-ready."""
+def record_events(events: Iterable[tuple[int, str, dict]]) -> list[OutboxEvent]:
+    """Write many ``(tenant_id, name, payload)`` events and their deliveries in a few statements, in the
+    caller's transaction: the SLA sweeper records every tenant's warnings and breaches together with its
+    claim (inside its cross-tenant bypass)."""
     with transaction.atomic():
-        events = OutboxEvent.objects.bulk_create(list(events))
+        events = OutboxEvent.objects.bulk_create(
+            OutboxEvent(tenant_id=tenant_id, name=name, payload=_json_safe(payload))
+            for tenant_id, name, payload in events
+        )
         deliveries = [
             EventDelivery(tenant_id=event.tenant_id, event=event, consumer=consumer)
             for event in events

@@ -3,15 +3,26 @@
 from django.db import transaction
 
 from events.bus import subscribe
+from notifications.agreement_notices import notify_about_agreement
 from notifications.models import EmailStatus
 from notifications.services import notify_about_event
+
+
+def _email_after_commit(notifications) -> None:
+    from notifications.tasks import send_notification_emails
+
+    if any(n.email_status == EmailStatus.PENDING for n in notifications):
+        transaction.on_commit(send_notification_emails.delay)
 
 
 @subscribe("notifications.staff_sla_alerts", "sla.warning", "sla.breached")
 def alert_staff_about_sla_event(event, *, now):
     """In-app notifications now; their emails right after the commit (beat retries what is left)."""
-    from notifications.tasks import send_notification_emails
+    _email_after_commit(notify_about_event(event, now=now))
 
-    notifications = notify_about_event(event, now=now)
-    if any(n.email_status == EmailStatus.PENDING for n in notifications):
-        transaction.on_commit(send_notification_emails.delay)
+
+@subscribe("notifications.staff_agreement_notices", "agreement.signed", "agreement.declined")
+def tell_staff_about_client_signature(event, *, now):
+    """A client signed or declined in the portal: owners, managers and the sender are told, in the app and
+    by email (sent after the commit, as for SLA alerts)."""
+    _email_after_commit(notify_about_agreement(event, now=now))

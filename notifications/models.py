@@ -1,4 +1,5 @@
-"""What staff are told in the app (and by email): one row per recipient and event."""
+"""What staff are told in the app (and by email): one row per recipient and event (SLA alerts, and
+clients signing or declining their agreements)."""
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +10,8 @@ from tenants.models import TenantOwned
 class Kind(models.TextChoices):
     SLA_WARNING = "sla.warning", "SLA warning"
     SLA_BREACHED = "sla.breached", "SLA breach"
+    AGREEMENT_SIGNED = "agreement.signed", "Agreement signed"
+    AGREEMENT_DECLINED = "agreement.declined", "Agreement declined"
 
 
 class EmailStatus(models.TextChoices):

@@ -7,6 +7,9 @@ backstop. Emails are queued on the notification (``email_status = pending``) and
 commit (``send_pending_emails``), each one locked while it is sent, so a crash never loses the in-app
 notification.
 
+The same sender emails the agreement notices (notifications/agreement_notices.py), each kind with its
+template (``EMAIL_TEMPLATES``).
+
 Who is told: the ticket's assignee and the dispatchers; on a breach also the managers and owners
 (escalation). At night people are off shift (``QUIET_HOURS`` in the tenant's time zone): they get the
 in-app notification but no email, unless the ticket is P1.
@@ -38,7 +41,12 @@ logger = logging.getLogger(__name__)
 # Off shift from 20:00 to 07:00 in the tenant's time zone. One rule for everyone until there is a roster.
 QUIET_HOURS = (time(20, 0), time(7, 0))
 BATCH = 200
-EMAIL_TEMPLATE = "notifications/email/sla_alert"
+EMAIL_TEMPLATES = {
+    Kind.SLA_WARNING: "notifications/email/sla_alert",
+    Kind.SLA_BREACHED: "notifications/email/sla_alert",
+    Kind.AGREEMENT_SIGNED: "notifications/email/agreement_notice",
+    Kind.AGREEMENT_DECLINED: "notifications/email/agreement_notice",
+}
 
 
 @dataclass(frozen=True)
@@ -168,7 +176,7 @@ def _send(notification: Notification) -> bool:
     log = send_templated_email(
         to=notification.recipient.email,
         subject=notification.title,
-        template=EMAIL_TEMPLATE,
+        template=EMAIL_TEMPLATES[notification.kind],
         context=context,
         related=notification,
     )

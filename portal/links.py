@@ -118,6 +118,15 @@ def build_portal_url(token: str, *, absolute: bool = True) -> str:
     return f"{settings.SITE_URL}{path}" if absolute else path
 
 
+def issue_signing_link_url(*, contact, agreement, ttl: timedelta) -> str:
+    """A new link for ``contact`` to sign ``agreement``, as the URL to email. Contracts' campaigns ask
+    for these through ``contracts.signing_links`` (registered in PortalConfig.ready)."""
+    _, token = issue_portal_link(
+        contact=contact, purpose=LinkPurpose.SIGN_AGREEMENT, agreement=agreement, ttl=ttl
+    )
+    return build_portal_url(token)
+
+
 def resolve_portal_link(token: str) -> PortalLink | LinkRefused:
     """The link a token opens, or ``LinkRefused`` with the reason. Records when the link was last used.
 

@@ -9,7 +9,7 @@ certificate per installation; that is a separate decision.
 
 from __future__ import annotations
 
-import hashlib
+import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +17,7 @@ from datetime import datetime
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from contracts import signatures
 from contracts.models import Signature
 
 # Print styles live here rather than in a template: WeasyPrint reads them directly, and templates keep
@@ -115,9 +116,20 @@ def render_signed_pdf(signature: Signature) -> bytes:
 
 
 def attach_signed_pdf(signature: Signature) -> Signature:
-    """Render the signed PDF and store it with its SHA-256 on the signature (within the caller's tenant)."""
-    pdf = render_signed_pdf(signature)
-    signature.pdf = pdf
-    signature.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-    signature.save(update_fields=["pdf", "pdf_sha256"])
-    return signature
+    """Render the signed PDF and have contracts store it with its SHA-256 (within the caller's tenant)."""
+    return signatures.store_signed_pdf(signature, render_signed_pdf(signature))
+
+
+def stored_signed_pdf(signature: Signature) -> bytes:
+    """The signed PDF exactly as the portal serves it for download: the stored file, whose SHA-256 is on
+    record (a new rendering would differ byte for byte). Rendered and stored first if it is missing."""
+    if not signature.pdf:
+        attach_signed_pdf(signature)
+    return bytes(signature.pdf)
+
+
+def signed_pdf_filename(signature: Signature) -> str:
+    """``<Client> - <Title> v<N> (signed).pdf``, without characters a file system or mail client refuses."""
+    agreement = signature.agreement
+    name = f"{agreement.client.name} - {agreement.version.title} v{agreement.version.number} (signed)"
+    return " ".join(re.sub(r'[\\/:*?"<>|\x00-\x1f]', " ", name).split())[:150] + ".pdf"

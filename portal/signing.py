@@ -1,9 +1,11 @@
-"""Signing and declining through the portal: the audit trail of a signature, kept on its Signature row.
+"""Signing and declining through the portal: what the signer is shown and asked, and the checks on what
+they typed.
 
 A contact's Signature row for an agreement opens at their first view (sent and first-viewed times) and
 closes when they sign or decline. Signing stores exactly the document shown (its HTML and SHA-256), the
 consent they gave, who they said they were, from where, and the signed PDF with its certificate page.
-Status changes go through contracts.agreements (mark_signed, decline), never set here.
+The rows are written by contracts.signatures (contracts own them) and status changes go through
+contracts.agreements (mark_signed, decline); this module decides what to hand them.
 """
 
 from __future__ import annotations
@@ -13,16 +15,14 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
-from contracts import agreements, campaigns
+from contracts import signatures
 from contracts.documents import document_sha256, render_version
-from contracts.models import Agreement, AgreementStatus, Signature
+from contracts.models import Agreement, Signature
 from portal.models import LinkPurpose, PortalLink
 
 NAME_MAX_LENGTH = 200
 REASON_MAX_LENGTH = 2000
-USER_AGENT_MAX_LENGTH = 1000
 
 # The e-sign disclosure, shown above the form and stored word for word with each signature. Changing it
 # changes what new signers see; signatures already made keep the text they agreed to.
@@ -91,59 +91,26 @@ def _actor(link: PortalLink, name: str = "") -> str:
     return f"{name or contact.full_name} <{contact.email}> via the client portal"[:200]
 
 
-def _last_sent_at(agreement: Agreement, link: PortalLink):
-    sent = agreement.history.filter(kind__in=["sent", "resent"]).order_by("-at").values_list("at", flat=True)
-    return sent.first() or link.created_at
-
-
-def _open_signature(agreement: Agreement, link: PortalLink) -> Signature | None:
-    return (
-        Signature.objects.filter(
-            agreement=agreement, contact=link.contact, signed_at__isnull=True, declined_at__isnull=True
-        )
-        .order_by("-id")
-        .first()
-    )
-
-
-def _clean_user_agent(user_agent: str) -> str:
-    return (user_agent or "")[:USER_AGENT_MAX_LENGTH]
-
-
-def _lock_agreement(link: PortalLink) -> Agreement:
+def _agreement_id(link: PortalLink) -> int:
     if link.agreement_id is None:
         raise ValidationError("This link is not for an agreement.")
-    return (
-        Agreement.objects.select_for_update()
-        .select_related("version", "client", "tenant")
-        .get(pk=link.agreement_id)
-    )
+    return link.agreement_id
 
 
-@transaction.atomic
 def record_first_view(link: PortalLink, *, ip: str | None = None, user_agent: str = "") -> Signature | None:
     """Open the contact's signature record when they first see an agreement waiting for them: sent and
     first-viewed times, from where. Idempotent: later views change nothing. None when there is nothing
     to sign (a view-only link, or an agreement not waiting for a signature)."""
     if link.purpose != LinkPurpose.SIGN_AGREEMENT or link.agreement_id is None:
         return None
-    agreement = _lock_agreement(link)
-    if agreement.status != AgreementStatus.SENT:
-        return None
-    signature = _open_signature(agreement, link)
-    if signature is None:
-        now = timezone.now()
-        signature = Signature.objects.create(
-            tenant_id=agreement.tenant_id, agreement=agreement, contact=link.contact,
-            signer_email=link.contact.email, sent_at=_last_sent_at(agreement, link), first_viewed_at=now,
-            ip_address=ip or None, user_agent=_clean_user_agent(user_agent),
-        )  # fmt: skip
-        agreements.record_history(
-            agreement, "viewed", actor=_actor(link), signature_id=signature.pk, ip=ip or "",
-            user_agent=_clean_user_agent(user_agent)[:300],
-        )  # fmt: skip
-        campaigns.record_opened(agreement=agreement, contact=link.contact)
-    return signature
+    return signatures.record_first_view(
+        agreement_id=link.agreement_id,
+        contact=link.contact,
+        link_issued_at=link.created_at,
+        actor=_actor(link),
+        ip=ip,
+        user_agent=user_agent,
+    )
 
 
 def clean_typed_name(typed_name: str) -> str:
@@ -153,14 +120,6 @@ def clean_typed_name(typed_name: str) -> str:
     if len(name) > NAME_MAX_LENGTH:
         raise ValidationError({"typed_name": f"Keep your name under {NAME_MAX_LENGTH} characters."})
     return name
-
-
-def _not_waiting(agreement: Agreement) -> ValidationError:
-    if agreement.status == AgreementStatus.DECLINED:
-        return ValidationError("This agreement was declined, so it can no longer be signed from this link.")
-    if agreement.is_in_force:
-        return ValidationError("This agreement is already signed.")
-    return ValidationError("This agreement is not waiting for a signature.")
 
 
 class DocumentChanged(ValidationError):
@@ -200,30 +159,25 @@ def sign_agreement(
     if errors:
         raise ValidationError(errors)
 
-    agreement = _lock_agreement(link)
-    if agreement.status != AgreementStatus.SENT:
-        raise _not_waiting(agreement)
+    agreement = signatures.agreement_to_sign(_agreement_id(link))
     document = document_for(agreement)
     if shown_sha256 is not None and shown_sha256 != document.sha256:
         raise DocumentChanged(
             "The agreement changed while you were reading it. Please read the updated version below "
             "before you sign."
         )
-    now = timezone.now()
-    signature = _open_signature(agreement, link) or Signature(
-        tenant_id=agreement.tenant_id, agreement=agreement, contact=link.contact,
-        sent_at=_last_sent_at(agreement, link), first_viewed_at=now,
-    )  # fmt: skip
-    signature.signer_name = name
-    signature.signer_email = link.contact.email
-    signature.ip_address = ip or None
-    signature.user_agent = _clean_user_agent(user_agent)
-    signature.signed_at = now
-    signature.consent_text = disclosure_for(agreement).text
-    signature.document_html = document.html
-    signature.document_sha256 = document.sha256
-    signature.save()
-    agreements.mark_signed(agreement, actor=_actor(link, name), signature_id=signature.pk)
+    signature = signatures.record_signature(
+        agreement_id=agreement.pk,
+        contact=link.contact,
+        link_issued_at=link.created_at,
+        actor=_actor(link, name),
+        signer_name=name,
+        ip=ip,
+        user_agent=user_agent,
+        consent_text=disclosure_for(agreement).text,
+        document_html=document.html,
+        document_sha256=document.sha256,
+    )
     return attach_signed_pdf(signature)
 
 
@@ -241,22 +195,16 @@ def decline_agreement(
         raise ValidationError({"reason": "Please say why, so the team can follow up."})
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError({"reason": f"Keep the reason under {REASON_MAX_LENGTH} characters."})
-    agreement = _lock_agreement(link)
-    if agreement.status != AgreementStatus.SENT:
-        raise _not_waiting(agreement)
-    document = document_for(agreement)
-    now = timezone.now()
-    signature = _open_signature(agreement, link) or Signature(
-        tenant_id=agreement.tenant_id, agreement=agreement, contact=link.contact,
-        sent_at=_last_sent_at(agreement, link), first_viewed_at=now,
-    )  # fmt: skip
-    signature.signer_name = re.sub(r"\s+", " ", typed_name or "").strip()[:NAME_MAX_LENGTH]
-    signature.signer_email = link.contact.email
-    signature.ip_address = ip or None
-    signature.user_agent = _clean_user_agent(user_agent)
-    signature.declined_at = now
-    signature.decline_reason = reason
-    signature.document_sha256 = document.sha256
-    signature.save()
-    agreements.decline(agreement, actor=_actor(link, signature.signer_name), reason=reason)
-    return signature
+    agreement = signatures.agreement_to_sign(_agreement_id(link))
+    signer_name = re.sub(r"\s+", " ", typed_name or "").strip()[:NAME_MAX_LENGTH]
+    return signatures.record_decline(
+        agreement_id=agreement.pk,
+        contact=link.contact,
+        link_issued_at=link.created_at,
+        actor=_actor(link, signer_name),
+        signer_name=signer_name,
+        ip=ip,
+        user_agent=user_agent,
+        reason=reason,
+        document_sha256=document_for(agreement).sha256,
+    )

@@ -6,11 +6,26 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import RedirectView, TemplateView
 
+from clients import selectors as client_selectors
 from reports import exports, selectors
 from reports.forms import BreachForm, ComplianceForm, PeriodForm
 from reports.periods import PRESETS, resolve_period
 from service_levels.models import Metric, Priority
 from tenants.views import StaffRequiredMixin
+
+
+class DashboardView(StaffRequiredMixin, TemplateView):
+    """The landing page after sign-in (``tenants:home``): the tenant's real figures. It sits here, above
+    the apps it sums up, and config/urls.py wires it into the tenants namespace."""
+
+    template_name = "reports/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            counts=client_selectors.tenant_counts(),
+            largest_clients=client_selectors.largest_clients(),
+            **kwargs,
+        )
 
 
 class ReportMixin(StaffRequiredMixin):

@@ -1,5 +1,5 @@
 """What an integrator promises: business-hours calendars, SLA policies with targets per priority and
-metric, the priority matrix and the issue catalog. The arithmetic lives in ``contracts/sla.py``."""
+metric, the priority matrix and the issue catalog. The arithmetic lives in ``service_levels/engine.py``."""
 
 from datetime import time, timedelta
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import holidays as holiday_calendars
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from contracts import sla
+from service_levels import engine
 from service_levels.models import (
     BusinessCalendar,
     IssueType,
@@ -36,7 +37,7 @@ DEFAULT_MATRIX = {
 }
 
 HOLIDAY_YEARS_BACK, HOLIDAY_YEARS_AHEAD = 3, 10
-_engine_cache: dict[tuple, sla.BusinessCalendar] = {}
+_engine_cache: dict[tuple, engine.BusinessCalendar] = {}
 
 
 def _public_holidays(calendar: BusinessCalendar) -> dict[date, str]:
@@ -72,20 +73,20 @@ def upcoming_days_off(calendar: BusinessCalendar, *, after: date, limit: int = 1
     ]
 
 
-def engine_calendar(calendar: BusinessCalendar) -> sla.BusinessCalendar:
+def engine_calendar(calendar: BusinessCalendar) -> engine.BusinessCalendar:
     """The pure engine's calendar for a row, cached until the row changes (closures touch it too)."""
     key = (calendar.tenant_id, calendar.pk, calendar.updated_at)
-    engine = _engine_cache.get(key)
-    if engine is None:
+    cached = _engine_cache.get(key)
+    if cached is None:
         if len(_engine_cache) > 256:
             _engine_cache.clear()
-        engine = sla.BusinessCalendar(
+        cached = engine.BusinessCalendar(
             timezone=calendar.timezone,
             weekly_hours=calendar.weekly_intervals(),
             holidays=holiday_dates(calendar),
         )
-        _engine_cache[key] = engine
-    return engine
+        _engine_cache[key] = cached
+    return cached
 
 
 def priority_for(impact: str, urgency: str) -> str:
@@ -163,22 +164,27 @@ def _is_no_looser(rider: SlaTarget, base: SlaTarget) -> bool:
     )
 
 
-def effective_sla_for_client(
+# Service levels sit below contracts, so they cannot read what a client signed. contracts registers its
+# reader here (ContractsConfig.ready); the deadline preview's default mode asks through it.
+ClientSlaReader = Callable[..., EffectiveSla]
+_client_sla_reader: ClientSlaReader | None = None
+
+
+def register_client_sla_reader(reader: ClientSlaReader) -> None:
+    """Set the function that answers effective_sla() from the client's own agreement:
+    ``reader(*, client, priority=None, issue_type=None) -> EffectiveSla``."""
+    global _client_sla_reader
+    _client_sla_reader = reader
+
+
+def effective_sla_from_agreement(
     *, client, priority: str | None = None, issue_type: IssueType | None = None
 ) -> EffectiveSla:
-    """effective_sla() with the client's contract, tier and riders read from its agreement."""
-    from contracts.selectors import contract_terms
-
-    terms = contract_terms(client)
-    return effective_sla(
-        client=client,
-        priority=priority,
-        issue_type=issue_type,
-        has_signed_contract=terms.has_signed_contract,
-        grace_until=terms.grace_until,
-        tier=terms.tier or None,
-        riders=terms.riders,
-    )
+    """effective_sla() with what the client signed (its contract, tier and riders), through the registered
+    reader (``contracts.selectors.effective_sla_for_client``)."""
+    if _client_sla_reader is None:
+        raise ImproperlyConfigured("No client SLA reader is registered: is the contracts app installed?")
+    return _client_sla_reader(client=client, priority=priority, issue_type=issue_type)
 
 
 def effective_sla(

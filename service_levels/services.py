@@ -8,7 +8,7 @@ import holidays
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from contracts import sla
+from service_levels import engine
 from service_levels.models import (
     BusinessCalendar,
     ClosureDay,
@@ -35,7 +35,7 @@ PRESETS = {
 def _check_with_engine(calendar: BusinessCalendar) -> None:
     """The engine is the judge of weekly hours (overlaps, shapes) and the time zone."""
     try:
-        sla.BusinessCalendar(
+        engine.BusinessCalendar(
             timezone=calendar.timezone, weekly_hours=calendar.weekly_intervals(), holidays=()
         )
     except (ValueError, TypeError) as error:

@@ -579,7 +579,7 @@ class PreviewView(SlaViewMixin, TemplateView):
                     riders=data["riders"],
                 )
             else:  # what the client's agreement says
-                effective = selectors.effective_sla_for_client(
+                effective = selectors.effective_sla_from_agreement(
                     client=data["client"], priority=data["priority"] or None, issue_type=data["issue_type"]
                 )
         except ValueError as error:

@@ -1,4 +1,8 @@
+import zoneinfo
+
 from django import forms
+
+TIMEZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
 class StyledFormMixin:
@@ -38,3 +42,20 @@ class InviteStaffForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = Role.choices
         self.fields["role"].initial = Role.TECHNICIAN
+
+
+class CompanySettingsForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(
+        max_length=120, label="Company name", help_text="What clients see on emails and the portal."
+    )
+    timezone = forms.ChoiceField(
+        choices=TIMEZONE_CHOICES,
+        label="Time zone",
+        help_text="For dates and times on pages and emails. Business calendars keep their own zones.",
+    )
+    reply_to_email = forms.EmailField(
+        required=False,
+        label="Reply-to address",
+        help_text="Where clients' answers to Accord's emails go, e.g. support@yourcompany.com. Without one, "
+        "answers go to Accord's no-reply address.",
+    )

@@ -25,6 +25,11 @@ class Tenant(models.Model):
     subdivision = models.CharField(
         max_length=10, blank=True, help_text="State, province or region code for public holidays, e.g. NY."
     )
+    reply_to_email = models.EmailField(
+        "Reply-to address",
+        blank=True,
+        help_text="Where clients' answers to Accord's emails go, e.g. support@yourcompany.com.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

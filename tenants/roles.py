@@ -31,7 +31,10 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
         "Register partner webhooks, see their secrets and delivery log, and send deliveries again",
         frozenset({Role.OWNER, Role.MANAGER}),
     ),
-    "tenant.manage": ("Change the company's settings", frozenset({Role.OWNER})),
+    "tenant.manage": (
+        "Change the company's settings: name, time zone, reply-to address",
+        frozenset({Role.OWNER, Role.MANAGER}),
+    ),
     "sla.view": ("See business calendars, SLA policies, the priority matrix and the issue catalog", EVERYONE),
     "sla.manage": (
         "Change business calendars, SLA policies, the priority matrix and the issue catalog",

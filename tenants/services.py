@@ -1,8 +1,8 @@
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from accounts.services import ensure_user
 from tenants.models import StaffMembership, Tenant
 from tenants.roles import Role
 from tenants.scope import current_tenant, tenant_scope
@@ -43,20 +43,6 @@ def create_tenant(
     with tenant_scope(tenant):
         add_staff_member(tenant=tenant, user=owner, role=Role.OWNER)
     return tenant
-
-
-def ensure_user(*, email: str, password: str | None = None, full_name: str = ""):
-    User = get_user_model()
-    user = User.objects.filter(email__iexact=email).first()
-    if user is None:
-        user = User.objects.create_user(email=email, password=password, full_name=full_name)
-    else:
-        if password:
-            user.set_password(password)
-        if full_name and not user.full_name:
-            user.full_name = full_name
-        user.save(update_fields=["password", "full_name"])
-    return user
 
 
 def add_staff_member(*, tenant: Tenant, user, role: str) -> StaffMembership:
@@ -138,3 +124,17 @@ def remove_staff_member(membership: StaffMembership) -> StaffMembership:
     membership.is_active = False
     membership.save(update_fields=["is_active"])
     return membership
+
+
+@transaction.atomic
+def update_company_settings(tenant: Tenant, *, name: str, timezone: str, reply_to_email: str = "") -> Tenant:
+    """Change the company's name, time zone and reply-to address (every client email answers to it).
+    Validates like the model (a known time zone, an email address) and saves all or nothing; the caller's
+    ``tenant`` object is left as it was, the saved row is returned."""
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    tenant.name = " ".join(name.split())
+    tenant.timezone = timezone
+    tenant.reply_to_email = reply_to_email.strip()
+    tenant.full_clean()
+    tenant.save(update_fields=["name", "timezone", "reply_to_email"])
+    return tenant

@@ -4,9 +4,10 @@ from tenants import views
 
 app_name = "tenants"
 
+# The home page ("", name "home") is the reports dashboard: config/urls.py adds it to this namespace.
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
     path("switch-tenant/", views.SwitchTenantView.as_view(), name="switch"),
+    path("company/", views.CompanySettingsView.as_view(), name="company"),
     path("team/", views.TeamView.as_view(), name="team"),
     path("team/invite/", views.InviteStaffView.as_view(), name="invite"),
     path("team/<int:pk>/", views.StaffMemberActionView.as_view(), name="staff_member"),

@@ -9,9 +9,8 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
-from clients import selectors as client_selectors
 from tenants import services
-from tenants.forms import InviteStaffForm
+from tenants.forms import CompanySettingsForm, InviteStaffForm
 from tenants.middleware import SESSION_TENANT_KEY
 from tenants.models import StaffMembership
 from tenants.roles import Role, permission_matrix
@@ -30,19 +29,6 @@ class StaffRequiredMixin(AccessMixin):
         if not request.membership.can(self.permission):
             raise PermissionDenied(f"Your role ({request.membership.get_role_display()}) cannot do this.")
         return super().dispatch(request, *args, **kwargs)
-
-
-class HomeView(StaffRequiredMixin, TemplateView):
-    """The landing page after sign-in: the tenant's real figures."""
-
-    template_name = "tenants/home.html"
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            counts=client_selectors.tenant_counts(),
-            largest_clients=client_selectors.largest_clients(),
-            **kwargs,
-        )
 
 
 class SwitchTenantView(View):
@@ -127,3 +113,28 @@ class StaffMemberActionView(StaffRequiredMixin, SingleObjectMixin, View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return HttpResponseRedirect(reverse("tenants:team"))
+
+
+class CompanySettingsView(StaffRequiredMixin, FormView):
+    """The company's name, time zone and reply-to address, for owners and managers."""
+
+    permission = "tenant.manage"
+    form_class = CompanySettingsForm
+    template_name = "tenants/company_settings.html"
+
+    def get_initial(self):
+        tenant = self.request.tenant
+        return {"name": tenant.name, "timezone": tenant.timezone, "reply_to_email": tenant.reply_to_email}
+
+    def form_valid(self, form):
+        try:
+            services.update_company_settings(self.request.tenant, **form.cleaned_data)
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages_)
+            return self.form_invalid(form)
+        messages.success(self.request, "Company settings saved.")
+        return redirect("tenants:company")
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)

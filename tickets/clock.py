@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from contracts.sla import BusinessCalendar
+from service_levels.engine import BusinessCalendar
 
 Pause = tuple[datetime, datetime | None]
 

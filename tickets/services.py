@@ -14,10 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from contracts.coverage import decide
-from contracts.selectors import contract_terms
+from contracts.selectors import contract_terms, effective_sla_for_client
 from events.services import record_event
 from service_levels.models import Metric, WorkLocation
-from service_levels.selectors import effective_sla_for_client, engine_calendar, priority_for
+from service_levels.selectors import engine_calendar, priority_for
 from tenants.models import StaffMembership
 from tenants.scope import current_tenant
 from tickets import clock as clock_math
@@ -186,7 +186,13 @@ def change_status(ticket: Ticket, status: str, *, actor: str, now: datetime | No
     if status == TicketStatus.RESOLVED:
         _stop_clock(ticket, Metric.RESOLUTION, now)
         ticket.resolved_at = now
-        record_event("ticket.resolved", ticket_id=ticket.pk, number=ticket.number, client_id=ticket.client_id)
+        record_event(
+            "ticket.resolved",
+            ticket_id=ticket.pk,
+            number=ticket.number,
+            client_id=ticket.client_id,
+            resolved_at=now,
+        )
     elif status == TicketStatus.CLOSED:
         for clock in ticket.clocks.exclude(state=ClockState.STOPPED):
             _stop_clock(ticket, clock.metric, now)
@@ -228,7 +234,8 @@ def add_reply(ticket: Ticket, *, body: str, author=None, author_contact=None, is
               now: datetime | None = None) -> Reply:  # fmt: skip
     """A reply or an internal note. The first public reply by staff stops the first-response clock; a
     reply by the client's contact to a ticket waiting on the client moves it back to in progress (which
-    resumes its paused clocks)."""
+    resumes its paused clocks). A public reply by staff records ``ticket.replied`` (the portal emails it
+    to the client); internal notes and the client's own replies record nothing."""
     now = now or timezone.now()
     if not body.strip():
         raise ValidationError({"body": "Write something first."})
@@ -237,6 +244,13 @@ def add_reply(ticket: Ticket, *, body: str, author=None, author_contact=None, is
         body=body.strip(), is_public=is_public, created_at=now,
     )  # fmt: skip
     if is_public and author is not None:
+        record_event(
+            "ticket.replied",
+            ticket_id=ticket.pk,
+            number=ticket.number,
+            client_id=ticket.client_id,
+            reply_id=reply.pk,
+        )
         if _stop_clock(ticket, Metric.FIRST_RESPONSE, now):
             _history(ticket, "first_response", actor=str(author), at=now)
         if ticket.status == TicketStatus.NEW:

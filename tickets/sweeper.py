@@ -14,7 +14,6 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from events.models import OutboxEvent
 from events.services import record_events
 from tenants.scope import cross_tenant
 from tickets.models import SlaBreach
@@ -62,19 +61,14 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
         warnings = _claim(CLAIM_WARNINGS, now)
         breaches = _claim(CLAIM_BREACHES, now)
         events = [
-            OutboxEvent(
-                tenant_id=tenant_id, name="sla.warning",
-                payload={"clock_id": clock_id, "ticket_id": ticket_id, "metric": metric,
-                         "warn_at": warn_at.isoformat(), "due_at": due_at.isoformat() if due_at else None},
-            )
+            (tenant_id, "sla.warning",
+             {"clock_id": clock_id, "ticket_id": ticket_id, "metric": metric, "warn_at": warn_at.isoformat(),
+              "due_at": due_at.isoformat() if due_at else None})
             for clock_id, tenant_id, ticket_id, metric, warn_at, due_at in warnings
         ]  # fmt: skip
         events += [
-            OutboxEvent(
-                tenant_id=tenant_id, name="sla.breached",
-                payload={"clock_id": clock_id, "ticket_id": ticket_id, "metric": metric,
-                         "due_at": due_at.isoformat()},
-            )
+            (tenant_id, "sla.breached",
+             {"clock_id": clock_id, "ticket_id": ticket_id, "metric": metric, "due_at": due_at.isoformat()})
             for clock_id, tenant_id, ticket_id, metric, due_at in breaches
         ]  # fmt: skip
         SlaBreach.objects.bulk_create(

@@ -180,6 +180,7 @@ def test_the_campaign_page_shows_live_progress_and_the_coverage_kpi(
     assert "<html" not in fragment
     assert 'id="campaign-progress"' in fragment
     assert '<span data-count="signed">1</span>' in fragment
+    assert '<td><span class="badge text-bg-success">Signed</span></td>' in fragment  # Whitaker's row
     assert "<span data-coverage-percent>67%</span>" in fragment
 
 

@@ -6,13 +6,13 @@ from datetime import date
 import pytest
 import time_machine
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from contracts import campaigns
 from contracts.models import Agreement, CampaignStatus, ClientStanding
-from contracts.selectors import contract_terms
+from contracts.selectors import contract_terms, effective_sla_for_client
 from contracts.tasks import run_contracts_for_tenant
 from service_levels.models import Metric
-from service_levels.selectors import effective_sla_for_client
 from tenants.scope import tenant_scope
 from tests.contracts.contract_setup import (
     client_with_signers,
@@ -22,6 +22,7 @@ from tests.contracts.contract_setup import (
     sla_policies,
     supplement_version,
 )
+from tests.factories import ClientFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
@@ -171,3 +172,14 @@ def test_staff_see_the_standing_in_the_client_banner(tenant, setup):
     assert "Signed: Service Agreement v1, ends 14 Apr 2027" in banner_html(tenant, setup["whitaker"])
     close(tenant, date(2026, 5, 1))
     assert "Basic triage only since 1 May 2026" in banner_html(tenant, setup["okafor"])
+
+
+def test_the_client_page_shows_the_contract_standing_from_contracts(staff_client, tenant, setup):
+    def client_page(client):
+        return staff_client.get(reverse("clients:detail", args=[client.pk])).content.decode()
+
+    assert "In grace period until 30 Apr 2026" in client_page(setup["okafor"])
+    newcomer = ClientFactory(tenant=tenant, name="Newcomer Lofts")
+    page = client_page(newcomer)
+    assert 'data-contract-banner="unsigned"' in page
+    assert f"{reverse('contracts:agreement_create')}?client={newcomer.pk}" in page  # the owner may send one

@@ -3,10 +3,9 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from clients.models import Client
 from tenants.models import StaffMembership, Tenant
 from tenants.roles import Role
-from tenants.scope import cross_tenant, tenant_scope
+from tenants.scope import tenant_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -49,18 +48,3 @@ def test_create_tenant_refuses_an_unknown_time_zone_or_country_clearly():
     with pytest.raises(CommandError, match="holiday"):
         run("create_tenant", "Acme", "--owner-email", "a@acme.example", "--country", "ZZ")
     assert not Tenant.objects.exists()
-
-
-def test_seed_demo_is_idempotent_prints_the_logins_and_staffs_every_role(small_demo):
-    first = run("seed_demo")
-    with cross_tenant("count demo rows"):
-        counts = (Tenant.objects.count(), Client.objects.count(), StaffMembership.objects.count())
-    second = run("seed_demo")
-    with cross_tenant("count demo rows"):
-        assert (Tenant.objects.count(), Client.objects.count(), StaffMembership.objects.count()) == counts
-    assert counts[0] == 2
-    assert any("owner@northwind-av.example" in line for line in first)
-    assert any("read-only@harbor-it.example" in line for line in second)
-    for tenant in Tenant.objects.all():
-        with tenant_scope(tenant):
-            assert set(StaffMembership.objects.values_list("role", flat=True)) == set(Role.values)

@@ -4,7 +4,7 @@ import dj_database_url
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from config.database import ensure_app_role_and_database
+from tenants.database_setup import ensure_app_role_and_database
 
 
 def _libpq_dsn(config: dict) -> str:

@@ -1,3 +1,9 @@
+"""The partner API's router: every app's endpoints under /api/v1/ (namespace "api").
+
+It lives in config, above the apps, because it lists all of them; the API's shared base classes (keys,
+authentication, viewsets, permissions, idempotency, errors) live low, in ``api``, so each app can use them.
+"""
+
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter

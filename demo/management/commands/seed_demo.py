@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from clients.demo import seed_clients
 from contracts.demo import seed_contracts
 from contracts.demo_agreements import seed_agreements
+from demo.portal_activity import act_on_signing_links
 from events.dispatch import dispatch_until_idle
 from service_levels.demo import seed_service_levels
 from tenants.demo import demo_logins, seed_tenants
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             seed_clients(tenant, progress)
             seed_service_levels(tenant, is_msp=tenant.slug == "harbor-it", progress=progress)
             seed_contracts(tenant, progress=progress)
-            seed_agreements(tenant, progress=progress)
+            seed_agreements(tenant, progress=progress, signers_act=act_on_signing_links)
             seed_tickets(tenant, progress)  # after the agreements, so tickets get their tier's SLA
         # The load's events reach their consumers as on the worker (recent SLA events notify staff).
         dispatch_until_idle()

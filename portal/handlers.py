@@ -1,0 +1,48 @@
+"""What the portal does when the event bus hands it an event (imported by PortalConfig.ready): it emails
+the clients (portal/client_emails.py)."""
+
+from datetime import datetime
+
+from contracts.models import Signature
+from events.bus import subscribe
+from portal import client_emails
+from tickets.models import Reply, Ticket
+
+
+@subscribe("portal.client_ticket_emails", "ticket.replied", "ticket.resolved")
+def email_client_about_ticket(event, *, now):
+    """Staff's public reply, or the resolution, to the ticket's contact with a link to follow it."""
+    if event.name == "ticket.replied":
+        reply = (
+            Reply.objects.select_related("ticket__client", "author")
+            .filter(pk=event.payload["reply_id"])
+            .first()
+        )
+        if reply is not None:
+            client_emails.email_client_about_reply(reply)
+        return
+    ticket = Ticket.objects.select_related("client").filter(pk=event.payload["ticket_id"]).first()
+    if ticket is not None:
+        resolved_at = event.payload.get("resolved_at")
+        client_emails.email_client_about_resolution(
+            ticket,
+            resolved_at=datetime.fromisoformat(resolved_at) if resolved_at else event.occurred_at,
+        )
+
+
+@subscribe("portal.signed_copies", "agreement.signed")
+def email_signer_their_signed_copy(event, *, now):
+    """The signer gets the signed PDF. An agreement marked signed without a portal signature (a paper
+    contract entered by staff) has nobody to send it to."""
+    signature_id = event.payload.get("signature_id")
+    if signature_id is None:
+        return
+    signature = (
+        Signature.objects.select_related(
+            "agreement__client", "agreement__version", "agreement__tenant", "contact"
+        )
+        .filter(pk=signature_id, signed_at__isnull=False)
+        .first()
+    )
+    if signature is not None:
+        client_emails.email_signed_copy(signature)

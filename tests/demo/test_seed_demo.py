@@ -1,0 +1,41 @@
+"""seed_demo: the demo app loads every app's demo data, once."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from clients.models import Client
+from contracts.models import Signature
+from tenants.models import StaffMembership, Tenant
+from tenants.roles import Role
+from tenants.scope import cross_tenant, tenant_scope
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> list[str]:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue().strip().splitlines()
+
+
+def test_seed_demo_is_idempotent_prints_the_logins_and_has_signers_use_the_portal(small_demo):
+    first = run("seed_demo")
+    with cross_tenant("count demo rows"):
+        counts = (Tenant.objects.count(), Client.objects.count(), StaffMembership.objects.count())
+    second = run("seed_demo")
+    with cross_tenant("count demo rows"):
+        assert (Tenant.objects.count(), Client.objects.count(), StaffMembership.objects.count()) == counts
+    assert counts[0] == 2
+    assert any("owner@northwind-av.example" in line for line in first)
+    assert any("read-only@harbor-it.example" in line for line in second)
+    for tenant in Tenant.objects.all():
+        with tenant_scope(tenant):
+            assert set(StaffMembership.objects.values_list("role", flat=True)) == set(Role.values)
+            signatures = Signature.objects.all()
+            # three campaign signers each sign, decline and only open their portal links
+            assert signatures.filter(signed_at__isnull=False).exclude(pdf_sha256="").count() == 3
+            assert signatures.filter(declined_at__isnull=False).count() == 3
+            assert signatures.filter(signed_at__isnull=True, declined_at__isnull=True).count() == 3
+    assert sum("(3 signed, 3 declined, 3 opened)" in line for line in first) == 2
