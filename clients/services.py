@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clients import selectors
 from clients.models import Client, Contact, Site
+from events.services import record_event
 from tenants.scope import current_tenant
 
 CLIENT_FIELDS = {"name", "email", "phone", "managed_endpoints", "notes"}
@@ -55,7 +56,10 @@ def _check_name_is_free(client: Client) -> None:
 
 @transaction.atomic
 def create_client(**data) -> Client:
-    return _apply(Client(tenant=current_tenant()), CLIENT_FIELDS, data)
+    """A new client of the current tenant. Records ``client.created``."""
+    client = _apply(Client(tenant=current_tenant()), CLIENT_FIELDS, data)
+    record_event("client.created", client_id=client.pk, client_name=client.name)
+    return client
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from service_levels.api import (
     PriorityMatrixViewSet,
 )
 from tickets.api import ReplyViewSet, SlaClockViewSet, TicketViewSet, TimeEntryViewSet
+from webhooks.api import WebhookDeliveryViewSet, WebhookEndpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -48,6 +49,8 @@ router.register("sla-clocks", SlaClockViewSet, basename="sla-clock")
 router.register("reports/sla-compliance", SlaComplianceReportViewSet, basename="report-sla-compliance")
 router.register("reports/breaches", BreachReportViewSet, basename="report-breaches")
 router.register("reports/utilization", UtilizationReportViewSet, basename="report-utilization")
+router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
+router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 
 app_name = "api"
 

@@ -18,6 +18,9 @@ PORT = int(os.environ.get("PORT", "8000"))
 
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Development: webhook endpoints may be on this machine (a receiver on localhost); the three
+    # child processes inherit it. Production leaves it unset, so private addresses are refused.
+    os.environ.setdefault("ACCORD_WEBHOOK_ALLOW_PRIVATE_URLS", "1")
     django.setup()
     from tenants.demo import demo_logins
 

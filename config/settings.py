@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "rewards",
     "notifications",
     "reports",
+    "webhooks",
     "demo",
 ]
 
@@ -183,9 +184,30 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("ACCORD_NOTIFY_SECONDS", "5")),
         "options": {"expires": 15},
     },
+    # Partner webhooks: deliveries whose retry is due, and any whose sending worker died (lease expired).
+    # A new event's deliveries are sent at once, by a task queued when the fan-out commits.
+    "send-due-webhooks": {
+        "task": "webhooks.tasks.send_due_webhooks",
+        "schedule": float(os.environ.get("ACCORD_WEBHOOK_SWEEP_SECONDS", "2")),
+        "options": {"expires": 10},
+    },
 }
 # Settled events (every consumer done) are kept this long for inspection, then purged.
 ACCORD_EVENT_RETENTION_DAYS = int(os.environ.get("ACCORD_EVENT_RETENTION_DAYS", "30"))
+
+# --- Partner webhooks -----------------------------------------------------------------------------
+# Endpoints on private, loopback or link-local addresses are refused unless this is set (`make run` does).
+ACCORD_WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("ACCORD_WEBHOOK_ALLOW_PRIVATE_URLS")
+# Seconds to wait after each failed attempt; after the last one the delivery gives up. The default is the
+# Standard Webhooks schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (8 attempts over 27.6 hours).
+ACCORD_WEBHOOK_RETRY_SCHEDULE = [
+    float(seconds)
+    for seconds in env_list("ACCORD_WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")
+]
+ACCORD_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("ACCORD_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# How long a claimed delivery is left to its worker before another may take it: well above the timeout,
+# so two workers never send one delivery at once, and short enough that a dead worker delays it little.
+ACCORD_WEBHOOK_LEASE_SECONDS = float(os.environ.get("ACCORD_WEBHOOK_LEASE_SECONDS", "60"))
 
 CACHES = {
     "default": {
@@ -286,7 +308,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Clients, contacts and sites of one Accord tenant. Authenticate with an API key: "
         "`Authorization: Bearer <key>`. Keys carry scopes: `read` for GET, `write` for changes. "
-        "Every error has the same JSON shape: `{type, errors: [{code, detail, attr}]}`."
+        "Every error has the same JSON shape: `{type, errors: [{code, detail, attr}]}`. "
+        "Events reach partners as signed webhooks (Standard Webhooks): register an endpoint with "
+        "`POST /api/v1/webhook-endpoints/`, whose callbacks document every event type's message."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -312,6 +336,10 @@ SPECTACULAR_SETTINGS = {
         # Several resources have a `status`: name each set after its resource.
         "AgreementStatusEnum": "contracts.models.AgreementStatus.choices",
         "CampaignStatusEnum": "contracts.models.CampaignStatus.choices",
+        "TicketStatusEnum": "tickets.models.TicketStatus.choices",
+        "SlaClockStateEnum": "tickets.models.ClockState.choices",
+        "WebhookDeliveryStatusEnum": "webhooks.models.DeliveryStatus.choices",
+        "WebhookEventTypeEnum": "webhooks.api.EVENT_TYPE_FIELD_CHOICES",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

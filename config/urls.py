@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("clients/", include("clients.urls")),
     path("api-keys/", include("api.staff_urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("sla/", include("service_levels.urls")),
     path("tickets/", include("tickets.urls")),
     path("portal/", include("portal.urls")),

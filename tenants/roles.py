@@ -27,6 +27,10 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
     "staff.view": ("See the team and their roles", EVERYONE),
     "staff.manage": ("Invite staff, change roles, remove staff", frozenset({Role.OWNER})),
     "api_keys.manage": ("Create and revoke partner API keys", frozenset({Role.OWNER, Role.MANAGER})),
+    "webhooks.manage": (
+        "Register partner webhooks, see their secrets and delivery log, and send deliveries again",
+        frozenset({Role.OWNER, Role.MANAGER}),
+    ),
     "tenant.manage": (
         "Change the company's settings: name, time zone, reply-to address",
         frozenset({Role.OWNER, Role.MANAGER}),

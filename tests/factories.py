@@ -9,6 +9,7 @@ from service_levels.models import BusinessCalendar, ClosureDay, IssueType, Polic
 from tenants.models import StaffMembership, Tenant
 from tenants.roles import Role
 from tenants.scope import tenant_scope
+from webhooks.signing import new_secret
 
 PASSWORD = "correct horse battery staple"
 
@@ -364,3 +365,33 @@ class TicketFactory(TenantOwnedFactory):
         tenant = kwargs.pop("tenant")
         with tenant_scope(tenant):
             return open_ticket(**kwargs)
+
+
+# --- Partner webhooks -------------------------------------------------------------------------------
+
+
+class WebhookEndpointFactory(TenantOwnedFactory):
+    """An endpoint row as registered (the URL is not resolved here: nothing is sent to it)."""
+
+    class Meta:
+        model = "webhooks.WebhookEndpoint"
+
+    url = factory.Sequence(lambda n: f"https://hooks{n}.partner.example/accord")
+    description = "Partner RMM"
+    events = factory.LazyFunction(lambda: ["ticket.created", "ticket.updated"])
+    secret = factory.LazyFunction(new_secret)
+
+
+class WebhookDeliveryFactory(TenantOwnedFactory):
+    """A pending delivery of a made-up ``ticket.created`` message to ``endpoint``."""
+
+    class Meta:
+        model = "webhooks.WebhookDelivery"
+
+    endpoint = factory.SubFactory(WebhookEndpointFactory)
+    tenant = factory.SelfAttribute("endpoint.tenant")
+    event = None
+    event_type = "ticket.created"
+    message_id = factory.Sequence(lambda n: f"msg_test{n:06d}")
+    body = '{"type":"ticket.created","timestamp":"2026-12-01T09:30:00Z","data":{"ticket":{"id":1}}}'
+    next_attempt_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))

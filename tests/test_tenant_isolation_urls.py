@@ -30,10 +30,13 @@ from tests.factories import (
     StaffMembershipFactory,
     TenantFactory,
     TicketFactory,
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
     api_key_for,
 )
 from tickets import services as ticket_services
 from tickets.models import Reply, SlaClock, Ticket, TimeEntry
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +74,8 @@ FACTORIES = {
     Notification: lambda tenant: NotificationFactory(
         tenant=tenant, recipient=StaffMembershipFactory(tenant=tenant).user
     ),
+    WebhookEndpoint: lambda tenant: WebhookEndpointFactory(tenant=tenant),
+    WebhookDelivery: lambda tenant: WebhookDeliveryFactory(endpoint=WebhookEndpointFactory(tenant=tenant)),
 }
 
 

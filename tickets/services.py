@@ -179,7 +179,19 @@ def change_status(ticket: Ticket, status: str, *, actor: str, now: datetime | No
     ticket.status = status
     ticket.save(update_fields=["status", "resolved_at", "closed_at", "updated_at"])
     _history(ticket, "status", actor=actor, at=now, old=old, new=status)
+    _record_update(ticket, status=[old, status.value])
     return ticket
+
+
+def _record_update(ticket: Ticket, **changes: list) -> None:
+    """``ticket.updated`` with the fields a partner sees that changed, each as [old, new]."""
+    record_event(
+        "ticket.updated",
+        ticket_id=ticket.pk,
+        number=ticket.number,
+        client_id=ticket.client_id,
+        changes=changes,
+    )
 
 
 def _restart_resolution(ticket: Ticket, now: datetime) -> None:
@@ -246,17 +258,19 @@ def retarget(ticket: Ticket, *, actor: str, priority: str | None = None, issue_t
     the ticket's start, keeping pauses, and the history says why."""
     now = now or timezone.now()
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    changed = {}
+    changed, changed_ids = {}, {}
     if priority and priority != ticket.priority:
-        changed["priority"] = [ticket.priority, priority]
+        changed["priority"] = changed_ids["priority"] = [ticket.priority, priority]
         ticket.priority = priority
     if issue_type is not None and issue_type != ticket.issue_type:
         changed["issue_type"] = [str(ticket.issue_type or ""), str(issue_type)]
+        changed_ids["issue_type"] = [ticket.issue_type_id, issue_type.pk]
         ticket.issue_type = issue_type
         ticket.work_location = issue_type.work_location
     ticket.save(update_fields=["priority", "issue_type", "work_location", "updated_at"])
     if changed:
         _history(ticket, "retargeted", actor=actor, at=now, why=why, **changed)
+        _record_update(ticket, **changed_ids)
     _apply_targets(
         ticket, now=now, actor=actor, why=why or ", ".join(f"{k} changed" for k in changed) or "re-read"
     )
@@ -276,9 +290,12 @@ def retarget_open_tickets(client, *, why: str, actor: str = SYSTEM, now: datetim
 @transaction.atomic
 def assign(ticket: Ticket, *, assignee, actor: str, now: datetime | None = None) -> Ticket:
     now = now or timezone.now()
+    previous_id = ticket.assignee_id
     ticket.assignee = assignee
     ticket.save(update_fields=["assignee", "updated_at"])
     _history(ticket, "assigned", actor=actor, at=now, assignee=str(assignee) if assignee else "")
+    if previous_id != ticket.assignee_id:
+        _record_update(ticket, assignee=[previous_id, ticket.assignee_id])
     return ticket
 
 

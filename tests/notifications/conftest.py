@@ -19,3 +19,14 @@ def team(tenant):
     }
     StaffMembershipFactory(tenant=tenant, role=Role.DISPATCHER, is_active=False)
     return people
+
+
+@pytest.fixture(autouse=True)
+def without_webhooks(monkeypatch):
+    """These tests count the deliveries the bus hands out for SLA, ticket and agreement events. Partner
+    webhooks subscribe to those events too (tests/webhooks covers them): leave that consumer out, so an
+    event gets no webhooks delivery here and the counts stay the ones these tests are about."""
+    from events import bus
+
+    others = {name: sub for name, sub in bus._subscriptions.items() if name != "webhooks"}
+    monkeypatch.setattr(bus, "_subscriptions", others)
