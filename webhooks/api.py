@@ -8,7 +8,6 @@ trusts. Staff with the permission can reveal it on the endpoint's page; a lost s
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
@@ -22,7 +21,7 @@ from rest_framework.response import Response
 
 from api.idempotency import idempotent
 from api.schema import ApiAutoSchema
-from api.viewsets import TenantScopedViewMixin, raise_as_drf
+from api.viewsets import TenantScopedViewMixin, calling_staff_user, request_actor, through_service
 from webhooks import services
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.payloads import EVENT_TYPES
@@ -30,22 +29,6 @@ from webhooks.payloads import EVENT_TYPES
 PERMISSION = "webhooks.manage"
 _PAGES = "Newest first, in cursor pages (`page_size` up to 200)."
 EVENT_TYPE_FIELD_CHOICES = list(EVENT_TYPES)
-
-
-def _through_service(service, *args, **kwargs):
-    try:
-        return service(*args, **kwargs)
-    except DjangoValidationError as error:
-        raise_as_drf(error)
-
-
-def _actor(request) -> str:
-    key = getattr(request._request, "api_key", None)
-    return f"API key “{key.name}”" if key is not None else request.user.email
-
-
-def _staff_user(request):
-    return None if getattr(request._request, "api_key", None) is not None else request.user
 
 
 class WebhooksViewSetMixin(TenantScopedViewMixin):
@@ -259,8 +242,8 @@ class WebhookEndpointViewSet(
     def _create(self, request):
         data = WebhookEndpointCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        endpoint = _through_service(
-            services.create_endpoint, created_by=_staff_user(request), **data.validated_data
+        endpoint = through_service(
+            services.create_endpoint, created_by=calling_staff_user(request), **data.validated_data
         )
         return Response(WebhookEndpointWithSecretSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
@@ -272,10 +255,10 @@ class WebhookEndpointViewSet(
         enabled = changes.pop("enabled", None)
         reason = changes.pop("disabled_reason", "")
         if changes:
-            endpoint = _through_service(services.update_endpoint, endpoint, **changes)
+            endpoint = through_service(services.update_endpoint, endpoint, **changes)
         if enabled is not None:
             endpoint = services.set_enabled(
-                endpoint, enabled, reason=reason or f"Disabled by {_actor(request)}."
+                endpoint, enabled, reason=reason or f"Disabled by {request_actor(request)}."
             )
         return Response(WebhookEndpointSerializer(endpoint).data)
 
@@ -375,7 +358,7 @@ class WebhookDeliveryViewSet(
     )
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
-        delivery = _through_service(services.send_again, self.get_object())
+        delivery = through_service(services.send_again, self.get_object())
         return Response(
             WebhookDeliverySerializer(self.get_queryset().get(pk=delivery.pk)).data, status.HTTP_202_ACCEPTED
         )

@@ -15,6 +15,7 @@ from django.views.generic import DetailView, FormView, ListView
 from django.views.generic.detail import SingleObjectMixin
 from django.views.generic.edit import BaseFormView
 
+from accounts.actors import actor_label
 from tenants.views import StaffRequiredMixin
 from webhooks import selectors, services
 from webhooks.forms import DisableEndpointForm, WebhookEndpointForm
@@ -165,7 +166,9 @@ class EndpointEnableView(EndpointActionView):
             return None
         form = DisableEndpointForm(self.request.POST)
         reason = form.cleaned_data["reason"] if form.is_valid() else ""
-        services.set_enabled(endpoint, False, reason=reason or f"Disabled by {self.request.user.email}.")
+        services.set_enabled(
+            endpoint, False, reason=reason or f"Disabled by {actor_label(self.request.user)}."
+        )
         messages.success(self.request, "Endpoint disabled: nothing is sent to it until it is enabled again.")
         return None
 
