@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.utils import timezone
-
-from contracts.agreements import tenant_today
 from contracts.models import (
     IN_FORCE,
     Agreement,
@@ -16,6 +13,7 @@ from contracts.models import (
     ClientStanding,
     TemplateKind,
 )
+from tenants.localtime import tenant_today
 
 
 @dataclass(frozen=True)
@@ -32,7 +30,7 @@ class ContractTerms:
 
 def current_service_agreement(client, *, on: date | None = None) -> Agreement | None:
     """The client's service contract in force on a day (today by default), newest first."""
-    on = on or timezone.localdate()
+    on = on or tenant_today()
     return (
         Agreement.objects.filter(
             client=client, status__in=IN_FORCE, version__template__kind=TemplateKind.SERVICE_CONTRACT
@@ -45,8 +43,11 @@ def current_service_agreement(client, *, on: date | None = None) -> Agreement | 
     )
 
 
-def contract_terms(client) -> ContractTerms:
-    agreement = current_service_agreement(client)
+def contract_terms(client, *, on: date | None = None) -> ContractTerms:
+    """The client's terms on a day (the tenant's today by default). The agreement in force and the grace
+    period are read for the same tenant day: near midnight the server's UTC date is another day."""
+    on = on or tenant_today()
+    agreement = current_service_agreement(client, on=on)
     standing = ClientStanding.objects.filter(client=client).first()
     grace_until = None
     if agreement is None and not (standing and standing.basic_triage_only):
@@ -54,7 +55,7 @@ def contract_terms(client) -> ContractTerms:
             CampaignRecipient.objects.filter(
                 client=client,
                 campaign__status=CampaignStatus.OPEN,
-                campaign__grace_deadline__gte=tenant_today(),
+                campaign__grace_deadline__gte=on,
             )
             .order_by("-campaign__grace_deadline")
             .values_list("campaign__grace_deadline", flat=True)

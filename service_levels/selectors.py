@@ -35,15 +35,16 @@ DEFAULT_MATRIX = {
     (Level.LOW, Level.LOW): Priority.P4,
 }
 
-HOLIDAY_YEARS_BACK, HOLIDAY_YEARS_AHEAD = 3, 10
+# Public holidays are known from a fixed year, not from "now": a clock that ran over Christmas 2026 is
+# recomputed the same way in 2030 (a ticket re-targeted, a test run later). Ahead, ten years past now.
+FIRST_HOLIDAY_YEAR, HOLIDAY_YEARS_AHEAD = 2020, 10
 _engine_cache: dict[tuple, sla.BusinessCalendar] = {}
 
 
 def _public_holidays(calendar: BusinessCalendar) -> dict[date, str]:
     if not calendar.holiday_country:
         return {}
-    this_year = timezone.now().year
-    years = range(this_year - HOLIDAY_YEARS_BACK, this_year + HOLIDAY_YEARS_AHEAD + 1)
+    years = range(FIRST_HOLIDAY_YEAR, max(timezone.now().year, FIRST_HOLIDAY_YEAR) + HOLIDAY_YEARS_AHEAD + 1)
     return holiday_calendars.country_holidays(
         calendar.holiday_country, subdiv=calendar.holiday_subdivision or None, years=years
     )
@@ -164,12 +165,13 @@ def _is_no_looser(rider: SlaTarget, base: SlaTarget) -> bool:
 
 
 def effective_sla_for_client(
-    *, client, priority: str | None = None, issue_type: IssueType | None = None
+    *, client, priority: str | None = None, issue_type: IssueType | None = None, on: date | None = None
 ) -> EffectiveSla:
-    """effective_sla() with the client's contract, tier and riders read from its agreement."""
+    """effective_sla() with the client's contract, tier and riders read from its agreement in force on a
+    day (the tenant's today by default)."""
     from contracts.selectors import contract_terms
 
-    terms = contract_terms(client)
+    terms = contract_terms(client, on=on)
     return effective_sla(
         client=client,
         priority=priority,
