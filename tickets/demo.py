@@ -42,8 +42,8 @@ from tickets.sweeper import sweep
 TICKETS_PER_TENANT = int(os.environ.get("ACCORD_DEMO_TICKETS", "160"))
 DEMO_SEED = 2026
 DAYS_BACK = 120
-# Every fifth ticket is from the last two weeks and every tenth from the last three days, so the board
-# always has open tickets in every state, whatever the seed (history alone is mostly closed).
+# Every tenth ticket is from the last three days and every other fifth from the last two weeks, so the
+# board has recent tickets still open in several states, whatever the seed (older ones are mostly closed).
 LATELY = {10: timedelta(days=3), 5: timedelta(days=14)}
 RECENT = timedelta(days=3)  # events newer than this are left for the notification deliverer
 SWEEP_EVERY = timedelta(minutes=5)
