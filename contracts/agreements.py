@@ -10,16 +10,14 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.actors import SYSTEM
 from contracts.models import Agreement, AgreementEvent, AgreementStatus, ClientStanding, ContractVersion
 from events.services import record_event
-from tenants.scope import current_tenant
+from tenants.localtime import tenant_today
 
 S = AgreementStatus
 ALLOWED = {
@@ -35,11 +33,6 @@ ALLOWED = {
 EVENTS = {status: f"agreement.{status}" for status in (S.SENT, S.SIGNED, S.DECLINED, S.EXPIRING, S.EXPIRED,
                                                        S.CANCELLED)}  # fmt: skip
 EVENTS[S.ACTIVE] = "agreement.activated"
-
-
-def tenant_today() -> date:
-    """Today in the current tenant's time zone: terms and deadlines are the tenant's calendar days."""
-    return timezone.localdate(timezone=ZoneInfo(current_tenant().timezone))
 
 
 def add_months(day: date, months: int) -> date:

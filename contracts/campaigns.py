@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,7 +24,6 @@ from django.utils import timezone
 from accounts.actors import SYSTEM, actor_label
 from clients.models import Client, Contact
 from contracts import agreements
-from contracts.agreements import tenant_today
 from contracts.emails import send_templated_email
 from contracts.models import (
     IN_FORCE,
@@ -42,6 +40,7 @@ from contracts.models import (
 )
 from contracts.selectors import contract_terms, current_service_agreement
 from contracts.signing_links import signing_link_url
+from tenants.localtime import tenant_localtime, tenant_today
 from tenants.scope import current_tenant
 
 logger = logging.getLogger(__name__)
@@ -415,7 +414,6 @@ def send_due_reminders(today: date | None = None) -> int:
     the deadline). Each recipient gets each reminder once (``reminders_sent``), under a row lock; nobody
     is reminded on the day they were invited. Returns how many reminders were sent."""
     today = today or tenant_today()
-    tz = ZoneInfo(current_tenant().timezone)
     sent = 0
     open_campaigns = Campaign.objects.filter(
         status=CampaignStatus.OPEN, grace_deadline__gte=today
@@ -439,7 +437,7 @@ def send_due_reminders(today: date | None = None) -> int:
                 )
                 if recipient is None:
                     continue
-                if recipient.sent_at and timezone.localtime(recipient.sent_at, tz).date() >= today:
+                if recipient.sent_at and tenant_localtime(recipient.sent_at).date() >= today:
                     continue  # invited today: no reminder on top
                 days_left = (campaign.grace_deadline - today).days
                 ok, _ = _email_signer(

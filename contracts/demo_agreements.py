@@ -14,8 +14,14 @@ from decimal import Decimal
 from accounts.actors import actor_label
 from clients.models import Client
 from contracts import agreements, campaigns, renewals
-from contracts.models import Agreement, Campaign, ContractTemplate, TemplateKind
+from contracts.models import (
+    Agreement,
+    Campaign,
+    ContractTemplate,
+    TemplateKind,
+)
 from contracts.versions import current_published_version
+from tenants.localtime import tenant_today
 from tenants.models import StaffMembership, Tenant
 from tenants.roles import Role
 from tenants.scope import tenant_scope
@@ -80,7 +86,7 @@ def seed_agreements(tenant: Tenant, progress=print, *, signers_act: SignersAct |
             progress(f"  {tenant.name}: agreements already there.")
             return 0
         rng = random.Random(f"agreements-{tenant.slug}")
-        today = campaigns.tenant_today()
+        today = tenant_today()
         clients = list(Client.objects.filter(archived_at__isnull=True).order_by("name"))
         rng.shuffle(clients)
         signed_clients = clients[: round(len(clients) * SIGNED_SHARE)]

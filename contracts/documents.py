@@ -24,12 +24,12 @@ import markdown
 import nh3
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from markdown.extensions.toc import slugify
 
 from contracts.coverage import CATEGORIES, WorkType
 from contracts.models import ContractVersion, TemplateKind
+from tenants.localtime import tenant_localtime, tenant_today
 
 # name -> what it becomes (shown to authors next to the editor and in validation errors)
 MERGE_FIELDS: dict[str, str] = {
@@ -383,10 +383,8 @@ def _default_today(version: ContractVersion, tenant) -> date:
     """A published version is dated the day it was published (so renders repeat exactly); a draft
     preview is dated today."""
     if version.published_at is not None:
-        from zoneinfo import ZoneInfo
-
-        return version.published_at.astimezone(ZoneInfo(tenant.timezone)).date()
-    return timezone.localdate()
+        return tenant_localtime(version.published_at, tenant).date()
+    return tenant_today(tenant)
 
 
 def render_version(

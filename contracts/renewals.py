@@ -21,11 +21,12 @@ from django.db.models import Sum
 
 from accounts.actors import actor_label
 from contracts import agreements
-from contracts.campaigns import send_agreement_for_signature, signers_of, tenant_today
+from contracts.campaigns import send_agreement_for_signature, signers_of
 from contracts.documents import money
 from contracts.emails import send_templated_email
 from contracts.models import Agreement, AgreementStatus, ContractVersion, RenewalReminder
 from contracts.versions import current_published_version
+from tenants.localtime import tenant_today
 from tenants.models import StaffMembership
 from tenants.roles import Role
 from tenants.scope import current_tenant

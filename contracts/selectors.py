@@ -5,10 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.utils import timezone
-
 from accounts.actors import staff_email_of
-from contracts.agreements import tenant_today
 from contracts.models import (
     IN_FORCE,
     Agreement,
@@ -19,6 +16,7 @@ from contracts.models import (
 )
 from service_levels.models import IssueType
 from service_levels.selectors import EffectiveSla, effective_sla
+from tenants.localtime import tenant_today
 from tenants.models import StaffMembership
 
 
@@ -36,7 +34,7 @@ class ContractTerms:
 
 def current_service_agreement(client, *, on: date | None = None) -> Agreement | None:
     """The client's service contract in force on a day (today by default), newest first."""
-    on = on or timezone.localdate()
+    on = on or tenant_today()
     return (
         Agreement.objects.filter(
             client=client, status__in=IN_FORCE, version__template__kind=TemplateKind.SERVICE_CONTRACT
@@ -49,8 +47,11 @@ def current_service_agreement(client, *, on: date | None = None) -> Agreement | 
     )
 
 
-def contract_terms(client) -> ContractTerms:
-    agreement = current_service_agreement(client)
+def contract_terms(client, *, on: date | None = None) -> ContractTerms:
+    """The client's terms on a day (the tenant's today by default). The agreement in force and the grace
+    period are read for the same tenant day: near midnight the server's UTC date is another day."""
+    on = on or tenant_today()
+    agreement = current_service_agreement(client, on=on)
     standing = ClientStanding.objects.filter(client=client).first()
     grace_until = None
     if agreement is None and not (standing and standing.basic_triage_only):
@@ -58,7 +59,7 @@ def contract_terms(client) -> ContractTerms:
             CampaignRecipient.objects.filter(
                 client=client,
                 campaign__status=CampaignStatus.OPEN,
-                campaign__grace_deadline__gte=tenant_today(),
+                campaign__grace_deadline__gte=on,
             )
             .order_by("-campaign__grace_deadline")
             .values_list("campaign__grace_deadline", flat=True)
@@ -75,10 +76,11 @@ def contract_terms(client) -> ContractTerms:
 
 
 def effective_sla_for_client(
-    *, client, priority: str | None = None, issue_type: IssueType | None = None
+    *, client, priority: str | None = None, issue_type: IssueType | None = None, on: date | None = None
 ) -> EffectiveSla:
-    """effective_sla() with the client's contract, tier and riders read from its agreement."""
-    terms = contract_terms(client)
+    """effective_sla() with the client's contract, tier and riders read from its agreement in force on a
+    day (the tenant's today by default)."""
+    terms = contract_terms(client, on=on)
     return effective_sla(
         client=client,
         priority=priority,

@@ -9,6 +9,7 @@ is idempotent, so a repeated or overlapping delivery sends nothing twice.
 from celery import shared_task
 
 from contracts import campaigns, renewals
+from tenants.localtime import tenant_today
 from tenants.models import Tenant
 from tenants.scope import cross_tenant
 from tenants.tasks import TenantTask
@@ -25,7 +26,7 @@ def run_daily_contracts() -> int:
 
 @shared_task(base=TenantTask, typing=False)  # tenant_id is taken by TenantTask.__call__
 def run_contracts_for_tenant() -> dict:
-    today = campaigns.tenant_today()
+    today = tenant_today()
     run = renewals.run_renewals(today)
     reminded = campaigns.send_due_reminders(today)
     closed = campaigns.close_campaigns_past_deadline(today)

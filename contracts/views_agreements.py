@@ -31,6 +31,7 @@ from contracts.models import (
     TemplateKind,
 )
 from contracts.selectors import current_service_agreement
+from tenants.localtime import tenant_today
 from tenants.views import StaffRequiredMixin
 
 S = AgreementStatus
@@ -287,10 +288,10 @@ class CampaignCreateView(ContractsManageMixin, FormView):
     template_name = "contracts/campaign_form.html"
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "today": campaigns.tenant_today()}
+        return {**super().get_form_kwargs(), "today": tenant_today()}
 
     def get_initial(self):
-        today = campaigns.tenant_today()
+        today = tenant_today()
         return {"name": f"Service agreement signing, {today:%B %Y}"}
 
     def get_context_data(self, **kwargs):
@@ -343,7 +344,7 @@ class CampaignCreateView(ContractsManageMixin, FormView):
 
 def campaign_context(campaign: Campaign) -> dict:
     progress = campaigns.campaign_progress(campaign)
-    today = campaigns.tenant_today()
+    today = tenant_today()
     return {
         "campaign": campaign,
         "progress": progress,

@@ -11,6 +11,7 @@ from api.schema import ApiAutoSchema
 from reports import selectors
 from reports.periods import PRESETS, PeriodError, resolve_period
 from service_levels.models import Metric, Priority
+from tenants.localtime import tenant_today
 
 VIEW = "reports.view"
 
@@ -32,7 +33,7 @@ class PeriodQuerySerializer(serializers.Serializer):
         key = attrs.get("period") or ("custom" if attrs.get("start") or attrs.get("end") else "this_month")
         try:
             attrs["resolved"] = resolve_period(
-                key, today=selectors.tenant_today(tenant), timezone=tenant.timezone,
+                key, today=tenant_today(tenant), timezone=tenant.timezone,
                 start=attrs.get("start"), end=attrs.get("end"),
             )  # fmt: skip
         except PeriodError as error:

@@ -12,7 +12,7 @@ Utilisation is tickets opened in the period per managed endpoint of the client, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Q
@@ -227,7 +227,3 @@ def utilization(period: Period) -> list[UtilizationRow]:
 
 def utilization_totals(rows: list[UtilizationRow]) -> UtilizationRow:
     return UtilizationRow(0, "All clients", sum(r.endpoints for r in rows), sum(r.tickets for r in rows))
-
-
-def tenant_today(tenant) -> date:
-    return timezone.now().astimezone(ZoneInfo(tenant.timezone)).date()

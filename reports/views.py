@@ -11,6 +11,7 @@ from reports import exports, selectors
 from reports.forms import BreachForm, ComplianceForm, PeriodForm
 from reports.periods import PRESETS, resolve_period
 from service_levels.models import Metric, Priority
+from tenants.localtime import tenant_today
 from tenants.views import StaffRequiredMixin
 
 
@@ -37,7 +38,7 @@ class ReportMixin(StaffRequiredMixin):
 
     def filters(self) -> dict:
         tenant = self.request.tenant
-        today = selectors.tenant_today(tenant)
+        today = tenant_today(tenant)
         form = self.form_class(self.request.GET, today=today, timezone=tenant.timezone)
         if form.is_valid():
             data = form.cleaned_data

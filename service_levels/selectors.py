@@ -36,15 +36,16 @@ DEFAULT_MATRIX = {
     (Level.LOW, Level.LOW): Priority.P4,
 }
 
-HOLIDAY_YEARS_BACK, HOLIDAY_YEARS_AHEAD = 3, 10
+# Public holidays are known from a fixed year, not from "now": a clock that ran over Christmas 2026 is
+# recomputed the same way in 2030 (a ticket re-targeted, a test run later). Ahead, ten years past now.
+FIRST_HOLIDAY_YEAR, HOLIDAY_YEARS_AHEAD = 2020, 10
 _engine_cache: dict[tuple, engine.BusinessCalendar] = {}
 
 
 def _public_holidays(calendar: BusinessCalendar) -> dict[date, str]:
     if not calendar.holiday_country:
         return {}
-    this_year = timezone.now().year
-    years = range(this_year - HOLIDAY_YEARS_BACK, this_year + HOLIDAY_YEARS_AHEAD + 1)
+    years = range(FIRST_HOLIDAY_YEAR, max(timezone.now().year, FIRST_HOLIDAY_YEAR) + HOLIDAY_YEARS_AHEAD + 1)
     return holiday_calendars.country_holidays(
         calendar.holiday_country, subdiv=calendar.holiday_subdivision or None, years=years
     )

@@ -173,6 +173,7 @@ class CalendarDetailView(SlaViewMixin, SingleObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         calendar = self.object
+        # The calendar's own day, not the tenant's: its holidays and closures are its local dates.
         today = timezone.now().astimezone(ZoneInfo(calendar.timezone)).date()
         kwargs.setdefault("closure_form", ClosureForm())
         return super().get_context_data(

@@ -2,10 +2,12 @@ import datetime
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from api.keys import create_api_key
 from clients.models import Client, Contact, Site
 from service_levels.models import BusinessCalendar, ClosureDay, IssueType, PolicyKind, SlaPolicy, SlaTarget
+from tenants.localtime import tenant_today
 from tenants.models import StaffMembership, Tenant
 from tenants.roles import Role
 from tenants.scope import tenant_scope
@@ -207,7 +209,7 @@ class SignatureFactory(TenantOwnedFactory):
     )
     signer_name = factory.SelfAttribute("contact.full_name")
     signer_email = factory.SelfAttribute("contact.email")
-    signed_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
+    signed_at = factory.LazyFunction(timezone.now)
     document_html = "<p>Signed document</p>"
     document_sha256 = factory.Sequence(lambda n: f"{n:064x}")
     pdf_sha256 = factory.Sequence(lambda n: f"{n + 10**6:064x}")
@@ -258,7 +260,7 @@ class ContractVersionFactory(TenantOwnedFactory):
     class Params:
         published = factory.Trait(
             status="published",
-            published_at=factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC)),
+            published_at=factory.LazyFunction(timezone.now),
         )
 
 
@@ -278,7 +280,8 @@ class AgreementFactory(TenantOwnedFactory):
         ContractVersionFactory, published=True, template__tenant=factory.SelfAttribute("...tenant")
     )
     status = "active"
-    starts_on = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=30))
+    # The tenant's dates, as the app's: in the evening in New York the server's UTC date is tomorrow.
+    starts_on = factory.LazyAttribute(lambda o: tenant_today(o.tenant) - datetime.timedelta(days=30))
     ends_on = factory.LazyAttribute(
         lambda o: o.starts_on + datetime.timedelta(days=364) if o.starts_on else None
     )
@@ -294,7 +297,7 @@ class CampaignFactory(TenantOwnedFactory):
     )
     name = factory.Sequence(lambda n: f"Signing campaign {n}")
     status = "open"
-    grace_deadline = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=10))
+    grace_deadline = factory.LazyAttribute(lambda o: tenant_today(o.tenant) + datetime.timedelta(days=10))
     reminder_days = factory.LazyFunction(lambda: [7, 3, 1])
 
 
@@ -311,7 +314,7 @@ class NotificationFactory(TenantOwnedFactory):
     kind = "sla.breached"
     title = factory.Sequence(lambda n: f"First response breached on #{n} Wi-Fi down")
     body = "Was due Mon 16 Nov, 10:00 EST. P1 · Critical, Client Residence."
-    created_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
+    created_at = factory.LazyFunction(timezone.now)
 
 
 def sla_desk(tenant) -> dict:

@@ -5,8 +5,6 @@ replies and internal notes, time entries (covered or billable per the client's a
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -586,7 +584,7 @@ class TimeEntryViewSet(
         entry = through_service(
             services.log_time, values["ticket"], technician=technician, work_type=values["work_type"],
             minutes=values["minutes"], location=values["location"],
-            worked_on=values.get("worked_on") or selectors.today_in(ZoneInfo(request.tenant.timezone)),
+            worked_on=values.get("worked_on"),
             notes=values.get("notes", ""),
         )  # fmt: skip
         return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)

@@ -8,8 +8,9 @@ late. SLA events older than three days are settled as already delivered (they wo
 then); the last three days' warnings and breaches are left for the notification deliverer. Seeded replies
 and resolutions are all settled: nobody emails the demo's clients about them.
 
-Deterministic (``random.Random(tenant.slug)``, times relative to today) and idempotent: a tenant that
-already has tickets is left alone.
+Deterministic: the same ``now``, ``seed`` and tenant set-up give the same tickets (times are relative to
+``now``, never read from the clock; the seed is fixed, not derived from the tenant's slug). Idempotent: a
+tenant that already has tickets is left alone.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count
-from django.utils import timezone
 
 from accounts.actors import actor_label
 from clients.models import Client
@@ -33,6 +33,7 @@ from events.models import OutboxEvent
 from events.services import settle_as_history
 from service_levels.models import IssueType, Metric, Priority, WorkLocation
 from tenants.demo import DEMO_PASSWORD, DEMO_TENANTS
+from tenants.localtime import tenant_localtime, tenant_zone
 from tenants.models import StaffMembership, Tenant
 from tenants.roles import Role
 from tenants.scope import tenant_scope
@@ -42,7 +43,11 @@ from tickets.models import Channel, ClockState, SlaBreach, SlaClock, Ticket, Tic
 from tickets.sweeper import sweep
 
 TICKETS_PER_TENANT = int(os.environ.get("ACCORD_DEMO_TICKETS", "160"))
+DEMO_SEED = 2026
 DAYS_BACK = 120
+# Every tenth ticket is from the last three days and every other fifth from the last two weeks, so the
+# board has recent tickets still open in several states, whatever the seed (older ones are mostly closed).
+LATELY = {10: timedelta(days=3), 5: timedelta(days=14)}
 RECENT = timedelta(days=3)  # events newer than this are left for the notification deliverer
 SWEEP_EVERY = timedelta(minutes=5)
 
@@ -162,16 +167,16 @@ def _higher(priority: str) -> str:
 
 def _plans(tenant: Tenant, cast: Cast, *, now: datetime, count: int) -> list[Plan]:
     rng = cast.rng
-    zone = ZoneInfo(tenant.timezone)
-    start = now - timedelta(days=DAYS_BACK)
+    zone = tenant_zone(tenant)
     clients = list(Client.objects.filter(archived_at__isnull=True).order_by("name", "pk"))
     # Ticket volume grows with endpoints; a few clients call far more often than their size suggests.
     heavy = set(rng.sample(range(len(clients)), k=min(5, len(clients))))
     weights = [(c.managed_endpoints or 5) ** 0.5 * (5 if i in heavy else 1) for i, c in enumerate(clients)]
     issue_types = list(IssueType.objects.filter(is_active=True).order_by("name"))
     plans = []
-    for _ in range(count):
-        opened_at = _opened_at(rng, start=start, now=now, zone=zone)
+    for index in range(count):
+        window = next((days for every, days in LATELY.items() if index % every == 0), timedelta(DAYS_BACK))
+        opened_at = _opened_at(rng, start=now - window, now=now, zone=zone)
         issue_type = rng.choice(issue_types) if issue_types and rng.random() < 0.95 else None
         base = issue_type.default_priority if issue_type else Priority.P3
         tech_index = rng.choices(range(len(cast.technicians)), [5, 4, 3, 3, 2][: len(cast.technicians)])[0]
@@ -305,11 +310,11 @@ def _resolve(ticket: Ticket, plan: Plan, tech, at: datetime, rng: random.Random)
         ticket, technician=tech, minutes=rng.choice([15, 30, 45, 60, 90, 120, 180]),
         work_type=rng.choice([WorkType.REPAIR, WorkType.TROUBLESHOOTING]) if on_site else WorkType.REMOTE_SUPPORT,
         location=WorkLocation.ON_SITE if on_site else WorkLocation.REMOTE,
-        worked_on=at.astimezone(ZoneInfo(ticket.tenant.timezone)).date(), notes="Demo time entry",
+        worked_on=tenant_localtime(at).date(), notes="Demo time entry",
     )  # fmt: skip
 
 
-def _settle_past_events(*, before: datetime) -> int:
+def _settle_past_events(*, before: datetime, now: datetime) -> int:
     """SLA events about deadlines before ``before`` count as delivered: seeded history, not news. So do
     the seeded replies and resolutions: the demo's clients are not emailed about a past they never had."""
     told_then = OutboxEvent.objects.filter(name__in=["ticket.replied", "ticket.resolved"])
@@ -318,12 +323,19 @@ def _settle_past_events(*, before: datetime) -> int:
         moment = event.payload.get("warn_at") or event.payload.get("due_at")
         if moment and datetime.fromisoformat(moment) < before:
             past.append(event.pk)
-    return settle_as_history(past)
+    return settle_as_history(past, now=now)
 
 
-def seed_tickets(tenant: Tenant, progress: Callable[[str], None] = print, *, count: int = TICKETS_PER_TENANT
-                 ) -> int:  # fmt: skip
-    """Seed ``count`` demo tickets unless the tenant has tickets. Returns how many were created."""
+def seed_tickets(
+    tenant: Tenant,
+    progress: Callable[[str], None] = print,
+    *,
+    now: datetime,
+    count: int = TICKETS_PER_TENANT,
+    seed: int = DEMO_SEED,
+) -> int:
+    """Seed ``count`` demo tickets over the ``DAYS_BACK`` days before ``now`` unless the tenant has tickets.
+    Returns how many were created."""
     with tenant_scope(tenant):
         if Ticket.objects.exists():
             progress(f"  {tenant.name}: tickets already there.")
@@ -331,7 +343,7 @@ def seed_tickets(tenant: Tenant, progress: Callable[[str], None] = print, *, cou
         if not Client.objects.filter(archived_at__isnull=True).exists():
             progress(f"  {tenant.name}: no clients yet (run seed_clients first): tickets skipped.")
             return 0
-        rng = random.Random(tenant.slug)
+        rng = random.Random(seed)
         technicians = _ensure_technicians(tenant)
         staff = StaffMembership.objects.filter(is_active=True).select_related("user")
         desk = next(
@@ -342,7 +354,6 @@ def seed_tickets(tenant: Tenant, progress: Callable[[str], None] = print, *, cou
             return 0
         dispatcher = desk.user if desk else technicians[0]
         cast = Cast(dispatcher=dispatcher, technicians=technicians or [dispatcher], rng=rng)
-        now = timezone.now()
         plans = _plans(tenant, cast, now=now, count=count)
     queue: list[tuple[datetime, int, Script]] = []
     order = itertools.count()
@@ -366,9 +377,9 @@ def seed_tickets(tenant: Tenant, progress: Callable[[str], None] = print, *, cou
             started.add(script)
             if len(started) % 50 == 0:
                 progress(f"  {tenant.name}: {len(started)} of {len(plans)} tickets opened…")
-    sweep(now=timezone.now())
+    sweep(now=now)
     with tenant_scope(tenant):
-        settled = _settle_past_events(before=timezone.now() - RECENT)
+        settled = _settle_past_events(before=now - RECENT, now=now)
         counts = dict(Ticket.objects.values_list("status").annotate(n=Count("id")).order_by())
         breaches = SlaBreach.objects.count()
         created = sum(counts.values())

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from clients.models import Client
 from contracts.coverage import WorkType
@@ -506,7 +505,3 @@ def ticket_page(ticket: Ticket, *, now: datetime) -> TicketPage:
 
 def work_type_label(work_type: str) -> str:
     return WorkType.LABELS.get(work_type, work_type.replace("_", " ").capitalize())
-
-
-def today_in(zone) -> date:
-    return timezone.now().astimezone(zone).date()

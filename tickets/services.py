@@ -19,6 +19,7 @@ from contracts.selectors import contract_terms, effective_sla_for_client
 from events.services import record_event
 from service_levels.models import Metric, WorkLocation
 from service_levels.selectors import priority_for
+from tenants.localtime import tenant_localtime, tenant_today
 from tenants.models import StaffMembership
 from tenants.scope import current_tenant
 from tickets.models import (
@@ -53,8 +54,11 @@ def _next_number(tenant) -> int:
 
 def _apply_targets(ticket: Ticket, *, now: datetime, actor: str, why: str) -> None:
     """(Re)create the ticket's clocks from the effective SLA, keeping each clock's start and pauses."""
-    sla = effective_sla_for_client(
-        client=ticket.client, priority=ticket.priority, issue_type=ticket.issue_type
+    sla = effective_sla_for_client(  # the contract in force on the day the ticket is (re)targeted
+        client=ticket.client,
+        priority=ticket.priority,
+        issue_type=ticket.issue_type,
+        on=tenant_localtime(now).date(),
     )
     ticket.sla_policy_name = sla.policy.name if sla.policy else ""
     ticket.sla_reasons = sla.reasons
@@ -302,10 +306,12 @@ def assign(ticket: Ticket, *, assignee, actor: str, now: datetime | None = None)
 @transaction.atomic
 def log_time(ticket: Ticket, *, technician, work_type: str, minutes: int, location: str, worked_on=None,
              notes: str = "") -> TimeEntry:  # fmt: skip
-    """Record work and decide, from the client's agreement, whether it is covered or billable."""
+    """Record work (on the tenant's today unless ``worked_on`` is given) and decide, from the client's
+    agreement in force that day, whether it is covered or billable."""
     if minutes <= 0:
         raise ValidationError({"minutes": "Log at least one minute."})
-    terms = contract_terms(ticket.client)
+    worked_on = worked_on or tenant_today()
+    terms = contract_terms(ticket.client, on=worked_on)
     version = terms.agreement.version if terms.agreement else None
     if version is None:
         covered, reason = False, "No signed service contract: all work is billable."
@@ -322,7 +328,7 @@ def log_time(ticket: Ticket, *, technician, work_type: str, minutes: int, locati
     return TimeEntry.objects.create(
         tenant_id=ticket.tenant_id, ticket=ticket, technician=technician, work_type=work_type,
         minutes=minutes,
-        location=location, notes=notes, worked_on=worked_on or timezone.localdate(),
+        location=location, notes=notes, worked_on=worked_on,
         cost_rate=membership.cost_rate if membership else 0, covered=covered, coverage_reason=reason,
         bill_rate=bill_rate,
     )  # fmt: skip

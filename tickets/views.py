@@ -25,6 +25,7 @@ from contracts.documents import money
 from service_levels.durations import minutes_words
 from service_levels.models import IssueType, Metric, Priority
 from service_levels.selectors import priority_for
+from tenants.localtime import tenant_today
 from tenants.views import StaffRequiredMixin
 from tickets import selectors, services
 from tickets.forms import AssignForm, ReplyForm, RetargetForm, StatusForm, TicketForm, TimeEntryForm
@@ -210,7 +211,7 @@ def detail_context(request, ticket: Ticket, zone: ZoneInfo, **bound_forms) -> di
         "time_form": {
             "technician": request.user.pk,
             "location": ticket.work_location,
-            "worked_on": selectors.today_in(zone),
+            "worked_on": tenant_today(request.tenant),
         },
         "reply_form": {},
     }

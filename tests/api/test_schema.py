@@ -1,13 +1,11 @@
 """The OpenAPI schema and the Swagger UI docs: public, valid, complete, and served under our CSP."""
 
 import re
-import shutil
 
 import pytest
 import yaml
 from django.core.management import call_command
 from django.test import Client
-from drf_spectacular.generators import SchemaGenerator
 from openapi_spec_validator import validate
 
 pytestmark = pytest.mark.django_db
@@ -150,36 +148,3 @@ def test_the_docs_init_script_is_served_as_javascript_from_its_own_url(api_as):
     assert response["Content-Type"].startswith("application/javascript")
     assert "/api/v1/schema/" in response.content.decode()
     assert "SwaggerUIBundle" in response.content.decode()
-
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.mark.browser
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's Chromium")
-def test_swagger_ui_renders_every_operation_in_chromium_with_no_csp_violation(live_server):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.add_init_script(
-                "window.cspViolations = [];"
-                "document.addEventListener('securitypolicyviolation',"
-                " e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
-            )
-            page.goto(f"{live_server.url}/api/v1/docs/")
-            page.wait_for_selector(".opblock", timeout=15_000)
-            operations_shown = page.locator(".opblock").count()
-            page.click(".opblock-summary >> nth=0")  # expand one: parameters, responses, examples
-            page.wait_for_selector(".opblock-body", timeout=5_000)
-            violations = page.evaluate("window.cspViolations")
-            background = page.evaluate("getComputedStyle(document.body).backgroundColor")
-        finally:
-            browser.close()
-
-    assert violations == []
-    schema = SchemaGenerator().get_schema(request=None, public=True)
-    operations = sum(1 for item in schema["paths"].values() for method in item if method in HTTP_METHODS)
-    assert operations_shown == operations >= 18  # every documented operation is shown
-    assert background == "rgb(250, 250, 250)"  # our stylesheet, not a blocked inline style

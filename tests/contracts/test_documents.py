@@ -328,6 +328,13 @@ def test_the_same_inputs_render_the_same_bytes(db, tenant, sla_config, version):
     assert first.sha256 == second.sha256
 
 
+def test_a_draft_previewed_in_the_evening_in_new_york_is_dated_that_day(db, tenant, sla_config, version):
+    with time_machine.travel("2026-11-30 23:30 -05:00", tick=False):  # already 1 December in UTC
+        html = render(version, tenant).html
+
+    assert "dated 30 November 2026." in html
+
+
 def test_a_published_version_is_dated_its_publication_day_so_later_renders_hash_the_same(
     db, tenant, sla_config
 ):

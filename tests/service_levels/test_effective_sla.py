@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 
 from service_levels import services
@@ -148,10 +149,14 @@ def test_an_unknown_priority_or_none_at_all_is_refused(sla_setup):
         effective_sla(client=sla_setup["client"], has_signed_contract=True)
 
 
-def test_due_times_follow_business_hours_holidays_and_closures(sla_setup, tenant):
+@pytest.mark.parametrize(
+    "computed_at", ["2026-12-01 12:00Z", "2031-06-02 12:00Z"], ids=["that December", "years later"]
+)
+def test_due_times_follow_business_hours_holidays_and_closures(sla_setup, tenant, computed_at):
     # Gold P1 on-site: 4 business hours on Mon-Fri 08:00-17:00 New York, from Wed 24 Dec 2026 15:00 local.
+    # The same answer whenever it is computed: holidays do not depend on the year the code runs in.
     start = datetime(2026, 12, 24, 20, 0, tzinfo=UTC)
-    with tenant_scope(tenant):
+    with time_machine.travel(computed_at, tick=False), tenant_scope(tenant):
         sla = effective_sla(client=sla_setup["client"], priority="P1", has_signed_contract=True, tier="gold")
         due = sla.due_times(start)
         # 2 h on the 24th (15:00-17:00); the 25th is Christmas, then the weekend: 2 h more end Mon 28th 10:00.

@@ -2,16 +2,17 @@
 with time controlled (every service takes `now`)."""
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 
 from events.dispatch import dispatch_pending
 from events.models import OutboxEvent
 from service_levels.models import Metric
 from tenants.scope import cross_tenant, tenant_scope
-from tests.factories import StaffMembershipFactory
+from tests.factories import AgreementFactory, StaffMembershipFactory
 from tickets import services
 from tickets.models import ClockState, SlaBreach, SlaClock, TicketStatus
 from tickets.sweeper import sweep
@@ -176,3 +177,21 @@ def test_signing_a_contract_re_reads_the_targets_of_open_tickets_and_says_why(de
     with tenant_scope(tenant):
         assert clocks(ticket)[Metric.FIRST_RESPONSE].target_minutes == 15
         assert ticket.history.filter(kind="sla_targets", details__why="service contract signed").exists()
+
+
+def test_a_ticket_opened_in_the_past_follows_the_contract_in_force_that_day(desk, tenant):
+    from service_levels import services as sla_services
+    from service_levels.models import PolicyKind
+
+    with tenant_scope(tenant):
+        standard = sla_services.create_policy(name="Standard", kind=PolicyKind.STANDARD)
+        sla_services.set_targets(standard, {("P1", Metric.FIRST_RESPONSE): (15, desk["always"])})
+    AgreementFactory(client=desk["client"], starts_on=date(2025, 11, 23), ends_on=date(2026, 11, 22))
+    three_weeks_later = at(24 * 21)
+
+    with time_machine.travel(three_weeks_later, tick=False), tenant_scope(tenant):
+        then = services.open_ticket(client=desk["client"], title="Dead", priority="P1", now=NY_MONDAY_9AM)
+        now = services.open_ticket(client=desk["client"], title="Dead", priority="P1", now=three_weeks_later)
+
+        assert clocks(then)[Metric.FIRST_RESPONSE].target_minutes == 15  # under the contract
+        assert clocks(now)[Metric.FIRST_RESPONSE].target_minutes == 60  # basic triage: the term is over

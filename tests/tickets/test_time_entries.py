@@ -183,3 +183,31 @@ def test_billing_staff_see_time_but_cannot_log_it(client, login_as, tenant, sign
 
     assert client.get(reverse("tickets:detail", args=[ticket.pk])).status_code == 200
     assert client.post(reverse("tickets:log_time", args=[ticket.pk]), {}).status_code == 403
+
+
+def test_work_logged_in_the_evening_in_new_york_is_dated_that_day_not_the_utc_tomorrow(
+    tenant, signed_client, tech
+):
+    ticket = ticket_of(tenant, signed_client, "hardware")
+
+    with time_machine.travel("2026-11-16 23:30 -05:00", tick=False), tenant_scope(tenant):
+        entry = services.log_time(ticket, technician=tech, work_type="repair", minutes=30, location="on_site")
+
+    assert (entry.worked_on, entry.covered) == (DAY, True)
+
+
+def test_work_done_before_the_contract_started_is_billable(tenant, signed_client, tech):
+    ticket = ticket_of(tenant, signed_client, "hardware")
+
+    with tenant_scope(tenant):
+        entry = services.log_time(
+            ticket,
+            technician=tech,
+            work_type="repair",
+            minutes=60,
+            location="on_site",
+            worked_on=date(2026, 11, 9),
+        )
+
+    assert not entry.covered
+    assert entry.coverage_reason == "No signed service contract: all work is billable."

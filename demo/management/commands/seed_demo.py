@@ -1,6 +1,7 @@
 import time
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from clients.demo import seed_clients
 from contracts.demo import seed_contracts
@@ -26,12 +27,13 @@ class Command(BaseCommand):
             self.stdout.flush()
 
         progress("Seeding demo data…")
+        now = timezone.now()  # one moment for all of it: the tickets' history ends here
         for tenant in seed_tenants(progress):
             seed_clients(tenant, progress)
             seed_service_levels(tenant, is_msp=tenant.slug == "harbor-it", progress=progress)
             seed_contracts(tenant, progress=progress)
             seed_agreements(tenant, progress=progress, signers_act=act_on_signing_links)
-            seed_tickets(tenant, progress)  # after the agreements, so tickets get their tier's SLA
+            seed_tickets(tenant, progress, now=now)  # after the agreements, so tickets get their tier's SLA
         # The load's events reach their consumers as on the worker (recent SLA events notify staff).
         dispatch_until_idle()
         progress(f"Demo data ready in {time.monotonic() - started:.1f} s.\n")

@@ -1,0 +1,33 @@
+"""The partner API's Swagger UI in a real browser, under our strict CSP.
+
+It uses the session's one Chromium (tests/browser/conftest.py): a second Playwright started inside a test
+would fail whenever a browser test ran before it, because the session's Playwright keeps its asyncio loop
+running in this thread.
+"""
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+HTTP_METHODS = {"get", "put", "patch", "post", "delete"}
+
+
+def test_swagger_ui_renders_every_operation_with_no_csp_violation(page):
+    page.add_init_script(
+        "window.cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation',"
+        " e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    page.goto("/api/v1/docs/")
+    page.wait_for_selector(".opblock", timeout=15_000)
+    operations_shown = page.locator(".opblock").count()
+    page.click(".opblock-summary >> nth=0")  # expand one: parameters, responses, examples
+    page.wait_for_selector(".opblock-body", timeout=5_000)
+
+    assert page.evaluate("window.cspViolations") == []
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = sum(1 for item in schema["paths"].values() for method in item if method in HTTP_METHODS)
+    assert operations_shown == operations >= 18  # every documented operation is shown
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(250, 250, 250)"  # our stylesheet, not a blocked inline style
