@@ -20,8 +20,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("ACCORD_TESTING", "0")
 
 import django
-import psycopg2
-from django.conf import settings
+
+from bench.scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = int(os.environ.get("ACCORD_BENCH_EVENTS", "4000"))
@@ -56,34 +56,13 @@ def worker(go: Path) -> None:
 
 def main() -> None:
     django.setup()
-    db = settings.DATABASES["default"]
-    bench_name = f"{db['NAME']}_bench_events"
-    admin = psycopg2.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"] or None,
-                             host=db["HOST"] or None, port=db["PORT"] or None)  # fmt: skip
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{bench_name}"')
-        cursor.execute(f'CREATE DATABASE "{bench_name}"')
-    try:
+    with scratch_database("bench_events") as bench_name:
         run(bench_name)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{bench_name}"')
-        admin.close()
 
 
 def run(bench_name: str) -> None:
-    from django.core.management import call_command
-    from django.db import connection, connections
+    from django.db import connection
 
-    connections.close_all()
-    settings.DATABASES["default"]["NAME"] = bench_name
-    connection.settings_dict["NAME"] = bench_name
-    print(f"migrating scratch database {bench_name}…", flush=True)
-    call_command("migrate", verbosity=0)
     register_consumer()
 
     from events.models import EventDelivery, OutboxEvent
@@ -96,9 +75,7 @@ def run(bench_name: str) -> None:
     baseline = None
     for count in WORKERS:
         with cross_tenant("the benchmark records its events"):
-            record_events(
-                OutboxEvent(tenant=tenant, name="bench.ping", payload={"n": n}) for n in range(EVENTS)
-            )
+            record_events((tenant.pk, "bench.ping", {"n": n}) for n in range(EVENTS))
         go = Path(tempfile.mkdtemp()) / "go"
         processes = [
             subprocess.Popen([sys.executable, __file__, "--worker", str(go)], cwd=ROOT, env=env)

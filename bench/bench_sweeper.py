@@ -16,8 +16,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("ACCORD_TESTING", "0")
 
 import django
-import psycopg2
-from django.conf import settings
+
+from bench.scratch import scratch_database
 
 SIZES = [10_000, 100_000, 1_000_000]
 DUE = 100
@@ -26,34 +26,12 @@ RUNS = 7
 
 def main() -> None:
     django.setup()
-    db = settings.DATABASES["default"]
-    bench_name = f"{db['NAME']}_bench"
-    admin = psycopg2.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"] or None,
-                             host=db["HOST"] or None, port=db["PORT"] or None)  # fmt: skip
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{bench_name}"')
-        cursor.execute(f'CREATE DATABASE "{bench_name}"')
-    try:
+    with scratch_database("bench") as bench_name:
         run(bench_name)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{bench_name}"')
-        admin.close()
 
 
 def run(bench_name: str) -> None:
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    connections.close_all()
-    settings.DATABASES["default"]["NAME"] = bench_name
-    connection.settings_dict["NAME"] = bench_name
-    print(f"migrating scratch database {bench_name}…", flush=True)
-    call_command("migrate", verbosity=0)
+    from django.db import connection
 
     from tickets.sweeper import sweep
 

@@ -26,8 +26,9 @@ os.environ.setdefault("ACCORD_TESTING", "0")
 os.environ["ACCORD_WEBHOOK_ALLOW_PRIVATE_URLS"] = "1"  # the receiver is on 127.0.0.1
 
 import django
-import psycopg2
 from django.conf import settings
+
+from bench.scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 ONE_AT_A_TIME = int(os.environ.get("ACCORD_BENCH_WEBHOOKS", "40"))
@@ -74,34 +75,11 @@ def database_url(name: str) -> str:
 
 def main() -> None:
     django.setup()
-    db = settings.DATABASES["default"]
-    bench_name = f"{db['NAME']}_bench_webhooks"
-    admin = psycopg2.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"] or None,
-                             host=db["HOST"] or None, port=db["PORT"] or None)  # fmt: skip
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{bench_name}"')
-        cursor.execute(f'CREATE DATABASE "{bench_name}"')
-    try:
+    with scratch_database("bench_webhooks") as bench_name:
         run(bench_name)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{bench_name}"')
-        admin.close()
 
 
 def run(bench_name: str) -> None:
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    connections.close_all()
-    settings.DATABASES["default"]["NAME"] = bench_name
-    connection.settings_dict["NAME"] = bench_name
-    print(f"migrating scratch database {bench_name}…", flush=True)
-    call_command("migrate", verbosity=0)
 
     from clients import services as client_services
     from config.celery import app as celery_app

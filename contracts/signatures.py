@@ -106,6 +106,23 @@ def record_first_view(
     return signature
 
 
+def _close_signature(agreement, contact, *, link_issued_at: datetime, now: datetime, signer_name: str,
+                     ip: str | None, user_agent: str, **outcome) -> Signature:  # fmt: skip
+    """The contact's signature record (opened now if they never viewed) closed with who, from where, and
+    the outcome's fields (signed or declined, and what was shown)."""
+    signature = _open_signature(agreement, contact) or _new_signature(
+        agreement, contact, link_issued_at=link_issued_at, now=now
+    )
+    signature.signer_name = signer_name
+    signature.signer_email = contact.email
+    signature.ip_address = ip or None
+    signature.user_agent = _clean_user_agent(user_agent)
+    for field, value in outcome.items():
+        setattr(signature, field, value)
+    signature.save()
+    return signature
+
+
 @transaction.atomic
 def record_signature(
     *,
@@ -126,18 +143,11 @@ def record_signature(
     unless the agreement is waiting for a signature (checked under its row lock)."""
     agreement = agreement_to_sign(agreement_id)
     now = timezone.now()
-    signature = _open_signature(agreement, contact) or _new_signature(
-        agreement, contact, link_issued_at=link_issued_at, now=now
-    )
-    signature.signer_name = signer_name
-    signature.signer_email = contact.email
-    signature.ip_address = ip or None
-    signature.user_agent = _clean_user_agent(user_agent)
-    signature.signed_at = now
-    signature.consent_text = consent_text
-    signature.document_html = document_html
-    signature.document_sha256 = document_sha256
-    signature.save()
+    signature = _close_signature(
+        agreement, contact, link_issued_at=link_issued_at, now=now, signer_name=signer_name, ip=ip,
+        user_agent=user_agent, signed_at=now, consent_text=consent_text, document_html=document_html,
+        document_sha256=document_sha256,
+    )  # fmt: skip
     agreements.mark_signed(agreement, actor=actor, signature_id=signature.pk)
     return signature
 
@@ -160,17 +170,10 @@ def record_decline(
     outbox event) and may be sent again later. Refuses unless it is waiting for a signature."""
     agreement = agreement_to_sign(agreement_id)
     now = timezone.now()
-    signature = _open_signature(agreement, contact) or _new_signature(
-        agreement, contact, link_issued_at=link_issued_at, now=now
-    )
-    signature.signer_name = signer_name
-    signature.signer_email = contact.email
-    signature.ip_address = ip or None
-    signature.user_agent = _clean_user_agent(user_agent)
-    signature.declined_at = now
-    signature.decline_reason = reason
-    signature.document_sha256 = document_sha256
-    signature.save()
+    signature = _close_signature(
+        agreement, contact, link_issued_at=link_issued_at, now=now, signer_name=signer_name, ip=ip,
+        user_agent=user_agent, declined_at=now, decline_reason=reason, document_sha256=document_sha256,
+    )  # fmt: skip
     agreements.decline(agreement, actor=actor, reason=reason)
     return signature
 
