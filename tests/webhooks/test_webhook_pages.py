@@ -3,8 +3,10 @@ endpoint with event types as checkboxes, the secret shown on demand, rotating, d
 deleting, and the delivery log with its attempts and "send again"."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,6 +14,7 @@ from tenants.roles import Role
 from tenants.scope import tenant_scope
 from tests.factories import WebhookDeliveryFactory, WebhookEndpointFactory
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookEndpoint
+from webhooks.services import set_enabled
 
 pytestmark = pytest.mark.django_db
 
@@ -245,3 +248,16 @@ def test_the_pages_have_no_inline_scripts_styles_or_handlers(staff_client, tenan
             assert "src=" in script, f"inline script on {url}"
         assert not re.search(r"\sstyle=\"", html), f"inline style on {url}"
         assert not re.search(r"\son[a-z]+=\"", html), f"inline event handler on {url}"
+
+
+def test_when_an_endpoint_was_added_and_disabled_reads_in_the_tenants_time_zone(staff_client, tenant):
+    # 02:30 UTC on 6 Dec is still the evening of 5 Dec in New York, the tenant's zone.
+    with time_machine.travel(datetime(2026, 12, 6, 2, 30, tzinfo=UTC), tick=False):
+        endpoint = WebhookEndpointFactory(tenant=tenant)
+        with tenant_scope(tenant):
+            set_enabled(endpoint, False, reason="Partner moving servers")
+
+    html = page(staff_client.get(reverse("webhooks:detail", args=[endpoint.pk])))
+
+    assert "Added 5 Dec 2026" in html
+    assert "Disabled 5 Dec 2026, 21:30" in html
