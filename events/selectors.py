@@ -27,10 +27,6 @@ class ConsumerDeliveries:
     last_error: str  # of the most recently created failed delivery
     is_subscribed: bool  # in this process: False for a renamed or removed handler
 
-    @property
-    def pending(self) -> int:
-        return self.due_now + self.waiting_for_retry
-
 
 def deliveries_by_consumer(*, now: datetime) -> list[ConsumerDeliveries]:
     """Every consumer that is subscribed or has pending, failed or recent done deliveries, by name.
