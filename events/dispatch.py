@@ -9,7 +9,10 @@ the event's tenant. A handler's writes and its delivery's ``done`` commit togeth
 - a worker killed mid-pass rolls back: its rows are pending again for the next pass, and nothing a
   handler wrote survives without the delivery being done;
 - a handler that raises leaves its delivery pending with ``available_at`` pushed out (exponential
-  backoff) and the error recorded; after ``MAX_ATTEMPTS`` it is marked failed and left for a person.
+  backoff) and the error recorded; after ``MAX_ATTEMPTS`` it is marked failed and left for a person;
+- a delivery whose consumer has no handler in this process (renamed or removed) is failed at once: no
+  retry can make a missing handler appear. See ``_fail_unsubscribed`` for what that means in a rolling
+  deploy. Failed deliveries go back to pending with ``python manage.py event_deliveries --retry-failed``.
 
 Side effects outside the database (an email) can repeat if a worker dies after sending and before the
 commit; handlers that send queue the message in their own table and send after commit where that matters.
@@ -25,7 +28,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from events import bus
@@ -69,13 +72,32 @@ def _claim(now: datetime, batch: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _run_handler(delivery: EventDelivery, now: datetime) -> str | None:
+def unsubscribed_error(consumer: str) -> str:
+    return f"No handler is subscribed as {consumer!r} in this process"
+
+
+def _fail_unsubscribed(delivery: EventDelivery) -> None:
+    """Fail a delivery whose consumer this process does not know, at once instead of after 12 attempts
+    over many hours: the usual cause is a handler renamed or removed, and waiting cannot fix that.
+
+    In a rolling deploy an old worker can meet a delivery for a consumer that only the new code has (the
+    new web process recorded it). It fails it too rather than hold it: nothing is lost, since the event
+    and the delivery stay (the purge keeps failed deliveries' events for three retention periods), and
+    ``manage.py event_deliveries`` points at such consumers once the new code knows them, for
+    ``--retry-failed --consumer NAME``. Deploy workers before (or with) the code that adds a consumer to
+    avoid the step. Failing loudly was chosen over leaving the rows pending, which would hide a removed
+    consumer's backlog forever and keep its events from ever being purged.
+    """
+    delivery.attempts += 1
+    delivery.status = DeliveryStatus.FAILED
+    delivery.last_error = unsubscribed_error(delivery.consumer)
+    delivery.save(update_fields=["status", "attempts", "last_error"])
+
+
+def _run_handler(subscription: bus.Subscription, delivery: EventDelivery, now: datetime) -> str | None:
     """Run one delivery's handler in a savepoint. ``None`` when it succeeded; otherwise the failure is
     recorded on the (locked) row and its new status returned."""
-    subscription = bus.subscription(delivery.consumer)
     try:
-        if subscription is None:
-            raise LookupError(f"No handler is subscribed as {delivery.consumer!r} in this process")
         with transaction.atomic():
             subscription.handler(delivery.event, now=now)
     except Exception as error:
@@ -95,6 +117,7 @@ def dispatch_pending(*, now: datetime | None = None, batch: int = BATCH) -> Disp
     """One pass over every tenant's due deliveries. Safe to run concurrently and repeatedly."""
     now = now or timezone.now()
     outcomes: dict[str, int] = defaultdict(int)
+    unsubscribed: dict[str, int] = defaultdict(int)
     with transaction.atomic():  # the row locks last until every handler of the batch has run
         with cross_tenant("the event dispatcher claims due deliveries of every tenant"):
             claimed = _claim(now, batch)
@@ -115,7 +138,13 @@ def dispatch_pending(*, now: datetime | None = None, batch: int = BATCH) -> Disp
                     if not tenant.is_active:
                         skipped.append(delivery.pk)
                         continue
-                    failure = _run_handler(delivery, now)
+                    subscription = bus.subscription(delivery.consumer)
+                    if subscription is None:
+                        _fail_unsubscribed(delivery)
+                        unsubscribed[delivery.consumer] += 1
+                        outcomes[DeliveryStatus.FAILED] += 1
+                        continue
+                    failure = _run_handler(subscription, delivery, now)
                     if failure:
                         outcomes[failure] += 1
                     else:
@@ -128,6 +157,14 @@ def dispatch_pending(*, now: datetime | None = None, batch: int = BATCH) -> Disp
                     status=DeliveryStatus.DONE, done_at=now, last_error="Skipped: the company is deactivated."
                 )
                 outcomes[DeliveryStatus.DONE] += len(done) + len(skipped)
+    if unsubscribed:  # once per pass: a removed consumer's backlog would otherwise log a line per row
+        logger.warning(
+            "failed %s deliveries at once: no handler is subscribed as %s in this process "
+            "(renamed or removed, or a worker older than the code that recorded them); "
+            "retry with: manage.py event_deliveries --retry-failed --consumer NAME",
+            sum(unsubscribed.values()),
+            ", ".join(f"{consumer!r} ({count})" for consumer, count in sorted(unsubscribed.items())),
+        )
     done, failed = outcomes[DeliveryStatus.DONE], outcomes[DeliveryStatus.FAILED]
     return DispatchResult(done=done, retried=outcomes["retried"], failed=failed)
 
@@ -144,20 +181,30 @@ def dispatch_until_idle(*, now: datetime | None = None, max_passes: int = 1000) 
 
 
 def purge_old_events(*, now: datetime | None = None, batch: int = 5000) -> int:
-    """Delete events older than the retention period whose deliveries are all settled (done or failed),
-    with their delivery rows. Events no consumer wanted have no deliveries and go the same way."""
+    """Delete events older than the retention period whose deliveries are all settled, with their
+    delivery rows. Events no consumer wanted have no deliveries and go the same way.
+
+    An event with a failed delivery is kept until an operator retries it (and it settles as done) or
+    until it is three retention periods old (90 days by default). Purging it with the done ones would
+    delete the only copy of what a consumer never handled, so a retry after a fortnight's holiday would
+    find nothing; keeping it forever would let a consumer removed for good grow the table without end.
+    An event with a pending delivery is never purged.
+    """
     now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.ACCORD_EVENT_RETENTION_DAYS)
+    retention = timedelta(days=settings.ACCORD_EVENT_RETENTION_DAYS)
+    cutoff, abandon_failed_cutoff = now - retention, now - 3 * retention
     deleted = 0
     with cross_tenant("the retention purge removes settled events of every tenant"):
+        has_pending = EventDelivery.objects.filter(event=OuterRef("pk"), status=DeliveryStatus.PENDING)
+        has_failed = EventDelivery.objects.filter(event=OuterRef("pk"), status=DeliveryStatus.FAILED)
+        purgeable = (
+            OutboxEvent.objects.filter(occurred_at__lt=cutoff)
+            .exclude(Exists(has_pending))
+            .filter(Q(occurred_at__lt=abandon_failed_cutoff) | ~Exists(has_failed))
+        )
         while True:
             with transaction.atomic():
-                ids = list(
-                    OutboxEvent.objects.filter(occurred_at__lt=cutoff)
-                    .exclude(deliveries__status=DeliveryStatus.PENDING)
-                    .order_by("occurred_at")
-                    .values_list("pk", flat=True)[:batch]
-                )
+                ids = list(purgeable.order_by("occurred_at").values_list("pk", flat=True)[:batch])
                 if not ids:
                     break
                 EventDelivery.objects.filter(event_id__in=ids).delete()

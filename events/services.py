@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from events import bus
 from events.models import DeliveryStatus, EventDelivery, OutboxEvent
-from tenants.scope import current_tenant
+from tenants.scope import cross_tenant, current_tenant
 
 logger = logging.getLogger(__name__)
 
@@ -75,3 +75,21 @@ def settle_as_history(event_ids: Iterable[int], *, now=None) -> int:
     return EventDelivery.objects.filter(event_id__in=list(event_ids), status=DeliveryStatus.PENDING).update(
         status=DeliveryStatus.DONE, done_at=now or timezone.now(), last_error="Settled as seeded history."
     )
+
+
+def retry_failed_deliveries(*, consumer: str | None = None, delivery_ids: Iterable[int] | None = None) -> int:
+    """Put failed deliveries of every tenant back to pending, due now, and wake the dispatcher after
+    commit; returns how many. Narrow it to one ``consumer`` and/or to ``delivery_ids``; rows that are not
+    failed are left alone, so running it twice is harmless. The attempts start again from zero (a full
+    backoff schedule for a consumer that is still broken); ``last_error`` stays until the next attempt.
+    """
+    with cross_tenant("an operator retries failed deliveries of every tenant"):
+        failed = EventDelivery.objects.filter(status=DeliveryStatus.FAILED)
+        if consumer is not None:
+            failed = failed.filter(consumer=consumer)
+        if delivery_ids is not None:
+            failed = failed.filter(pk__in=list(delivery_ids))
+        retried = failed.update(status=DeliveryStatus.PENDING, attempts=0, available_at=None)
+        if retried:
+            wake_dispatcher_after_commit()
+    return retried

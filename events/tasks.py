@@ -15,5 +15,5 @@ def dispatch_events() -> dict:
 
 @shared_task(ignore_result=True)
 def purge_events() -> int:
-    """Daily: settled events past the retention period."""
+    """Daily: settled events past the retention period (those with a failed delivery after three)."""
     return purge_old_events()

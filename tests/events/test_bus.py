@@ -11,39 +11,12 @@ from events import bus
 from events.dispatch import MAX_ATTEMPTS, dispatch_pending, purge_old_events, retry_delay
 from events.models import DeliveryStatus, EventDelivery, OutboxEvent
 from events.services import record_event
-from tenants.scope import cross_tenant, current_tenant, tenant_scope
+from tenants.scope import cross_tenant, tenant_scope
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 11, 16, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def consumers():
-    """Subscribe test handlers for the length of a test; each records what it saw."""
-    added: list[str] = []
-    seen: dict[str, list] = {}
-
-    def add(consumer, *patterns, fail_times=0, handler=None):
-        failures = {"left": fail_times}
-
-        def handle(event, *, now):
-            if failures["left"]:
-                failures["left"] -= 1
-                raise RuntimeError("receiver is down")
-            seen.setdefault(consumer, []).append((event.name, event.payload, current_tenant().pk, now))
-            if handler:
-                handler(event)
-
-        handle.__qualname__ = f"test_handler_{consumer}"
-        bus.subscribe(consumer, *patterns)(handle)
-        added.append(consumer)
-        return seen.setdefault(consumer, [])
-
-    yield add
-    for consumer in added:
-        bus._subscriptions.pop(consumer, None)
 
 
 def deliveries(**filters):
@@ -252,3 +225,71 @@ def test_a_consumer_name_cannot_be_taken_twice_and_wildcards_only_end_a_prefix(c
         bus.subscribe("test.bad", "ticket*")
     with pytest.raises(ValueError, match="subscribes to nothing"):
         bus.subscribe("test.none")
+
+
+def test_a_delivery_whose_handler_is_gone_fails_at_once_and_warns_once_per_pass(tenant, consumers, caplog):
+    consumers("test.renamed", "ticket.created")
+    with tenant_scope(tenant):
+        for number in range(3):
+            record_event("ticket.created", ticket_id=number)
+    bus._subscriptions.pop("test.renamed")  # the handler was renamed or removed before the worker ran
+
+    with caplog.at_level("WARNING", logger="events.dispatch"):
+        result = dispatch_pending(now=T0)
+
+    assert result.failed == 3
+    assert {(d.status, d.attempts, d.last_error) for d in deliveries(consumer="test.renamed")} == {
+        (DeliveryStatus.FAILED, 1, "No handler is subscribed as 'test.renamed' in this process")
+    }
+    [warning] = [record for record in caplog.records if record.name == "events.dispatch"]
+    assert "'test.renamed' (3)" in warning.getMessage()
+
+
+def test_a_handler_that_raises_lookup_error_itself_is_retried_like_any_failure(tenant, consumers):
+    def look_up_nothing(event):
+        raise LookupError("no such ticket yet")
+
+    consumers("test.lookup", "ticket.created", handler=look_up_nothing)
+    with tenant_scope(tenant):
+        record_event("ticket.created", ticket_id=1)
+    dispatch_pending(now=T0)
+    [delivery] = deliveries(consumer="test.lookup")
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)
+    assert "no such ticket yet" in delivery.last_error
+
+
+def test_a_failed_deliverys_event_outlives_the_retention_until_three_times_it(tenant, consumers, settings):
+    settings.ACCORD_EVENT_RETENTION_DAYS = 30
+    consumers("test.fine", "test.thing_happened")
+    consumers("test.broken", "test.thing_happened")
+    with tenant_scope(tenant):
+        event = record_event("test.thing_happened", ticket_id=1)
+    with cross_tenant("the broken consumer gave up on it"):
+        EventDelivery.objects.filter(consumer="test.broken").update(status=DeliveryStatus.FAILED)
+    dispatch_pending(now=T0)
+    with cross_tenant("age the event"):
+        OutboxEvent.objects.update(occurred_at=T0)
+
+    assert purge_old_events(now=T0 + timedelta(days=31)) == 0
+    assert purge_old_events(now=T0 + timedelta(days=89)) == 0
+    assert purge_old_events(now=T0 + timedelta(days=91)) == 1
+    with cross_tenant("check it is gone with its deliveries"):
+        assert not OutboxEvent.objects.filter(pk=event.pk).exists()
+        assert not EventDelivery.objects.filter(event_id=event.pk).exists()
+
+
+def test_a_failed_delivery_retried_to_done_lets_its_event_go_after_the_retention(tenant, consumers, settings):
+    from events.services import retry_failed_deliveries
+
+    settings.ACCORD_EVENT_RETENTION_DAYS = 30
+    consumers("test.recovered", "test.thing_happened")
+    with tenant_scope(tenant):
+        record_event("test.thing_happened", ticket_id=1)
+    with cross_tenant("the consumer gave up on it"):
+        EventDelivery.objects.update(status=DeliveryStatus.FAILED)
+        OutboxEvent.objects.update(occurred_at=T0)
+    assert purge_old_events(now=T0 + timedelta(days=31)) == 0
+
+    assert retry_failed_deliveries() == 1
+    dispatch_pending(now=T0 + timedelta(days=31))
+    assert purge_old_events(now=T0 + timedelta(days=31)) == 1
