@@ -254,6 +254,10 @@ class WebhookEndpointViewSet(
         changes = dict(data.validated_data)
         enabled = changes.pop("enabled", None)
         reason = changes.pop("disabled_reason", "")
+        if reason and enabled is not False:  # a reason alone would be accepted and silently dropped
+            raise serializers.ValidationError(
+                {"disabled_reason": ['A reason goes with disabling: send "enabled": false with it.']}
+            )
         if changes:
             endpoint = through_service(services.update_endpoint, endpoint, **changes)
         if enabled is not None:

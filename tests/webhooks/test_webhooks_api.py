@@ -149,6 +149,17 @@ def test_an_endpoint_can_be_disabled_with_a_reason_and_enabled_again(writer):
 
 
 @pytest.mark.usefixtures("private_urls_allowed")
+def test_a_disabled_reason_without_disabling_is_refused_not_silently_dropped(writer):
+    url = f"{ENDPOINTS}{register(writer).json()['id']}/"
+
+    response = writer.patch(url, {"disabled_reason": "Moving servers"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "disabled_reason"
+    assert writer.get(url).json()["enabled"] is True
+
+
+@pytest.mark.usefixtures("private_urls_allowed")
 def test_rotating_the_secret_returns_a_new_one_and_keeps_the_old_one_valid_for_a_day(tenant, writer):
     created = register(writer).json()
 
