@@ -14,7 +14,6 @@ entered themselves) tells nobody.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat
@@ -24,6 +23,7 @@ from contracts.models import Agreement, Signature
 from contracts.selectors import sent_by
 from events.models import OutboxEvent
 from notifications.models import EmailStatus, Kind, Notification
+from tenants.localtime import tenant_localtime
 from tenants.models import StaffMembership, Tenant
 from tenants.roles import Role
 
@@ -54,7 +54,7 @@ def agreement_path(agreement: Agreement) -> str:
 
 
 def _local(value: datetime, tenant: Tenant) -> str:
-    return dateformat.format(value.astimezone(ZoneInfo(tenant.timezone)), "D j M Y, H:i T")
+    return dateformat.format(tenant_localtime(value, tenant), "D j M Y, H:i T")
 
 
 def _signature(event: OutboxEvent, agreement: Agreement) -> Signature | None:

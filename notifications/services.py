@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -31,6 +30,7 @@ from contracts.emails import send_templated_email
 from events.models import OutboxEvent
 from notifications.models import EmailStatus, Kind, Notification
 from service_levels.models import Metric, Priority
+from tenants.localtime import tenant_localtime
 from tenants.models import StaffMembership, Tenant
 from tenants.roles import Role
 from tenants.scope import cross_tenant, tenant_scope
@@ -57,7 +57,7 @@ class Recipient:
 
 def is_off_shift(tenant: Tenant, at: datetime) -> bool:
     """Whether staff of ``tenant`` are off shift at ``at`` (night in the tenant's time zone)."""
-    local = at.astimezone(ZoneInfo(tenant.timezone)).time()
+    local = tenant_localtime(at, tenant).time()
     start, end = QUIET_HOURS
     return (local >= start or local < end) if start > end else (start <= local < end)
 
@@ -87,7 +87,7 @@ def ticket_path(ticket: Ticket) -> str:
 
 
 def _local(value: datetime, tenant: Tenant) -> str:
-    return dateformat.format(value.astimezone(ZoneInfo(tenant.timezone)), "D j M, H:i T")
+    return dateformat.format(tenant_localtime(value, tenant), "D j M, H:i T")
 
 
 def _message(event: OutboxEvent, ticket: Ticket, tenant: Tenant) -> tuple[str, str]:
