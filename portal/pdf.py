@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 
 from contracts import signatures
 from contracts.models import Signature
+from tenants.localtime import tenant_zone
 
 # Print styles live here rather than in a template: WeasyPrint reads them directly, and templates keep
 # the rule that no page carries inline styles.
@@ -89,7 +90,7 @@ def _moment(label: str, when: datetime | None, zone: zoneinfo.ZoneInfo) -> Momen
 def certificate_context(signature: Signature) -> dict:
     agreement = signature.agreement
     tenant = agreement.tenant
-    zone = zoneinfo.ZoneInfo(tenant.timezone)
+    zone = tenant_zone(tenant)
     return {
         "signature": signature,
         "agreement": agreement,

@@ -1,8 +1,6 @@
 """The reports in the partner API: read-only, JSON, the same numbers as the report pages (and the data
 their charts are drawn from). Thin: validate the query, call a selector, serialize."""
 
-from zoneinfo import ZoneInfo
-
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
@@ -11,7 +9,7 @@ from api.schema import ApiAutoSchema
 from reports import selectors
 from reports.periods import PRESETS, PeriodError, resolve_period
 from service_levels.models import Metric, Priority
-from tenants.localtime import tenant_today
+from tenants.localtime import tenant_today, tenant_zone
 
 VIEW = "reports.view"
 
@@ -59,7 +57,7 @@ class TenantDateTimeField(serializers.DateTimeField):
     """ISO 8601 in the tenant's time zone, with its offset."""
 
     def default_timezone(self):
-        return ZoneInfo(self.context["tenant"].timezone)
+        return tenant_zone(self.context["tenant"])
 
 
 class PeriodSerializer(serializers.Serializer):

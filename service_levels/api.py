@@ -28,6 +28,7 @@ from service_levels.models import (
     Priority,
     SlaPolicy,
 )
+from tenants.localtime import tenant_zone
 
 VIEW, MANAGE = "sla.view", "sla.manage"
 
@@ -622,7 +623,7 @@ class EffectiveSlaViewSet(viewsets.GenericViewSet):
     schema = ApiAutoSchema()
 
     def create(self, request, *args, **kwargs):
-        zone = ZoneInfo(request.tenant.timezone) if getattr(request, "tenant", None) else UTC
+        zone = tenant_zone(request.tenant) if getattr(request, "tenant", None) else UTC
         query = EffectiveSlaQuerySerializer(
             data=request.data, zone=zone, context=self.get_serializer_context()
         )

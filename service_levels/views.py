@@ -44,6 +44,7 @@ from service_levels.models import (
     SlaPolicy,
     SlaTarget,
 )
+from tenants.localtime import tenant_zone
 from tenants.views import StaffRequiredMixin
 
 KIND_SECTIONS = [
@@ -540,7 +541,7 @@ class PreviewView(SlaViewMixin, TemplateView):
         return [f"{self.template_name}#result"] if self.request.htmx else [self.template_name]
 
     def get_context_data(self, **kwargs):
-        zone = ZoneInfo(self.request.tenant.timezone)
+        zone = tenant_zone(self.request.tenant)
         now = timezone.now().astimezone(zone).replace(second=0, microsecond=0)
         bound = any(name in self.request.GET for name in PreviewForm.base_fields)
         form = PreviewForm(

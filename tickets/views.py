@@ -25,7 +25,7 @@ from contracts.documents import money
 from service_levels.durations import minutes_words
 from service_levels.models import IssueType, Metric, Priority
 from service_levels.selectors import priority_for
-from tenants.localtime import tenant_today
+from tenants.localtime import tenant_today, tenant_zone
 from tenants.views import StaffRequiredMixin
 from tickets import selectors, services
 from tickets.forms import AssignForm, ReplyForm, RetargetForm, StatusForm, TicketForm, TimeEntryForm
@@ -39,7 +39,7 @@ class TicketViewMixin(StaffRequiredMixin):
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.request.tenant.timezone)
+        return tenant_zone(self.request.tenant)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(zone_name=self.request.tenant.timezone, **kwargs)
