@@ -17,6 +17,9 @@ from django.db import transaction
 from accounts.actors import SYSTEM
 from contracts.models import Agreement, AgreementEvent, AgreementStatus, ClientStanding, ContractVersion
 from events.services import record_event
+from memberships import services as memberships
+from memberships.models import BillingCycle, OfferKind, Plan, PlanOffer
+from memberships.selectors import current_subscription
 from tenants.localtime import tenant_today
 
 S = AgreementStatus
@@ -88,10 +91,12 @@ def _transition(
 
 @transaction.atomic
 def create_agreement(*, client, version: ContractVersion, actor: str, starts_on: date | None = None,
-                     tier: str = "", riders=(), monthly_fee: Decimal = Decimal("0"),
-                     parent: Agreement | None = None,
+                     plan: Plan | None = None, riders=(), billing_cycle: str = BillingCycle.MONTHLY,
+                     plan_price: Decimal | None = None, parent: Agreement | None = None,
                      renewed_from: Agreement | None = None) -> Agreement:  # fmt: skip
-    """A draft agreement for ``client`` on a published version. Dates are set on signing unless given."""
+    """A draft agreement for ``client`` on a published version. Dates are set on signing unless given.
+    With a plan or riders, the agreement offers that membership: signing it starts the membership (a
+    service contract) or changes it (a supplement)."""
     if not version.is_published:
         raise ValidationError("Only a published version can be offered to a client.")
     if version.tenant_id != client.tenant_id or (parent and parent.client_id != client.pk):
@@ -99,9 +104,14 @@ def create_agreement(*, client, version: ContractVersion, actor: str, starts_on:
     agreement = Agreement.objects.create(
         tenant_id=client.tenant_id, client=client, version=version, parent=parent, renewed_from=renewed_from,
         starts_on=starts_on, ends_on=term_end(starts_on, version.term_months) if starts_on else None,
-        auto_renew=version.auto_renew, tier=tier, riders=list(riders), monthly_fee=monthly_fee,
+        auto_renew=version.auto_renew,
     )  # fmt: skip
     record_history(agreement, "created", actor=actor, to_status=S.DRAFT, version=str(version))
+    if plan is not None or riders:
+        memberships.attach_offer(
+            agreement, kind=OfferKind.CHANGE if parent else OfferKind.START, tier=plan, riders=riders,
+            cycle=billing_cycle, tier_price=plan_price, requested_by=actor,
+        )  # fmt: skip
     return agreement
 
 
@@ -124,9 +134,23 @@ def mark_signed(agreement: Agreement, *, actor: str, signature_id: int | None = 
     ClientStanding.objects.filter(client_id=agreement.client_id, basic_triage_only=True).update(
         basic_triage_only=False, reason=f"Signed {agreement.version} on {today:%d %b %Y}."
     )
+    if agreement.parent_id is None:
+        _carry_membership(agreement, actor=actor)
     if agreement.starts_on <= today:
         agreement = _transition(agreement, S.ACTIVE, actor=SYSTEM, kind="activated")
     return agreement
+
+
+def _carry_membership(agreement: Agreement, *, actor: str) -> None:
+    """A newly signed service contract carries the client's membership: an existing one moves to it (a
+    different plan it offers becomes a change, applied by billing with its proration), else the plan it
+    offers starts on its first day."""
+    subscription = current_subscription(agreement.client)
+    if subscription is not None:
+        memberships.move_to_agreement(subscription, agreement, actor=actor)
+        PlanOffer.objects.filter(agreement=agreement, applied_at__isnull=True).update(kind=OfferKind.CHANGE)
+        return
+    memberships.apply_start_offer(agreement, on=agreement.starts_on, actor=actor)
 
 
 @transaction.atomic
@@ -142,9 +166,11 @@ def renew_without_signature(previous: Agreement, *, version: ContractVersion, ac
     renewal = Agreement.objects.create(
         tenant_id=previous.tenant_id, client_id=previous.client_id, version=version, renewed_from=previous,
         status=S.SIGNED, starts_on=starts_on, ends_on=term_end(starts_on, version.term_months),
-        auto_renew=previous.auto_renew, tier=previous.tier, riders=list(previous.riders),
-        monthly_fee=previous.monthly_fee,
+        auto_renew=previous.auto_renew,
     )  # fmt: skip
+    subscription = current_subscription(previous.client)
+    if subscription is not None and subscription.agreement_id == previous.pk:
+        memberships.move_to_agreement(subscription, renewal, actor=actor)
     record_history(
         renewal, "auto_renewed", actor=actor, to_status=S.SIGNED, renewed_from=previous.pk,
         version=str(version), note="Renewed automatically on the same version: no new signature needed.",
@@ -170,7 +196,18 @@ def decline(agreement: Agreement, *, actor: str, reason: str) -> Agreement:
 
 @transaction.atomic
 def cancel(agreement: Agreement, *, actor: str, reason: str = "") -> Agreement:
-    return _transition(agreement, S.CANCELLED, actor=actor, reason=reason)
+    """Cancelled: a membership riding on it stops at the end of the period the client paid for."""
+    agreement = _transition(agreement, S.CANCELLED, actor=actor, reason=reason)
+    subscription = current_subscription(agreement.client)
+    if (
+        subscription is not None
+        and subscription.agreement_id == agreement.pk
+        and subscription.ends_on is None
+    ):
+        memberships.cancel_at_period_end(
+            subscription, on=tenant_today(), actor=actor, reason="the service contract was cancelled"
+        )
+    return agreement
 
 
 @transaction.atomic
@@ -187,4 +224,12 @@ def mark_expiring(agreement: Agreement, *, days_left: int) -> Agreement:
 
 @transaction.atomic
 def mark_expired(agreement: Agreement) -> Agreement:
-    return _transition(agreement, S.EXPIRED, actor=SYSTEM, ended_on=str(agreement.ends_on))
+    """Expired without a renewal: no contract, so no paid membership after its last day."""
+    agreement = _transition(agreement, S.EXPIRED, actor=SYSTEM, ended_on=str(agreement.ends_on))
+    subscription = current_subscription(agreement.client)
+    if subscription is not None and subscription.agreement_id == agreement.pk:
+        memberships.end_subscription(
+            subscription, on=agreement.ends_on + timedelta(days=1), actor=SYSTEM,
+            why="the service contract expired without a renewal",
+        )  # fmt: skip
+    return agreement

@@ -3,6 +3,8 @@ selector, serialize. Writes go through contracts.agreements and contracts.campai
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import Q
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -23,6 +25,9 @@ from contracts.models import (
     CampaignStatus,
     Signature,
 )
+from memberships.models import BillingCycle, Plan, PlanKind
+from memberships.selectors import plans_of_agreements
+from tenants.localtime import tenant_today
 
 VIEW, MANAGE = "contracts.view", "contracts.manage"
 _PAGES = "Newest first, in cursor pages (`page_size` up to 200)."
@@ -41,6 +46,23 @@ class PublishedVersionField(serializers.PrimaryKeyRelatedField):
 
 
 @extend_schema_field(OpenApiTypes.INT)
+class OfferedPlanField(serializers.SlugRelatedField):
+    """A plan of one kind that is still offered, by key."""
+
+    def __init__(self, *, kind: str, **kwargs):
+        self.kind = kind
+        super().__init__(**kwargs)
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        child_kwargs = {key: kwargs[key] for key in ("kind", "slug_field") if key in kwargs}
+        list_kwargs = {key: value for key, value in kwargs.items() if key not in ("kind", "slug_field")}
+        return serializers.ManyRelatedField(child_relation=cls(**child_kwargs), **list_kwargs)
+
+    def get_queryset(self):
+        return Plan.objects.filter(kind=self.kind, archived_at__isnull=True)
+
+
 class AgreementField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         return Agreement.objects.all()
@@ -55,7 +77,38 @@ class AgreementEventSerializer(serializers.ModelSerializer):
         fields = ["kind", "from_status", "to_status", "actor", "details", "at"]
 
 
-class AgreementSerializer(serializers.ModelSerializer):
+class AgreementPlanFields(serializers.Serializer):
+    """tier, riders and monthly_fee of an agreement: the membership it offers, else the one it carries."""
+
+    tier = serializers.SerializerMethodField(
+        help_text='Key of the tier it offers or carries; "" without one.'
+    )
+    riders = serializers.SerializerMethodField(help_text="Keys of the riders it offers or carries.")
+    monthly_fee = serializers.SerializerMethodField(
+        help_text="What the membership it offers or carries brings in a month (an annual price / 12)."
+    )
+
+    def _plan(self, obj):
+        cache = self.context.setdefault("_plans", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = plans_of_agreements([obj.pk], on=tenant_today()).get(obj.pk)
+        return cache[obj.pk]
+
+    def get_tier(self, obj) -> str:
+        plan = self._plan(obj)
+        return plan.tier.key if plan and plan.tier else ""
+
+    def get_riders(self, obj) -> list[str]:
+        plan = self._plan(obj)
+        return [rider.key for rider in plan.riders] if plan else []
+
+    @extend_schema_field(OpenApiTypes.DECIMAL)
+    def get_monthly_fee(self, obj) -> str:
+        plan = self._plan(obj)
+        return str(plan.monthly_value if plan else Decimal("0.00"))
+
+
+class AgreementSerializer(AgreementPlanFields, serializers.ModelSerializer):
     client_name = serializers.CharField(source="client.name", read_only=True)
     version_title = serializers.CharField(source="version.title", read_only=True)
     version_number = serializers.IntegerField(source="version.number", read_only=True)
@@ -70,9 +123,6 @@ class AgreementSerializer(serializers.ModelSerializer):
             "tier", "riders", "monthly_fee", "declined_reason", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
-
-    def get_is_supplement(self, obj) -> bool:
-        return obj.parent_id is not None
 
 
 class AgreementDetailSerializer(AgreementSerializer):
@@ -92,13 +142,21 @@ class AgreementCreateSerializer(serializers.Serializer):
     starts_on = serializers.DateField(
         required=False, allow_null=True, help_text="Empty: the term starts on the day it is signed."
     )
-    tier = serializers.SlugField(
-        max_length=40, required=False, allow_blank=True, help_text="A membership tier key, e.g. `gold`."
+    tier = OfferedPlanField(
+        kind=PlanKind.TIER, slug_field="key", required=False, allow_null=True, source="plan",
+        help_text="The key of the membership tier it offers, e.g. `gold` (signing starts or changes it).",
+    )  # fmt: skip
+    riders = OfferedPlanField(
+        kind=PlanKind.RIDER, slug_field="key", many=True, required=False,
+        help_text="Keys of the riders it offers, e.g. `premium-response`.",
+    )  # fmt: skip
+    billing_cycle = serializers.ChoiceField(
+        choices=BillingCycle.choices, required=False, default=BillingCycle.MONTHLY
     )
-    riders = serializers.ListField(child=serializers.SlugField(max_length=40), required=False, default=list)
-    monthly_fee = serializers.DecimalField(
-        max_digits=10, decimal_places=2, min_value=0, required=False, default=0
-    )
+    plan_price = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True,
+        help_text="A negotiated tier price per period; omit for the list price.",
+    )  # fmt: skip
 
 
 class CancelSerializer(serializers.Serializer):
@@ -121,7 +179,13 @@ class AgreementFilter(filters.FilterSet):
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
 
-AGREEMENT_EXAMPLE = {"client": 12, "version": 3, "tier": "gold", "monthly_fee": "149.00", "starts_on": None}
+AGREEMENT_EXAMPLE = {
+    "client": 12,
+    "version": 3,
+    "tier": "gold",
+    "billing_cycle": "monthly",
+    "starts_on": None,
+}
 
 
 @extend_schema_view(

@@ -110,20 +110,6 @@ NO_PARENT = "No signed service contract to amend."
 ALREADY_SIGNED = "Already signed this version."
 
 
-def _latest_plan(client) -> Agreement | None:
-    """The client's latest service agreement that was signed: its tier, riders and fee carry over."""
-    return (
-        Agreement.objects.filter(
-            client=client,
-            parent__isnull=True,
-            status__in=(*IN_FORCE, AgreementStatus.EXPIRED),
-            version__template__kind=TemplateKind.SERVICE_CONTRACT,
-        )
-        .order_by("-starts_on", "-id")
-        .first()
-    )
-
-
 def _agreement_for(client, version: ContractVersion, *, actor: str) -> Agreement | NotReached:
     """The agreement the campaign asks the client to sign: an unsigned one for the same version and
     parent if there is one (one agreement per client and term), else a new draft."""
@@ -138,12 +124,8 @@ def _agreement_for(client, version: ContractVersion, *, actor: str) -> Agreement
     existing = mine.filter(status__in=REUSABLE).order_by("-created_at").first()
     if existing is not None:
         return existing
-    plan = _latest_plan(client) if parent is None else None
-    return agreements.create_agreement(
-        client=client, version=version, actor=actor, parent=parent,
-        tier=plan.tier if plan else "", riders=plan.riders if plan else (),
-        monthly_fee=plan.monthly_fee if plan else 0,
-    )  # fmt: skip
+    # No plan on it: a membership the client already has moves to the new contract when it is signed.
+    return agreements.create_agreement(client=client, version=version, actor=actor, parent=parent)
 
 
 def _validate_campaign(
@@ -679,6 +661,7 @@ class ContractBanner:
     grace_until: date | None = None
     reason: str = ""
     pending: Agreement | None = None
+    plan_label: str = ""  # the membership the client holds today ("" without one)
 
     @property
     def is_restricted(self) -> bool:
@@ -695,7 +678,9 @@ def client_contract_banner(client) -> ContractBanner:
         .first()
     )
     if terms.has_signed_contract:
-        return ContractBanner("signed", agreement=terms.agreement, pending=pending)
+        return ContractBanner(
+            "signed", agreement=terms.agreement, pending=pending, plan_label=terms.plan.label
+        )
     if terms.basic_triage_only:
         standing = ClientStanding.objects.get(client=client)
         return ContractBanner("basic_triage", since=standing.since, reason=standing.reason, pending=pending)

@@ -21,6 +21,8 @@ from contracts.models import (
     TemplateKind,
 )
 from contracts.versions import current_published_version
+from memberships.demo import seed_plans
+from memberships.models import Plan
 from tenants.localtime import tenant_today
 from tenants.models import StaffMembership, Tenant
 from tenants.roles import Role
@@ -63,10 +65,13 @@ def _pick_tier(rng: random.Random) -> str:
 
 
 def _import_signed(client, version, *, starts_on, tier, fee) -> Agreement:
-    """A paper contract signed before Accord, entered through the lifecycle (history says so)."""
+    """A paper contract signed before Accord, entered through the lifecycle (history says so), with its
+    membership at the fee agreed on paper."""
+    plan = Plan.objects.filter(key=tier).first() if tier else None
     agreement = agreements.create_agreement(
-        client=client, version=version, actor=IMPORT, starts_on=starts_on, tier=tier, monthly_fee=fee
-    )
+        client=client, version=version, actor=IMPORT, starts_on=starts_on, plan=plan,
+        plan_price=fee if plan else None,
+    )  # fmt: skip
     agreements.record_history(agreement, "imported", actor=IMPORT, note="Signed on paper before Accord.")
     agreements.mark_sent(agreement, actor=IMPORT)
     return agreements.mark_signed(agreement, actor=IMPORT)
@@ -85,6 +90,7 @@ def seed_agreements(tenant: Tenant, progress=print, *, signers_act: SignersAct |
         if Agreement.objects.exists():
             progress(f"  {tenant.name}: agreements already there.")
             return 0
+        seed_plans(tenant, progress)
         rng = random.Random(f"agreements-{tenant.slug}")
         today = tenant_today()
         clients = list(Client.objects.filter(archived_at__isnull=True).order_by("name"))

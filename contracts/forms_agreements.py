@@ -12,6 +12,8 @@ from django import forms
 from clients.models import Client
 from contracts import versions
 from contracts.models import AgreementStatus, ContractVersion, TemplateKind
+from memberships import selectors as plan_choices
+from memberships.models import BillingCycle, Plan
 from tenants.forms import StyledFormMixin
 
 
@@ -103,28 +105,50 @@ class CampaignForm(StyledFormMixin, forms.Form):
 class AgreementForm(StyledFormMixin, forms.Form):
     client = forms.ModelChoiceField(queryset=Client.objects.none())
     version = VersionChoiceField(queryset=ContractVersion.objects.none(), label="Document")
-    tier = forms.ChoiceField(
-        required=False, label="Membership tier", choices=[],
-        help_text="The paid plan, if any: it picks the SLA policy of that tier.",
+    plan = forms.ModelChoiceField(
+        queryset=Plan.objects.none(), required=False, label="Membership tier",
+        empty_label="None (standard contract)",
+        help_text="The plan it offers, if any: signing starts it (a supplement changes the current one).",
     )  # fmt: skip
-    monthly_fee = forms.DecimalField(
-        max_digits=10, decimal_places=2, min_value=Decimal("0"), initial=Decimal("0"), label="Monthly fee"
+    riders = forms.ModelMultipleChoiceField(
+        queryset=Plan.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Riders"
     )
+    billing_cycle = forms.ChoiceField(
+        choices=BillingCycle.choices, initial=BillingCycle.MONTHLY, label="Billed"
+    )
+    plan_price = forms.DecimalField(
+        max_digits=10, decimal_places=2, min_value=Decimal("0"), required=False, label="Agreed tier price",
+        help_text="Leave empty for the list price; a negotiated price per period otherwise.",
+    )  # fmt: skip
     starts_on = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Term starts",
         help_text="Leave empty to start on the day it is signed.",
     )  # fmt: skip
 
     def __init__(self, *args, currency: str = "", **kwargs):
-        from service_levels.models import PolicyKind, SlaPolicy
-
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = Client.objects.filter(archived_at__isnull=True).order_by("name")
         self.fields["version"].queryset, self.fields["version"].initial = version_choices()
-        tiers = SlaPolicy.objects.filter(kind=PolicyKind.TIER, is_active=True).order_by("name")
-        self.fields["tier"].choices = [("", "None (standard contract)"), *((t.key, t.name) for t in tiers)]
+        self.fields["plan"].queryset = plan_choices.tiers()
+        self.fields["plan"].label_from_instance = plan_label
+        self.fields["riders"].queryset = plan_choices.riders()
+        self.fields["riders"].label_from_instance = plan_label
+        self.fields["riders"].widget.attrs["class"] = "form-check-input"
         if currency:
-            self.fields["monthly_fee"].label = f"Monthly fee ({currency})"
+            self.fields["plan_price"].label = f"Agreed tier price ({currency})"
+
+    def clean(self):
+        data = super().clean()
+        cycle = data.get("billing_cycle")
+        for plan in [data.get("plan"), *(data.get("riders") or ())]:
+            if plan is not None and cycle and plan.price_for(cycle) is None:
+                self.add_error("billing_cycle", f"{plan.name} is not sold on {cycle} billing.")
+        return data
+
+
+def plan_label(plan: Plan) -> str:
+    annual = f", {plan.annual_price}/year" if plan.annual_price is not None else ""
+    return f"{plan.name} ({plan.monthly_price}/month{annual})"
 
 
 class CancelForm(forms.Form):

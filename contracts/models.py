@@ -135,15 +135,6 @@ class Agreement(TenantOwned):
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
     auto_renew = models.BooleanField(default=True)
-    # Until the memberships issue lands: the plan is plain data on the agreement.
-    tier = models.SlugField(max_length=40, blank=True, help_text="Membership tier key, e.g. 'gold'.")
-    riders = ArrayField(models.SlugField(max_length=40), default=list, blank=True)
-    monthly_fee = models.DecimalField(
-        max_digits=10,
-        decimal_places=2,
-        default=Decimal("0"),
-        help_text="Recurring revenue of this agreement.",
-    )
     declined_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -17,7 +17,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 
 from accounts.actors import actor_label
 from contracts import agreements
@@ -26,6 +25,8 @@ from contracts.documents import money
 from contracts.emails import send_templated_email
 from contracts.models import Agreement, AgreementStatus, ContractVersion, RenewalReminder
 from contracts.versions import current_published_version
+from memberships.selectors import PlanTerms, recurring_by_agreement
+from memberships.selectors import monthly_recurring_revenue as memberships_mrr
 from tenants.localtime import tenant_today
 from tenants.models import StaffMembership
 from tenants.roles import Role
@@ -105,7 +106,6 @@ def _open_renewal(agreement: Agreement, run: RenewalRun) -> Agreement | None:
     renewal = agreements.create_agreement(
         client=agreement.client, version=version, actor=RENEWAL_RUN,
         starts_on=agreement.ends_on + timedelta(days=1), renewed_from=agreement,
-        tier=agreement.tier, riders=agreement.riders, monthly_fee=agreement.monthly_fee,
     )  # fmt: skip
     agreements.record_history(
         renewal, "renewal_needs_signature", actor=RENEWAL_RUN, renewed_from=agreement.pk,
@@ -221,7 +221,8 @@ def _remind(today: date, run: RenewalRun) -> None:
         context = {
             "agreement": agreement, "client": agreement.client, "days_left": days_left,
             "ends_on": agreement.ends_on, "renewal": renewal,
-            "monthly_fee": money(agreement.monthly_fee, current_tenant().currency),
+            "plan": recurring_by_agreement([agreement.pk], on=today).get(agreement.pk),
+            "monthly_fee": money(_monthly_fee(agreement, today), current_tenant().currency),
             "renews_on_same_version": current_version_for(agreement).pk == agreement.version_id,
             "site_url": settings.SITE_URL,
         }  # fmt: skip
@@ -278,6 +279,11 @@ class PipelineRow:
     renewal: Agreement | None
     outlook_kind: str  # what will happen at the end: one of OUTLOOKS
     outlook: str  # the same in words
+    plan: PlanTerms | None = None  # the membership riding on the agreement, if any
+
+    @property
+    def monthly_fee(self) -> Decimal:
+        return self.plan.monthly_value if self.plan else Decimal("0")
 
 
 @dataclass
@@ -325,6 +331,8 @@ def renewal_pipeline(today: date | None = None) -> list[PipelineBucket]:
     current_by_template: dict[int, ContractVersion] = {}
     buckets = []
     rows_by_bucket: dict[int, list[PipelineRow]] = {index: [] for index in range(len(BUCKETS))}
+    ending = list(ending)
+    plans = recurring_by_agreement([agreement.pk for agreement in ending], on=today)
     for agreement in ending:
         template_id = agreement.version.template_id
         if template_id not in current_by_template:
@@ -337,17 +345,21 @@ def renewal_pipeline(today: date | None = None) -> list[PipelineBucket]:
         days_left = (agreement.ends_on - today).days
         outlook_kind, outlook = _outlook(agreement, renewal, current_by_template[template_id])
         index = next(i for i, (first, last, _) in enumerate(BUCKETS) if first <= days_left <= last)
-        rows_by_bucket[index].append(PipelineRow(agreement, days_left, renewal, outlook_kind, outlook))
+        rows_by_bucket[index].append(
+            PipelineRow(agreement, days_left, renewal, outlook_kind, outlook, plans.get(agreement.pk))
+        )
     for index, (first, last, label) in enumerate(BUCKETS):
         rows = rows_by_bucket[index]
-        total = sum((row.agreement.monthly_fee for row in rows), Decimal("0"))
+        total = sum((row.monthly_fee for row in rows), Decimal("0"))
         buckets.append(PipelineBucket(label, first, last, rows, total))
     return buckets
 
 
-def monthly_recurring_revenue(today: date | None = None) -> Decimal:
-    """The monthly fees of all service agreements in force (for "at stake" as a share of the whole)."""
-    from contracts.campaigns import clients_with_signed_contract
+def _monthly_fee(agreement: Agreement, today: date) -> Decimal:
+    plan = recurring_by_agreement([agreement.pk], on=today).get(agreement.pk)
+    return plan.monthly_value if plan else Decimal("0")
 
-    total = clients_with_signed_contract(on=today).aggregate(total=Sum("monthly_fee"))["total"]
-    return total or Decimal("0")
+
+def monthly_recurring_revenue(today: date | None = None) -> Decimal:
+    """Recurring monthly revenue of all memberships in force (for "at stake" as a share of the whole)."""
+    return memberships_mrr(on=today or tenant_today())

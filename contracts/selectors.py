@@ -14,6 +14,7 @@ from contracts.models import (
     ClientStanding,
     TemplateKind,
 )
+from memberships.selectors import PlanTerms, plan_terms
 from service_levels.models import IssueType
 from service_levels.selectors import EffectiveSla, effective_sla
 from tenants.localtime import tenant_today
@@ -28,8 +29,16 @@ class ContractTerms:
     has_signed_contract: bool
     basic_triage_only: bool
     grace_until: date | None
-    tier: str
-    riders: tuple[str, ...]
+    plan: PlanTerms
+
+    @property
+    def tier(self) -> str:
+        """The tier's name ("" without one), for pages and emails."""
+        return self.plan.tier_name
+
+    @property
+    def riders(self) -> tuple[str, ...]:
+        return self.plan.rider_names
 
 
 def current_service_agreement(client, *, on: date | None = None) -> Agreement | None:
@@ -70,16 +79,15 @@ def contract_terms(client, *, on: date | None = None) -> ContractTerms:
         has_signed_contract=agreement is not None,
         basic_triage_only=agreement is None and bool(standing and standing.basic_triage_only),
         grace_until=grace_until,
-        tier=agreement.tier if agreement else "",
-        riders=tuple(agreement.riders) if agreement else (),
+        plan=plan_terms(client, on=on) if agreement is not None else PlanTerms(),
     )
 
 
 def effective_sla_for_client(
     *, client, priority: str | None = None, issue_type: IssueType | None = None, on: date | None = None
 ) -> EffectiveSla:
-    """effective_sla() with the client's contract, tier and riders read from its agreement in force on a
-    day (the tenant's today by default)."""
+    """effective_sla() with the client's contract in force on a day (the tenant's today by default) and the
+    tier and riders its subscription holds that day."""
     terms = contract_terms(client, on=on)
     return effective_sla(
         client=client,
@@ -87,8 +95,8 @@ def effective_sla_for_client(
         issue_type=issue_type,
         has_signed_contract=terms.has_signed_contract,
         grace_until=terms.grace_until,
-        tier=terms.tier or None,
-        riders=terms.riders,
+        tier=terms.plan.tier_key or None,
+        riders=terms.plan.rider_keys,
     )
 
 

@@ -31,6 +31,7 @@ from contracts.models import (
     TemplateKind,
 )
 from contracts.selectors import current_service_agreement
+from memberships.selectors import plans_of_agreements
 from tenants.localtime import tenant_today
 from tenants.views import StaffRequiredMixin
 
@@ -115,9 +116,13 @@ class AgreementListView(ContractsViewMixin, ListView):
         counts = dict(Agreement.objects.values_list("status").annotate(n=Count("pk")).order_by())
         params = self.request.GET.copy()
         params.pop("page", None)
+        plans = plans_of_agreements([agreement.pk for agreement in context["object_list"]], on=tenant_today())
         for agreement in context["object_list"]:
             agreement.badge = status_badge(agreement.status)
-            agreement.fee = money(agreement.monthly_fee, self.request.tenant.currency)
+            agreement.plan = plans.get(agreement.pk)
+            agreement.fee = (
+                money(agreement.plan.monthly_value, self.request.tenant.currency) if agreement.plan else ""
+            )
         data = self.filters.cleaned_data if self.filters.is_valid() else {"q": "", "status": ""}
         context.update(
             filters=self.filters,
@@ -163,6 +168,7 @@ class AgreementDetailView(ContractsViewMixin, DetailView):
     def get_context_data(self, **kwargs):
         agreement = self.object
         currency = self.request.tenant.currency
+        plan = plans_of_agreements([agreement.pk], on=tenant_today()).get(agreement.pk)
         supplements = list(agreement.supplements.select_related("version").order_by("-created_at"))
         for supplement in supplements:
             supplement.badge = status_badge(supplement.status)
@@ -175,7 +181,8 @@ class AgreementDetailView(ContractsViewMixin, DetailView):
         )
         return super().get_context_data(
             badge=status_badge(agreement.status),
-            fee=money(agreement.monthly_fee, currency),
+            plan=plan,
+            fee=money(plan.monthly_value, currency) if plan else "",
             history=history_rows(agreement),
             signatures=signatures.defer("pdf", "document_html"),
             supplements=supplements,
@@ -214,7 +221,8 @@ class AgreementCreateView(ContractsManageMixin, FormView):
         try:
             agreement = agreements.create_agreement(
                 client=data["client"], version=data["version"], parent=parent, starts_on=data["starts_on"],
-                tier=data["tier"], monthly_fee=data["monthly_fee"], actor=actor_label(self.request.user),
+                plan=data["plan"], riders=list(data["riders"]), billing_cycle=data["billing_cycle"],
+                plan_price=data["plan_price"], actor=actor_label(self.request.user),
             )  # fmt: skip
             if self.request.POST.get("send"):
                 sent = campaigns.send_agreement_for_signature(agreement, actor=actor_label(self.request.user))
@@ -447,7 +455,7 @@ class RenewalPipelineView(ContractsViewMixin, TemplateView):
         for bucket in buckets:
             bucket.total_display = money(bucket.monthly_total, currency)
             for row in bucket.rows:
-                row.fee = money(row.agreement.monthly_fee, currency)
+                row.fee = money(row.monthly_fee, currency)
         at_stake = sum((bucket.monthly_total for bucket in buckets), start=0)
         mrr = renewals.monthly_recurring_revenue()
         return super().get_context_data(

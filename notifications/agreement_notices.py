@@ -22,8 +22,9 @@ from contracts.documents import money
 from contracts.models import Agreement, Signature
 from contracts.selectors import sent_by
 from events.models import OutboxEvent
+from memberships.selectors import plans_of_agreements
 from notifications.models import EmailStatus, Kind, Notification
-from tenants.localtime import tenant_localtime
+from tenants.localtime import tenant_localtime, tenant_today
 from tenants.models import StaffMembership, Tenant
 from tenants.roles import Role
 
@@ -76,8 +77,9 @@ def _message(
         if agreement.starts_on and agreement.ends_on:
             start, end = (dateformat.format(day, "j M Y") for day in (agreement.starts_on, agreement.ends_on))
             facts.append(f"In force {start} to {end}.")
-        if agreement.monthly_fee:
-            facts.append(f"{money(agreement.monthly_fee, tenant.currency)} a month.")
+        plan = plans_of_agreements([agreement.pk], on=tenant_today(tenant)).get(agreement.pk)
+        if plan is not None and plan.monthly_value:
+            facts.append(f"Membership: {plan.label}, {money(plan.monthly_value, tenant.currency)} a month.")
         return f"{who} signed {what}"[:200], " ".join(facts)
     reason = event.payload.get("reason") or signature.decline_reason
     when = _local(signature.declined_at, tenant)

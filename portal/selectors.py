@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from contracts.documents import coverage_rule_label, money, plain_number
 from contracts.models import Agreement, Signature
+from memberships.selectors import agreement_plan
+from tenants.localtime import tenant_today
 
 
 @dataclass(frozen=True)
@@ -48,17 +50,14 @@ class Terms:
     billing_terms: str
 
 
-def _label(key: str) -> str:
-    return key.replace("-", " ").replace("_", " ").strip().capitalize()
-
-
 def agreement_terms(agreement: Agreement) -> Terms:
     version = agreement.version
     currency = agreement.tenant.currency or "USD"
+    plan = agreement_plan(agreement, on=tenant_today(agreement.tenant))
     return Terms(
-        tier=_label(agreement.tier) if agreement.tier else "",
-        riders=[_label(rider) for rider in agreement.riders],
-        monthly_fee=money(agreement.monthly_fee, currency) if agreement.monthly_fee else "",
+        tier=plan.tier.name if plan and plan.tier else "",
+        riders=[rider.name for rider in plan.riders] if plan else [],
+        monthly_fee=money(plan.monthly_value, currency) if plan and plan.monthly_value else "",
         term_months=version.term_months,
         auto_renew=agreement.auto_renew,
         notice_days=version.notice_days,

@@ -20,7 +20,9 @@ from accounts.actors import actor_label
 from contracts import signatures
 from contracts.documents import document_sha256, render_version
 from contracts.models import Agreement, Signature
+from memberships.selectors import agreement_plan
 from portal.models import LinkPurpose, PortalLink
+from tenants.localtime import tenant_today
 
 NAME_MAX_LENGTH = 200
 REASON_MAX_LENGTH = 2000
@@ -77,11 +79,12 @@ class ShownDocument:
 
 def document_for(agreement: Agreement) -> ShownDocument:
     """The agreement's document as the signer sees it, with the SHA-256 of exactly that HTML."""
+    plan = agreement_plan(agreement, on=tenant_today(agreement.tenant))
     rendered = render_version(
         agreement.version,
         client=agreement.client,
-        tier=agreement.tier,
-        riders=tuple(agreement.riders),
+        tier=plan.tier_key if plan else "",
+        riders=plan.rider_keys if plan else (),
         tenant=agreement.tenant,
     )
     return ShownDocument(rendered.title, rendered.html, rendered.toc, document_sha256(rendered.html))

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 
 from clients.models import Client
+from contracts.api_agreements import AgreementPlanFields
 from contracts.models import Agreement
 from events.models import OutboxEvent
 from tickets.api import IMPACTS, URGENCIES
@@ -71,7 +72,7 @@ class ContractRefSerializer(serializers.Serializer):
     title = serializers.CharField()
 
 
-class WebhookAgreementSerializer(serializers.ModelSerializer):
+class WebhookAgreementSerializer(AgreementPlanFields, serializers.ModelSerializer):
     client = ClientRefSerializer()
     contract = ContractRefSerializer(source="version")
     currency = serializers.CharField(source="tenant.currency")

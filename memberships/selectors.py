@@ -1,0 +1,253 @@
+"""Reads of memberships: which plans exist and what a client has on a given day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+
+from memberships.models import (
+    BillingCycle,
+    Plan,
+    PlanKind,
+    PlanOffer,
+    Subscription,
+    SubscriptionPhase,
+    SubscriptionStatus,
+)
+from memberships.periods import Period, period_containing
+
+
+def plans(*, kind: str | None = None, include_archived: bool = False) -> QuerySet[Plan]:
+    queryset = Plan.objects.select_related("sla_policy")
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if not include_archived:
+        queryset = queryset.filter(archived_at__isnull=True)
+    return queryset.order_by("kind", "rank", "monthly_price", "name")
+
+
+def tiers() -> QuerySet[Plan]:
+    return plans(kind=PlanKind.TIER)
+
+
+def riders() -> QuerySet[Plan]:
+    return plans(kind=PlanKind.RIDER)
+
+
+def phases_with_riders() -> QuerySet[SubscriptionPhase]:
+    return SubscriptionPhase.objects.select_related("plan", "plan__sla_policy").prefetch_related(
+        "riders__rider__sla_policy"
+    )
+
+
+def current_subscription(client) -> Subscription | None:
+    """The client's active (not yet ended) subscription, if any."""
+    return (
+        Subscription.objects.filter(client=client, status=SubscriptionStatus.ACTIVE)
+        .prefetch_related(Prefetch("phases", queryset=phases_with_riders()))
+        .first()
+    )
+
+
+def phase_on(subscription: Subscription, day: date) -> SubscriptionPhase | None:
+    """The phase in force on ``day`` (none before the start or from the end day)."""
+    if day < subscription.started_on or (subscription.ends_on and day >= subscription.ends_on):
+        return None
+    for phase in subscription.phases.all():  # few, and usually prefetched
+        if phase.covers(day):
+            return phase
+    return None
+
+
+def scheduled_phase(subscription: Subscription, day: date) -> SubscriptionPhase | None:
+    """A phase that starts after ``day``: a change waiting for the period end."""
+    future = [phase for phase in subscription.phases.all() if phase.starts_on > day]
+    return future[0] if future else None
+
+
+def current_period(subscription: Subscription, day: date, *, cycle: str | None = None) -> Period:
+    phase = phase_on(subscription, day)
+    return period_containing(
+        day,
+        cycle=cycle or (phase.billing_cycle if phase else BillingCycle.MONTHLY),
+        anchor_day=subscription.anchor_day,
+        anchor_month=subscription.anchor_month,
+    )
+
+
+@dataclass(frozen=True)
+class PlanTerms:
+    """What a client has on a day: for the SLA selector, the banners and the portal."""
+
+    subscription: Subscription | None = None
+    phase: SubscriptionPhase | None = None
+    tier: Plan | None = None
+    riders: tuple[Plan, ...] = field(default_factory=tuple)
+
+    @property
+    def tier_key(self) -> str:
+        return self.tier.sla_policy.key if self.tier and self.tier.sla_policy_id else ""
+
+    @property
+    def rider_keys(self) -> tuple[str, ...]:
+        return tuple(rider.sla_policy.key for rider in self.riders if rider.sla_policy_id)
+
+    @property
+    def tier_name(self) -> str:
+        return self.tier.name if self.tier else ""
+
+    @property
+    def rider_names(self) -> tuple[str, ...]:
+        return tuple(rider.name for rider in self.riders)
+
+    @property
+    def recurring_price(self) -> Decimal:
+        """The price of one billing period of the phase."""
+        if self.phase is None:
+            return Decimal("0.00")
+        return self.phase.plan_price + sum((item.price for item in self.phase.riders.all()), Decimal("0"))
+
+    @property
+    def monthly_value(self) -> Decimal:
+        return monthly_value(self.phase) if self.phase else Decimal("0.00")
+
+    @property
+    def label(self) -> str:
+        return " + ".join([self.tier_name, *self.rider_names] if self.tier else self.rider_names)
+
+
+def plan_terms(client, *, on: date) -> PlanTerms:
+    """The tier and riders the client's subscription gives it on ``on`` (empty when it has none)."""
+    subscriptions = (
+        Subscription.objects.filter(client=client, started_on__lte=on)
+        .exclude(ends_on__lte=on)
+        .prefetch_related(Prefetch("phases", queryset=phases_with_riders()))
+        .order_by("-started_on", "-id")
+    )
+    for subscription in subscriptions:
+        phase = phase_on(subscription, on)
+        if phase is not None:
+            return PlanTerms(
+                subscription=subscription,
+                phase=phase,
+                tier=phase.plan,
+                riders=tuple(item.rider for item in phase.riders.all()),
+            )
+    return PlanTerms()
+
+
+def monthly_value(phase: SubscriptionPhase) -> Decimal:
+    """What a phase brings in a month: the period price, or an annual price spread over twelve months."""
+    total = phase.plan_price + sum((item.price for item in phase.riders.all()), Decimal("0"))
+    if phase.billing_cycle == BillingCycle.ANNUAL:
+        return (total / 12).quantize(Decimal("0.01"))
+    return total
+
+
+def recurring_by_agreement(agreement_ids, *, on: date) -> dict[int, PlanTerms]:
+    """For each agreement id, the plan its active subscription holds on ``on`` (absent when none)."""
+    subscriptions = (
+        Subscription.objects.filter(agreement_id__in=list(agreement_ids), started_on__lte=on)
+        .exclude(ends_on__lte=on)
+        .prefetch_related(Prefetch("phases", queryset=phases_with_riders()))
+    )
+    found = {}
+    for subscription in subscriptions:
+        phase = phase_on(subscription, on)
+        if phase is not None:
+            found[subscription.agreement_id] = PlanTerms(
+                subscription=subscription, phase=phase, tier=phase.plan,
+                riders=tuple(item.rider for item in phase.riders.all()),
+            )  # fmt: skip
+    return found
+
+
+def monthly_recurring_revenue(*, on: date) -> Decimal:
+    """Recurring monthly revenue: every subscription in force on ``on``, annual plans as a twelfth."""
+    subscriptions = (
+        Subscription.objects.filter(started_on__lte=on)
+        .exclude(ends_on__lte=on)
+        .prefetch_related(Prefetch("phases", queryset=phases_with_riders()))
+    )
+    total = Decimal("0.00")
+    for subscription in subscriptions:
+        phase = phase_on(subscription, on)
+        if phase is not None:
+            total += monthly_value(phase)
+    return total
+
+
+@dataclass(frozen=True)
+class AgreementPlan:
+    """The membership shown beside an agreement: the one it offers (applied when signed), else the one
+    it carries."""
+
+    tier: Plan | None
+    riders: tuple[Plan, ...]
+    cycle: str
+    period_price: Decimal
+    source: str  # "offer" or "subscription"
+
+    @property
+    def label(self) -> str:
+        return " + ".join(([self.tier.name] if self.tier else []) + [rider.name for rider in self.riders])
+
+    @property
+    def monthly_value(self) -> Decimal:
+        if self.cycle == BillingCycle.ANNUAL:
+            return (self.period_price / 12).quantize(Decimal("0.01"))
+        return self.period_price
+
+    @property
+    def tier_key(self) -> str:
+        return self.tier.sla_policy.key if self.tier and self.tier.sla_policy_id else ""
+
+    @property
+    def rider_keys(self) -> tuple[str, ...]:
+        return tuple(rider.sla_policy.key for rider in self.riders if rider.sla_policy_id)
+
+
+def _from_terms(terms: PlanTerms) -> AgreementPlan:
+    return AgreementPlan(
+        terms.tier, terms.riders, terms.phase.billing_cycle, terms.recurring_price, "subscription"
+    )
+
+
+def _from_offer(offer: PlanOffer) -> AgreementPlan:
+    riders = tuple(item.rider for item in offer.riders.all())
+    price = offer.plan_price
+    if price is None:
+        price = (offer.plan.price_for(offer.billing_cycle) or Decimal("0")) if offer.plan else Decimal("0")
+    total = price + sum(
+        ((rider.price_for(offer.billing_cycle) or Decimal("0")) for rider in riders), Decimal("0")
+    )
+    return AgreementPlan(offer.plan, riders, offer.billing_cycle, total, "offer")
+
+
+def plans_of_agreements(agreement_ids, *, on: date) -> dict[int, AgreementPlan]:
+    """For each agreement, the membership it offers or carries (absent when neither)."""
+    agreement_ids = list(agreement_ids)
+    offers = (
+        PlanOffer.objects.filter(agreement_id__in=agreement_ids)
+        .select_related("plan__sla_policy")
+        .prefetch_related("riders__rider__sla_policy")
+    )
+    found = {offer.agreement_id: _from_offer(offer) for offer in offers if offer.applied_at is None}
+    for agreement_id, terms in recurring_by_agreement(agreement_ids, on=on).items():
+        found.setdefault(agreement_id, _from_terms(terms))
+    for offer in offers:
+        found.setdefault(offer.agreement_id, _from_offer(offer))
+    return found
+
+
+def agreement_plan(agreement, *, on: date) -> AgreementPlan | None:
+    """The membership a document for ``agreement`` describes: what it offers, else what it carries, else
+    (an unsigned contract or a supplement) the client's current membership, which carries over."""
+    found = plans_of_agreements([agreement.pk], on=on).get(agreement.pk)
+    if found is not None:
+        return found
+    terms = plan_terms(agreement.client_id, on=on)
+    return _from_terms(terms) if terms.phase is not None else None
