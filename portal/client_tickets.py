@@ -18,7 +18,7 @@ from django.http import Http404
 from accounts.actors import actor_label
 from clients.models import Site
 from contracts.selectors import contract_terms
-from portal.models import LinkPurpose, PortalLink
+from portal.models import TICKETS_PURPOSES, PortalLink
 from service_levels.models import Metric
 from service_levels.selectors import active_issue_types
 from tickets import services
@@ -149,7 +149,7 @@ def promise_for(ticket: Ticket) -> Promise:
 
 
 def _check(link: PortalLink) -> None:
-    if link.purpose != LinkPurpose.TICKETS:
+    if link.purpose not in TICKETS_PURPOSES:
         raise ValidationError("This link is not for tickets.")
 
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from clients.models import Contact
 from contracts.emails import send_templated_email
-from portal.models import AGREEMENT_PURPOSES, LinkPurpose, PortalLink
+from portal.models import AGREEMENT_PURPOSES, TICKETS_PURPOSES, LinkPurpose, PortalLink
 from tenants.scope import cross_tenant, current_tenant
 
 DEFAULT_TTL = timedelta(days=30)
@@ -72,8 +72,8 @@ def _check_binding(*, contact, purpose: str, agreement) -> str | None:
         return f"{contact} is not a contact of the client this agreement is for."
     if purpose == LinkPurpose.SIGN_AGREEMENT and not contact.can_sign:
         return f"{contact} may not sign service contracts for the client."
-    if purpose == LinkPurpose.TICKETS and contact.client.is_archived:
-        return f"{contact.client} is archived: it has no tickets to open or follow."
+    if purpose in TICKETS_PURPOSES and contact.client.is_archived:
+        return f"{contact.client} is archived: its portal is closed."
     return None
 
 

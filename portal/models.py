@@ -8,10 +8,13 @@ class LinkPurpose(models.TextChoices):
     SIGN_AGREEMENT = "sign_agreement", "Sign an agreement"
     VIEW_AGREEMENT = "view_agreement", "View an agreement"
     TICKETS = "tickets", "Open and follow tickets"
+    ACCOUNT = "account", "Plan, invoices and tickets"
 
 
 # Purposes bound to one agreement (the link carries it); the others are bound to the contact only.
 AGREEMENT_PURPOSES = frozenset({LinkPurpose.SIGN_AGREEMENT, LinkPurpose.VIEW_AGREEMENT})
+# Links that open the client's tickets; an account link (sent with invoices) opens its plan and invoices too.
+TICKETS_PURPOSES = frozenset({LinkPurpose.TICKETS, LinkPurpose.ACCOUNT})
 
 
 class PortalLink(TenantOwned):

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal import client_tickets
 from portal.forms import NotFixedForm, ReplyForm, TicketForm
-from portal.models import LinkPurpose, PortalLink
+from portal.models import TICKETS_PURPOSES, PortalLink
 from portal.views import portal_page
 from tickets.models import TicketStatus
 
@@ -36,7 +36,7 @@ def tickets_page(view):
 
     @portal_page
     def wrapper(request, link: PortalLink, *args, **kwargs):
-        if link.purpose != LinkPurpose.TICKETS:
+        if link.purpose not in TICKETS_PURPOSES:
             return render(request, "portal/tickets/not_found.html", _context(request, link, wrong_link=True),
                           status=404)  # fmt: skip
         try:
