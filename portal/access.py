@@ -28,7 +28,7 @@ def account_page(view):
     def wrapper(request, link: PortalLink, *args, **kwargs):
         if link.purpose != LinkPurpose.ACCOUNT:
             return render(request, "portal/tickets/not_found.html",
-                          account_context(request, link, wrong_link=True), status=404)  # fmt: skip
+                          account_context(request, link, wrong_link="account"), status=404)  # fmt: skip
         try:
             return view(request, link, *args, **kwargs)
         except Http404:

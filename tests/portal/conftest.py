@@ -46,12 +46,11 @@ def published_version(tenant, *, title="Home Technology Care Plan", number=1, **
         )  # fmt: skip
 
 
-def sent_agreement(version, client, *, tier="", riders=(), monthly_fee=Decimal("149.00")):
+def sent_agreement(version, client, *, plan=None, riders=()):
     with tenant_scope(client.tenant):
         agreement = agreements.create_agreement(
-            client=client, version=version, actor="owner@example.com", tier=tier, riders=riders,
-            monthly_fee=monthly_fee,
-        )  # fmt: skip
+            client=client, version=version, actor="owner@example.com", plan=plan, riders=riders
+        )
         return agreements.mark_sent(agreement, actor="owner@example.com", to="signer@example.com")
 
 
