@@ -56,7 +56,9 @@ def membership_desk(tenant, *, supplement: bool = True) -> Desk:
             name="24/7", timezone="UTC", weekly_hours=sla_services.PRESETS["always_open"]
         )
         office = sla_services.create_calendar(
-            name="Office hours", timezone="America/New_York", weekly_hours=sla_services.PRESETS["office_hours"]
+            name="Office hours",
+            timezone="America/New_York",
+            weekly_hours=sla_services.PRESETS["office_hours"],
         )
         sla_services.create_policy(name="Basic triage", kind=PolicyKind.BASIC_TRIAGE)
         policies = {
@@ -68,21 +70,45 @@ def membership_desk(tenant, *, supplement: bool = True) -> Desk:
             ),
         }
         for key, policy in policies.items():
-            grid = {(p, Metric.FIRST_RESPONSE): (minutes, always) for p, minutes in FIRST_RESPONSE[key].items()}
+            grid = {
+                (p, Metric.FIRST_RESPONSE): (minutes, always) for p, minutes in FIRST_RESPONSE[key].items()
+            }
             if key in ONSITE_HOURS:
                 grid[("P1", Metric.ONSITE)] = (ONSITE_HOURS[key] * 60, office)
             sla_services.set_targets(policy, grid)
         plans = {
-            "silver": Plan(kind=PlanKind.TIER, key="silver", name="Silver", monthly_price=Decimal("59.00"),
-                           annual_price=Decimal("590.00"), rank=1, hours_included=Decimal("1"),
-                           labour_discount_percent=Decimal("5"), description="Remote support in business hours."),
-            "gold": Plan(kind=PlanKind.TIER, key="gold", name="Gold", monthly_price=Decimal("179.00"),
-                         annual_price=Decimal("1790.00"), rank=2, proactive_monitoring=True,
-                         onsite_visits_included=1, hours_included=Decimal("2"),
-                         labour_discount_percent=Decimal("10"), description="Monitoring and a visit a month."),
-            "premium-response": Plan(kind=PlanKind.RIDER, key="premium-response", name="Premium Response",
-                                     monthly_price=Decimal("49.00"), annual_price=Decimal("490.00")),
-        }  # fmt: skip
+            "silver": Plan(
+                kind=PlanKind.TIER,
+                key="silver",
+                name="Silver",
+                rank=1,
+                monthly_price=Decimal("59.00"),
+                annual_price=Decimal("590.00"),
+                hours_included=Decimal("1"),
+                labour_discount_percent=Decimal("5"),
+                description="Remote support in business hours.",
+            ),
+            "gold": Plan(
+                kind=PlanKind.TIER,
+                key="gold",
+                name="Gold",
+                rank=2,
+                monthly_price=Decimal("179.00"),
+                annual_price=Decimal("1790.00"),
+                proactive_monitoring=True,
+                onsite_visits_included=1,
+                hours_included=Decimal("2"),
+                labour_discount_percent=Decimal("10"),
+                description="Monitoring and a visit a month.",
+            ),
+            "premium-response": Plan(
+                kind=PlanKind.RIDER,
+                key="premium-response",
+                name="Premium Response",
+                monthly_price=Decimal("49.00"),
+                annual_price=Decimal("490.00"),
+            ),
+        }
         for key, plan in plans.items():
             plan.tenant, plan.sla_policy = tenant, policies[key]
             memberships.save_plan(plan)
@@ -96,16 +122,27 @@ def membership_desk(tenant, *, supplement: bool = True) -> Desk:
     return Desk(tenant, plans, published_version(tenant), change, always, office)
 
 
-def signed_client(desk: Desk, *, name="Whitaker Residence", plan: str | None = "silver", riders=(),
-                  starts_on=SIGNED_UP_ON, signer_email="dana@whitaker.example"):  # fmt: skip
+def signed_client(
+    desk: Desk,
+    *,
+    name="Whitaker Residence",
+    plan: str | None = "silver",
+    riders=(),
+    starts_on=SIGNED_UP_ON,
+    signer_email="dana@whitaker.example",
+):
     """A household with a signer (Dana) whose service contract was signed, on ``plan`` (or without one)."""
     household = ClientFactory(tenant=desk.tenant, name=name)
     dana = ContactFactory(client=household, full_name="Dana Whitaker", email=signer_email, can_sign=True)
     with tenant_scope(desk.tenant):
         contract = agreements.create_agreement(
-            client=household, version=desk.service_contract, actor="owner@example.com", starts_on=starts_on,
-            plan=desk.plans[plan] if plan else None, riders=[desk.plans[key] for key in riders],
-        )  # fmt: skip
+            client=household,
+            version=desk.service_contract,
+            actor="owner@example.com",
+            starts_on=starts_on,
+            plan=desk.plans[plan] if plan else None,
+            riders=[desk.plans[key] for key in riders],
+        )
         agreements.mark_sent(contract, actor="owner@example.com", to=dana.email)
         contract = agreements.mark_signed(contract, actor="owner@example.com")
     return household, dana, contract
@@ -121,7 +158,7 @@ def supplements_of(household) -> list[Agreement]:
     with tenant_scope(household.tenant):
         return list(
             Agreement.objects.filter(client=household, parent__isnull=False)
-            .select_related("plan_offer__plan")
+            .select_related("parent", "version", "plan_offer__plan")
             .order_by("created_at")
         )
 
