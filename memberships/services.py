@@ -34,7 +34,8 @@ from memberships.models import (
     SubscriptionStatus,
 )
 from memberships.periods import Period
-from memberships.selectors import current_period, phase_on
+from memberships.selectors import current_period, current_subscription, phase_on
+from tenants.localtime import tenant_today
 
 ZERO = Decimal("0.00")
 
@@ -423,8 +424,14 @@ def move_to_agreement(subscription: Subscription, agreement, *, actor: str) -> S
 @transaction.atomic
 def attach_offer(agreement, *, kind: str, tier: Plan | None, riders=(), cycle: str = BillingCycle.MONTHLY,
                  tier_price: Decimal | None = None, requested_by: str = "") -> PlanOffer:  # fmt: skip
-    """What the client gets when it signs ``agreement``; replaces an offer not applied yet."""
-    holding = requested_holding(tier=tier, riders=riders, cycle=cycle, tier_price=tier_price)
+    """What the client gets when it signs ``agreement``; replaces an offer not applied yet. A change is
+    checked against what the client holds today, so a plan no longer sold that it keeps is not refused."""
+    current = None
+    if kind == OfferKind.CHANGE:
+        subscription = current_subscription(agreement.client_id)
+        phase = phase_on(subscription, tenant_today()) if subscription is not None else None
+        current = holding_of(phase) if phase is not None else None
+    holding = requested_holding(tier=tier, riders=riders, cycle=cycle, tier_price=tier_price, current=current)
     if holding.tier is None and not holding.riders:
         raise ValidationError("Choose a tier or at least one rider.")
     PlanOffer.objects.filter(agreement=agreement, applied_at__isnull=True).delete()

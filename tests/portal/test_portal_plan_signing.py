@@ -15,6 +15,7 @@ from contracts.models import AgreementStatus
 from events.dispatch import dispatch_until_idle
 from memberships.models import ChangeKind, Subscription, SubscriptionChange
 from memberships.selectors import current_subscription, plan_terms
+from memberships.services import archive_plan
 from portal.client_tickets import open_from_portal
 from portal.models import PortalLink
 from service_levels.models import Metric
@@ -189,3 +190,16 @@ def test_a_declined_supplement_changes_nothing_and_a_new_choice_replaces_it(clie
     client.post(url("plan_choose", token, plan_id=desk.plans["premium-response"].pk))
     first, second = supplements_of(household)
     assert (first.status, second.status) == (AgreementStatus.CANCELLED, AgreementStatus.SENT)
+
+
+def test_a_client_on_a_plan_no_longer_sold_can_still_add_a_rider(client, desk, tenant):
+    household, dana, _ = signed_client(desk)
+    with tenant_scope(tenant):
+        archive_plan(desk.plans["silver"])  # clients on Silver keep it until they change
+    _, token = account_link(dana)
+    ask_and_sign(client, token, desk.plans["premium-response"])
+    worker()
+    with tenant_scope(tenant):
+        terms = plan_terms(household, on=TUESDAY.date())
+    assert terms.label == "Silver + Premium Response"
+    assert terms.recurring_price == Decimal("108.00")
