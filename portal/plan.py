@@ -38,6 +38,7 @@ from contracts.documents import (
     money,
     plain_number,
     sla_table_html,
+    target_in_words,
 )
 from contracts.models import Agreement, AgreementStatus, ContractVersion, TemplateKind
 from contracts.selectors import contract_terms, current_service_agreement
@@ -51,6 +52,7 @@ from service_levels.models import Metric, Priority
 from tenants.localtime import tenant_today
 
 ZERO = Decimal("0")
+HEADLINE_TARGETS = 3  # faster targets listed per option on the plan page (the confirm step lists all)
 
 # What each state of the page means for the client.
 NO_CONTRACT = "no_contract"  # nothing to change before a service contract is signed
@@ -216,10 +218,15 @@ def target_changes(before: Mapping[str, object], after: Mapping[str, object]) ->
             if same:
                 continue
             faster = new_target is not None and _is_faster(old_target, new_target)
+            # Name the calendars when they differ: "4 business hours" may mean a longer business week.
+            both = old_target is not None and new_target is not None
+            words = (
+                target_in_words
+                if both and old_target.calendar.pk != new_target.calendar.pk
+                else _target_words
+            )
             changes.append(
-                TargetChange(
-                    priority.label, metric.label, _target_words(old_target), _target_words(new_target), faster
-                )
+                TargetChange(priority.label, metric.label, words(old_target), words(new_target), faster)
             )
     return sorted(changes, key=lambda change: not change.faster)
 
@@ -265,6 +272,15 @@ class Option:
     @property
     def faster_targets(self) -> list[TargetChange]:
         return [change for change in self.targets if change.faster]
+
+    @property
+    def headline_targets(self) -> list[TargetChange]:
+        """The first few faster targets (most urgent first), for the list of options on a phone."""
+        return self.faster_targets[:HEADLINE_TARGETS]
+
+    @property
+    def more_faster_targets(self) -> int:
+        return max(len(self.faster_targets) - HEADLINE_TARGETS, 0)
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,7 @@ def test_each_upgrade_says_what_it_adds_what_it_speeds_up_and_what_it_costs(clie
     assert "10% off billable labour (now 5%)" in gold
     assert "P1 · Critical, first response 1 hour → 15 minutes" in gold
     assert "P1 · Critical, on-site arrival 8 business hours → 4 business hours" in gold
+    assert "and 2 more faster targets, all listed when you choose Gold" in gold
     # 21 of November's 30 days left: Gold's $179 for them, less Silver's unused $59.
     assert "Today: +$84.00; from 1 Dec: $179.00/month" in gold
     rider = page[page.index("Add Premium Response") : page.index("Choose Premium Response")]
