@@ -156,13 +156,19 @@ def what_it_adds(now: Benefits, then: Benefits, cycle: str) -> list[str]:
         added.append("Priority on-site scheduling")
     if then.visits > now.visits:
         more = then.visits - now.visits
-        added.append(f"{more} more on-site visit{'' if more == 1 else 's'} {per} ({then.visits} in all)")
+        if now.visits:
+            added.append(f"{more} more on-site visit{'' if more == 1 else 's'} {per} ({then.visits} in all)")
+        else:
+            added.append(f"{_visits(more)} {per} included")
     if then.hours > now.hours:
         more = then.hours - now.hours
-        added.append(
-            f"{plain_number(more)} more labour hour{'' if more == 1 else 's'} {per} "
-            f"({plain_number(then.hours)} in all)"
-        )
+        if now.hours:
+            added.append(
+                f"{plain_number(more)} more labour hour{'' if more == 1 else 's'} {per} "
+                f"({plain_number(then.hours)} in all)"
+            )
+        else:
+            added.append(f"{_hours(more)} of labour {per} included")
     if then.discount > now.discount:
         was = f"now {plain_number(now.discount)}%" if now.discount else "none now"
         added.append(f"{plain_number(then.discount)}% off billable labour ({was})")

@@ -96,7 +96,7 @@ def test_each_upgrade_says_what_it_adds_what_it_speeds_up_and_what_it_costs(clie
     page = text_of(client.get(url("plan", token)))
     gold = page[page.index("Move up to Gold") : page.index("Choose Gold")]
     assert "Proactive monitoring of your systems" in gold
-    assert "1 more on-site visit a month (1 in all)" in gold
+    assert "1 on-site visit a month included" in gold
     assert "1 more labour hour a month (2 in all)" in gold
     assert "10% off billable labour (now 5%)" in gold
     assert "P1 · Critical, first response 1 hour → 15 minutes" in gold
@@ -372,7 +372,16 @@ def test_what_an_upgrade_adds_names_only_what_is_more():
     gold = Benefits(monitoring=True, visits=2, hours=Decimal("1"), discount=Decimal("5"))
     assert what_it_adds(silver, gold, "annual") == [
         "Proactive monitoring of your systems",
-        "2 more on-site visits a year (2 in all)",
+        "2 on-site visits a year included",
+    ]
+    platinum = Benefits(monitoring=True, visits=3, hours=Decimal("4"), discount=Decimal("15"))
+    assert what_it_adds(gold, platinum, "monthly") == [
+        "1 more on-site visit a month (3 in all)",
+        "3 more labour hours a month (4 in all)",
+        "15% off billable labour (now 5%)",
+    ]
+    assert what_it_adds(Benefits(), Benefits(hours=Decimal("1.5")), "monthly") == [
+        "1.5 hours of labour a month included"
     ]
     assert what_it_adds(gold, silver, "monthly") == []
 
