@@ -306,8 +306,8 @@ class CurrentPlan:
         return self.terms.label
 
     @property
-    def cycle_label(self) -> str:
-        return BillingCycle(self.cycle).label
+    def billed(self) -> str:
+        return "yearly" if self.cycle == BillingCycle.ANNUAL else "monthly"
 
     @property
     def renews_on(self) -> date:

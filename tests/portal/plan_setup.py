@@ -130,6 +130,7 @@ def signed_client(
     riders=(),
     starts_on=SIGNED_UP_ON,
     signer_email="dana@whitaker.example",
+    cycle="monthly",
 ):
     """A household with a signer (Dana) whose service contract was signed, on ``plan`` (or without one)."""
     household = ClientFactory(tenant=desk.tenant, name=name)
@@ -142,6 +143,7 @@ def signed_client(
             starts_on=starts_on,
             plan=desk.plans[plan] if plan else None,
             riders=[desk.plans[key] for key in riders],
+            billing_cycle=cycle,
         )
         agreements.mark_sent(contract, actor="owner@example.com", to=dana.email)
         contract = agreements.mark_signed(contract, actor="owner@example.com")

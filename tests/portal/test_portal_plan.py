@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from contracts.models import AgreementStatus, EmailLog
 from memberships import services as memberships
-from memberships.models import OfferKind
+from memberships.models import OfferKind, Plan, PlanKind
+from memberships.selectors import current_subscription
 from portal import plan
 from portal.models import LinkPurpose, PortalLink
 from portal.plan import Benefits, target_changes, what_it_adds
@@ -129,6 +130,32 @@ def test_archived_plans_are_not_offered(client, desk, on_silver):
     assert "Add Premium Response" in page
     assert "Gold" not in page
     assert client.get(url("plan_choose", token, plan_id=desk.plans["gold"].pk)).status_code == 404
+
+
+def test_an_option_not_sold_on_the_clients_cycle_is_named_not_offered(client, desk):
+    with tenant_scope(desk.tenant):
+        memberships.save_plan(
+            Plan(tenant=desk.tenant, kind=PlanKind.TIER, key="platinum", name="Platinum", rank=3,
+                 monthly_price=Decimal("399.00"))  # monthly only
+        )  # fmt: skip
+    _, dana, _ = signed_client(desk, cycle="annual")
+    page = text_of(client.get(url("plan", account_link(dana)[1])))
+    assert "Silver Price $590.00 a year, billed yearly" in page
+    assert "Move up to Gold" in page
+    assert "Move up to Platinum" not in page
+    assert "Not available on your billing cycle: Platinum: Platinum is not sold on annual billing." in page
+
+
+def test_a_cancelled_membership_offers_no_upgrade_until_it_is_kept(client, desk):
+    household, dana, _ = signed_client(desk)
+    with tenant_scope(desk.tenant):
+        memberships.cancel_at_period_end(
+            current_subscription(household), on=TUESDAY.date(), actor="owner@example.com"
+        )
+    page = text_of(client.get(url("plan", account_link(dana)[1])))
+    assert "Ends Cancelled: the plan ends on 1 December 2026" in page
+    assert "Keep your plan? Your plan is cancelled and ends on 1 December 2026." in page
+    assert "Choose" not in page
 
 
 def test_a_signed_client_without_a_membership_sees_the_tiers_it_can_start(client, desk):
