@@ -27,10 +27,14 @@ def _plan_url(request, **query) -> str:
 def _page_context(request, link: PortalLink, page: plan.PlanPage, **extra) -> dict:
     contact = link.contact
     return account_context(
-        request, link,
-        page=page, may_sign=contact.can_sign, other_signers=[s for s in page.signers if s.pk != contact.pk],
-        reply_to=link.tenant.reply_to_email, **extra,
-    )  # fmt: skip
+        request,
+        link,
+        page=page,
+        may_sign=contact.can_sign,
+        other_signers=[signer for signer in page.signers if signer.pk != contact.pk],
+        reply_to=link.tenant.reply_to_email,
+        **extra,
+    )
 
 
 @require_http_methods(["GET", "HEAD"])
