@@ -45,7 +45,7 @@ class PublishedVersionField(serializers.PrimaryKeyRelatedField):
         return versions.published_versions()
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field(OpenApiTypes.STR)
 class OfferedPlanField(serializers.SlugRelatedField):
     """A plan of one kind that is still offered, by key."""
 
@@ -63,6 +63,7 @@ class OfferedPlanField(serializers.SlugRelatedField):
         return Plan.objects.filter(kind=self.kind, archived_at__isnull=True)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class AgreementField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         return Agreement.objects.all()
@@ -113,6 +114,9 @@ class AgreementSerializer(AgreementPlanFields, serializers.ModelSerializer):
     version_title = serializers.CharField(source="version.title", read_only=True)
     version_number = serializers.IntegerField(source="version.number", read_only=True)
     is_supplement = serializers.SerializerMethodField()
+
+    def get_is_supplement(self, obj) -> bool:
+        return obj.parent_id is not None
     in_force = serializers.BooleanField(source="is_in_force", read_only=True)
 
     class Meta:
