@@ -114,9 +114,6 @@ class AgreementSerializer(AgreementPlanFields, serializers.ModelSerializer):
     version_title = serializers.CharField(source="version.title", read_only=True)
     version_number = serializers.IntegerField(source="version.number", read_only=True)
     is_supplement = serializers.SerializerMethodField()
-
-    def get_is_supplement(self, obj) -> bool:
-        return obj.parent_id is not None
     in_force = serializers.BooleanField(source="is_in_force", read_only=True)
 
     class Meta:
@@ -127,6 +124,9 @@ class AgreementSerializer(AgreementPlanFields, serializers.ModelSerializer):
             "tier", "riders", "monthly_fee", "declined_reason", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_is_supplement(self, obj) -> bool:
+        return obj.parent_id is not None
 
 
 class AgreementDetailSerializer(AgreementSerializer):
