@@ -10,7 +10,7 @@ re-targets open tickets) and ``subscription.changed`` (partners' webhooks) in th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -466,3 +466,45 @@ def apply_start_offer(agreement, *, on: date, actor: str) -> Subscription | None
     offer.applied_at = timezone.now()
     offer.save(update_fields=["applied_at"])
     return subscription
+
+
+@transaction.atomic
+def carry_over_to_renewal(previous, renewal, *, on: date, actor: str) -> Subscription | None:
+    """The service contract was renewed (``renewal`` follows ``previous``): the membership riding on the
+    previous term carries on under the new one. An end set only because the previous term expired is
+    lifted; if that end has already passed (the renewal was signed late), a new membership starts on
+    ``on`` with what the client last held. A membership the client cancelled stays cancelled."""
+    subscription = (
+        Subscription.objects.filter(agreement_id=previous.pk).order_by("-started_on", "-id").first()
+    )
+    if subscription is None:
+        return None
+    subscription = lock(subscription)
+    ended_by_expiry = previous.ends_on is not None and subscription.ends_on == previous.ends_on + timedelta(
+        days=1
+    )
+    if subscription.status == SubscriptionStatus.ACTIVE and (
+        subscription.ends_on is None or subscription.ends_on > on
+    ):
+        move_to_agreement(subscription, renewal, actor=actor)
+        if ended_by_expiry:
+            subscription.ends_on = None
+            subscription.save(update_fields=["ends_on", "updated_at"])
+            record = _history(subscription, ChangeKind.RESUMED, effective_on=on, actor=actor,
+                              summary="Continues: the service contract was renewed")  # fmt: skip
+            _announce(subscription, record, terms_change_now=True)
+        return subscription
+    if not ended_by_expiry:
+        return None
+    last = subscription.phases.order_by("-starts_on", "-id").first()
+    if subscription.status == SubscriptionStatus.ACTIVE:
+        subscription.status = SubscriptionStatus.ENDED
+        subscription.save(update_fields=["status", "updated_at"])
+    if (
+        last is None
+        or Subscription.objects.filter(client_id=renewal.client_id, status=SubscriptionStatus.ACTIVE).exists()
+    ):
+        return None
+    return start_subscription(
+        client=renewal.client, agreement=renewal, holding=holding_of(last), started_on=on, actor=actor
+    )

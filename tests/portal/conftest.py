@@ -17,6 +17,7 @@ from tests.factories import (
     PortalLinkFactory,
     SlaPolicyFactory,
     SlaTargetFactory,
+    plan_with_key,
 )
 
 TERMS = """# Scope of service
@@ -46,11 +47,15 @@ def published_version(tenant, *, title="Home Technology Care Plan", number=1, **
         )  # fmt: skip
 
 
-def sent_agreement(version, client, *, plan=None, riders=()):
+def sent_agreement(version, client, *, tier="", riders=(), monthly_fee=Decimal("149.00")):
+    """Sent for signature; with a tier key or rider keys, offering that membership."""
+    plan = plan_with_key(client.tenant, tier) if tier else None
+    rider_plans = [plan_with_key(client.tenant, key, kind="rider", price="49.00") for key in riders]
     with tenant_scope(client.tenant):
         agreement = agreements.create_agreement(
-            client=client, version=version, actor="owner@example.com", plan=plan, riders=riders
-        )
+            client=client, version=version, actor="owner@example.com", plan=plan, riders=rider_plans,
+            plan_price=monthly_fee if plan else None,
+        )  # fmt: skip
         return agreements.mark_sent(agreement, actor="owner@example.com", to="signer@example.com")
 
 
@@ -82,7 +87,8 @@ def signer(household):
 
 @pytest.fixture
 def agreement(version, household):
-    return sent_agreement(version, household)
+    """Offers a "Care" membership (no SLA policy of its own) at $149.00 a month."""
+    return sent_agreement(version, household, tier="care")
 
 
 @pytest.fixture

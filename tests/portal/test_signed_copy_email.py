@@ -4,7 +4,6 @@ played by dispatching the bus and sending the queued staff emails."""
 
 import re
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 import time_machine
@@ -14,14 +13,11 @@ from django.urls import reverse
 
 from contracts.models import Signature
 from events.dispatch import dispatch_pending
-from memberships.models import Plan, PlanKind
-from memberships.services import save_plan
 from notifications.models import EmailStatus, Notification
 from notifications.services import send_pending_emails
 from tenants.roles import Role
 from tenants.scope import tenant_scope
 from tests.factories import StaffMembershipFactory
-from tests.portal.conftest import sent_agreement
 
 pytestmark = pytest.mark.django_db
 
@@ -66,22 +62,6 @@ def sign_in_the_portal(client, token):
     )
     assert response.status_code == 302
     return response
-
-
-@pytest.fixture
-def agreement(version, household):
-    """The agreement offers a $149.00 monthly plan: the signed copy's summary names its fee."""
-    with tenant_scope(household.tenant):
-        care = save_plan(
-            Plan(
-                tenant=household.tenant,
-                kind=PlanKind.TIER,
-                key="care",
-                name="Care",
-                monthly_price=Decimal("149"),
-            )
-        )
-    return sent_agreement(version, household, plan=care)
 
 
 def worker_pass(minutes=0):

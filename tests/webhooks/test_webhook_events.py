@@ -16,7 +16,7 @@ from service_levels.models import Metric
 from tenants.roles import Role
 from tenants.scope import tenant_scope
 from tests.contracts.contract_setup import service_version
-from tests.factories import StaffMembershipFactory, WebhookEndpointFactory
+from tests.factories import StaffMembershipFactory, WebhookEndpointFactory, plan_with_key
 from tickets import services as ticket_services
 from tickets.models import SlaClock, TicketStatus
 from tickets.sweeper import sweep
@@ -167,9 +167,10 @@ def test_an_sla_breached_message_carries_the_ticket_and_the_clock(ticket, tenant
 def test_an_agreement_message_carries_the_agreement_its_contract_and_currency(tenant, desk):
     WebhookEndpointFactory(tenant=tenant, events=["agreement.sent", "agreement.signed"])
     version = service_version(tenant, title="Home Care Plan")
+    gold = plan_with_key(tenant, "gold", price="149.00")
     with tenant_scope(tenant):
         agreement = agreements.create_agreement(
-            client=desk["client"], version=version, actor="owner", tier="gold", monthly_fee=149
+            client=desk["client"], version=version, actor="owner", plan=gold
         )
         agreements.mark_sent(agreement, actor="owner")
         message = message_for(tenant, events_named("agreement.sent")[0])
