@@ -246,7 +246,6 @@ class Option:
     start. ``tier``, ``riders``, ``cycle`` and ``tier_price`` are what the supplement offers."""
 
     plan: Plan
-    kind: str  # "tier" (move up), "rider" (add), "start"
     title: str
     tier: Plan | None
     riders: tuple[Plan, ...]
@@ -256,7 +255,6 @@ class Option:
     targets: list[TargetChange]
     cost: str  # "today: +$41.32; from 1 Jan: $249.00/month"
     new_price: str  # "$249.00 a month"
-    due_now: Decimal | None  # None when nothing is charged now (a start, or a change at the period end)
     charges: tuple[ChargeLine, ...] = ()
     currency: str = "USD"
 
@@ -419,10 +417,10 @@ def _change_option(client, terms: PlanTerms, plan: Plan, *, today, currency, sla
     Raises ValidationError when it cannot be offered (e.g. not sold on the client's cycle)."""
     cycle = terms.phase.billing_cycle
     if plan.is_tier:
-        tier, riders, kind = plan, tuple(terms.riders), "tier"
+        tier, riders = plan, tuple(terms.riders)
         title, tier_price = f"Move up to {plan.name}", None
     else:
-        tier, riders, kind = terms.tier, (*terms.riders, plan), "rider"
+        tier, riders = terms.tier, (*terms.riders, plan)
         # The tier stays at the price agreed for it, not today's list price.
         title, tier_price = f"Add {plan.name}", terms.phase.plan_price if terms.tier else None
     preview = preview_change(terms.subscription, tier=tier, riders=riders, on=today, tier_price=tier_price)
@@ -431,7 +429,6 @@ def _change_option(client, terms: PlanTerms, plan: Plan, *, today, currency, sla
     )
     return Option(
         plan=plan,
-        kind=kind,
         title=title,
         tier=tier,
         riders=riders,
@@ -441,7 +438,6 @@ def _change_option(client, terms: PlanTerms, plan: Plan, *, today, currency, sla
         targets=target_changes(slas_now, slas_then),
         cost=preview.sentence(currency),
         new_price=f"{money(preview.new_price, currency)} {_per(cycle)}",
-        due_now=preview.due_now if preview.change.immediate else None,
         charges=preview.charges,
         currency=currency,
     )
@@ -455,7 +451,6 @@ def _start_option(client, plan: Plan, *, currency, slas_now) -> Option:
     slas_then = effective_sla_by_priority(client=client, tier=_policy_key(plan))
     return Option(
         plan=plan,
-        kind="start",
         title=f"Start {plan.name}",
         tier=plan,
         riders=(),
@@ -465,7 +460,6 @@ def _start_option(client, plan: Plan, *, currency, slas_now) -> Option:
         targets=target_changes(slas_now, slas_then),
         cost=f"from the day you sign: {money(price, currency)}/month",
         new_price=f"{money(price, currency)} {_per(cycle)}",
-        due_now=None,
         currency=currency,
     )
 
@@ -534,17 +528,8 @@ def plan_page(client, *, today: date | None = None) -> PlanPage:
 # --- Asking for a change --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ChangeRequest:
-    agreement: Agreement
-    option: Option
-    requester_signs: bool  # the requester got the supplement; otherwise the client's signers did
-    emailed: tuple[str, ...]  # the addresses it went to
-    replaced: int  # earlier requests cancelled by this one
-
-
 @transaction.atomic
-def request_change(link: PortalLink, *, plan_id) -> ChangeRequest:
+def request_change(link: PortalLink, *, plan_id) -> Agreement:
     """Ask for the option of ``plan_id`` on the link contact's behalf: a supplement on the current
     service contract that offers the change, sent for signature to the contact when they may sign
     (else to the client's signers). An earlier request not signed yet is cancelled (one request at a
@@ -563,8 +548,7 @@ def request_change(link: PortalLink, *, plan_id) -> ChangeRequest:
     if page.supplement is None or page.parent is None:
         raise ValidationError(NO_SUPPLEMENT.format(tenant=client.tenant.name))
     actor = actor_label(contact=contact)
-    replaced = _requests(client, REPLACEABLE)
-    for earlier in replaced:
+    for earlier in _requests(client, REPLACEABLE):
         agreements.cancel(earlier, actor=actor, reason="Replaced by a newer request from the client portal.")
     agreement = agreements.create_agreement(
         client=client,
@@ -576,20 +560,17 @@ def request_change(link: PortalLink, *, plan_id) -> ChangeRequest:
         billing_cycle=option.cycle,
         plan_price=option.tier_price,
     )
-    requester_signs = contact.can_sign and not contact.is_archived and bool(contact.email)
     note = f"{contact.full_name or contact.email} asked for this from the client portal: {option.title}."
+    # The requester signs what they asked for; a contact who may not sign leaves it to the signers.
     sent = send_agreement_for_signature(
-        agreement, actor=actor, note=note, only=[contact] if requester_signs else None
+        agreement, actor=actor, note=note, only=[contact] if contact.can_sign else None
     )
     if not sent:
         raise ValidationError(
             "We could not email the supplement just now, so nothing was changed. Please try again in a "
             "few minutes."
         )
-    emailed = tuple(
-        agreement.history.filter(kind__in=["sent", "resent"]).values_list("details__to", flat=True)
-    )
-    return ChangeRequest(agreement, option, requester_signs, emailed, len(replaced))
+    return agreement
 
 
 def signable_agreement(link: PortalLink, agreement_id) -> Agreement:

@@ -52,6 +52,10 @@ NOT_TENANT_OBJECTS = {
         f"portal:{name}"
         for name in ("tickets", "ticket_new", "ticket", "ticket_reply", "ticket_close", "ticket_reopen")
     ),
+    # The plan pages of an account link: the token names the client; a plan id is looked up among the
+    # options the page offers that client. tests/portal/test_portal_plan.py checks another tenant's plan
+    # is not on offer.
+    *(f"portal:{name}" for name in ("plan", "plan_choose", "plan_sign")),
 }
 
 FACTORIES = {
