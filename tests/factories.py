@@ -285,7 +285,6 @@ class AgreementFactory(TenantOwnedFactory):
     ends_on = factory.LazyAttribute(
         lambda o: o.starts_on + datetime.timedelta(days=364) if o.starts_on else None
     )
-    monthly_fee = 149
 
 
 class CampaignFactory(TenantOwnedFactory):
