@@ -119,6 +119,10 @@ class IssuedInvoice:
     currency: str
     status: str
 
+    @property
+    def kind_label(self) -> str:
+        return InvoiceKind(self.kind).label
+
 
 @dataclass(frozen=True)
 class ClientFailure:
