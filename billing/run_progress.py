@@ -20,28 +20,29 @@ STALLED_AFTER = timedelta(minutes=15)
 KEEP_FOR = 24 * 3600  # seconds a finished run's summary stays on the page
 
 
-def _key(tenant_id: int) -> str:
+def record_key(tenant_id: int) -> str:
+    """The cache key of the tenant's run record."""
     return f"billing:run:{tenant_id}"
 
 
 def _write(tenant_id: int, **values) -> dict:
-    record = {**(cache.get(_key(tenant_id)) or {}), **values, "updated_at": timezone.now().isoformat()}
-    cache.set(_key(tenant_id), record, KEEP_FOR)
+    record = {**(cache.get(record_key(tenant_id)) or {}), **values, "updated_at": timezone.now().isoformat()}
+    cache.set(record_key(tenant_id), record, KEEP_FOR)
     return record
 
 
 def queued(tenant_id: int, *, started_by: str) -> dict:
     """A new run was asked for: the previous run's record is replaced."""
-    cache.delete(_key(tenant_id))
+    cache.delete(record_key(tenant_id))
     return _write(
         tenant_id, state=QUEUED, started_by=started_by, processed=0, total=None, summary=None, error=""
     )
 
 
 def started(tenant_id: int, *, started_by: str) -> dict:
-    record = cache.get(_key(tenant_id)) or {}
+    record = cache.get(record_key(tenant_id)) or {}
     if record.get("state") != QUEUED:  # a run nobody queued from the page (beat, a redelivery)
-        cache.delete(_key(tenant_id))
+        cache.delete(record_key(tenant_id))
     return _write(tenant_id, state=RUNNING, started_by=started_by, started_at=timezone.now().isoformat())
 
 
@@ -60,7 +61,7 @@ def failed(tenant_id: int, error: str) -> dict:
 def current(tenant_id: int, *, now: datetime | None = None) -> dict | None:
     """The tenant's latest run record, with ``stalled`` set when a queued or running run has been silent
     for too long; None when there is none."""
-    record = cache.get(_key(tenant_id))
+    record = cache.get(record_key(tenant_id))
     if record is None:
         return None
     silent = (now or timezone.now()) - datetime.fromisoformat(record["updated_at"])
