@@ -166,7 +166,7 @@ def bill(tenant, on: date | None = None) -> RunResult:
 
 def invoices_of(tenant, client=None) -> list[Invoice]:
     with tenant_scope(tenant):
-        found = Invoice.objects.prefetch_related("lines").order_by("sequence")
+        found = Invoice.objects.select_related("client").prefetch_related("lines").order_by("sequence")
         if client is not None:
             found = found.filter(client=client)
         return list(found)
