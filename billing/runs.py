@@ -41,6 +41,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings as project_settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import F, OuterRef, Q, Subquery, Sum
@@ -90,7 +91,7 @@ from tickets.models import TimeEntry
 
 logger = logging.getLogger(__name__)
 
-CHUNK_SIZE = 200
+CHUNK_SIZE = project_settings.ACCORD_BILLING_CHUNK_SIZE
 RUN_ACTOR = actor_label(system="billing run")
 # pg_advisory_xact_lock(bigint) keys of the run: this namespace in the high half, the client id below.
 _LOCK_NAMESPACE = 0x62696C6C  # "bill"

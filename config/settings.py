@@ -198,6 +198,8 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 10},
     },
 }
+# The billing run works through clients this many at a time, one transaction per chunk.
+ACCORD_BILLING_CHUNK_SIZE = int(os.environ.get("ACCORD_BILLING_CHUNK_SIZE", "200"))
 # Settled events (every consumer done) are kept this long for inspection, then purged.
 ACCORD_EVENT_RETENTION_DAYS = int(os.environ.get("ACCORD_EVENT_RETENTION_DAYS", "30"))
 
