@@ -252,13 +252,15 @@ def run_billing(
     progress: Callable[[RunProgress], None] | None = None,
     *,
     actor: str = RUN_ACTOR,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = None,
 ) -> RunResult:
     """Issue every invoice due on ``on`` (default: each client's today) for ``tenant`` (default: every
     active tenant). Idempotent; safe beside another run. ``progress`` is called after each chunk."""
     result = RunResult(on=on)
     for each in _tenants(tenant):
-        result.tenants.append(_run_tenant(each, on=on, progress=progress, actor=actor, chunk_size=chunk_size))
+        result.tenants.append(
+            _run_tenant(each, on=on, progress=progress, actor=actor, chunk_size=chunk_size or CHUNK_SIZE)
+        )
     return result
 
 

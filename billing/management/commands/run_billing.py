@@ -5,7 +5,9 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from billing.runs import CHUNK_SIZE, RunProgress, run_billing
+from billing import runs
+from billing.run_plan import span_text
+from billing.runs import RunProgress, run_billing
 from contracts.documents import money
 from tenants.models import Tenant
 
@@ -53,7 +55,7 @@ class Command(BaseCommand):
                 break
             limit = None if verbosity > 1 else LISTED
             for invoice in run.invoices[:limit]:
-                period = f"{invoice.period_start:%-d %b %Y} – {invoice.period_end:%-d %b %Y}"
+                period = span_text(invoice.period_start, invoice.period_end)
                 self.stdout.write(
                     f"  {invoice.number}  {invoice.client_name}  {invoice.kind_label}, {period}  "
                     f"{money(invoice.total, invoice.currency)}"
@@ -80,7 +82,7 @@ class Command(BaseCommand):
             )
 
     def _progress(self, progress: RunProgress) -> None:
-        if progress.total <= CHUNK_SIZE:
+        if progress.total <= runs.CHUNK_SIZE:
             return  # a short run: the list of invoices says enough
         if progress.processed == 0:
             self.stdout.write(f"{progress.tenant.name}: {progress.total:,} clients to look at")
