@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from billing.issuing import cents, totals
 from billing.models import InvoiceKind, LineKind
@@ -197,6 +198,7 @@ def clip(text: str, limit: int = TEXT_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@lru_cache(maxsize=4096)  # a run formats the same few hundred days tens of thousands of times
 def day_text(day: date) -> str:
     """1 Dec 2026"""
     return f"{day.day} {day:%b %Y}"
@@ -275,11 +277,15 @@ def membership_lines(subscription: SubscriptionTerms, span: BilledSpan) -> list[
 
 def tier_on(subscriptions, day: date) -> PlanItem | None:
     """The tier the client held on ``day`` (the latest-started membership in force that day)."""
-    for subscription in sorted(subscriptions, key=lambda s: (s.started_on, s.id), reverse=True):
+    for subscription in _latest_first(subscriptions):
         phase = subscription.phase_on(day)
         if phase is not None:
             return phase.tier
     return None
+
+
+def _latest_first(subscriptions) -> list[SubscriptionTerms]:
+    return sorted(subscriptions, key=lambda s: (s.started_on, s.id), reverse=True)
 
 
 def labour_amount(*, bill_rate: Decimal, rate_multiplier: Decimal, minutes: int, discount_percent: Decimal):
@@ -366,10 +372,11 @@ def invoices_due(ledger: ClientLedger) -> list[DraftInvoice]:
 
     charges = sorted(ledger.charges, key=lambda charge: (charge.on, charge.id))
     entries = sorted(ledger.entries, key=lambda entry: (entry.worked_on, entry.id))
+    latest_first = _latest_first(ledger.subscriptions)
     items = [(charge.on, charge_line(charge)) for charge in charges] + [
         (
             entry.worked_on,
-            labour_line(entry, tier=tier_on(ledger.subscriptions, entry.worked_on), currency=ledger.currency),
+            labour_line(entry, tier=tier_on(latest_first, entry.worked_on), currency=ledger.currency),
         )
         for entry in entries
     ]
