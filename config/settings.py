@@ -174,6 +174,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("ACCORD_DISPATCH_SECONDS", "2")),
         "options": {"expires": 10},
     },
+    # The billing run: hourly, each tenant from its local run hour on (BillingSettings.run_hour); the
+    # first pass of a day issues what is due, the others find it issued and issue nothing.
+    "billing-run": {
+        "task": "billing.tasks.run_due_billing",
+        "schedule": crontab(minute=7),
+    },
     "purge-old-events": {
         "task": "events.tasks.purge_events",
         "schedule": crontab(hour=4, minute=23),
@@ -192,6 +198,8 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 10},
     },
 }
+# The billing run works through clients this many at a time, one transaction per chunk.
+ACCORD_BILLING_CHUNK_SIZE = int(os.environ.get("ACCORD_BILLING_CHUNK_SIZE", "200"))
 # Settled events (every consumer done) are kept this long for inspection, then purged.
 ACCORD_EVENT_RETENTION_DAYS = int(os.environ.get("ACCORD_EVENT_RETENTION_DAYS", "30"))
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("contracts/verify/", include("portal.urls_staff")),
     path("contracts/", include("contracts.urls")),
     path("notifications/", include("notifications.urls")),
+    path("billing/", include("billing.urls")),
     path("reports/", include("reports.urls")),
     path("api/v1/", include("config.api_urls")),
 ]

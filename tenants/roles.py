@@ -57,6 +57,10 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
         "Log time worked on tickets",
         frozenset({Role.OWNER, Role.MANAGER, Role.DISPATCHER, Role.TECHNICIAN}),
     ),
+    "billing.run": (
+        "Preview the billing run and start it, which issues the invoices that are due",
+        frozenset({Role.OWNER, Role.MANAGER, Role.BILLING}),
+    ),
     "reports.view": (
         "See SLA compliance, breach and utilisation reports, and export them",
         frozenset({Role.OWNER, Role.MANAGER, Role.DISPATCHER, Role.BILLING, Role.READ_ONLY}),
