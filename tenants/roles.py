@@ -57,6 +57,12 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
         "Log time worked on tickets",
         frozenset({Role.OWNER, Role.MANAGER, Role.DISPATCHER, Role.TECHNICIAN}),
     ),
+    "plans.view": ("See membership plans and each client's membership", EVERYONE),
+    "plans.manage": ("Add, edit, archive and restore membership plans", frozenset({Role.OWNER, Role.MANAGER})),
+    "memberships.manage": (
+        "Start, change, cancel and resume clients' memberships",
+        frozenset({Role.OWNER, Role.MANAGER, Role.BILLING}),
+    ),
     "reports.view": (
         "See SLA compliance, breach and utilisation reports, and export them",
         frozenset({Role.OWNER, Role.MANAGER, Role.DISPATCHER, Role.BILLING, Role.READ_ONLY}),
