@@ -496,3 +496,68 @@ class SubscriptionViewSet(
             memberships.drop_scheduled_change, subscription, on=tenant_today(), actor=request_actor(request)
         )
         return self._detail(subscription)
+
+
+# --- The subscription.changed webhook -------------------------------------------------------------
+
+
+class MembershipClientSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class SubscriptionMessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    client = MembershipClientSerializer()
+    agreement = serializers.IntegerField(help_text="The signed service contract it rides on.")
+    status = serializers.ChoiceField(choices=SubscriptionStatus.choices)
+    state = serializers.ChoiceField(choices=STATES)
+    tier = HeldPlanSerializer(allow_null=True, help_text="The tier it holds today, at its agreed price.")
+    riders = HeldPlanSerializer(many=True, help_text="The riders it holds today, at their agreed prices.")
+    billing_cycle = serializers.ChoiceField(choices=BillingCycle.choices, allow_null=True)
+    price = serializers.DecimalField(**MONEY, allow_null=True, help_text="The price of one billing period.")
+    currency = serializers.CharField()
+    started_on = serializers.DateField()
+    ends_on = serializers.DateField(
+        allow_null=True, help_text="Set when cancelled: the first day without it."
+    )
+    next_invoice_on = serializers.DateField(allow_null=True)
+    scheduled_change = PhaseSerializer(
+        allow_null=True, help_text="A change waiting for the end of the current period."
+    )
+
+
+class ChangeMessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SubscriptionChange
+        fields = ["id", "kind", "effective_on", "summary", "at"]
+        read_only_fields = fields
+
+
+class MembershipChangeDataSerializer(serializers.Serializer):
+    subscription = SubscriptionMessageSerializer()
+    change = ChangeMessageSerializer(help_text="What changed, and from which day.")
+
+
+def membership_change_data(*, subscription_id, change_id) -> dict | None:
+    """The ``data`` of a ``subscription.changed`` message: the membership as it is now, and the change."""
+    subscription = (
+        Subscription.objects.select_related("client", "tenant")
+        .prefetch_related(Prefetch("phases", queryset=selectors.phases_with_riders()))
+        .filter(pk=subscription_id)
+        .first()
+    )
+    change = SubscriptionChange.objects.filter(pk=change_id, subscription_id=subscription_id).first()
+    if subscription is None or change is None:
+        return None
+    facts = subscription_facts(subscription, today=tenant_today())
+    current = facts["current"] or {"tier": None, "riders": [], "billing_cycle": None, "price": None}
+    message = {
+        **facts,
+        "client": {"id": subscription.client_id, "name": subscription.client.name},
+        "tier": current["tier"],
+        "riders": current["riders"],
+        "billing_cycle": current["billing_cycle"],
+        "price": current["price"],
+    }
+    return MembershipChangeDataSerializer({"subscription": message, "change": change}).data

@@ -159,8 +159,16 @@ def change_subscription(subscription: Subscription, *, tier: Plan | None, riders
 
 
 @transaction.atomic
-def start_membership(*, client, tier: Plan | None, riders=(), cycle: str = BillingCycle.MONTHLY, actor: str,
-                     on: date | None = None, tier_price: Decimal | None = None) -> Subscription:  # fmt: skip
+def start_membership(
+    *,
+    client,
+    tier: Plan | None,
+    riders=(),
+    cycle: str = BillingCycle.MONTHLY,
+    actor: str,
+    on: date | None = None,
+    tier_price: Decimal | None = None,
+) -> Subscription:
     """Start a membership today (staff and API): it rides on the client's signed service contract in force
     and is billed by the next billing run from today (the anchor day). Refused without a contract or when
     the client already has a membership."""
