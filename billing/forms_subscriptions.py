@@ -48,6 +48,7 @@ class MembershipForm(StyledFormMixin, forms.Form):
         required=False,
         widget=forms.RadioSelect,
         empty_label="No tier (riders only)",
+        blank=True,  # a radio for "no tier" too
         label="Tier",
     )
     riders = PlanMultipleChoiceField(

@@ -42,6 +42,11 @@ def membership_panel(request, client) -> str:
         return render_to_string("billing/membership_panel.html", context, request=request)
 
 
+def signed_money(amount, currency: str) -> str:
+    """A charge or a credit: "$35.93" or "−$131.27" (a true minus sign before the currency)."""
+    return f"−{money(-amount, currency)}" if amount < 0 else money(amount, currency)
+
+
 def client_page(client_id: int, anchor: str = "membership") -> str:
     return reverse("clients:detail", args=[client_id]) + f"#{anchor}"
 
@@ -139,10 +144,8 @@ class SubscriptionChangeView(SubscriptionMixin, TemplateView):
                         record, done = subscriptions.change_subscription(
                             self.subscription, actor=actor_label(request.user), **values
                         )
-                        messages.success(
-                            request,
-                            f"{record.summary}. {done.sentence(request.tenant.currency).capitalize()}.",
-                        )
+                        sentence = done.sentence(request.tenant.currency)
+                        messages.success(request, f"{record.summary}. {sentence[:1].upper()}{sentence[1:]}.")
                         return HttpResponseRedirect(client_page(self.subscription.client_id))
             except ValidationError as error:
                 form_error(form, error)
@@ -165,8 +168,8 @@ class SubscriptionChangeView(SubscriptionMixin, TemplateView):
             kwargs.update(
                 sentence=preview.sentence(currency),
                 fingerprint=preview_fingerprint(preview),
-                charges=[(line, money(line.amount, currency)) for line in preview.charges],
-                due_now=money(preview.due_now, currency),
+                charges=[(line, signed_money(line.amount, currency)) for line in preview.charges],
+                due_now=signed_money(preview.due_now, currency),
                 new_price=money(preview.new_price, currency),
             )
         return super().get_context_data(

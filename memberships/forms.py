@@ -50,6 +50,7 @@ class PlanForm(StyledFormMixin, forms.ModelForm):
             "onsite_visits_included": "On-site visits included",
             "hours_included": "Labour hours included",
             "labour_discount_percent": "Labour discount (%)",
+            "priority_onsite": "Priority on-site",
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 

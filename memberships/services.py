@@ -48,10 +48,12 @@ def save_plan(plan: Plan) -> Plan:
         saved_kind = Plan.objects.filter(pk=plan.pk).values_list("kind", flat=True).first()
         if saved_kind is not None and saved_kind != plan.kind:
             raise ValidationError({"kind": "A tier cannot become a rider or a rider a tier; add a new plan."})
+    if Plan.objects.filter(key=plan.key).exclude(pk=plan.pk).exists():  # said on the field, not the form
+        raise ValidationError({"key": f"Another plan already uses the key {plan.key!r}."})
     if plan.sla_policy_id and plan.sla_policy.kind != plan.kind:
         raise ValidationError(
-            {"sla_policy": f"A {plan.get_kind_display().lower()} grants a {plan.kind} SLA policy, "
-                           f"not a {plan.sla_policy.get_kind_display().lower()} one."}
+            {"sla_policy": f"A {plan.kind} grants a {plan.kind} SLA policy; {plan.sla_policy.name} is a "
+                           f"{plan.sla_policy.kind.replace('_', ' ')} policy."}
         )  # fmt: skip
     plan.full_clean()
     plan.save()

@@ -257,7 +257,9 @@ def test_a_membership_starts_today_on_the_signed_contract_and_only_once(tenant, 
 
 def test_a_membership_needs_a_signed_contract_in_force(tenant, plans):
     unsigned = ClientFactory(tenant=tenant, name="Okafor Dental Group")
-    expired = AgreementFactory(tenant=tenant, starts_on=date(2024, 1, 1), ends_on=date(2024, 12, 31))
+    expired = AgreementFactory(
+        client=ClientFactory(tenant=tenant), starts_on=date(2024, 1, 1), ends_on=date(2024, 12, 31)
+    )
     for client in (unsigned, expired.client):
         with tenant_scope(tenant), pytest.raises(ValidationError, match="no signed service contract"):
             subscriptions.start_membership(client=client, tier=plans.gold, actor="Sam Manager")
