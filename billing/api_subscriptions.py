@@ -163,33 +163,25 @@ class SubscriptionSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
+    def facts(self, subscription: Subscription) -> dict:
+        return subscription_facts(subscription, today=self.context.get("today") or tenant_today())
+
     def to_representation(self, instance):
         if isinstance(instance, Subscription):
-            instance = subscription_facts(instance, today=self.context.get("today") or tenant_today())
+            instance = self.facts(instance)
         return super().to_representation(instance)
 
 
 class SubscriptionDetailSerializer(SubscriptionSerializer):
-    phases = serializers.SerializerMethodField(help_text="Its whole history of phases, oldest first.")
-    history = serializers.SerializerMethodField(help_text="Every change, newest first.")
+    phases = PhaseSerializer(many=True, help_text="Its whole history of phases, oldest first.")
+    history = ChangeSerializer(many=True, help_text="Every change, newest first.")
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        subscription = instance if isinstance(instance, Subscription) else None
-        if subscription is not None:
-            data["phases"] = PhaseSerializer(
-                [phase_facts(phase) for phase in subscription.phases.all()], many=True
-            ).data
-            data["history"] = ChangeSerializer(selectors.history(subscription), many=True).data
-        return data
-
-    @extend_schema_field(PhaseSerializer(many=True))
-    def get_phases(self, obj) -> list:
-        return []
-
-    @extend_schema_field(ChangeSerializer(many=True))
-    def get_history(self, obj) -> list:
-        return []
+    def facts(self, subscription: Subscription) -> dict:
+        return {
+            **super().facts(subscription),
+            "phases": [phase_facts(phase) for phase in subscription.phases.all()],
+            "history": list(selectors.history(subscription)),
+        }
 
 
 # --- What a caller asks for ---------------------------------------------------------------------

@@ -56,8 +56,9 @@ class MembershipManageMixin(StaffRequiredMixin):
 
 
 class SubscriptionMixin(MembershipManageMixin):
-    """The subscription in the URL (of the tenant: another tenant's id is a 404), still active."""
+    """The subscription in the URL (of the tenant: another tenant's id is a 404)."""
 
+    model = Subscription
     subscription: Subscription
 
     def dispatch(self, request, *args, **kwargs):

@@ -90,6 +90,8 @@ class PlanCreateView(PlanFormView):
 
 
 class PlanUpdateView(PlanFormView):
+    model = Plan
+
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and getattr(request, "membership", None):
             self.plan = get_object_or_404(Plan.objects.select_related("sla_policy"), pk=kwargs["pk"])
