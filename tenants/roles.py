@@ -58,7 +58,10 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
         frozenset({Role.OWNER, Role.MANAGER, Role.DISPATCHER, Role.TECHNICIAN}),
     ),
     "plans.view": ("See membership plans and each client's membership", EVERYONE),
-    "plans.manage": ("Add, edit, archive and restore membership plans", frozenset({Role.OWNER, Role.MANAGER})),
+    "plans.manage": (
+        "Add, edit, archive and restore membership plans",
+        frozenset({Role.OWNER, Role.MANAGER}),
+    ),
     "memberships.manage": (
         "Start, change, cancel and resume clients' memberships",
         frozenset({Role.OWNER, Role.MANAGER, Role.BILLING}),
