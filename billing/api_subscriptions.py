@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -324,6 +325,11 @@ _CHANGE_RULES = (
     retrieve=extend_schema(
         summary="Get a membership with its phases and history", responses=SubscriptionDetailSerializer
     ),
+)
+@extend_validation_errors(
+    ["invalid"],
+    field_name="non_field_errors",
+    actions=["create", "preview", "change", "cancel", "resume", "drop_scheduled_change"],
 )
 class SubscriptionViewSet(
     TenantScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet

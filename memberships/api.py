@@ -6,6 +6,7 @@ from __future__ import annotations
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -140,6 +141,13 @@ _PAGES = "Cursor pages, newest first (`page_size` up to 200)."
         description="The plan is no longer offered; clients who hold it keep it until they change. It is "
         "still returned, with `archived: true`. `POST /plans/{id}/restore/` offers it again.",
     ),
+)
+@extend_validation_errors(
+    ["invalid"], field_name="non_field_errors", actions=["create", "update", "partial_update"]
+)
+@extend_validation_errors(["invalid"], field_name="kind", actions=["update", "partial_update"])
+@extend_validation_errors(
+    ["invalid"], field_name="sla_policy", actions=["create", "update", "partial_update"]
 )
 class PlanViewSet(TenantModelViewSet):
     model = Plan
