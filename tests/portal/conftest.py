@@ -14,6 +14,7 @@ from tests.factories import (
     CalendarFactory,
     ClientFactory,
     ContactFactory,
+    PlanFactory,
     PortalLinkFactory,
     SlaPolicyFactory,
     SlaTargetFactory,
@@ -46,11 +47,14 @@ def published_version(tenant, *, title="Home Technology Care Plan", number=1, **
         )  # fmt: skip
 
 
-def sent_agreement(version, client, *, tier="", riders=(), monthly_fee=Decimal("149.00")):
-    with tenant_scope(client.tenant):
+def sent_agreement(version, client, *, tier="", riders=(), monthly_fee=None):
+    """Created and sent; with a ``tier`` or ``riders`` (plan keys) it offers that membership."""
+    tenant = client.tenant
+    with tenant_scope(tenant):
         agreement = agreements.create_agreement(
-            client=client, version=version, actor="owner@example.com", tier=tier, riders=riders,
-            monthly_fee=monthly_fee,
+            client=client, version=version, actor="owner@example.com",
+            plan=PlanFactory(tenant=tenant, key=tier) if tier else None,
+            riders=[PlanFactory(tenant=tenant, key=key) for key in riders], plan_price=monthly_fee,
         )  # fmt: skip
         return agreements.mark_sent(agreement, actor="owner@example.com", to="signer@example.com")
 

@@ -15,7 +15,7 @@ from service_levels.models import BusinessCalendar, ClosureDay, IssueType, Prior
 from service_levels.services import PRESETS
 from tenants.roles import Role
 from tenants.scope import tenant_scope
-from tests.factories import CalendarFactory, ClientFactory, ClosureDayFactory, IssueTypeFactory
+from tests.factories import CalendarFactory, ClientFactory, ClosureDayFactory, IssueTypeFactory, PlanFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -493,7 +493,8 @@ def test_by_default_the_preview_reads_the_clients_own_agreement(staff_client, te
         version = ContractVersion.objects.create(
             tenant=tenant, template=template, number=1, title="SA", terms_markdown="Terms", status="published"
         )
-        agreement = agreements.create_agreement(client=whitaker, version=version, actor="owner", tier="gold")
+        gold = PlanFactory(tenant=tenant, key="gold")  # grants the Gold policy
+        agreement = agreements.create_agreement(client=whitaker, version=version, actor="owner", plan=gold)
         agreements.mark_sent(agreement, actor="owner")
         agreements.mark_signed(agreement, actor="Pat")
     page = html(preview(staff_client, client=whitaker.pk, priority="P1"))
