@@ -10,6 +10,7 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -138,14 +139,19 @@ class SubscriptionChangeView(SubscriptionMixin, TemplateView):
                 "tier_price": data["plan_price"],
             }
             try:
-                preview = subscriptions.preview_change(self.subscription, **values)
-                if action == "confirm":
-                    stale = request.POST.get("expected", "") != preview_fingerprint(preview)
-                    if not stale:
-                        record, done = subscriptions.change_subscription(
+                if action != "confirm":
+                    preview = subscriptions.preview_change(self.subscription, **values)
+                else:
+                    # Made under the subscription's lock, and undone unless it is exactly what was previewed
+                    # (the membership may have changed, or the date moved on, since the preview).
+                    with transaction.atomic():
+                        record, preview = subscriptions.change_subscription(
                             self.subscription, actor=actor_label(request.user), **values
                         )
-                        sentence = done.sentence(request.tenant.currency)
+                        stale = request.POST.get("expected", "") != preview_fingerprint(preview)
+                        transaction.set_rollback(stale)
+                    if not stale:
+                        sentence = preview.sentence(request.tenant.currency)
                         messages.success(request, f"{record.summary}. {sentence[:1].upper()}{sentence[1:]}.")
                         return HttpResponseRedirect(client_page(self.subscription.client_id))
             except ValidationError as error:
