@@ -7,3 +7,7 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from billing import handlers  # noqa: F401  (subscribes to the event bus)
+        from billing.views_subscriptions import membership_panel
+        from clients.panels import register_client_panel
+
+        register_client_panel("membership", membership_panel)

@@ -348,6 +348,11 @@ SPECTACULAR_SETTINGS = {
         "SlaClockStateEnum": "tickets.models.ClockState.choices",
         "WebhookDeliveryStatusEnum": "webhooks.models.DeliveryStatus.choices",
         "WebhookEventTypeEnum": "webhooks.api.EVENT_TYPE_FIELD_CHOICES",
+        "PlanKindEnum": "memberships.models.PlanKind.choices",
+        "SlaPolicyKindEnum": "service_levels.models.PolicyKind.choices",
+        "SubscriptionStatusEnum": "memberships.models.SubscriptionStatus.choices",
+        "SubscriptionStateEnum": "billing.api_subscriptions.STATES",
+        "SubscriptionChangeKindEnum": "memberships.models.ChangeKind.choices",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

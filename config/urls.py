@@ -16,6 +16,8 @@ urlpatterns = [
     path("api-keys/", include("api.staff_urls")),
     path("webhooks/", include("webhooks.urls")),
     path("sla/", include("service_levels.urls")),
+    path("plans/", include("memberships.urls")),
+    path("memberships/", include("billing.urls_subscriptions")),
     path("tickets/", include("tickets.urls")),
     path("portal/", include("portal.urls")),
     path("contracts/verify/", include("portal.urls_staff")),

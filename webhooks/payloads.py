@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from rest_framework import serializers
 
+from billing.api_subscriptions import MembershipChangeDataSerializer, membership_change_data
 from clients.models import Client
 from contracts.api_agreements import AgreementPlanFields
 from contracts.models import Agreement
@@ -169,6 +170,9 @@ EVENT_TYPES = {
         EventType("agreement.expired", "An agreement's term ended without renewal.", AgreementDataSerializer),
         EventType("agreement.cancelled", "An agreement was cancelled.", AgreementDataSerializer),
         EventType("client.created", "A client was added.", ClientDataSerializer),
+        EventType("subscription.changed", "A client's membership started, changed (now or from the period "
+                  "end), was cancelled, resumed or ended, or a scheduled change was dropped.",
+                  MembershipChangeDataSerializer),
     ]
 }  # fmt: skip
 EVENT_TYPE_CHOICES = [(name, f"{name}: {event_type.description}") for name, event_type in EVENT_TYPES.items()]
@@ -219,6 +223,9 @@ def _client_data(event: OutboxEvent) -> dict | None:
 BUILDERS = {
     "ticket.updated": _ticket_updated_data,
     "client.created": _client_data,
+    "subscription.changed": lambda event: membership_change_data(
+        subscription_id=event.payload.get("subscription_id"), change_id=event.payload.get("change_id")
+    ),
 }
 
 
