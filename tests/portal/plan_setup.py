@@ -161,7 +161,7 @@ def supplements_of(household) -> list[Agreement]:
         return list(
             Agreement.objects.filter(client=household, parent__isnull=False)
             .select_related("parent", "version", "plan_offer__plan")
-            .order_by("created_at")
+            .order_by("created_at", "pk")
         )
 
 
