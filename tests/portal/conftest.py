@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from contracts import agreements
 from contracts.models import ContractTemplate, ContractVersion
+from memberships.models import Plan, PlanKind
 from portal.models import LinkPurpose
 from service_levels.models import PolicyKind
 from tenants.scope import tenant_scope
@@ -46,11 +47,23 @@ def published_version(tenant, *, title="Home Technology Care Plan", number=1, **
         )  # fmt: skip
 
 
-def sent_agreement(version, client, *, tier="", riders=(), monthly_fee=Decimal("149.00")):
+def care_plan(tenant, *, monthly_price=Decimal("149.00")):
+    """The tenant's "Home Care" tier (no SLA policy of its own), made once."""
+    with tenant_scope(tenant):
+        plan, _ = Plan.objects.get_or_create(
+            tenant=tenant, key="home-care",
+            defaults={"kind": PlanKind.TIER, "name": "Home Care", "monthly_price": monthly_price},
+        )  # fmt: skip
+        return plan
+
+
+def sent_agreement(version, client, *, monthly_fee=Decimal("149.00")):
+    """The version sent to ``client``, offering the Home Care tier at ``monthly_fee`` (none when 0)."""
+    plan = care_plan(client.tenant, monthly_price=monthly_fee) if monthly_fee else None
     with tenant_scope(client.tenant):
         agreement = agreements.create_agreement(
-            client=client, version=version, actor="owner@example.com", tier=tier, riders=riders,
-            monthly_fee=monthly_fee,
+            client=client, version=version, actor="owner@example.com", plan=plan,
+            plan_price=monthly_fee or None,
         )  # fmt: skip
         return agreements.mark_sent(agreement, actor="owner@example.com", to="signer@example.com")
 

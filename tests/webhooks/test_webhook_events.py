@@ -12,6 +12,7 @@ from events import bus
 from events.dispatch import dispatch_until_idle
 from events.models import OutboxEvent
 from events.services import record_event
+from memberships.models import Plan, PlanKind
 from service_levels.models import Metric
 from tenants.roles import Role
 from tenants.scope import tenant_scope
@@ -168,8 +169,11 @@ def test_an_agreement_message_carries_the_agreement_its_contract_and_currency(te
     WebhookEndpointFactory(tenant=tenant, events=["agreement.sent", "agreement.signed"])
     version = service_version(tenant, title="Home Care Plan")
     with tenant_scope(tenant):
+        gold = Plan.objects.create(
+            tenant=tenant, kind=PlanKind.TIER, key="gold", name="Gold", monthly_price=149
+        )
         agreement = agreements.create_agreement(
-            client=desk["client"], version=version, actor="owner", tier="gold", monthly_fee=149
+            client=desk["client"], version=version, actor="owner", plan=gold
         )
         agreements.mark_sent(agreement, actor="owner")
         message = message_for(tenant, events_named("agreement.sent")[0])
