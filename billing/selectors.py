@@ -90,14 +90,15 @@ def invoice_totals(rows: QuerySet[Invoice], *, today: date | None = None) -> Inv
     def total_of(expression, condition):
         return Coalesce(Sum(expression, filter=condition), Value(ZERO), output_field=_MONEY)
 
+    # Aliases differ from the field names: Django refuses an aggregate named after a field it sums.
     sums = rows.order_by().aggregate(
-        total=total_of("total", billed),
-        paid=total_of("amount_paid", ~Q(status=InvoiceStatus.DRAFT)),
-        credited=total_of("amount_credited", ~Q(status=InvoiceStatus.DRAFT)),
-        outstanding=total_of(balance, is_open),
-        overdue=total_of(balance, is_open & Q(due_on__lt=today)),
+        sum_total=total_of("total", billed),
+        sum_paid=total_of("amount_paid", ~Q(status=InvoiceStatus.DRAFT)),
+        sum_credited=total_of("amount_credited", ~Q(status=InvoiceStatus.DRAFT)),
+        sum_outstanding=total_of(balance, is_open),
+        sum_overdue=total_of(balance, is_open & Q(due_on__lt=today)),
     )
-    return InvoiceTotals(count=rows.count(), **sums)
+    return InvoiceTotals(count=rows.count(), **{name[4:]: value for name, value in sums.items()})
 
 
 def overdue_invoices(*, today: date | None = None) -> QuerySet[Invoice]:
@@ -158,6 +159,8 @@ PAID, DUE, PARTLY_PAID, OVERDUE_STANDING, DISPUTED, VOID, DRAFT = (
     "void",
     "draft",
 )
+# What the client still has to pay, in the order a list shows it.
+TO_PAY = (OVERDUE_STANDING, DUE, PARTLY_PAID, DISPUTED)
 STANDING_LABELS = {
     PAID: "Paid",
     DUE: "Due",

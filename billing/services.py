@@ -32,6 +32,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Sum
 
@@ -375,6 +376,43 @@ def void_invoice(invoice: Invoice, *, reason: str, actor: str, on: date | None =
     if invoice.status == InvoiceStatus.DRAFT:
         raise ValidationError(f"{invoice} is a draft: it has no number to void.")
     return issue_credit_note(invoice, lines=None, reason=reason, actor=actor, on=on)
+
+
+# --- Emailing ---------------------------------------------------------------------------------------
+
+
+def invoice_address(invoice: Invoice) -> str:
+    """Where the client's invoices go: the billing account's invoice address, else the client's main
+    address ("" when it has neither: the portal's emailer then tries the client's contacts)."""
+    account = BillingAccount.objects.filter(client_id=invoice.client_id).first()
+    if account is not None and account.invoice_email:
+        return account.invoice_email
+    return invoice.client.email
+
+
+@transaction.atomic
+def request_invoice_email(invoice: Invoice, *, actor: str, to: str = "") -> None:
+    """Send the invoice to the client again (the portal emails it from the event bus, with the PDF):
+    records ``invoice.email_requested`` and a history row. ``to`` overrides the usual address once."""
+    if invoice.is_draft:
+        raise ValidationError("A draft invoice cannot be emailed: issue it first.")
+    to = (to or "").strip()
+    if to:
+        try:
+            validate_email(to)
+        except ValidationError:
+            raise ValidationError({"to": f"{to!r} is not an email address."}) from None
+    record_event("invoice.email_requested", invoice_id=invoice.pk, client_id=invoice.client_id, to=to)
+    history(invoice, "email_requested", f"Email requested{' to ' + to if to else ''}", actor=actor)
+
+
+def record_invoice_emailed(invoice: Invoice, *, to: str, actor: str) -> None:
+    """The invoice's history says it was emailed, and to whom."""
+    history(invoice, "emailed", f"Emailed to {to}", actor=actor)
+
+
+def record_invoice_not_emailed(invoice: Invoice, *, why: str, actor: str) -> None:
+    history(invoice, "not_emailed", f"Not emailed: {why}", actor=actor)
 
 
 # --- Account credit ---------------------------------------------------------------------------------
