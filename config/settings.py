@@ -340,6 +340,10 @@ SPECTACULAR_SETTINGS = {
         "SlaClockStateEnum": "tickets.models.ClockState.choices",
         "WebhookDeliveryStatusEnum": "webhooks.models.DeliveryStatus.choices",
         "WebhookEventTypeEnum": "webhooks.api.EVENT_TYPE_FIELD_CHOICES",
+        "SlaPolicyKindEnum": "service_levels.models.PolicyKind.choices",
+        "InvoiceStatusEnum": "billing.api.ISSUED_STATUSES",
+        "InvoiceKindEnum": "billing.models.InvoiceKind.choices",
+        "InvoiceLineKindEnum": "billing.models.LineKind.choices",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

@@ -22,6 +22,7 @@ urlpatterns = [
     path("contracts/", include("contracts.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
+    path("billing/", include("billing.urls")),
     path("api/v1/", include("config.api_urls")),
 ]
 

@@ -63,6 +63,7 @@ class OfferedPlanField(serializers.SlugRelatedField):
         return Plan.objects.filter(kind=self.kind, archived_at__isnull=True)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class AgreementField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         return Agreement.objects.all()
@@ -123,6 +124,9 @@ class AgreementSerializer(AgreementPlanFields, serializers.ModelSerializer):
             "tier", "riders", "monthly_fee", "declined_reason", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_is_supplement(self, obj) -> bool:
+        return obj.parent_id is not None
 
 
 class AgreementDetailSerializer(AgreementSerializer):

@@ -1,5 +1,4 @@
 import datetime
-import itertools
 
 import factory
 from django.contrib.auth import get_user_model
@@ -398,57 +397,3 @@ class WebhookDeliveryFactory(TenantOwnedFactory):
     message_id = factory.Sequence(lambda n: f"msg_test{n:06d}")
     body = '{"type":"ticket.created","timestamp":"2026-12-01T09:30:00Z","data":{"ticket":{"id":1}}}'
     next_attempt_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
-
-
-# --- Billing ----------------------------------------------------------------------------------------
-
-_invoice_periods = itertools.count()
-
-
-def issued_invoice(
-    client,
-    lines=(("plan", "Gold membership", "149.00"),),
-    *,
-    issued_on=None,
-    tax_rate_percent="0",
-    period_start=None,
-    currency=None,
-    due_on=None,
-    actor="owner@example.com",
-):
-    """A labour invoice for ``client`` made as a draft with ``lines`` and issued through
-    ``billing.issuing.issue`` (numbered, totals fixed, ``invoice.issued`` recorded), as the billing run
-    will. ``lines`` are (kind, description, amount) or dicts of InvoiceLine fields; each invoice gets a
-    period of its own (one labour invoice per client and period)."""
-    from decimal import Decimal
-
-    from billing.issuing import issue
-    from billing.models import Invoice, InvoiceLine
-
-    tenant = client.tenant
-    with tenant_scope(tenant):
-        start = period_start or datetime.date(2020, 1, 1) + datetime.timedelta(
-            days=31 * next(_invoice_periods)
-        )
-        invoice = Invoice.objects.create(
-            tenant=tenant,
-            client=client,
-            kind="labour",
-            period_start=start,
-            period_end=start + datetime.timedelta(days=30),
-            currency=currency or tenant.currency,
-            tax_rate_percent=Decimal(tax_rate_percent),
-            tax_label="Sales tax",
-            bill_to_name=client.name,
-            bill_to_email=client.email,
-            due_on=due_on,
-        )
-        for position, spec in enumerate(lines):
-            fields = (
-                spec
-                if isinstance(spec, dict)
-                else dict(zip(("kind", "description", "amount"), spec, strict=True))
-            )
-            fields = {**fields, "amount": Decimal(str(fields["amount"]))}
-            InvoiceLine.objects.create(tenant=tenant, invoice=invoice, position=position, **fields)
-        return issue(invoice, on=issued_on or tenant_today(tenant), actor=actor)

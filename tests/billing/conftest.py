@@ -1,7 +1,8 @@
 import pytest
 
 from tenants.scope import tenant_scope
-from tests.factories import ClientFactory, issued_invoice
+from tests.billing.invoice_setup import issued_invoice
+from tests.factories import ClientFactory
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from billing import selectors, services
 from billing.models import CreditEntry, CreditNote, Invoice, InvoiceLine
 from events.models import OutboxEvent
 from tenants.localtime import tenant_today
-from tests.factories import issued_invoice
+from tests.billing.invoice_setup import issued_invoice
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from billing import services
 from billing.models import Invoice, InvoiceEvent, Payment
 from events.models import OutboxEvent
 from tenants.localtime import tenant_today
-from tests.factories import issued_invoice
+from tests.billing.invoice_setup import issued_invoice
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,8 @@ from portal.links import resolve_portal_link
 from portal.models import LinkPurpose, PortalLink
 from tenants.localtime import tenant_today
 from tenants.scope import tenant_scope
-from tests.factories import ClientFactory, ContactFactory, PortalLinkFactory, issued_invoice
+from tests.billing.invoice_setup import issued_invoice
+from tests.factories import ClientFactory, ContactFactory, PortalLinkFactory
 
 pytestmark = pytest.mark.django_db
 
