@@ -216,11 +216,37 @@ class CreditNoteSerializer(serializers.ModelSerializer):
         extra_kwargs = {"number": {"help_text": "CN-<year issued>-<sequence>, its own gapless series."}}
 
 
-class CreditLineRequestSerializer(serializers.Serializer):
+class CreditedLineSerializer(serializers.Serializer):
     line = serializers.IntegerField(help_text="The id of a line of the invoice.")
     amount = serializers.DecimalField(
         **MONEY, help_text="How much of it to take back (at most what is left)."
     )
+
+
+@extend_schema_field(CreditedLineSerializer(many=True))
+class CreditLinesField(serializers.ListField):
+    """The lines to credit; an item's error is reported under ``lines`` with its number, as the API's error
+    format documents it (a nested ``lines.0.amount`` would not match the published schema)."""
+
+    child = serializers.DictField()
+    default_error_messages = {
+        "not_a_list": 'A list of {{"line": <id>, "amount": "<decimal>"}}, not {input_type}.',
+        "invalid": "Item {number}: {problems}",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        items = []
+        for number, item in enumerate(data, 1):
+            parsed = CreditedLineSerializer(data=item)
+            if not parsed.is_valid():
+                problems = "; ".join(
+                    f"{name}: {' '.join(map(str, errors))}" for name, errors in parsed.errors.items()
+                )
+                self.fail("invalid", number=number, problems=problems)
+            items.append(parsed.validated_data)
+        return items
 
 
 class CreditNoteCreateSerializer(serializers.Serializer):
@@ -229,7 +255,7 @@ class CreditNoteCreateSerializer(serializers.Serializer):
     full = serializers.BooleanField(
         default=False, help_text="true: everything left of the invoice (voids it). Otherwise give `lines`."
     )
-    lines = CreditLineRequestSerializer(many=True, required=False)
+    lines = CreditLinesField(required=False)
 
     def validate(self, data):
         if data["full"] == bool(data.get("lines")):
