@@ -79,14 +79,15 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
-    status = serializers.ChoiceField(choices=ISSUED_STATUSES)
-    client_name = serializers.CharField(source="client.name")
+    status = serializers.ChoiceField(choices=ISSUED_STATUSES, read_only=True)
+    client_name = serializers.CharField(source="client.name", read_only=True)
     balance = serializers.DecimalField(
         **MONEY,
+        read_only=True,
         help_text="total - amount_paid - amount_credited; negative when a credit note covered money already "
         "paid (that part became the client's account credit).",
     )
-    lines = InvoiceLineSerializer(many=True)
+    lines = InvoiceLineSerializer(many=True, read_only=True)
 
     class Meta:
         model = Invoice
@@ -201,10 +202,10 @@ class CreditNoteLineSerializer(serializers.ModelSerializer):
 
 
 class CreditNoteSerializer(serializers.ModelSerializer):
-    invoice_number = serializers.CharField(source="invoice.number")
-    client = serializers.IntegerField(source="invoice.client_id")
-    currency = serializers.CharField(source="invoice.currency")
-    lines = CreditNoteLineSerializer(many=True)
+    invoice_number = serializers.CharField(source="invoice.number", read_only=True)
+    client = serializers.IntegerField(source="invoice.client_id", read_only=True)
+    currency = serializers.CharField(source="invoice.currency", read_only=True)
+    lines = CreditNoteLineSerializer(many=True, read_only=True)
 
     class Meta:
         model = CreditNote
