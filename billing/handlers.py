@@ -38,11 +38,13 @@ def apply_signed_offer(event, *, now):
                 started_on=on, actor=actor,
             )  # fmt: skip
         else:
-            holding = memberships.offer_holding(offer)
+            # What the offer says, checked against what the client holds (a plan no longer sold that it
+            # already has stays; the change decides prices), not as if it were a new membership.
+            riders = [item.rider for item in offer.riders.select_related("rider")]
             try:
                 change_subscription(
-                    subscription, tier=holding.tier, riders=[rider for rider, _ in holding.riders],
-                    cycle=holding.cycle, tier_price=offer.plan_price, actor=actor, on=on, agreement=agreement,
+                    subscription, tier=offer.plan, riders=riders, cycle=offer.billing_cycle,
+                    tier_price=offer.plan_price, actor=actor, on=on, agreement=agreement,
                 )  # fmt: skip
             except ValidationError as error:
                 if "nothing to change" not in " ".join(error.messages):

@@ -145,8 +145,14 @@ def _carry_membership(agreement: Agreement, *, actor: str) -> None:
     """A newly signed service contract carries the client's membership: an existing one moves to it (a
     different plan it offers becomes a change, applied by billing with its proration), else the plan it
     offers starts on its first day."""
+    if agreement.renewed_from_id is not None and memberships.carry_over_to_renewal(
+        agreement.renewed_from, agreement, on=max(agreement.starts_on, tenant_today()), actor=actor
+    ):
+        return
     subscription = current_subscription(agreement.client)
-    if subscription is not None:
+    if subscription is not None and (
+        subscription.ends_on is None or subscription.ends_on > agreement.starts_on
+    ):
         memberships.move_to_agreement(subscription, agreement, actor=actor)
         PlanOffer.objects.filter(agreement=agreement, applied_at__isnull=True).update(kind=OfferKind.CHANGE)
         return
@@ -168,9 +174,7 @@ def renew_without_signature(previous: Agreement, *, version: ContractVersion, ac
         status=S.SIGNED, starts_on=starts_on, ends_on=term_end(starts_on, version.term_months),
         auto_renew=previous.auto_renew,
     )  # fmt: skip
-    subscription = current_subscription(previous.client)
-    if subscription is not None and subscription.agreement_id == previous.pk:
-        memberships.move_to_agreement(subscription, renewal, actor=actor)
+    memberships.carry_over_to_renewal(previous, renewal, on=starts_on, actor=actor)
     record_history(
         renewal, "auto_renewed", actor=actor, to_status=S.SIGNED, renewed_from=previous.pk,
         version=str(version), note="Renewed automatically on the same version: no new signature needed.",

@@ -45,7 +45,7 @@ class PublishedVersionField(serializers.PrimaryKeyRelatedField):
         return versions.published_versions()
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field(OpenApiTypes.STR)
 class OfferedPlanField(serializers.SlugRelatedField):
     """A plan of one kind that is still offered, by key."""
 

@@ -338,17 +338,27 @@ def _finish_sending(campaign: Campaign) -> None:
 
 
 @transaction.atomic
-def send_agreement_for_signature(agreement: Agreement, *, actor: str, note: str = "",
-                                 deadline: date | None = None) -> int:  # fmt: skip
+def send_agreement_for_signature(
+    agreement: Agreement,
+    *,
+    actor: str,
+    note: str = "",
+    deadline: date | None = None,
+    only: Iterable[Contact] | None = None,
+) -> int:
     """Email every signer of the agreement's client a signing link (outside any campaign: a single
-    contract, a renewal on a new version). Marks the agreement sent once at least one email went out.
-    Returns how many signers were emailed; ValidationError when the client has no signer."""
+    contract, a renewal on a new version), or only those of them in ``only`` (a client's own request,
+    which its requester signs). Marks the agreement sent once at least one email went out. Returns how
+    many signers were emailed; ValidationError when the client has no signer (among ``only``)."""
     agreement = Agreement.objects.select_related("version__template", "client").get(pk=agreement.pk)
     if agreement.status not in REUSABLE:
         raise ValidationError(
             f"An agreement that is {agreement.get_status_display().lower()} cannot be sent."
         )
     contacts = list(signers_of(agreement.client))
+    if only is not None:
+        chosen = {contact.pk for contact in only}
+        contacts = [contact for contact in contacts if contact.pk in chosen]
     if not contacts:
         raise ValidationError(f"{agreement.client} has no contact who may sign with an email address.")
     subject = f"{current_tenant().name}: please review and sign {agreement.version.title}"

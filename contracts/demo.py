@@ -1,6 +1,7 @@
 """Demo contract templates for `seed_demo`: the "Service Agreement" every client signs (terms of
-service + SLA, one published version) and a "Response-time schedule" supplement (published v1).
-Idempotent: a template that already exists is left as it is."""
+service + SLA, one published version), a "Response-time schedule" supplement (published v1) and the
+"Membership change" supplement clients sign to change their plan from the portal (published last, so it
+is the one portal.plan picks). Idempotent: a template that already exists is left as it is."""
 
 from decimal import Decimal
 
@@ -149,6 +150,26 @@ gives express response and resolution times, staffed by additional technicians.
 
 SUPPLEMENT_SLA = "{{ sla_table }}\n"
 
+MEMBERSHIP_CHANGE = "Membership change"
+
+MEMBERSHIP_CHANGE_TERMS = """\
+This supplement amends the service agreement between {{ tenant_name }} and {{ client_name }}. It \
+changes {{ client_name }}'s membership plan; everything else in your service agreement stays as it is.
+
+# Your plan from the day you sign
+
+From the day this supplement is signed, your plan is **{{ tier }}**, with the extras and the price \
+shown at the top of this document and in the summary. The response times in section 2 apply to every \
+request opened from that day, and to requests still open then.
+
+# Billing
+
+An upgrade takes effect the day you sign. Your next invoice charges the new plan for the rest of the \
+current billing period and credits the unused part of what it replaces, day by day. From the next \
+period, the new price is billed in advance as usual. A smaller plan or fewer extras take effect at \
+the end of a billing period, so you never lose what you have paid for.
+"""
+
 
 def _ensure(name: str, *, kind: str, description: str, by=None, **content) -> bool:
     if ContractTemplate.objects.filter(name=name).exists():
@@ -196,7 +217,24 @@ def seed_contracts(tenant: Tenant, progress=print) -> None:
             auto_renew=True,
             notice_days=30,
         )
-    made = [name for name, new in ((SERVICE_AGREEMENT, created), (RESPONSE_TIME_SCHEDULE, supplement)) if new]
+        membership_change = _ensure(
+            MEMBERSHIP_CHANGE,
+            kind=TemplateKind.SUPPLEMENT,
+            description="Sent from the client portal when a client moves to a higher plan or adds an extra.",
+            title="Supplement: Membership change",
+            terms_markdown=MEMBERSHIP_CHANGE_TERMS,
+            sla_markdown=SUPPLEMENT_SLA,
+            coverage=[],  # the service agreement's coverage and rates still apply
+            hourly_rate_remote=Decimal("0"),
+            hourly_rate_onsite=Decimal("0"),
+            billing_terms="",
+            term_months=12,
+            auto_renew=True,
+            notice_days=30,
+        )
+    seeded = ((SERVICE_AGREEMENT, created), (RESPONSE_TIME_SCHEDULE, supplement),
+              (MEMBERSHIP_CHANGE, membership_change))  # fmt: skip
+    made = [name for name, new in seeded if new]
     progress(
         f"  {tenant.name}: contract templates {'created: ' + ', '.join(made) if made else 'already there'}."
     )

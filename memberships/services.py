@@ -10,7 +10,7 @@ re-targets open tickets) and ``subscription.changed`` (partners' webhooks) in th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -34,7 +34,8 @@ from memberships.models import (
     SubscriptionStatus,
 )
 from memberships.periods import Period
-from memberships.selectors import current_period, phase_on
+from memberships.selectors import current_period, current_subscription, phase_on
+from tenants.localtime import tenant_today
 
 ZERO = Decimal("0.00")
 
@@ -423,8 +424,14 @@ def move_to_agreement(subscription: Subscription, agreement, *, actor: str) -> S
 @transaction.atomic
 def attach_offer(agreement, *, kind: str, tier: Plan | None, riders=(), cycle: str = BillingCycle.MONTHLY,
                  tier_price: Decimal | None = None, requested_by: str = "") -> PlanOffer:  # fmt: skip
-    """What the client gets when it signs ``agreement``; replaces an offer not applied yet."""
-    holding = requested_holding(tier=tier, riders=riders, cycle=cycle, tier_price=tier_price)
+    """What the client gets when it signs ``agreement``; replaces an offer not applied yet. A change is
+    checked against what the client holds today, so a plan no longer sold that it keeps is not refused."""
+    current = None
+    if kind == OfferKind.CHANGE:
+        subscription = current_subscription(agreement.client_id)
+        phase = phase_on(subscription, tenant_today()) if subscription is not None else None
+        current = holding_of(phase) if phase is not None else None
+    holding = requested_holding(tier=tier, riders=riders, cycle=cycle, tier_price=tier_price, current=current)
     if holding.tier is None and not holding.riders:
         raise ValidationError("Choose a tier or at least one rider.")
     PlanOffer.objects.filter(agreement=agreement, applied_at__isnull=True).delete()
@@ -459,3 +466,45 @@ def apply_start_offer(agreement, *, on: date, actor: str) -> Subscription | None
     offer.applied_at = timezone.now()
     offer.save(update_fields=["applied_at"])
     return subscription
+
+
+@transaction.atomic
+def carry_over_to_renewal(previous, renewal, *, on: date, actor: str) -> Subscription | None:
+    """The service contract was renewed (``renewal`` follows ``previous``): the membership riding on the
+    previous term carries on under the new one. An end set only because the previous term expired is
+    lifted; if that end has already passed (the renewal was signed late), a new membership starts on
+    ``on`` with what the client last held. A membership the client cancelled stays cancelled."""
+    subscription = (
+        Subscription.objects.filter(agreement_id=previous.pk).order_by("-started_on", "-id").first()
+    )
+    if subscription is None:
+        return None
+    subscription = lock(subscription)
+    ended_by_expiry = previous.ends_on is not None and subscription.ends_on == previous.ends_on + timedelta(
+        days=1
+    )
+    if subscription.status == SubscriptionStatus.ACTIVE and (
+        subscription.ends_on is None or subscription.ends_on > on
+    ):
+        move_to_agreement(subscription, renewal, actor=actor)
+        if ended_by_expiry:
+            subscription.ends_on = None
+            subscription.save(update_fields=["ends_on", "updated_at"])
+            record = _history(subscription, ChangeKind.RESUMED, effective_on=on, actor=actor,
+                              summary="Continues: the service contract was renewed")  # fmt: skip
+            _announce(subscription, record, terms_change_now=True)
+        return subscription
+    if not ended_by_expiry:
+        return None
+    last = subscription.phases.order_by("-starts_on", "-id").first()
+    if subscription.status == SubscriptionStatus.ACTIVE:
+        subscription.status = SubscriptionStatus.ENDED
+        subscription.save(update_fields=["status", "updated_at"])
+    if (
+        last is None
+        or Subscription.objects.filter(client_id=renewal.client_id, status=SubscriptionStatus.ACTIVE).exists()
+    ):
+        return None
+    return start_subscription(
+        client=renewal.client, agreement=renewal, holding=holding_of(last), started_on=on, actor=actor
+    )

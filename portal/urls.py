@@ -5,7 +5,7 @@ among the link's client's tickets only (portal/client_tickets.py), an invoice id
 
 from django.urls import path
 
-from portal import views, views_invoices, views_tickets
+from portal import views, views_invoices, views_plan, views_tickets
 
 app_name = "portal"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("<str:token>/signed/", views.done, name="done"),
     path("<str:token>/signed.pdf", views.signed_pdf, name="pdf"),
     path("<str:token>/fresh-link/", views.fresh_link, name="fresh_link"),
+    path("<str:token>/plan/", views_plan.plan_overview, name="plan"),
+    path("<str:token>/plan/<int:plan_id>/", views_plan.plan_choose, name="plan_choose"),
+    path("<str:token>/plan/sign/", views_plan.plan_sign, name="plan_sign"),
     path("<str:token>/tickets/", views_tickets.ticket_list, name="tickets"),
     path("<str:token>/tickets/new/", views_tickets.ticket_new, name="ticket_new"),
     path("<str:token>/tickets/<int:pk>/", views_tickets.ticket_detail, name="ticket"),

@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
@@ -285,6 +286,57 @@ class AgreementFactory(TenantOwnedFactory):
     ends_on = factory.LazyAttribute(
         lambda o: o.starts_on + datetime.timedelta(days=364) if o.starts_on else None
     )
+
+
+# --- Memberships ------------------------------------------------------------------------------------
+
+
+class PlanFactory(TenantOwnedFactory):
+    """A tier (or, with kind="rider", a rider) granting the tenant's active SLA policy of the same key
+    and kind when there is one."""
+
+    class Meta:
+        model = "memberships.Plan"
+
+    kind = "tier"
+    key = factory.Sequence(lambda n: f"plan-{n}")
+    name = factory.LazyAttribute(lambda o: o.key.replace("-", " ").title())
+    monthly_price = Decimal("149.00")
+    annual_price = factory.LazyAttribute(lambda o: o.monthly_price * 10)
+    rank = 1
+    sla_policy = factory.LazyAttribute(
+        lambda o: (
+            __import__("service_levels.models", fromlist=["SlaPolicy"])
+            .SlaPolicy.objects.filter(tenant=o.tenant, kind=o.kind, key=o.key, is_active=True)
+            .first()
+        )
+    )
+
+
+def plan_with_key(tenant, key: str, *, kind: str = "tier", price=Decimal("149.00"), **extra):
+    """The tenant's plan of ``key``, made (granting the SLA policy of that key) if it does not exist yet."""
+    from memberships.models import Plan
+
+    with tenant_scope(tenant):
+        plan = Plan.objects.filter(key=key).first()
+        if plan is None:
+            plan = PlanFactory(tenant=tenant, key=key, kind=kind, monthly_price=Decimal(price), **extra)
+    return plan
+
+
+def subscribe(agreement, *, tier=None, riders=(), cycle="monthly", started_on=None, tier_price=None,
+              anchor_day=None):  # fmt: skip
+    """Start a membership on a signed ``agreement`` (by the services, in the agreement's tenant)."""
+    from memberships import services
+
+    with tenant_scope(agreement.tenant):
+        holding = services.requested_holding(
+            tier=tier, riders=list(riders), cycle=cycle, tier_price=tier_price
+        )
+        return services.start_subscription(
+            client=agreement.client, agreement=agreement, holding=holding,
+            started_on=started_on or agreement.starts_on, actor="owner@example.com", anchor_day=anchor_day,
+        )  # fmt: skip
 
 
 class CampaignFactory(TenantOwnedFactory):

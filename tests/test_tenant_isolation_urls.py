@@ -55,6 +55,10 @@ NOT_TENANT_OBJECTS = {
         f"portal:{name}"
         for name in ("tickets", "ticket_new", "ticket", "ticket_reply", "ticket_close", "ticket_reopen")
     ),
+    # The plan pages of an account link: the token names the client; a plan id is looked up among the
+    # options the page offers that client. tests/portal/test_portal_plan.py checks another tenant's plan
+    # is not on offer.
+    *(f"portal:{name}" for name in ("plan", "plan_choose", "plan_sign")),
     # The portal's invoice pages: the token names the client; an invoice id is looked up among that client's
     # issued invoices only. tests/portal/test_portal_invoices.py checks another client's or tenant's is a 404.
     *(f"portal:{name}" for name in ("invoices", "invoice", "invoice_pdf")),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from contracts import agreements
 from service_levels import services as sla_services
 from service_levels.models import Metric, PolicyKind
 from tenants.scope import tenant_scope
-from tests.factories import ClientFactory, ContactFactory, ContractVersionFactory
+from tests.factories import ClientFactory, ContactFactory, ContractVersionFactory, plan_with_key
 
 H = 60
 
@@ -48,10 +50,14 @@ def sign(agreement, signer_name="Pat Signer"):
 
 
 def signed_agreement(tenant, client, version, *, tier="", monthly_fee=0):
+    """Signed through the lifecycle; with a tier key, offering that plan at ``monthly_fee`` a month, so
+    signing starts the membership."""
+    plan = plan_with_key(tenant, tier) if tier else None
     with tenant_scope(tenant):
         agreement = agreements.create_agreement(
-            client=client, version=version, actor="owner@example.com", tier=tier, monthly_fee=monthly_fee
-        )
+            client=client, version=version, actor="owner@example.com", plan=plan,
+            plan_price=Decimal(monthly_fee) if plan else None,
+        )  # fmt: skip
         agreements.mark_sent(agreement, actor="owner@example.com")
         return agreements.mark_signed(agreement, actor="Signer")
 

@@ -2,6 +2,7 @@
 
 import re
 from datetime import date
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -19,7 +20,7 @@ from tests.contracts.contract_setup import (
     sign,
     signed_agreement,
 )
-from tests.factories import ClientFactory
+from tests.factories import ClientFactory, plan_with_key
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
@@ -214,10 +215,11 @@ def test_the_campaign_list_shows_each_campaign_and_coverage(staff_client, tenant
 
 def test_the_renewal_pipeline_shows_the_monthly_fees_at_stake_per_bucket(staff_client, tenant, version, book):
     moreau, _ = client_with_signers(tenant, "Moreau Lake House", "luc@moreau.example")
+    gold = plan_with_key(tenant, "gold")
     with tenant_scope(tenant):
         ending = agreements.create_agreement(
             client=moreau, version=version, actor="owner@example.com", starts_on=date(2025, 3, 20),
-            monthly_fee=300,
+            plan=gold, plan_price=Decimal("300"),
         )  # fmt: skip
         agreements.mark_sent(ending, actor="owner@example.com")
         agreements.mark_signed(ending, actor="Luc Moreau")  # ends 19 March 2026
@@ -243,10 +245,16 @@ def test_a_single_agreement_is_created_from_the_client_and_sent_for_signature(
         reverse("contracts:agreement_create"), {"client": book["okafor"].pk}
     ).content.decode()
     assert f'<option value="{book["okafor"].pk}" selected>' in page
-    assert "Monthly fee (USD)" in page
+    assert "Agreed tier price (USD)" in page
     response = staff_client.post(
         reverse("contracts:agreement_create"),
-        {"client": book["okafor"].pk, "version": version.pk, "tier": "", "monthly_fee": "0", "send": "1"},
+        {
+            "client": book["okafor"].pk,
+            "version": version.pk,
+            "plan": "",
+            "billing_cycle": "monthly",
+            "send": "1",
+        },
     )
     with tenant_scope(tenant):
         created = Agreement.objects.filter(client=book["okafor"]).order_by("-pk").first()

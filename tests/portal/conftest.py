@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from contracts import agreements
 from contracts.models import ContractTemplate, ContractVersion
-from memberships.models import Plan, PlanKind
 from portal.models import LinkPurpose
 from service_levels.models import PolicyKind
 from tenants.scope import tenant_scope
@@ -18,6 +17,7 @@ from tests.factories import (
     PortalLinkFactory,
     SlaPolicyFactory,
     SlaTargetFactory,
+    plan_with_key,
 )
 
 TERMS = """# Scope of service
@@ -47,23 +47,14 @@ def published_version(tenant, *, title="Home Technology Care Plan", number=1, **
         )  # fmt: skip
 
 
-def care_plan(tenant, *, monthly_price=Decimal("149.00")):
-    """The tenant's "Home Care" tier (no SLA policy of its own), made once."""
-    with tenant_scope(tenant):
-        plan, _ = Plan.objects.get_or_create(
-            tenant=tenant, key="home-care",
-            defaults={"kind": PlanKind.TIER, "name": "Home Care", "monthly_price": monthly_price},
-        )  # fmt: skip
-        return plan
-
-
-def sent_agreement(version, client, *, monthly_fee=Decimal("149.00")):
-    """The version sent to ``client``, offering the Home Care tier at ``monthly_fee`` (none when 0)."""
-    plan = care_plan(client.tenant, monthly_price=monthly_fee) if monthly_fee else None
+def sent_agreement(version, client, *, tier="", riders=(), monthly_fee=Decimal("149.00")):
+    """Sent for signature; with a tier key or rider keys, offering that membership."""
+    plan = plan_with_key(client.tenant, tier) if tier else None
+    rider_plans = [plan_with_key(client.tenant, key, kind="rider", price="49.00") for key in riders]
     with tenant_scope(client.tenant):
         agreement = agreements.create_agreement(
-            client=client, version=version, actor="owner@example.com", plan=plan,
-            plan_price=monthly_fee or None,
+            client=client, version=version, actor="owner@example.com", plan=plan, riders=rider_plans,
+            plan_price=monthly_fee if plan else None,
         )  # fmt: skip
         return agreements.mark_sent(agreement, actor="owner@example.com", to="signer@example.com")
 
@@ -96,7 +87,8 @@ def signer(household):
 
 @pytest.fixture
 def agreement(version, household):
-    return sent_agreement(version, household)
+    """Offers a "Care" membership (no SLA policy of its own) at $149.00 a month."""
+    return sent_agreement(version, household, tier="care")
 
 
 @pytest.fixture

@@ -177,7 +177,7 @@ def test_a_tickets_or_agreement_link_does_not_open_invoices(client, dana, invoic
     response = client.get(url("invoices", tickets_token))
 
     assert response.status_code == 404
-    assert "This link doesn't open your invoices" in text(response)
+    assert "This link doesn't open your account" in text(response)
     assert "Go to your support requests" in text(response)
     assert client.get(url("invoice", tickets_token, pk=invoice.pk)).status_code == 404
 

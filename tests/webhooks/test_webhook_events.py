@@ -12,12 +12,11 @@ from events import bus
 from events.dispatch import dispatch_until_idle
 from events.models import OutboxEvent
 from events.services import record_event
-from memberships.models import Plan, PlanKind
 from service_levels.models import Metric
 from tenants.roles import Role
 from tenants.scope import tenant_scope
 from tests.contracts.contract_setup import service_version
-from tests.factories import StaffMembershipFactory, WebhookEndpointFactory
+from tests.factories import StaffMembershipFactory, WebhookEndpointFactory, plan_with_key
 from tickets import services as ticket_services
 from tickets.models import SlaClock, TicketStatus
 from tickets.sweeper import sweep
@@ -168,10 +167,8 @@ def test_an_sla_breached_message_carries_the_ticket_and_the_clock(ticket, tenant
 def test_an_agreement_message_carries_the_agreement_its_contract_and_currency(tenant, desk):
     WebhookEndpointFactory(tenant=tenant, events=["agreement.sent", "agreement.signed"])
     version = service_version(tenant, title="Home Care Plan")
+    gold = plan_with_key(tenant, "gold", price="149.00")
     with tenant_scope(tenant):
-        gold = Plan.objects.create(
-            tenant=tenant, kind=PlanKind.TIER, key="gold", name="Gold", monthly_price=149
-        )
         agreement = agreements.create_agreement(
             client=desk["client"], version=version, actor="owner", plan=gold
         )
