@@ -7,6 +7,7 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 
@@ -247,3 +248,18 @@ def test_staff_can_send_it_again_to_another_address(tenant, invoice):
     dispatch_until_idle()
 
     assert [email.to for email in mail.outbox] == [["bookkeeper@whitaker.example"]]
+
+
+def test_an_expired_account_link_offers_a_fresh_one_that_opens_the_invoices(client, dana, token, invoice):
+    link = resolve_portal_link(token)
+    with time_machine.travel(link.expires_at + timedelta(days=1)):
+        assert client.get(url("invoices", token)).status_code == 410
+        mail.outbox.clear()
+        client.post(url("fresh_link", token), {"email": "dana@whitaker.example"})
+
+        [message] = mail.outbox
+        assert message.subject.startswith("Your invoices and account with")
+        fresh = re.search(r"/portal/([A-Za-z0-9_-]{43})/", message.body)[1]
+        response = client.get(url("open", fresh), follow=True)
+    assert response.redirect_chain[-1][0] == url("invoices", fresh)
+    assert invoice.number in text(response)
