@@ -5,14 +5,18 @@ from api.models import Scope
 
 class TenantAccess(permissions.BasePermission):
     """API keys need the ``read`` scope for reads and ``write`` for changes; staff need their role's
-    permission (``view_permission`` / ``manage_permission`` on the view)."""
+    permission (``view_permission`` / ``manage_permission`` on the view). A view's ``read_only_actions``
+    count as reads."""
 
     message = "Your key or role does not allow this."
 
     def has_permission(self, request, view):
         if not request.user or not request.user.is_authenticated:
             return False
-        safe = request.method in permissions.SAFE_METHODS
+        # A view's ``read_only_actions`` (e.g. a POST that previews) change nothing: reads may call them.
+        safe = request.method in permissions.SAFE_METHODS or getattr(view, "action", None) in getattr(
+            view, "read_only_actions", ()
+        )
         key = getattr(request._request, "api_key", None)
         if key is not None:
             self.message = f"This API key lacks the '{'read' if safe else 'write'}' scope."

@@ -22,10 +22,11 @@ from django.utils import dateformat
 from billing.models import Invoice, InvoiceKind, ProrationCharge
 from billing.proration import prorate
 from contracts.documents import money
+from contracts.selectors import current_service_agreement
 from memberships import services as memberships
 from memberships.models import BillingCycle, Plan, Subscription, SubscriptionChange
 from memberships.periods import Period
-from memberships.selectors import phase_on
+from memberships.selectors import current_subscription, phase_on
 from tenants.localtime import tenant_today
 
 ZERO = Decimal("0.00")
@@ -42,6 +43,8 @@ class ChargeLine:
 class ChangePreview:
     change: memberships.PlanChange
     charges: tuple[ChargeLine, ...]
+    # An immediate change on the first day of a period not invoiced yet: that invoice bills the new prices.
+    billed_in_full: bool = False
 
     @property
     def due_now(self) -> Decimal:
@@ -54,7 +57,7 @@ class ChangePreview:
     @property
     def new_price_from(self) -> date:
         """The first period start billed at the new price."""
-        return self.change.period.end
+        return self.change.period.start if self.billed_in_full else self.change.period.end
 
     def sentence(self, currency: str) -> str:
         """ "today: +$41.32; from 1 Jan: $249.00/month" """
@@ -69,7 +72,7 @@ class ChangePreview:
         )
 
 
-def _period_invoiced(subscription: Subscription, period: Period) -> bool:
+def period_invoiced(subscription: Subscription, period: Period) -> bool:
     return Invoice.objects.filter(
         subscription=subscription, kind=InvoiceKind.SUBSCRIPTION, period_start=period.start
     ).exists()
@@ -84,14 +87,23 @@ def _day_range(period: Period, on: date) -> str:
     )
 
 
+def _billed_in_full(change: memberships.PlanChange) -> bool:
+    """The period's invoice has not gone out and the change is in force from its first day: that invoice
+    bills the new prices in full, so there is nothing to prorate."""
+    period = change.period
+    return (
+        change.immediate
+        and change.effective_on == period.start
+        and not period_invoiced(change.subscription, period)
+    )
+
+
 def charges_for(change: memberships.PlanChange) -> tuple[ChargeLine, ...]:
     """The proration of an immediate change: new items charged, replaced ones credited, for the days
     left in the period."""
-    if not change.immediate:
+    if not change.immediate or _billed_in_full(change):
         return ()
     period, on = change.period, change.effective_on
-    if on == period.start and not _period_invoiced(change.subscription, period):
-        return ()  # the period's invoice has not gone out: it bills the new prices in full
     lines = []
     for plan, price in change.removed:
         amount = prorate(price, period.start, period.end, on)
@@ -121,7 +133,7 @@ def preview_change(subscription: Subscription, *, tier: Plan | None, riders=(), 
     on = on or tenant_today()
     subscription = Subscription.objects.get(pk=subscription.pk)
     change = _decide(subscription, tier=tier, riders=riders, cycle=cycle, on=on, tier_price=tier_price)
-    return ChangePreview(change, charges_for(change))
+    return ChangePreview(change, charges_for(change), _billed_in_full(change))
 
 
 @transaction.atomic
@@ -133,7 +145,7 @@ def change_subscription(subscription: Subscription, *, tier: Plan | None, riders
     on = on or tenant_today()
     subscription = memberships.lock(subscription)
     change = _decide(subscription, tier=tier, riders=riders, cycle=cycle, on=on, tier_price=tier_price)
-    preview = ChangePreview(change, charges_for(change))
+    preview = ChangePreview(change, charges_for(change), _billed_in_full(change))
     record = memberships.apply_change(change, actor=actor, agreement=agreement)
     ProrationCharge.objects.bulk_create(
         ProrationCharge(
@@ -144,3 +156,35 @@ def change_subscription(subscription: Subscription, *, tier: Plan | None, riders
         for line in preview.charges
     )  # fmt: skip
     return record, preview
+
+
+@transaction.atomic
+def start_membership(
+    *,
+    client,
+    tier: Plan | None,
+    riders=(),
+    cycle: str = BillingCycle.MONTHLY,
+    actor: str,
+    on: date | None = None,
+    tier_price: Decimal | None = None,
+) -> Subscription:
+    """Start a membership today (staff and API): it rides on the client's signed service contract in force
+    and is billed by the next billing run from today (the anchor day). Refused without a contract or when
+    the client already has a membership."""
+    on = on or tenant_today()
+    if client.is_archived:
+        raise ValidationError(f"{client} is archived: restore the client first.")
+    agreement = current_service_agreement(client, on=on)
+    if agreement is None:
+        raise ValidationError(
+            f"{client} has no signed service contract in force: a membership rides on one. Send a contract "
+            "with the plan instead; signing it starts the membership."
+        )
+    existing = current_subscription(client)
+    if existing is not None and (existing.ends_on is None or existing.ends_on > on):
+        raise ValidationError(f"{client} already has a membership: change it instead.")
+    holding = memberships.requested_holding(tier=tier, riders=riders, cycle=cycle, tier_price=tier_price)
+    return memberships.start_subscription(
+        client=client, agreement=agreement, holding=holding, started_on=on, actor=actor
+    )

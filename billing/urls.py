@@ -1,9 +1,11 @@
 """Staff pages of billing (namespace "billing", under /billing/): invoices, credit notes, the company's
-billing settings and a client's billing account. The billing run's page is added here by its own module."""
+billing settings and a client's billing account (billing/views_invoices.py), and the billing run
+(billing/views_run.py)."""
 
 from django.urls import path
 
 from billing import views_invoices as invoices
+from billing import views_run
 
 app_name = "billing"
 
@@ -22,4 +24,8 @@ urlpatterns = [
     path("credit-notes/<int:pk>/pdf/", invoices.CreditNotePdfView.as_view(), name="credit_note_pdf"),
     path("settings/", invoices.BillingSettingsView.as_view(), name="settings"),
     path("clients/<int:client_pk>/account/", invoices.BillingAccountView.as_view(), name="billing_account"),
+    # The billing run (billing/views_run.py)
+    path("run/", views_run.BillingRunView.as_view(), name="run"),
+    path("run/start/", views_run.StartRunView.as_view(), name="run_start"),
+    path("run/progress/", views_run.RunProgressView.as_view(), name="run_progress"),
 ]

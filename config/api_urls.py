@@ -11,9 +11,11 @@ from rest_framework.routers import DefaultRouter
 from api import errors
 from api.docs import ApiDocsView
 from billing.api import CreditNoteViewSet, InvoiceViewSet, PaymentViewSet
+from billing.api_subscriptions import SubscriptionViewSet
 from clients.api import ClientViewSet, ContactViewSet, SiteViewSet
 from contracts.api import ContractTemplateViewSet, ContractVersionViewSet
 from contracts.api_agreements import AgreementViewSet, CampaignViewSet, SignatureViewSet
+from memberships.api import PlanViewSet
 from reports.api import BreachReportViewSet, SlaComplianceReportViewSet, UtilizationReportViewSet
 from service_levels.api import (
     CalendarViewSet,
@@ -43,6 +45,8 @@ router.register("contract-versions", ContractVersionViewSet, basename="contract-
 router.register("agreements", AgreementViewSet, basename="agreement")
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("signatures", SignatureViewSet, basename="signature")
+router.register("plans", PlanViewSet, basename="plan")
+router.register("subscriptions", SubscriptionViewSet, basename="subscription")
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("replies", ReplyViewSet, basename="reply")
 router.register("time-entries", TimeEntryViewSet, basename="time-entry")

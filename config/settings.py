@@ -174,6 +174,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("ACCORD_DISPATCH_SECONDS", "2")),
         "options": {"expires": 10},
     },
+    # The billing run: hourly, each tenant from its local run hour on (BillingSettings.run_hour); the
+    # first pass of a day issues what is due, the others find it issued and issue nothing.
+    "billing-run": {
+        "task": "billing.tasks.run_due_billing",
+        "schedule": crontab(minute=7),
+    },
     "purge-old-events": {
         "task": "events.tasks.purge_events",
         "schedule": crontab(hour=4, minute=23),
@@ -192,6 +198,8 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 10},
     },
 }
+# The billing run works through clients this many at a time, one transaction per chunk.
+ACCORD_BILLING_CHUNK_SIZE = int(os.environ.get("ACCORD_BILLING_CHUNK_SIZE", "200"))
 # Settled events (every consumer done) are kept this long for inspection, then purged.
 ACCORD_EVENT_RETENTION_DAYS = int(os.environ.get("ACCORD_EVENT_RETENTION_DAYS", "30"))
 
@@ -340,7 +348,11 @@ SPECTACULAR_SETTINGS = {
         "SlaClockStateEnum": "tickets.models.ClockState.choices",
         "WebhookDeliveryStatusEnum": "webhooks.models.DeliveryStatus.choices",
         "WebhookEventTypeEnum": "webhooks.api.EVENT_TYPE_FIELD_CHOICES",
+        "PlanKindEnum": "memberships.models.PlanKind.choices",
         "SlaPolicyKindEnum": "service_levels.models.PolicyKind.choices",
+        "SubscriptionStatusEnum": "memberships.models.SubscriptionStatus.choices",
+        "SubscriptionStateEnum": "billing.api_subscriptions.STATES",
+        "SubscriptionChangeKindEnum": "memberships.models.ChangeKind.choices",
         "InvoiceStatusEnum": "billing.api.ISSUED_STATUSES",
         "InvoiceKindEnum": "billing.models.InvoiceKind.choices",
         "InvoiceLineKindEnum": "billing.models.LineKind.choices",

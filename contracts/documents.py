@@ -29,6 +29,7 @@ from markdown.extensions.toc import slugify
 
 from contracts.coverage import CATEGORIES, WorkType
 from contracts.models import ContractVersion, TemplateKind
+from tenants.currency import CURRENCY_SYMBOLS, money  # noqa: F401  (money is used here and re-exported)
 from tenants.localtime import tenant_localtime, tenant_today
 
 # name -> what it becomes (shown to authors next to the editor and in validation errors)
@@ -53,7 +54,6 @@ _PLACEHOLDER_RE = re.compile(r"(<p>)?accordmergefield(\d+)x(</p>)?")
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
 
 SAMPLE_CLIENT_NAME = "[Client name]"
-CURRENCY_SYMBOLS = {"USD": "$", "CAD": "CA$", "AUD": "A$", "EUR": "€", "GBP": "£"}
 _PRIORITIES = ("P1", "P2", "P3", "P4")
 
 # What author Markdown may produce. Headings keep their ids (the table of contents links to them) but
@@ -317,12 +317,6 @@ def coverage_table_html(version: ContractVersion, *, currency: str = "USD") -> S
             },
         ).strip()
     )
-
-
-def money(amount: Decimal | int | float, currency: str) -> str:
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    text = f"{Decimal(amount):,.2f}"
-    return f"{symbol}{text}" if symbol else f"{text} {currency}"
 
 
 def plain_number(value: Decimal) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 from django import forms
 
@@ -14,6 +15,7 @@ from contracts import versions
 from contracts.models import AgreementStatus, ContractVersion, TemplateKind
 from memberships import selectors as plan_choices
 from memberships.models import BillingCycle, Plan
+from tenants.currency import money
 from tenants.forms import StyledFormMixin
 
 
@@ -106,15 +108,13 @@ class AgreementForm(StyledFormMixin, forms.Form):
     client = forms.ModelChoiceField(queryset=Client.objects.none())
     version = VersionChoiceField(queryset=ContractVersion.objects.none(), label="Document")
     plan = forms.ModelChoiceField(
-        queryset=Plan.objects.none(), required=False, label="Membership tier",
-        empty_label="None (standard contract)",
-        help_text="The plan it offers, if any: signing starts it (a supplement changes the current one).",
+        queryset=Plan.objects.none(), required=False, label="Membership tier", empty_label="No tier",
     )  # fmt: skip
     riders = forms.ModelMultipleChoiceField(
         queryset=Plan.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Riders"
     )
     billing_cycle = forms.ChoiceField(
-        choices=BillingCycle.choices, initial=BillingCycle.MONTHLY, label="Billed"
+        choices=BillingCycle.choices, initial=BillingCycle.MONTHLY, label="Billed", widget=forms.RadioSelect
     )
     plan_price = forms.DecimalField(
         max_digits=10, decimal_places=2, min_value=Decimal("0"), required=False, label="Agreed tier price",
@@ -129,11 +129,14 @@ class AgreementForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = Client.objects.filter(archived_at__isnull=True).order_by("name")
         self.fields["version"].queryset, self.fields["version"].initial = version_choices()
+        label = partial(plan_label, currency=currency or "USD")
         self.fields["plan"].queryset = plan_choices.tiers()
-        self.fields["plan"].label_from_instance = plan_label
+        self.fields["plan"].label_from_instance = label
         self.fields["riders"].queryset = plan_choices.riders()
-        self.fields["riders"].label_from_instance = plan_label
-        self.fields["riders"].widget.attrs["class"] = "form-check-input"
+        self.fields["riders"].label_from_instance = label
+        # Radio buttons and checkboxes are Bootstrap's form-check-input, not a text field's form-control.
+        for name in ("riders", "billing_cycle"):
+            self.fields[name].widget.attrs["class"] = "form-check-input"
         if currency:
             self.fields["plan_price"].label = f"Agreed tier price ({currency})"
 
@@ -143,12 +146,14 @@ class AgreementForm(StyledFormMixin, forms.Form):
         for plan in [data.get("plan"), *(data.get("riders") or ())]:
             if plan is not None and cycle and plan.price_for(cycle) is None:
                 self.add_error("billing_cycle", f"{plan.name} is not sold on {cycle} billing.")
+        if data.get("plan_price") is not None and data.get("plan") is None:
+            self.add_error("plan_price", "An agreed tier price needs a tier: choose one, or leave it empty.")
         return data
 
 
-def plan_label(plan: Plan) -> str:
-    annual = f", {plan.annual_price}/year" if plan.annual_price is not None else ""
-    return f"{plan.name} ({plan.monthly_price}/month{annual})"
+def plan_label(plan: Plan, *, currency: str = "USD") -> str:
+    annual = f" or {money(plan.annual_price, currency)}/year" if plan.annual_price is not None else ""
+    return f"{plan.name}, {money(plan.monthly_price, currency)}/month{annual}"
 
 
 class CancelForm(forms.Form):

@@ -147,10 +147,12 @@ def _expire(today: date, run: RenewalRun) -> None:
     def step(agreement):
         if agreement.status not in RUNNING or agreement.ends_on >= today:
             return  # another run got here first
-        agreements.mark_expired(agreement)
-        run.expired.append(agreement.pk)
+        # Renew first: a renewal on the same version takes the membership along, so expiring the old term
+        # does not end it (expiring ends a membership still riding on the old term).
         if agreement.parent_id is None:
             _open_renewal(agreement, run)
+        agreements.mark_expired(agreement)
+        run.expired.append(agreement.pk)
 
     _each_locked(list(ids), step, run)
 

@@ -6,14 +6,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from memberships.models import (
     BillingCycle,
+    PhaseRider,
     Plan,
     PlanKind,
     PlanOffer,
     Subscription,
+    SubscriptionChange,
     SubscriptionPhase,
     SubscriptionStatus,
 )
@@ -251,3 +253,57 @@ def agreement_plan(agreement, *, on: date) -> AgreementPlan | None:
         return found
     terms = plan_terms(agreement.client_id, on=on)
     return _from_terms(terms) if terms.phase is not None else None
+
+
+def latest_subscription(client) -> Subscription | None:
+    """The client's active subscription, else the one that ended last (for its history)."""
+    return current_subscription(client) or (
+        Subscription.objects.filter(client=client)
+        .prefetch_related(Prefetch("phases", queryset=phases_with_riders()))
+        .order_by("-started_on", "-id")
+        .first()
+    )
+
+
+def phase_to_show(subscription: Subscription, day: date) -> SubscriptionPhase | None:
+    """The phase in force on ``day``; before the start the first phase, after the end the last one."""
+    phases = list(subscription.phases.all())
+    in_force = phase_on(subscription, day)
+    if in_force is not None or not phases:
+        return in_force
+    started = [phase for phase in phases if phase.starts_on <= day and phase.starts_on != phase.ends_on]
+    return started[-1] if started else phases[0]
+
+
+def holders_by_plan(*, on: date) -> dict[int, int]:
+    """How many clients hold each plan (as their tier or as a rider) on ``on``, by plan id."""
+    in_force = (
+        SubscriptionPhase.objects.filter(
+            starts_on__lte=on,
+            subscription__started_on__lte=on,
+            subscription__status=SubscriptionStatus.ACTIVE,
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gt=on))
+        .exclude(subscription__ends_on__lte=on)
+    )
+    counts: dict[int, int] = {}
+    tiers_held = (
+        in_force.filter(plan__isnull=False)
+        .values("plan_id")
+        .annotate(n=Count("subscription__client_id", distinct=True))
+    )
+    for row in tiers_held.order_by():
+        counts[row["plan_id"]] = row["n"]
+    riders_held = (
+        PhaseRider.objects.filter(phase__in=in_force)
+        .values("rider_id")
+        .annotate(n=Count("phase__subscription__client_id", distinct=True))
+    )
+    for row in riders_held.order_by():
+        counts[row["rider_id"]] = counts.get(row["rider_id"], 0) + row["n"]
+    return counts
+
+
+def history(subscription: Subscription) -> QuerySet[SubscriptionChange]:
+    """Every change of the subscription, newest first."""
+    return SubscriptionChange.objects.filter(subscription=subscription).order_by("-at", "-id")

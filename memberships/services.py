@@ -34,7 +34,7 @@ from memberships.models import (
     SubscriptionStatus,
 )
 from memberships.periods import Period
-from memberships.selectors import current_period, current_subscription, phase_on
+from memberships.selectors import current_period, current_subscription, phase_on, scheduled_phase
 from tenants.localtime import tenant_today
 
 ZERO = Decimal("0.00")
@@ -43,11 +43,18 @@ ZERO = Decimal("0.00")
 
 
 def save_plan(plan: Plan) -> Plan:
-    """Create or update a plan after model validation (the form and the API both come here)."""
+    """Create or update a plan after model validation (the form and the API both come here). A plan's
+    kind never changes: phases hold tiers as their plan and riders as riders."""
+    if plan.pk is not None:
+        saved_kind = Plan.objects.filter(pk=plan.pk).values_list("kind", flat=True).first()
+        if saved_kind is not None and saved_kind != plan.kind:
+            raise ValidationError({"kind": "A tier cannot become a rider or a rider a tier; add a new plan."})
+    if Plan.objects.filter(key=plan.key).exclude(pk=plan.pk).exists():  # said on the field, not the form
+        raise ValidationError({"key": f"Another plan already uses the key {plan.key!r}."})
     if plan.sla_policy_id and plan.sla_policy.kind != plan.kind:
         raise ValidationError(
-            {"sla_policy": f"A {plan.get_kind_display().lower()} grants a {plan.kind} SLA policy, "
-                           f"not a {plan.sla_policy.get_kind_display().lower()} one."}
+            {"sla_policy": f"A {plan.kind} grants a {plan.kind} SLA policy; {plan.sla_policy.name} is a "
+                           f"{plan.sla_policy.kind.replace('_', ' ')} policy."}
         )  # fmt: skip
     plan.full_clean()
     plan.save()
@@ -143,7 +150,10 @@ def requested_holding(*, tier: Plan | None, riders, cycle: str, current: Holding
         cycle=cycle,
         tier=tier,
         tier_price=tier_price,
-        riders=tuple((rider, kept.get(rider.pk) or _list_price(rider, cycle)) for rider in riders),
+        # ``in``, not ``or``: a rider agreed at 0.00 stays free
+        riders=tuple(
+            (rider, kept[rider.pk] if rider.pk in kept else _list_price(rider, cycle)) for rider in riders
+        ),
     )
 
 
@@ -199,6 +209,12 @@ def plan_change(subscription: Subscription, after: Holding, *, on: date) -> Plan
         raise ValidationError(f"The membership has not started on {on:%-d %b %Y}.")
     before = holding_of(phase)
     if before.describe() == after.describe():
+        waiting = scheduled_phase(subscription, on)
+        if waiting is not None:
+            raise ValidationError(
+                "That is what the client already has: to keep it, drop the change scheduled for "
+                f"{waiting.starts_on:%-d %b %Y} instead."
+            )
         raise ValidationError("That is what the client already has: nothing to change.")
     if after.tier is None and not after.riders:
         raise ValidationError("A membership needs a tier or a rider; to stop it, cancel it.")
@@ -206,6 +222,11 @@ def plan_change(subscription: Subscription, after: Holding, *, on: date) -> Plan
     kind = _kind(before, after)
     lower_tier = (after.tier.rank if after.tier else -1) < (before.tier.rank if before.tier else -1)
     immediate = before.cycle == after.cycle and after.total >= before.total and not lower_tier
+    if not immediate and subscription.ends_on is not None and period.end >= subscription.ends_on:
+        raise ValidationError(
+            f"The membership ends on {subscription.ends_on:%-d %b %Y}, before this change would take effect: "
+            "withdraw the cancellation first."
+        )
     before_items = {plan.pk: (plan, price) for plan, price in before.items()}
     after_items = {plan.pk: (plan, price) for plan, price in after.items()}
     removed = tuple(item for pk, item in before_items.items() if after_items.get(pk) != item)
@@ -232,12 +253,16 @@ def _create_phase(
 
 
 def _drop_phases_after(subscription: Subscription, day: date) -> int:
-    """Scheduled changes (phases starting after ``day``) are replaced by a newer decision."""
+    """Scheduled changes (phases starting after ``day``) are replaced by a newer decision. The phase in
+    force on ``day`` is the last one again, so it runs on (a caller that ends it sets its end)."""
     dropped = SubscriptionPhase.objects.filter(subscription=subscription, starts_on__gt=day)
     count = dropped.count()
     if count:
         PhaseRider.objects.filter(phase__in=dropped).delete()
         dropped.delete()
+        SubscriptionPhase.objects.filter(
+            subscription=subscription, starts_on__lte=day, ends_on__gt=day
+        ).update(ends_on=None)
     return count
 
 
@@ -277,6 +302,10 @@ def apply_change(
     current = phase_on(Subscription.objects.get(pk=subscription.pk), change.decided_on)
     current.ends_on = change.effective_on
     current.save(update_fields=["ends_on"])
+    if change.after.cycle == BillingCycle.ANNUAL and change.before.cycle != BillingCycle.ANNUAL:
+        # Annual periods run from the anchor day of ``anchor_month``: re-anchor on the switch, so the
+        # first year starts the day the monthly periods stop instead of overlapping months already paid.
+        Subscription.objects.filter(pk=subscription.pk).update(anchor_month=change.effective_on.month)
     _create_phase(
         subscription, change.after, starts_on=change.effective_on, announced=at if change.immediate else None
     )
@@ -335,10 +364,12 @@ def cancel_at_period_end(
     if subscription.ends_on is not None:
         raise ValidationError(f"This membership is already cancelled from {subscription.ends_on:%-d %b %Y}.")
     period = current_period(subscription, on)
-    _drop_phases_after(subscription, on)
+    dropped = _drop_phases_after(subscription, on)
     subscription.ends_on = period.end
     subscription.save(update_fields=["ends_on", "updated_at"])
     summary = f"Cancelled from {period.end:%-d %b %Y}" + (f": {reason.strip()}" if reason.strip() else "")
+    if dropped:
+        summary += " (the change waiting for the period end is dropped)"
     record = _history(
         subscription, ChangeKind.CANCELLED, effective_on=period.end, summary=summary, actor=actor
     )
@@ -358,6 +389,28 @@ def resume(subscription: Subscription, *, on: date, actor: str) -> SubscriptionC
     subscription.save(update_fields=["ends_on", "updated_at"])
     record = _history(subscription, ChangeKind.RESUMED, effective_on=on, summary="Cancellation withdrawn",
                       actor=actor)  # fmt: skip
+    _announce(subscription, record, terms_change_now=False)
+    return record
+
+
+@transaction.atomic
+def drop_scheduled_change(subscription: Subscription, *, on: date, actor: str) -> SubscriptionChange:
+    """Keep what the client has: the change waiting for the period end will not happen."""
+    subscription = lock(subscription)
+    waiting = scheduled_phase(subscription, on)
+    if subscription.status != SubscriptionStatus.ACTIVE or waiting is None:
+        raise ValidationError("No change is waiting for the period end.")
+    current = phase_on(subscription, on)
+    summary = (
+        f"Scheduled change of {waiting.starts_on:%-d %b %Y} dropped: keeps "
+        f"{holding_of(current).label() if current else 'its plan'}"
+    )
+    scheduled = holding_of(waiting).describe()
+    _drop_phases_after(subscription, on)
+    record = _history(
+        subscription, ChangeKind.SCHEDULED_CHANGE_DROPPED, effective_on=waiting.starts_on, summary=summary,
+        actor=actor, before=scheduled, after=holding_of(current).describe() if current else {},
+    )  # fmt: skip
     _announce(subscription, record, terms_change_now=False)
     return record
 

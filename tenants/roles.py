@@ -57,6 +57,19 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
         "Log time worked on tickets",
         frozenset({Role.OWNER, Role.MANAGER, Role.DISPATCHER, Role.TECHNICIAN}),
     ),
+    "billing.run": (
+        "Preview the billing run and start it, which issues the invoices that are due",
+        frozenset({Role.OWNER, Role.MANAGER, Role.BILLING}),
+    ),
+    "plans.view": ("See membership plans and each client's membership", EVERYONE),
+    "plans.manage": (
+        "Add, edit, archive and restore membership plans",
+        frozenset({Role.OWNER, Role.MANAGER}),
+    ),
+    "memberships.manage": (
+        "Start, change, cancel and resume clients' memberships",
+        frozenset({Role.OWNER, Role.MANAGER, Role.BILLING}),
+    ),
     "reports.view": (
         "See SLA compliance, breach and utilisation reports, and export them",
         frozenset({Role.OWNER, Role.MANAGER, Role.DISPATCHER, Role.BILLING, Role.READ_ONLY}),

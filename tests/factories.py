@@ -291,37 +291,9 @@ class AgreementFactory(TenantOwnedFactory):
 # --- Memberships ------------------------------------------------------------------------------------
 
 
-class PlanFactory(TenantOwnedFactory):
-    """A tier (or, with kind="rider", a rider) granting the tenant's active SLA policy of the same key
-    and kind when there is one."""
-
-    class Meta:
-        model = "memberships.Plan"
-
-    kind = "tier"
-    key = factory.Sequence(lambda n: f"plan-{n}")
-    name = factory.LazyAttribute(lambda o: o.key.replace("-", " ").title())
-    monthly_price = Decimal("149.00")
-    annual_price = factory.LazyAttribute(lambda o: o.monthly_price * 10)
-    rank = 1
-    sla_policy = factory.LazyAttribute(
-        lambda o: (
-            __import__("service_levels.models", fromlist=["SlaPolicy"])
-            .SlaPolicy.objects.filter(tenant=o.tenant, kind=o.kind, key=o.key, is_active=True)
-            .first()
-        )
-    )
-
-
 def plan_with_key(tenant, key: str, *, kind: str = "tier", price=Decimal("149.00"), **extra):
     """The tenant's plan of ``key``, made (granting the SLA policy of that key) if it does not exist yet."""
-    from memberships.models import Plan
-
-    with tenant_scope(tenant):
-        plan = Plan.objects.filter(key=key).first()
-        if plan is None:
-            plan = PlanFactory(tenant=tenant, key=key, kind=kind, monthly_price=Decimal(price), **extra)
-    return plan
+    return PlanFactory(tenant=tenant, key=key, kind=kind, monthly_price=Decimal(price), **extra)
 
 
 def subscribe(agreement, *, tier=None, riders=(), cycle="monthly", started_on=None, tier_price=None,
@@ -449,3 +421,69 @@ class WebhookDeliveryFactory(TenantOwnedFactory):
     message_id = factory.Sequence(lambda n: f"msg_test{n:06d}")
     body = '{"type":"ticket.created","timestamp":"2026-12-01T09:30:00Z","data":{"ticket":{"id":1}}}'
     next_attempt_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
+
+
+# --- Membership plans and subscriptions -----------------------------------------------------------
+
+# key: (kind, name, monthly, annual, rank), like the demo's plans
+STANDARD_PLANS = {
+    "silver": ("tier", "Silver", Decimal("59.00"), Decimal("590.00"), 1),
+    "gold": ("tier", "Gold", Decimal("179.00"), Decimal("1790.00"), 2),
+    "platinum": ("tier", "Platinum", Decimal("399.00"), Decimal("3990.00"), 3),
+    "premium-response": ("rider", "Premium Response", Decimal("49.00"), Decimal("490.00"), 0),
+}
+
+
+def _standard(index: int, default):
+    """A field of the STANDARD_PLANS row of the plan's key, else ``default``."""
+    return factory.LazyAttribute(
+        lambda o: STANDARD_PLANS[o.key][index] if o.key in STANDARD_PLANS else default
+    )
+
+
+class PlanFactory(TenantOwnedFactory):
+    """A plan by key, once per tenant: ``PlanFactory(tenant=t, key="gold")`` is the Gold tier of
+    STANDARD_PLANS (made on first use, the same row after); other keys are $100 tiers unless told. It
+    grants the tenant's active SLA policy of its kind and key, if there is one (as the demo's plans)."""
+
+    class Meta:
+        model = "memberships.Plan"
+        django_get_or_create = ("tenant", "key")
+
+    key = factory.Sequence(lambda n: f"plan-{n}")
+    kind = _standard(0, "tier")
+    name = _standard(1, "Custom plan")
+    monthly_price = _standard(2, Decimal("100.00"))
+    annual_price = _standard(3, Decimal("1000.00"))
+    rank = _standard(4, 1)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        with tenant_scope(kwargs["tenant"]):
+            if "sla_policy" not in kwargs:
+                kwargs["sla_policy"] = SlaPolicy.objects.filter(
+                    kind=kwargs["kind"], key=kwargs["key"], is_active=True
+                ).first()
+            return super()._create(model_class, *args, **kwargs)
+
+
+def give_membership(agreement, *, tier="gold", riders=(), cycle="monthly", started_on=None, tier_price=None):
+    """Start a membership on ``agreement`` (plans by key, made from STANDARD_PLANS when missing) through
+    memberships.services, from ``started_on`` (the agreement's start by default)."""
+    from memberships import services as memberships
+
+    tenant = agreement.tenant
+    with tenant_scope(tenant):
+        holding = memberships.requested_holding(
+            tier=PlanFactory(tenant=tenant, key=tier) if tier else None,
+            riders=[PlanFactory(tenant=tenant, key=key) for key in riders],
+            cycle=cycle,
+            tier_price=tier_price,
+        )
+        return memberships.start_subscription(
+            client=agreement.client,
+            agreement=agreement,
+            holding=holding,
+            started_on=started_on or agreement.starts_on,
+            actor="test setup",
+        )

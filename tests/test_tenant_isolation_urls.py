@@ -10,6 +10,7 @@ from billing import services as billing_services
 from billing.models import CreditNote, Invoice, Payment
 from clients.models import Client, Contact, Site
 from contracts.models import Agreement, Campaign, ContractTemplate, ContractVersion, Signature
+from memberships.models import Plan, Subscription
 from notifications.models import Notification
 from service_levels.models import BusinessCalendar, ClosureDay, IssueType, SlaPolicy
 from tenants.models import StaffMembership
@@ -27,6 +28,7 @@ from tests.factories import (
     ContractVersionFactory,
     IssueTypeFactory,
     NotificationFactory,
+    PlanFactory,
     SignatureFactory,
     SiteFactory,
     SlaPolicyFactory,
@@ -36,6 +38,7 @@ from tests.factories import (
     WebhookDeliveryFactory,
     WebhookEndpointFactory,
     api_key_for,
+    give_membership,
 )
 from tickets import services as ticket_services
 from tickets.models import Reply, SlaClock, Ticket, TimeEntry
@@ -138,6 +141,8 @@ FACTORIES.update({
     SlaClock: _their_clock,
     Reply: _their_reply,
     TimeEntry: _their_time_entry,
+    Plan: lambda tenant: PlanFactory(tenant=tenant, key="theirs"),
+    Subscription: lambda tenant: give_membership(AgreementFactory(client=ClientFactory(tenant=tenant))),
 })  # fmt: skip
 
 # Which model a URL argument names, beyond `pk` (the view's own model).

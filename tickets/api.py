@@ -494,26 +494,36 @@ class TimeEntrySerializer(serializers.ModelSerializer):
     )
     billable_amount = serializers.DecimalField(
         max_digits=10, decimal_places=2, read_only=True,
-        help_text="0 when covered; otherwise minutes at the contract's rate for remote or on-site work.",
+        help_text="0 when covered; otherwise minutes at the contract's rate for remote or on-site work, "
+        "times `rate_multiplier` (before any membership discount, which the invoice applies).",
     )  # fmt: skip
     currency = serializers.SerializerMethodField()
 
     class Meta:
         model = TimeEntry
         fields = [
-            "id", "ticket", "technician", "work_type", "minutes", "location", "worked_on", "notes",
-            "cost_rate", "cost", "covered", "coverage_reason", "bill_rate", "billable_amount", "currency",
-            "created_at",
+            "id", "ticket", "technician", "work_type", "minutes", "location", "worked_on", "after_hours",
+            "notes", "cost_rate", "cost", "covered", "coverage_reason", "bill_rate", "rate_multiplier",
+            "billable_amount", "currency", "created_at",
         ]  # fmt: skip
         read_only_fields = [
-            "id", "cost_rate", "cost", "covered", "coverage_reason", "bill_rate", "billable_amount",
-            "currency", "created_at",
+            "id", "cost_rate", "cost", "covered", "coverage_reason", "bill_rate", "rate_multiplier",
+            "billable_amount", "currency", "created_at",
         ]  # fmt: skip
         extra_kwargs = {
             "minutes": {"min_value": 1, "max_value": 24 * 60},
             "worked_on": {"required": False, "help_text": "Empty: today."},
             "covered": {"help_text": "Covered by the client's agreement (true) or billable (false)."},
             "coverage_reason": {"help_text": "Which coverage rule decided, in words."},
+            "after_hours": {
+                "default": False,
+                "help_text": "Done outside business hours: billable work is charged at the contract's "
+                "after-hours multiplier.",
+            },
+            "rate_multiplier": {
+                "help_text": "The contract's after-hours multiplier kept when the work was logged (billable "
+                "after-hours work), else 1.",
+            },
         }
 
     def get_currency(self, entry) -> str:
@@ -554,6 +564,7 @@ class TimeEntryFilter(filters.FilterSet):
                     "minutes": 60,
                     "location": "on_site",
                     "worked_on": "2026-11-16",
+                    "after_hours": True,
                     "notes": "Replaced the PoE injector.",
                 },
             ),
@@ -584,7 +595,7 @@ class TimeEntryViewSet(
         entry = through_service(
             services.log_time, values["ticket"], technician=technician, work_type=values["work_type"],
             minutes=values["minutes"], location=values["location"],
-            worked_on=values.get("worked_on"),
+            worked_on=values.get("worked_on"), after_hours=values.get("after_hours", False),
             notes=values.get("notes", ""),
         )  # fmt: skip
         return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)

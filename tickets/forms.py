@@ -140,6 +140,11 @@ class TimeEntryForm(StyledFormMixin, forms.Form):
     minutes = DurationField(label="Time spent", help_text="e.g. 45, 45m, 1h30m")
     location = forms.ChoiceField(choices=WorkLocation.choices, label="Where")
     worked_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
+    after_hours = forms.BooleanField(
+        required=False,
+        label="After hours",
+        help_text="Outside business hours: billable work is charged at the contract's after-hours rate.",
+    )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args, **kwargs):

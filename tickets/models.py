@@ -1,7 +1,7 @@
 """Tickets and the SLA clocks that track them against the agreement."""
 
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
@@ -266,6 +266,13 @@ class TimeEntry(TenantOwned):
     covered = models.BooleanField()
     coverage_reason = models.CharField(max_length=300)
     bill_rate = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0"))
+    after_hours = models.BooleanField(default=False, help_text="Done outside business hours.")
+    rate_multiplier = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1"),
+        help_text="The contract's after-hours multiplier when logged, for billable after-hours work; else 1.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -279,8 +286,10 @@ class TimeEntry(TenantOwned):
 
     @property
     def billable_amount(self) -> Decimal:
-        return (
-            Decimal("0.00")
-            if self.covered
-            else (self.bill_rate * self.minutes / 60).quantize(Decimal("0.01"))
+        """What the work bills before any membership discount: rate x after-hours multiplier x hours,
+        rounded half-up to the cent once (as the invoice line does)."""
+        if self.covered:
+            return Decimal("0.00")
+        return (self.bill_rate * self.rate_multiplier * self.minutes / 60).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
         )

@@ -8,6 +8,7 @@ policy's pause statuses pause every running clock in business time.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -305,9 +306,10 @@ def assign(ticket: Ticket, *, assignee, actor: str, now: datetime | None = None)
 
 @transaction.atomic
 def log_time(ticket: Ticket, *, technician, work_type: str, minutes: int, location: str, worked_on=None,
-             notes: str = "") -> TimeEntry:  # fmt: skip
+             notes: str = "", after_hours: bool = False) -> TimeEntry:  # fmt: skip
     """Record work (on the tenant's today unless ``worked_on`` is given) and decide, from the client's
-    agreement in force that day, whether it is covered or billable."""
+    agreement in force that day, whether it is covered or billable. Billable after-hours work keeps the
+    contract's after-hours multiplier of that day, so a later contract change does not reprice it."""
     if minutes <= 0:
         raise ValidationError({"minutes": "Log at least one minute."})
     worked_on = worked_on or tenant_today()
@@ -320,15 +322,18 @@ def log_time(ticket: Ticket, *, technician, work_type: str, minutes: int, locati
         decision = decide(rules=version.coverage, category=category, work_type=work_type)
         covered, reason = decision.covered, decision.reason
     bill_rate = 0
+    rate_multiplier = Decimal("1")
     if not covered and version is not None:
         bill_rate = (
             version.hourly_rate_onsite if location == WorkLocation.ON_SITE else version.hourly_rate_remote
         )
+        if after_hours:
+            rate_multiplier = version.after_hours_multiplier
     membership = StaffMembership.objects.filter(user=technician).first()
     return TimeEntry.objects.create(
         tenant_id=ticket.tenant_id, ticket=ticket, technician=technician, work_type=work_type,
         minutes=minutes,
         location=location, notes=notes, worked_on=worked_on,
         cost_rate=membership.cost_rate if membership else 0, covered=covered, coverage_reason=reason,
-        bill_rate=bill_rate,
+        bill_rate=bill_rate, after_hours=after_hours, rate_multiplier=rate_multiplier,
     )  # fmt: skip

@@ -21,7 +21,7 @@ from django.views.generic.detail import SingleObjectMixin
 
 from accounts.actors import actor_label
 from contracts.coverage import WorkType
-from contracts.documents import money
+from contracts.documents import money, plain_number
 from service_levels.durations import minutes_words
 from service_levels.models import IssueType, Metric, Priority
 from service_levels.selectors import priority_for
@@ -228,6 +228,7 @@ def detail_context(request, ticket: Ticket, zone: ZoneInfo, **bound_forms) -> di
         entry.work_label = selectors.work_type_label(entry.work_type)
         entry.cost_display = money(entry.cost, currency)
         entry.bill_rate_display = money(entry.bill_rate, currency)
+        entry.multiplier_display = plain_number(entry.rate_multiplier)
         entry.billable_display = money(entry.billable_amount, currency)
     return {
         "ticket": ticket,
@@ -369,6 +370,7 @@ class LogTimeView(TicketActionView):
         entry = services.log_time(
             self.object, technician=data["technician"], work_type=data["work_type"], minutes=data["minutes"],
             location=data["location"], worked_on=data["worked_on"], notes=data["notes"],
+            after_hours=data["after_hours"],
         )  # fmt: skip
         spent = f"{minutes_words(entry.minutes)} of {WorkType.LABELS[entry.work_type].lower()}"
         if entry.covered:
@@ -376,6 +378,8 @@ class LogTimeView(TicketActionView):
         currency = self.request.tenant.currency
         if entry.bill_rate:
             amount = f"{money(entry.billable_amount, currency)} at {money(entry.bill_rate, currency)}/h"
+            if entry.rate_multiplier != 1:
+                amount += f" × {plain_number(entry.rate_multiplier)} after hours"
             return f"Logged {spent}: billable, {amount}. {entry.coverage_reason}"
         return f"Logged {spent}: billable (no agreed rate). {entry.coverage_reason}"
 

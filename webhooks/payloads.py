@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 
 from billing.api import InvoiceSerializer
+from billing.api_subscriptions import MembershipChangeDataSerializer, membership_change_data
 from billing.models import Invoice
 from clients.models import Client
 from contracts.api_agreements import AgreementPlanFields
@@ -176,6 +177,9 @@ EVENT_TYPES = {
         EventType("agreement.expired", "An agreement's term ended without renewal.", AgreementDataSerializer),
         EventType("agreement.cancelled", "An agreement was cancelled.", AgreementDataSerializer),
         EventType("client.created", "A client was added.", ClientDataSerializer),
+        EventType("subscription.changed", "A client's membership started, changed (now or from the period "
+                  "end), was cancelled, resumed or ended, or a scheduled change was dropped.",
+                  MembershipChangeDataSerializer),
         EventType("invoice.issued", "An invoice was issued (numbered, and emailed to the client).",
                   InvoiceDataSerializer),
         EventType("invoice.paid", "An invoice was paid in full: nothing is left to pay on it.",
@@ -242,6 +246,9 @@ BUILDERS = {
     "client.created": _client_data,
     "invoice.issued": _invoice_data,
     "invoice.paid": _invoice_data,
+    "subscription.changed": lambda event: membership_change_data(
+        subscription_id=event.payload.get("subscription_id"), change_id=event.payload.get("change_id")
+    ),
 }
 
 

@@ -12,7 +12,14 @@ from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, Web
 from webhooks.payloads import EVENT_TYPES, EventType
 
 RECENT = timedelta(hours=24)
-GROUP_TITLES = {"ticket": "Tickets", "sla": "SLA clocks", "agreement": "Agreements", "client": "Clients"}
+GROUP_TITLES = {
+    "ticket": "Tickets",
+    "sla": "SLA clocks",
+    "agreement": "Agreements",
+    "client": "Clients",
+    "subscription": "Memberships",
+    "invoice": "Invoices",
+}
 
 
 def endpoint_list(*, now: datetime) -> QuerySet[WebhookEndpoint]:

@@ -10,7 +10,7 @@ from contracts import agreements
 from service_levels import services as sla_services
 from service_levels.models import Metric, PolicyKind
 from tenants.scope import tenant_scope
-from tests.factories import ClientFactory, ContactFactory, ContractVersionFactory, plan_with_key
+from tests.factories import ClientFactory, ContactFactory, ContractVersionFactory, PlanFactory
 
 H = 60
 
@@ -49,14 +49,14 @@ def sign(agreement, signer_name="Pat Signer"):
         return agreements.mark_signed(agreement, actor=signer_name)
 
 
-def signed_agreement(tenant, client, version, *, tier="", monthly_fee=0):
-    """Signed through the lifecycle; with a tier key, offering that plan at ``monthly_fee`` a month, so
-    signing starts the membership."""
-    plan = plan_with_key(tenant, tier) if tier else None
+def signed_agreement(tenant, client, version, *, tier="", monthly_fee=None):
+    """Created, sent and signed; with a ``tier`` key it offers that plan (at ``monthly_fee`` a month if
+    given), so signing starts the membership."""
     with tenant_scope(tenant):
+        plan = PlanFactory(tenant=tenant, key=tier) if tier else None
         agreement = agreements.create_agreement(
             client=client, version=version, actor="owner@example.com", plan=plan,
-            plan_price=Decimal(monthly_fee) if plan else None,
+            plan_price=Decimal(monthly_fee) if monthly_fee is not None else None,
         )  # fmt: skip
         agreements.mark_sent(agreement, actor="owner@example.com")
         return agreements.mark_signed(agreement, actor="Signer")

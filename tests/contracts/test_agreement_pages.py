@@ -20,7 +20,7 @@ from tests.contracts.contract_setup import (
     sign,
     signed_agreement,
 )
-from tests.factories import ClientFactory, plan_with_key
+from tests.factories import ClientFactory, PlanFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
@@ -215,11 +215,10 @@ def test_the_campaign_list_shows_each_campaign_and_coverage(staff_client, tenant
 
 def test_the_renewal_pipeline_shows_the_monthly_fees_at_stake_per_bucket(staff_client, tenant, version, book):
     moreau, _ = client_with_signers(tenant, "Moreau Lake House", "luc@moreau.example")
-    gold = plan_with_key(tenant, "gold")
     with tenant_scope(tenant):
         ending = agreements.create_agreement(
             client=moreau, version=version, actor="owner@example.com", starts_on=date(2025, 3, 20),
-            plan=gold, plan_price=Decimal("300"),
+            plan=PlanFactory(tenant=tenant, key="gold"), plan_price=Decimal("300.00"),
         )  # fmt: skip
         agreements.mark_sent(ending, actor="owner@example.com")
         agreements.mark_signed(ending, actor="Luc Moreau")  # ends 19 March 2026

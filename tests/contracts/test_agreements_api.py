@@ -19,7 +19,7 @@ from tests.contracts.contract_setup import (
     sign,
     signed_agreement,
 )
-from tests.factories import ClientFactory, SignatureFactory, api_key_for, plan_with_key
+from tests.factories import ClientFactory, PlanFactory, SignatureFactory, api_key_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
@@ -72,14 +72,17 @@ def test_an_agreement_comes_with_its_history(reader, book):
 
 
 def test_a_draft_is_created_once_even_when_the_request_is_retried(writer, tenant, version, book):
-    plan_with_key(tenant, "silver", price="99.00")
-    payload = {"client": book["okafor"].pk, "version": version.pk, "tier": "silver"}
+    PlanFactory(tenant=tenant, key="silver")
+    payload = {"client": book["okafor"].pk, "version": version.pk, "tier": "silver", "plan_price": "99.00"}
     first = writer.post("/api/v1/agreements/", payload, format="json", HTTP_IDEMPOTENCY_KEY="draft-okafor")
     again = writer.post("/api/v1/agreements/", payload, format="json", HTTP_IDEMPOTENCY_KEY="draft-okafor")
     assert first.status_code == again.status_code == 201
     assert again["Idempotent-Replayed"] == "true"
-    assert first.json()["status"] == "draft"
-    assert (first.json()["tier"], first.json()["monthly_fee"]) == ("silver", "99.00")  # offered when signed
+    assert (first.json()["status"], first.json()["tier"], first.json()["monthly_fee"]) == (
+        "draft",
+        "silver",
+        "99.00",
+    )
     assert first.json()["history"][0]["actor"] == "API key “CRM sync”"
     with tenant_scope(tenant):
         assert Agreement.objects.filter(client=book["okafor"]).count() == 1

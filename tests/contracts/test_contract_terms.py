@@ -8,7 +8,7 @@ import time_machine
 
 from contracts.selectors import contract_terms
 from tenants.scope import tenant_scope
-from tests.factories import AgreementFactory, ClientFactory, plan_with_key, subscribe
+from tests.factories import AgreementFactory, ClientFactory, give_membership
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def client_row(tenant):
 @time_machine.travel(LAST_EVENING, tick=False)
 def test_a_contract_is_in_force_until_the_end_of_its_last_day_in_the_tenants_time_zone(tenant, client_row):
     agreement = AgreementFactory(client=client_row, starts_on=date(2025, 12, 1), ends_on=date(2026, 11, 30))
-    subscribe(agreement, tier=plan_with_key(tenant, "gold", name="Gold"))
+    give_membership(agreement, tier="gold")
 
     with tenant_scope(tenant):
         terms = contract_terms(client_row)

@@ -20,12 +20,12 @@ from contracts.tasks import run_contracts_for_tenant, run_daily_contracts
 from contracts.templatetags.contract_badges import RENEWAL_OUTLOOK_BADGES, renewal_outlook_badge
 from contracts.versions import current_published_version
 from events.models import OutboxEvent
-from memberships.selectors import current_subscription, plan_terms
+from memberships.selectors import agreement_plan
 from tenants.roles import Role
 from tenants.scope import tenant_scope
 from tests.conftest import staff_of
 from tests.contracts.contract_setup import client_with_signers, service_version, sign
-from tests.factories import TenantFactory, plan_with_key
+from tests.factories import PlanFactory, TenantFactory
 
 S = AgreementStatus
 END = date(2026, 5, 31)
@@ -33,12 +33,11 @@ END = date(2026, 5, 31)
 
 def active_agreement(tenant, client, version, *, starts_on=date(2025, 6, 1), monthly_fee=Decimal("250.00"),
                      tier="gold"):  # fmt: skip
-    """Signed a year ago: runs 1 June 2025 to 31 May 2026."""
-    plan = plan_with_key(tenant, tier) if tier else None
+    """Signed a year ago: runs 1 June 2025 to 31 May 2026; a membership of ``tier`` at ``monthly_fee``."""
     with time_machine.travel("2025-05-20 12:00Z", tick=False), tenant_scope(tenant):
         agreement = agreements.create_agreement(
-            client=client, version=version, actor="owner@example.com", starts_on=starts_on, plan=plan,
-            plan_price=monthly_fee if plan else None,
+            client=client, version=version, actor="owner@example.com", starts_on=starts_on,
+            plan=PlanFactory(tenant=tenant, key=tier), plan_price=monthly_fee,
         )  # fmt: skip
         agreements.mark_sent(agreement, actor="owner@example.com")
         agreement = agreements.mark_signed(agreement, actor="Dana Whitaker")
@@ -191,10 +190,8 @@ def test_at_the_end_the_same_version_renews_without_a_new_signature(tenant, setu
             date(2027, 5, 31),
         )
         assert (renewal.version_id, renewal.renewed_from_id) == (setup["version"].pk, setup["agreement"].pk)
-        membership = current_subscription(renewal.client)
-        assert (membership.agreement_id, membership.ends_on) == (renewal.pk, None)
-        terms = plan_terms(renewal.client, on=date(2026, 6, 1))
-        assert (terms.tier.key, terms.recurring_price) == ("gold", Decimal("250.00"))
+        plan = agreement_plan(renewal, on=date(2026, 6, 1))  # the membership moved to the renewal
+        assert (plan.tier.key, plan.monthly_value) == ("gold", Decimal("250.00"))
         note = renewal.history.get(kind="auto_renewed").details["note"]
         assert "no new signature needed" in note
         assert Agreement.objects.get(pk=setup["agreement"].pk).status == S.EXPIRED

@@ -14,10 +14,10 @@ from tests.factories import (
     CalendarFactory,
     ClientFactory,
     ContactFactory,
+    PlanFactory,
     PortalLinkFactory,
     SlaPolicyFactory,
     SlaTargetFactory,
-    plan_with_key,
 )
 
 TERMS = """# Scope of service
@@ -47,14 +47,14 @@ def published_version(tenant, *, title="Home Technology Care Plan", number=1, **
         )  # fmt: skip
 
 
-def sent_agreement(version, client, *, tier="", riders=(), monthly_fee=Decimal("149.00")):
-    """Sent for signature; with a tier key or rider keys, offering that membership."""
-    plan = plan_with_key(client.tenant, tier) if tier else None
-    rider_plans = [plan_with_key(client.tenant, key, kind="rider", price="49.00") for key in riders]
-    with tenant_scope(client.tenant):
+def sent_agreement(version, client, *, tier="", riders=(), monthly_fee=None):
+    """Created and sent; with a ``tier`` or ``riders`` (plan keys) it offers that membership."""
+    tenant = client.tenant
+    with tenant_scope(tenant):
         agreement = agreements.create_agreement(
-            client=client, version=version, actor="owner@example.com", plan=plan, riders=rider_plans,
-            plan_price=monthly_fee if plan else None,
+            client=client, version=version, actor="owner@example.com",
+            plan=PlanFactory(tenant=tenant, key=tier) if tier else None,
+            riders=[PlanFactory(tenant=tenant, key=key) for key in riders], plan_price=monthly_fee,
         )  # fmt: skip
         return agreements.mark_sent(agreement, actor="owner@example.com", to="signer@example.com")
 
@@ -87,8 +87,7 @@ def signer(household):
 
 @pytest.fixture
 def agreement(version, household):
-    """Offers a "Care" membership (no SLA policy of its own) at $149.00 a month."""
-    return sent_agreement(version, household, tier="care")
+    return sent_agreement(version, household)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ played by dispatching the bus and sending the queued staff emails."""
 
 import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -13,11 +14,12 @@ from django.urls import reverse
 
 from contracts.models import Signature
 from events.dispatch import dispatch_pending
+from memberships.services import attach_offer
 from notifications.models import EmailStatus, Notification
 from notifications.services import send_pending_emails
 from tenants.roles import Role
 from tenants.scope import tenant_scope
-from tests.factories import StaffMembershipFactory
+from tests.factories import PlanFactory, StaffMembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +75,10 @@ def test_the_signer_gets_the_signed_pdf_the_portal_serves_with_a_summary_and_a_l
     client, company, staff, sign_link, agreement
 ):
     _, token = sign_link
+    with tenant_scope(company):  # the contract offers a membership at a negotiated $149.00 a month
+        attach_offer(
+            agreement, kind="start", tier=PlanFactory(tenant=company, key="gold"), tier_price=Decimal("149")
+        )
     sign_in_the_portal(client, token)
     worker_pass()
 

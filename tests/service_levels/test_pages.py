@@ -15,7 +15,7 @@ from service_levels.models import BusinessCalendar, ClosureDay, IssueType, Prior
 from service_levels.services import PRESETS
 from tenants.roles import Role
 from tenants.scope import tenant_scope
-from tests.factories import CalendarFactory, ClientFactory, ClosureDayFactory, IssueTypeFactory, plan_with_key
+from tests.factories import CalendarFactory, ClientFactory, ClosureDayFactory, IssueTypeFactory, PlanFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -488,12 +488,12 @@ def test_by_default_the_preview_reads_the_clients_own_agreement(staff_client, te
     from contracts.models import ContractTemplate, ContractVersion
 
     whitaker = ClientFactory(tenant=tenant, name="Whitaker Residence")
-    gold = plan_with_key(tenant, "gold")
     with tenant_scope(tenant):
         template = ContractTemplate.objects.create(tenant=tenant, name="Service Agreement")
         version = ContractVersion.objects.create(
             tenant=tenant, template=template, number=1, title="SA", terms_markdown="Terms", status="published"
         )
+        gold = PlanFactory(tenant=tenant, key="gold")  # grants the Gold policy
         agreement = agreements.create_agreement(client=whitaker, version=version, actor="owner", plan=gold)
         agreements.mark_sent(agreement, actor="owner")
         agreements.mark_signed(agreement, actor="Pat")

@@ -2,6 +2,7 @@
 events, the fan-out to the endpoints that want an event, and the ``data`` of each kind of message."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -16,7 +17,7 @@ from service_levels.models import Metric
 from tenants.roles import Role
 from tenants.scope import tenant_scope
 from tests.contracts.contract_setup import service_version
-from tests.factories import StaffMembershipFactory, WebhookEndpointFactory, plan_with_key
+from tests.factories import PlanFactory, StaffMembershipFactory, WebhookEndpointFactory
 from tickets import services as ticket_services
 from tickets.models import SlaClock, TicketStatus
 from tickets.sweeper import sweep
@@ -167,10 +168,10 @@ def test_an_sla_breached_message_carries_the_ticket_and_the_clock(ticket, tenant
 def test_an_agreement_message_carries_the_agreement_its_contract_and_currency(tenant, desk):
     WebhookEndpointFactory(tenant=tenant, events=["agreement.sent", "agreement.signed"])
     version = service_version(tenant, title="Home Care Plan")
-    gold = plan_with_key(tenant, "gold", price="149.00")
     with tenant_scope(tenant):
+        gold = PlanFactory(tenant=tenant, key="gold")
         agreement = agreements.create_agreement(
-            client=desk["client"], version=version, actor="owner", plan=gold
+            client=desk["client"], version=version, actor="owner", plan=gold, plan_price=Decimal("149.00")
         )
         agreements.mark_sent(agreement, actor="owner")
         message = message_for(tenant, events_named("agreement.sent")[0])
