@@ -25,7 +25,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("billing/", include("billing.urls")),
     path("reports/", include("reports.urls")),
-    path("billing/", include("billing.urls")),
     path("api/v1/", include("config.api_urls")),
 ]
 
