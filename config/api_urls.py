@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 
 from api import errors
 from api.docs import ApiDocsView
+from billing.api import CreditNoteViewSet, InvoiceViewSet, PaymentViewSet
 from billing.api_subscriptions import SubscriptionViewSet
 from clients.api import ClientViewSet, ContactViewSet, SiteViewSet
 from contracts.api import ContractTemplateViewSet, ContractVersionViewSet
@@ -53,6 +54,9 @@ router.register("sla-clocks", SlaClockViewSet, basename="sla-clock")
 router.register("reports/sla-compliance", SlaComplianceReportViewSet, basename="report-sla-compliance")
 router.register("reports/breaches", BreachReportViewSet, basename="report-breaches")
 router.register("reports/utilization", UtilizationReportViewSet, basename="report-utilization")
+router.register("invoices", InvoiceViewSet, basename="invoice")
+router.register("credit-notes", CreditNoteViewSet, basename="credit-note")
+router.register("payments", PaymentViewSet, basename="payment")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 

@@ -353,6 +353,9 @@ SPECTACULAR_SETTINGS = {
         "SubscriptionStatusEnum": "memberships.models.SubscriptionStatus.choices",
         "SubscriptionStateEnum": "billing.api_subscriptions.STATES",
         "SubscriptionChangeKindEnum": "memberships.models.ChangeKind.choices",
+        "InvoiceStatusEnum": "billing.api.ISSUED_STATUSES",
+        "InvoiceKindEnum": "billing.models.InvoiceKind.choices",
+        "InvoiceLineKindEnum": "billing.models.LineKind.choices",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

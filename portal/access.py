@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import render
 
-from portal.models import LinkPurpose, PortalLink
+from portal.models import TICKETS_PURPOSES, LinkPurpose, PortalLink
 from portal.views import portal_page
 
 
@@ -27,13 +27,16 @@ def account_page(view):
     @portal_page
     def wrapper(request, link: PortalLink, *args, **kwargs):
         if link.purpose != LinkPurpose.ACCOUNT:
-            return render(request, "portal/tickets/not_found.html",
-                          account_context(request, link, wrong_link="account"), status=404)  # fmt: skip
+            context = account_context(
+                request, link, wrong_link=True, is_tickets_link=link.purpose in TICKETS_PURPOSES
+            )
+            return render(request, "portal/account_not_found.html", context, status=404)
         try:
             return view(request, link, *args, **kwargs)
         except Http404:
-            context = account_context(request, link)
-            return render(request, "portal/tickets/not_found.html", context, status=404)
+            return render(
+                request, "portal/account_not_found.html", account_context(request, link), status=404
+            )
 
     wrapper.__name__ = view.__name__
     wrapper.__doc__ = view.__doc__

@@ -1,11 +1,12 @@
 """What the portal does when the event bus hands it an event (imported by PortalConfig.ready): it emails
-the clients (portal/client_emails.py)."""
+the clients (portal/client_emails.py, portal/invoice_emails.py)."""
 
 from datetime import datetime
 
+from billing.models import Invoice, InvoiceStatus
 from contracts.models import Signature
 from events.bus import subscribe
-from portal import client_emails
+from portal import client_emails, invoice_emails
 from tickets.models import Reply, Ticket
 
 
@@ -46,3 +47,16 @@ def email_signer_their_signed_copy(event, *, now):
     )
     if signature is not None:
         client_emails.email_signed_copy(signature)
+
+
+@subscribe("portal.invoice_emails", "invoice.issued", "invoice.email_requested")
+def email_invoice_to_client(event, *, now):
+    """An issued invoice goes to the client with its PDF; staff may ask for it to be sent again."""
+    invoice = (
+        Invoice.objects.select_related("client", "tenant")
+        .filter(pk=event.payload["invoice_id"])
+        .exclude(status=InvoiceStatus.DRAFT)
+        .first()
+    )
+    if invoice is not None:
+        invoice_emails.email_invoice(invoice, to=event.payload.get("to", ""))

@@ -169,10 +169,20 @@ def revoke_portal_link(link: PortalLink) -> PortalLink:
 def email_portal_link(
     *, link: PortalLink, token: str, subject: str = "", note: str = "", reply_to: str | None = None
 ):
-    """Email the contact their link (templates/portal/email/link.{txt,html}, or tickets_link for a tickets
-    link); returns the EmailLog row. Call inside the link's tenant scope. ``note`` is a short message
-    shown above the button."""
+    """Email the contact their link (templates/portal/email/link.{txt,html}, tickets_link for a tickets
+    link, account_link for an account link); returns the EmailLog row. Call inside the link's tenant
+    scope. ``note`` is a short message shown above the button."""
     agreement = link.agreement
+    if link.purpose == LinkPurpose.ACCOUNT:
+        return send_templated_email(
+            to=link.contact.email,
+            subject=subject or f"Your invoices and account with {link.tenant}",
+            template="portal/email/account_link",
+            context={"link": link, "contact": link.contact, "client": link.contact.client,
+                     "url": build_portal_url(token), "note": note},
+            related=link.contact,
+            reply_to=reply_to,
+        )  # fmt: skip
     if link.purpose == LinkPurpose.TICKETS:
         return send_templated_email(
             to=link.contact.email,

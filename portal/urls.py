@@ -1,10 +1,11 @@
 """Client portal pages. Every route takes a link's token: the link says which agreement and whose, so
 nothing in the URL can point a link at another object. The tickets pages also take a ticket id, looked up
-among the link's client's tickets only (portal/client_tickets.py)."""
+among the link's client's tickets only (portal/client_tickets.py), an invoice id among its issued invoices
+(portal/views_invoices.py)."""
 
 from django.urls import path
 
-from portal import views, views_plan, views_tickets
+from portal import views, views_invoices, views_plan, views_tickets
 
 app_name = "portal"
 
@@ -24,4 +25,7 @@ urlpatterns = [
     path("<str:token>/tickets/<int:pk>/reply/", views_tickets.ticket_reply, name="ticket_reply"),
     path("<str:token>/tickets/<int:pk>/close/", views_tickets.ticket_close, name="ticket_close"),
     path("<str:token>/tickets/<int:pk>/reopen/", views_tickets.ticket_reopen, name="ticket_reopen"),
+    path("<str:token>/invoices/", views_invoices.invoice_list, name="invoices"),
+    path("<str:token>/invoices/<int:pk>/", views_invoices.invoice_detail, name="invoice"),
+    path("<str:token>/invoices/<int:pk>/pdf/", views_invoices.invoice_download, name="invoice_pdf"),
 ]

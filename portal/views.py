@@ -172,9 +172,11 @@ def _toc_from_html(html: str) -> list[dict]:
 @portal_page
 def open_link(request, link: PortalLink):
     """The page a link opens: the agreement to sign, or where things stand; a tickets link opens the
-    client's tickets."""
+    client's tickets, an account link their invoices."""
     if link.purpose == LinkPurpose.TICKETS:
         return redirect("portal:tickets", token=request.portal_token)
+    if link.purpose == LinkPurpose.ACCOUNT:
+        return redirect("portal:invoices", token=request.portal_token)
     agreement = _agreement(link)
     if link.purpose == LinkPurpose.SIGN_AGREEMENT and agreement.status == AgreementStatus.SENT:
         signing.record_first_view(

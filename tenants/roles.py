@@ -74,6 +74,18 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
         "See SLA compliance, breach and utilisation reports, and export them",
         frozenset({Role.OWNER, Role.MANAGER, Role.DISPATCHER, Role.BILLING, Role.READ_ONLY}),
     ),
+    "billing.view": (
+        "See invoices, credit notes, payments and clients' billing accounts",
+        frozenset({Role.OWNER, Role.MANAGER, Role.BILLING, Role.READ_ONLY}),
+    ),
+    "billing.manage": (
+        "Record payments, issue credit notes, void and resend invoices, set clients' billing accounts",
+        frozenset({Role.OWNER, Role.MANAGER, Role.BILLING}),
+    ),
+    "billing.settings": (
+        "Change the company's billing settings: tax rate, payment terms, billing run hour, invoice footer",
+        frozenset({Role.OWNER, Role.MANAGER}),
+    ),
 }
 
 

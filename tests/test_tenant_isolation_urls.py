@@ -6,6 +6,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from api.models import ApiKey
+from billing import services as billing_services
+from billing.models import CreditNote, Invoice, Payment
 from clients.models import Client, Contact, Site
 from contracts.models import Agreement, Campaign, ContractTemplate, ContractVersion, Signature
 from memberships.models import Plan, Subscription
@@ -14,6 +16,7 @@ from service_levels.models import BusinessCalendar, ClosureDay, IssueType, SlaPo
 from tenants.models import StaffMembership
 from tenants.roles import Role
 from tenants.scope import tenant_scope
+from tests.billing.invoice_setup import issued_invoice
 from tests.factories import (
     AgreementFactory,
     CalendarFactory,
@@ -59,6 +62,9 @@ NOT_TENANT_OBJECTS = {
     # options the page offers that client. tests/portal/test_portal_plan.py checks another tenant's plan
     # is not on offer.
     *(f"portal:{name}" for name in ("plan", "plan_choose", "plan_sign")),
+    # The portal's invoice pages: the token names the client; an invoice id is looked up among that client's
+    # issued invoices only. tests/portal/test_portal_invoices.py checks another client's or tenant's is a 404.
+    *(f"portal:{name}" for name in ("invoices", "invoice", "invoice_pdf")),
 }
 
 FACTORIES = {
@@ -111,7 +117,26 @@ def _their_time_entry(tenant):
         )
 
 
+def _their_invoice(tenant):
+    return issued_invoice(ClientFactory(tenant=tenant), [("labour", "Theirs", "80.00")])
+
+
+def _their_credit_note(tenant):
+    invoice = _their_invoice(tenant)
+    with tenant_scope(tenant):
+        return billing_services.void_invoice(invoice, reason="Theirs", actor="them")
+
+
+def _their_payment(tenant):
+    invoice = _their_invoice(tenant)
+    with tenant_scope(tenant):
+        return billing_services.record_payment(invoice, 10, invoice.issued_on, "cash", "", "them")
+
+
 FACTORIES.update({
+    Invoice: _their_invoice,
+    CreditNote: _their_credit_note,
+    Payment: _their_payment,
     Ticket: lambda tenant: TicketFactory(client__tenant=tenant),
     SlaClock: _their_clock,
     Reply: _their_reply,

@@ -7,6 +7,15 @@ from events.bus import subscribe
 from webhooks import services
 
 
-@subscribe("webhooks", "ticket.*", "sla.*", "agreement.*", "client.created", "subscription.changed")
+@subscribe(
+    "webhooks",
+    "ticket.*",
+    "sla.*",
+    "agreement.*",
+    "client.created",
+    "subscription.changed",
+    "invoice.issued",
+    "invoice.paid",
+)
 def fan_out_to_endpoints(event, *, now):
     services.fan_out(event, now=now)

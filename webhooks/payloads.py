@@ -3,7 +3,8 @@
 Every message is ``{"type": <event type>, "timestamp": <when it happened, ISO 8601>, "data": {...}}``.
 ``data`` holds the object concerned as a partner wants it (ids, number, title, status, the client's id
 and name, times in ISO 8601 with their offset), read when the event is fanned out to the endpoints, so
-normally within a second of the change; ``ticket.updated`` adds exactly which fields changed. The same
+normally within a second of the change; ``ticket.updated`` adds exactly which fields changed; an invoice
+is the API's invoice, lines included, so a partner can book it without asking again. The same
 serializers build the messages and document them in the OpenAPI description, so the two cannot drift.
 """
 
@@ -14,7 +15,9 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from rest_framework import serializers
 
+from billing.api import InvoiceSerializer
 from billing.api_subscriptions import MembershipChangeDataSerializer, membership_change_data
+from billing.models import Invoice
 from clients.models import Client
 from contracts.api_agreements import AgreementPlanFields
 from contracts.models import Agreement
@@ -136,6 +139,10 @@ class ClientDataSerializer(serializers.Serializer):
     client = WebhookClientSerializer()
 
 
+class InvoiceDataSerializer(serializers.Serializer):
+    invoice = InvoiceSerializer(help_text="The invoice exactly as GET /api/v1/invoices/{id}/ returns it.")
+
+
 # --- The catalogue ----------------------------------------------------------------------------------
 
 
@@ -173,6 +180,10 @@ EVENT_TYPES = {
         EventType("subscription.changed", "A client's membership started, changed (now or from the period "
                   "end), was cancelled, resumed or ended, or a scheduled change was dropped.",
                   MembershipChangeDataSerializer),
+        EventType("invoice.issued", "An invoice was issued (numbered, and emailed to the client).",
+                  InvoiceDataSerializer),
+        EventType("invoice.paid", "An invoice was paid in full: nothing is left to pay on it.",
+                  InvoiceDataSerializer),
     ]
 }  # fmt: skip
 EVENT_TYPE_CHOICES = [(name, f"{name}: {event_type.description}") for name, event_type in EVENT_TYPES.items()]
@@ -220,9 +231,21 @@ def _client_data(event: OutboxEvent) -> dict | None:
     return {"client": WebhookClientSerializer(client).data} if client else None
 
 
+def _invoice_data(event: OutboxEvent) -> dict | None:
+    invoice = (
+        Invoice.objects.select_related("client")
+        .prefetch_related("lines__time_entry")
+        .filter(pk=event.payload.get("invoice_id"))
+        .first()
+    )
+    return {"invoice": InvoiceSerializer(invoice).data} if invoice else None
+
+
 BUILDERS = {
     "ticket.updated": _ticket_updated_data,
     "client.created": _client_data,
+    "invoice.issued": _invoice_data,
+    "invoice.paid": _invoice_data,
     "subscription.changed": lambda event: membership_change_data(
         subscription_id=event.payload.get("subscription_id"), change_id=event.payload.get("change_id")
     ),

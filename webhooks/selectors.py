@@ -18,6 +18,7 @@ GROUP_TITLES = {
     "agreement": "Agreements",
     "client": "Clients",
     "subscription": "Memberships",
+    "invoice": "Invoices",
 }
 
 

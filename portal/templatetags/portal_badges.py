@@ -21,3 +21,19 @@ STATUS_BADGES = {
 def portal_status_badge(status: str) -> str:
     """The portal badge class of a ticket's status (``tickets.models.TicketStatus``)."""
     return STATUS_BADGES.get(status, "portal-badge-closed")
+
+
+INVOICE_BADGES = {
+    "paid": "portal-badge-resolved",
+    "due": "portal-badge-new",
+    "partly_paid": "portal-badge-new",
+    "overdue": "portal-badge-overdue",
+    "disputed": "portal-badge-waiting",
+    "void": "portal-badge-closed",
+}
+
+
+@register.filter
+def portal_invoice_badge(standing: str) -> str:
+    """The portal badge class of where an invoice stands (``billing.selectors.standing``)."""
+    return INVOICE_BADGES.get(standing, "portal-badge-closed")

@@ -1,0 +1,273 @@
+"""Reads of invoices, credit notes and payments, for the staff pages, the portal and the API.
+
+Dates are the tenant's (``tenant_today``). An invoice's period is ``[period_start, period_end)``, as
+billing periods are (memberships/periods.py). "Open" means issued and not yet settled: issued, partly
+paid or disputed; "overdue" means open with its due date passed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from billing.issuing import CENT
+from billing.models import (
+    CreditEntry,
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+)
+from tenants.localtime import tenant_today
+
+ZERO = Decimal("0.00")
+OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID, InvoiceStatus.DISPUTED)
+# Pseudo statuses the list filters by, beside the model's own.
+OPEN, OVERDUE = "open", "overdue"
+FILTER_STATUSES = [(OPEN, "Open (not paid yet)"), (OVERDUE, "Overdue"), *InvoiceStatus.choices]
+_MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _open(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    return queryset.filter(status__in=OPEN_STATUSES)
+
+
+def invoices(
+    *,
+    status: str = "",
+    client=None,
+    period_from: date | None = None,
+    period_to: date | None = None,
+    search: str = "",
+    today: date | None = None,
+) -> QuerySet[Invoice]:
+    """Invoices, newest first, filtered: ``status`` (a model status, ``open`` or ``overdue``), ``client``
+    (a Client or its id), a period overlapping ``period_from``..``period_to`` (both days included), and
+    ``search`` over the number and the client's name."""
+    rows = Invoice.objects.select_related("client")
+    if status == OPEN:
+        rows = _open(rows)
+    elif status == OVERDUE:
+        rows = _open(rows).filter(due_on__lt=today or tenant_today())
+    elif status:
+        rows = rows.filter(status=status)
+    if client is not None:
+        rows = rows.filter(client=client)
+    if period_from is not None:
+        rows = rows.filter(period_end__gt=period_from)
+    if period_to is not None:
+        rows = rows.filter(period_start__lte=period_to)
+    if search := (search or "").strip():
+        rows = rows.filter(Q(number__icontains=search) | Q(client__name__icontains=search))
+    return rows.order_by("-issued_on", "-sequence", "-id")
+
+
+@dataclass(frozen=True)
+class InvoiceTotals:
+    """What a list of invoices adds up to. Drafts and void invoices are counted but bill nothing."""
+
+    count: int
+    total: Decimal  # invoiced: issued invoices that are not void
+    paid: Decimal
+    credited: Decimal
+    outstanding: Decimal  # still to be paid on open invoices
+    overdue: Decimal  # of which past its due date
+
+
+def invoice_totals(rows: QuerySet[Invoice], *, today: date | None = None) -> InvoiceTotals:
+    today = today or tenant_today()
+    balance = ExpressionWrapper(F("total") - F("amount_paid") - F("amount_credited"), output_field=_MONEY)
+    billed = ~Q(status__in=[InvoiceStatus.DRAFT, InvoiceStatus.VOID])
+    is_open = Q(status__in=OPEN_STATUSES)
+
+    def total_of(expression, condition):
+        return Coalesce(Sum(expression, filter=condition), Value(ZERO), output_field=_MONEY)
+
+    # Aliases differ from the field names: Django refuses an aggregate named after a field it sums.
+    sums = rows.order_by().aggregate(
+        sum_total=total_of("total", billed),
+        sum_paid=total_of("amount_paid", ~Q(status=InvoiceStatus.DRAFT)),
+        sum_credited=total_of("amount_credited", ~Q(status=InvoiceStatus.DRAFT)),
+        sum_outstanding=total_of(balance, is_open),
+        sum_overdue=total_of(balance, is_open & Q(due_on__lt=today)),
+    )
+    return InvoiceTotals(count=rows.count(), **{name[4:]: value for name, value in sums.items()})
+
+
+def overdue_invoices(*, today: date | None = None) -> QuerySet[Invoice]:
+    """Open invoices past their due date, the longest overdue first."""
+    return (
+        _open(Invoice.objects.select_related("client"))
+        .filter(due_on__lt=today or tenant_today())
+        .order_by("due_on", "sequence")
+    )
+
+
+def client_invoices(client) -> QuerySet[Invoice]:
+    """A client's issued invoices (drafts are the billing run's work in progress), newest first."""
+    return (
+        Invoice.objects.filter(client=client)
+        .exclude(status=InvoiceStatus.DRAFT)
+        .order_by("-issued_on", "-sequence", "-id")
+    )
+
+
+def client_invoice(client, pk: int) -> Invoice:
+    """One of the client's issued invoices; raises Invoice.DoesNotExist for anything else (another
+    client's, another tenant's, a draft)."""
+    return client_invoices(client).select_related("client", "tenant").get(pk=pk)
+
+
+def credited_by_line(invoice: Invoice) -> dict[int, Decimal]:
+    """How much earlier credit notes took back from each line of ``invoice`` (by line id)."""
+    rows = (
+        CreditNoteLine.objects.filter(credit_note__invoice=invoice)
+        .values("invoice_line_id")
+        .annotate(credited=Sum("amount"))
+        .order_by()
+    )
+    return {row["invoice_line_id"]: row["credited"] for row in rows}
+
+
+def left_to_credit(invoice: Invoice) -> list[tuple[InvoiceLine, Decimal]]:
+    """Each line of ``invoice`` with what is left of it to credit (zero once fully credited)."""
+    credited = credited_by_line(invoice)
+    return [(line, line.amount - credited.get(line.pk, ZERO)) for line in invoice.lines.all()]
+
+
+def credit_balance(client) -> Decimal:
+    """The client's account credit: grants less what invoices used."""
+    total = CreditEntry.objects.filter(client=client).aggregate(total=Sum("amount"))["total"]
+    return (total or ZERO).quantize(CENT)
+
+
+# --- Where an invoice stands, in words ---------------------------------------------------------------
+
+PAID, DUE, PARTLY_PAID, OVERDUE_STANDING, DISPUTED, VOID, DRAFT = (
+    "paid",
+    "due",
+    "partly_paid",
+    "overdue",
+    "disputed",
+    "void",
+    "draft",
+)
+# What the client still has to pay, in the order a list shows it.
+TO_PAY = (OVERDUE_STANDING, DUE, PARTLY_PAID, DISPUTED)
+STANDING_LABELS = {
+    PAID: "Paid",
+    DUE: "Due",
+    PARTLY_PAID: "Partly paid",
+    OVERDUE_STANDING: "Overdue",
+    DISPUTED: "Disputed",
+    VOID: "Void",
+    DRAFT: "Draft",
+}
+
+
+def standing(invoice: Invoice, today: date) -> str:
+    """Where an invoice stands for the client: paid, due, partly paid, overdue, disputed, void or draft.
+    Overdue wins over partly paid (something is still late); a disputed invoice is not chased."""
+    if invoice.status == InvoiceStatus.DRAFT:
+        return DRAFT
+    if invoice.status == InvoiceStatus.VOID:
+        return VOID
+    if invoice.status == InvoiceStatus.PAID:
+        return PAID
+    if invoice.status == InvoiceStatus.DISPUTED:
+        return DISPUTED
+    if invoice.due_on is not None and invoice.due_on < today:
+        return OVERDUE_STANDING
+    return PARTLY_PAID if invoice.status == InvoiceStatus.PARTLY_PAID else DUE
+
+
+def days_overdue(invoice: Invoice, today: date) -> int:
+    if standing(invoice, today) != OVERDUE_STANDING:
+        return 0
+    return (today - invoice.due_on).days
+
+
+def last_day(invoice_or_line) -> date | None:
+    """The last day a period covers (periods end the day before ``period_end``)."""
+    end = invoice_or_line.period_end
+    return end - timedelta(days=1) if end else None
+
+
+# --- One invoice ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineView:
+    line: InvoiceLine
+    credited: Decimal
+    left: Decimal
+
+
+@dataclass(frozen=True)
+class InvoiceDetail:
+    invoice: Invoice
+    lines: list[LineView]
+    payments: list[Payment]
+    credit_notes: list[CreditNote]
+    history: list[InvoiceEvent]
+    client_credit: Decimal
+    standing: str
+    days_overdue: int
+    taxable_subtotal: Decimal = field(default=ZERO)
+
+    @property
+    def can_credit(self) -> bool:
+        return self.invoice.status in (*OPEN_STATUSES, InvoiceStatus.PAID) and (
+            self.invoice.total - self.invoice.amount_credited > 0
+        )
+
+    @property
+    def can_pay(self) -> bool:
+        return self.invoice.status in OPEN_STATUSES and self.invoice.balance > 0
+
+
+def credit_notes_with_lines() -> QuerySet[CreditNote]:
+    return CreditNote.objects.select_related("invoice__client").prefetch_related(
+        Prefetch("lines", queryset=CreditNoteLine.objects.select_related("invoice_line"))
+    )
+
+
+def invoice_detail(invoice: Invoice, *, today: date | None = None) -> InvoiceDetail:
+    """Everything an invoice page shows: its lines with what was credited of each, payments, credit
+    notes, history, and the client's account credit."""
+    today = today or tenant_today()
+    lines = [LineView(line, line.amount - left, left) for line, left in left_to_credit(invoice)]
+    return InvoiceDetail(
+        invoice=invoice,
+        lines=lines,
+        payments=list(invoice.payments.select_related("recorded_by").order_by("paid_on", "id")),
+        credit_notes=list(
+            credit_notes_with_lines().filter(invoice=invoice).order_by("issued_on", "sequence")
+        ),
+        history=list(invoice.history.order_by("at", "id")),
+        client_credit=credit_balance(invoice.client),
+        standing=standing(invoice, today),
+        days_overdue=days_overdue(invoice, today),
+        taxable_subtotal=sum((view.line.amount for view in lines if view.line.taxable), ZERO),
+    )
+
+
+def credit_notes(*, client=None, search: str = "") -> QuerySet[CreditNote]:
+    """Credit notes, newest first: of one client, or whose number (or its invoice's) matches."""
+    rows = CreditNote.objects.select_related("invoice__client")
+    if client is not None:
+        rows = rows.filter(invoice__client=client)
+    if search := (search or "").strip():
+        rows = rows.filter(
+            Q(number__icontains=search)
+            | Q(invoice__number__icontains=search)
+            | Q(invoice__client__name__icontains=search)
+        )
+    return rows.order_by("-issued_on", "-sequence")
