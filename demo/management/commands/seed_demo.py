@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from billing.demo import seed_billing
 from clients.demo import seed_clients
 from contracts.demo import seed_contracts
 from contracts.demo_agreements import seed_agreements
@@ -34,6 +35,7 @@ class Command(BaseCommand):
             seed_contracts(tenant, progress=progress)
             seed_agreements(tenant, progress=progress, signers_act=act_on_signing_links)
             seed_tickets(tenant, progress, now=now)  # after the agreements, so tickets get their tier's SLA
+            seed_billing(tenant, progress)  # after the tickets, so their billable time is invoiced
         # The load's events reach their consumers as on the worker (recent SLA events notify staff).
         dispatch_until_idle()
         progress(f"Demo data ready in {time.monotonic() - started:.1f} s.\n")

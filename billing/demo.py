@@ -1,0 +1,103 @@
+"""Demo billing for `seed_demo` (after the tickets, so their billable time is invoiced): a year of
+invoice history with payments. The demo companies bill every membership on the 1st, so the history is
+twelve monthly billing runs (each on its 1st, as the beat would have run them) plus today's; then most
+invoices older than their terms are paid (a few late, a few in part, a few still open), credit is
+granted to two loyal clients and one invoice is corrected by a credit note. Deterministic and
+idempotent: a tenant that already has invoices is left as it is."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from billing import services
+from billing.models import Invoice, InvoiceStatus, PaymentMethod
+from billing.runs import run_billing
+from clients.models import Client
+from events.models import OutboxEvent
+from events.services import settle_as_history
+from memberships.models import Subscription
+from tenants.localtime import tenant_today
+from tenants.models import Tenant
+from tenants.scope import tenant_scope
+
+DEMO_ACTOR = "Accord demo (billing history)"
+HISTORY_MONTHS = 12
+METHODS = (PaymentMethod.BANK_TRANSFER, PaymentMethod.CARD, PaymentMethod.DIRECT_DEBIT, PaymentMethod.CHECK)
+
+
+def _month_starts(today: date, months: int) -> list[date]:
+    first = today.replace(day=1)
+    starts = []
+    for back in range(months, 0, -1):
+        index = first.year * 12 + first.month - 1 - back
+        starts.append(date(index // 12, index % 12 + 1, 1))
+    return starts
+
+
+def seed_billing(tenant: Tenant, progress=print) -> int:
+    """A year of invoices and payments for ``tenant``; returns how many invoices exist afterwards."""
+    with tenant_scope(tenant):
+        if Invoice.objects.exists():
+            progress(f"  {tenant.name}: invoices already there.")
+            return Invoice.objects.count()
+        today = tenant_today()
+        # The demo company bills everyone on the 1st: set before any period is invoiced.
+        Subscription.objects.filter(anchor_day__gt=1).update(anchor_day=1, anchor_month=1)
+        rng = random.Random(f"billing-{tenant.slug}")
+        loyal = list(Client.objects.filter(subscriptions__isnull=False).order_by("name")[:2])
+        months = [*_month_starts(today, HISTORY_MONTHS), today]
+        for client in loyal:
+            services.grant_credit(
+                client, Decimal("25.00"), reason="Loyalty reward: a year without a missed payment",
+                source="rewards", actor=DEMO_ACTOR, on=months[-3],
+            )  # fmt: skip
+    for index, day in enumerate(months, start=1):
+        run_billing(on=day, tenant=tenant, actor=DEMO_ACTOR)
+        if index % 4 == 0 or index == len(months):
+            progress(f"  {tenant.name}: billing run {index} of {len(months)} ({day:%b %Y}) done…")
+    with tenant_scope(tenant):
+        paid = partly = late = 0
+        invoices = list(Invoice.objects.exclude(status=InvoiceStatus.DRAFT).order_by("issued_on", "sequence"))
+        todays = [invoice.pk for invoice in invoices if invoice.issued_on == today]
+        for invoice in invoices:
+            if invoice.balance <= 0 or invoice.due_on is None:
+                continue
+            age = (today - invoice.issued_on).days
+            roll = rng.random()
+            if age < 10 or roll < 0.06:
+                continue  # not due yet, or never paid (overdue)
+            if roll < 0.11:
+                amount = (invoice.balance / 2).quantize(Decimal("0.01"))
+                partly += 1
+            else:
+                amount = invoice.balance
+                paid += 1
+            delay = rng.randint(2, 12) if roll > 0.25 else rng.randint(15, 40)
+            late += delay > (invoice.due_on - invoice.issued_on).days
+            services.record_payment(
+                invoice, amount, min(invoice.issued_on + timedelta(days=delay), today), rng.choice(METHODS),
+                f"DEMO-{invoice.sequence:05d}", DEMO_ACTOR,
+            )  # fmt: skip
+        corrected = next((i for i in invoices if i.status == InvoiceStatus.ISSUED and i.total > 0), None)
+        if corrected is not None:
+            line = corrected.lines.order_by("-amount").first()
+            services.issue_credit_note(
+                corrected, lines={line: (line.amount / 2).quantize(Decimal("0.01"))},
+                reason="Goodwill: half of the line refunded after a missed visit", actor=DEMO_ACTOR,
+            )  # fmt: skip
+        total = len(invoices)
+        # Nobody is emailed about last year's invoices and payments today; today's invoices go out.
+        history = OutboxEvent.objects.filter(name__in=["invoice.issued", "invoice.paid"])
+        settle_as_history(
+            [event.pk for event in history if event.payload.get("invoice_id") not in set(todays)]
+        )
+        open_count = Invoice.objects.filter(
+            status__in=(InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID)
+        ).count()
+    progress(
+        f"  {tenant.name}: {total} invoices over {HISTORY_MONTHS} months; {paid} paid in full ({late} late), "
+        f"{partly} in part, {open_count} open; 2 clients with account credit, 1 credit note"
+    )
+    return total
