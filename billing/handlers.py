@@ -4,7 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.actors import SYSTEM
 from billing.subscriptions import change_subscription
+from contracts.agreements import record_history
 from contracts.models import Agreement
 from events.bus import subscribe
 from memberships import services as memberships
@@ -44,10 +46,14 @@ def apply_signed_offer(event, *, now):
             try:
                 change_subscription(
                     subscription, tier=offer.plan, riders=riders, cycle=offer.billing_cycle,
-                    tier_price=offer.plan_price, actor=actor, on=on, agreement=agreement,
+                    tier_price=offer.plan_price, actor=actor, on=on, agreement=agreement, signed=True,
                 )  # fmt: skip
             except ValidationError as error:
-                if "nothing to change" not in " ".join(error.messages):
-                    raise
+                why = " ".join(error.messages)
+                if "nothing to change" not in why:
+                    # Retrying cannot help (the membership ended, a plan is no longer sold on the cycle):
+                    # the agreement's history says so and the offer stays unapplied for staff to act on.
+                    record_history(agreement, "membership_change_not_applied", actor=SYSTEM, reason=why)
+                    return
         offer.applied_at = timezone.now()
         offer.save(update_fields=["applied_at"])

@@ -116,13 +116,18 @@ def charges_for(change: memberships.PlanChange) -> tuple[ChargeLine, ...]:
     return tuple(lines)
 
 
-def _decide(subscription: Subscription, *, tier, riders, cycle, on: date, tier_price=None):
+def _decide(subscription: Subscription, *, tier, riders, cycle, on: date, tier_price=None, signed=False):
     phase = phase_on(subscription, on)
     if phase is None:
         raise ValidationError(f"The membership is not in force on {on:%-d %b %Y}.")
     current = memberships.holding_of(phase)
     after = memberships.requested_holding(
-        tier=tier, riders=riders, cycle=cycle or current.cycle, current=current, tier_price=tier_price
+        tier=tier,
+        riders=riders,
+        cycle=cycle or current.cycle,
+        current=current,
+        tier_price=tier_price,
+        signed=signed,
     )
     return memberships.plan_change(subscription, after, on=on)
 
@@ -139,12 +144,16 @@ def preview_change(subscription: Subscription, *, tier: Plan | None, riders=(), 
 @transaction.atomic
 def change_subscription(subscription: Subscription, *, tier: Plan | None, riders=(), cycle: str | None = None,
                         actor: str, on: date | None = None, agreement=None,
-                        tier_price: Decimal | None = None) -> tuple[SubscriptionChange, ChangePreview]:  # fmt: skip  # noqa: E501
+                        tier_price: Decimal | None = None,
+                        signed: bool = False) -> tuple[SubscriptionChange, ChangePreview]:  # fmt: skip
     """Make the change: phases and history (memberships) and its proration charges (here), under the
-    subscription's row lock so a billing run never sees half of it."""
+    subscription's row lock so a billing run never sees half of it. ``signed``: the client signed for
+    this change (a supplement), so plans archived since are honoured."""
     on = on or tenant_today()
     subscription = memberships.lock(subscription)
-    change = _decide(subscription, tier=tier, riders=riders, cycle=cycle, on=on, tier_price=tier_price)
+    change = _decide(
+        subscription, tier=tier, riders=riders, cycle=cycle, on=on, tier_price=tier_price, signed=signed
+    )
     preview = ChangePreview(change, charges_for(change), _billed_in_full(change))
     record = memberships.apply_change(change, actor=actor, agreement=agreement)
     ProrationCharge.objects.bulk_create(

@@ -124,8 +124,9 @@ def _list_price(plan: Plan, cycle: str) -> Decimal:
 
 
 def requested_holding(*, tier: Plan | None, riders, cycle: str, current: Holding | None = None,
-                      tier_price: Decimal | None = None) -> Holding:  # fmt: skip
-    """What the client would hold: list prices for what is new, agreed prices kept for what stays."""
+                      tier_price: Decimal | None = None, signed: bool = False) -> Holding:  # fmt: skip
+    """What the client would hold: list prices for what is new, agreed prices kept for what stays.
+    ``signed``: the client signed for it, so a plan archived since is still honoured."""
     if cycle not in BillingCycle.values:
         raise ValidationError({"billing_cycle": f"Choose monthly or annual, not {cycle!r}."})
     if tier is not None and tier.kind != PlanKind.TIER:
@@ -138,7 +139,7 @@ def requested_holding(*, tier: Plan | None, riders, cycle: str, current: Holding
     if current is not None and current.cycle == cycle:
         kept = {plan.pk: price for plan, price in current.items()}
     for plan in [tier, *riders]:
-        if plan is not None and plan.is_archived and plan.pk not in kept:
+        if plan is not None and plan.is_archived and plan.pk not in kept and not signed:
             raise ValidationError(f"{plan.name} is archived and no longer offered.")
     if tier_price is None:
         tier_price = (
@@ -499,9 +500,10 @@ def attach_offer(agreement, *, kind: str, tier: Plan | None, riders=(), cycle: s
 
 
 def offer_holding(offer: PlanOffer, *, current: Holding | None = None) -> Holding:
+    """What a signed offer gives (plans archived since it was made are honoured: the client signed)."""
     return requested_holding(
         tier=offer.plan, riders=[item.rider for item in offer.riders.select_related("rider")],
-        cycle=offer.billing_cycle, current=current, tier_price=offer.plan_price,
+        cycle=offer.billing_cycle, current=current, tier_price=offer.plan_price, signed=True,
     )  # fmt: skip
 
 

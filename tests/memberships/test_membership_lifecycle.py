@@ -139,3 +139,50 @@ def test_a_second_service_contract_carries_the_existing_membership_and_changes_i
         membership = current_subscription(client)
         assert membership.agreement_id == newer.pk
         assert plan_terms(client, on=date(2026, 12, 7)).tier.key == "gold"
+
+
+def sign_supplement(tenant, parent, plan):
+    from tests.contracts.contract_setup import supplement_version
+
+    version = supplement_version(tenant)
+    with tenant_scope(tenant):
+        supplement = agreements.create_agreement(
+            client=parent.client, version=version, actor="Dana (portal)", parent=parent, plan=plan
+        )
+        agreements.mark_sent(supplement, actor="owner")
+    return supplement
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_signed_upgrade_is_honoured_even_if_the_plan_was_archived_after_it_was_offered(tenant, plans):
+    from memberships.services import archive_plan
+
+    client, _ = client_with_signers(tenant, "Whitaker Residence", "dana@whitaker.example")
+    contract = signed(tenant, client, plans["silver"])
+    supplement = sign_supplement(tenant, contract, plans["gold"])
+    with tenant_scope(tenant):
+        archive_plan(plans["gold"])
+        agreements.mark_signed(supplement, actor="Dana")
+    dispatch_pending(now=datetime.fromisoformat("2026-12-07T15:00:05+00:00"))
+    with tenant_scope(tenant):
+        assert plan_terms(client, on=date(2026, 12, 7)).tier.key == "gold"
+        assert supplement.plan_offer.__class__.objects.get(agreement=supplement).applied_at is not None
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_signed_change_that_can_no_longer_apply_is_noted_on_the_agreement_not_retried(tenant, plans):
+    from events.models import EventDelivery
+    from memberships.services import end_subscription
+
+    client, _ = client_with_signers(tenant, "Whitaker Residence", "dana@whitaker.example")
+    contract = signed(tenant, client, plans["silver"])
+    supplement = sign_supplement(tenant, contract, plans["gold"])
+    with tenant_scope(tenant):
+        end_subscription(current_subscription(client), on=date(2026, 12, 7), actor="owner", why="moved")
+        agreements.mark_signed(supplement, actor="Dana")
+    dispatch_pending(now=datetime.fromisoformat("2026-12-07T15:00:05+00:00"))
+    with tenant_scope(tenant):
+        note = supplement.history.get(kind="membership_change_not_applied")
+        assert note.details["reason"] == "The membership is not in force on 7 Dec 2026."
+        pending = EventDelivery.objects.filter(consumer="billing.plan_offers").exclude(status="done")
+        assert not pending.exists()
