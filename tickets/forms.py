@@ -143,7 +143,7 @@ class TimeEntryForm(StyledFormMixin, forms.Form):
     after_hours = forms.BooleanField(
         required=False,
         label="After hours",
-        help_text="Outside business hours: billable work is charged at the contract's after-hours rate.",
+        help_text="Outside business hours: billed at the after-hours rate.",
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
