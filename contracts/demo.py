@@ -202,35 +202,25 @@ def seed_contracts(tenant: Tenant, progress=print) -> None:
             auto_renew=True,
             notice_days=30,
         )
+        # A supplement amends the service agreement: its coverage and rates still apply.
+        as_supplement = {
+            "kind": TemplateKind.SUPPLEMENT, "sla_markdown": SUPPLEMENT_SLA, "coverage": [],
+            "hourly_rate_remote": Decimal("0"), "hourly_rate_onsite": Decimal("0"), "billing_terms": "",
+            "term_months": 12, "auto_renew": True, "notice_days": 30,
+        }  # fmt: skip
         supplement = _ensure(
             RESPONSE_TIME_SCHEDULE,
-            kind=TemplateKind.SUPPLEMENT,
             description="Sent to clients who signed before response times were defined.",
             title="Supplement: Response-time schedule",
             terms_markdown=SUPPLEMENT_TERMS,
-            sla_markdown=SUPPLEMENT_SLA,
-            coverage=[],  # the service agreement's coverage and rates still apply
-            hourly_rate_remote=Decimal("0"),
-            hourly_rate_onsite=Decimal("0"),
-            billing_terms="",
-            term_months=12,
-            auto_renew=True,
-            notice_days=30,
+            **as_supplement,
         )
         membership_change = _ensure(
             MEMBERSHIP_CHANGE,
-            kind=TemplateKind.SUPPLEMENT,
             description="Sent from the client portal when a client moves to a higher plan or adds an extra.",
             title="Supplement: Membership change",
             terms_markdown=MEMBERSHIP_CHANGE_TERMS,
-            sla_markdown=SUPPLEMENT_SLA,
-            coverage=[],  # the service agreement's coverage and rates still apply
-            hourly_rate_remote=Decimal("0"),
-            hourly_rate_onsite=Decimal("0"),
-            billing_terms="",
-            term_months=12,
-            auto_renew=True,
-            notice_days=30,
+            **as_supplement,
         )
     seeded = ((SERVICE_AGREEMENT, created), (RESPONSE_TIME_SCHEDULE, supplement),
               (MEMBERSHIP_CHANGE, membership_change))  # fmt: skip
