@@ -219,15 +219,17 @@ def previous_month_start(day: date) -> date:
 
 @dataclass(frozen=True)
 class BilledSpan:
-    """A span of a membership billed on one invoice: ``[start, period.end)``, held under ``phase``."""
+    """A span of a membership billed on one invoice: ``[start, end)`` of ``period``, held under ``phase``
+    (``end`` is the period's end unless the membership ends before it)."""
 
     start: date
     period: Period
     phase: PhaseTerms
+    end: date
 
     @property
     def partial(self) -> bool:
-        return self.start > self.period.start
+        return self.start > self.period.start or self.end < self.period.end
 
 
 def billed_spans(subscription: SubscriptionTerms, *, through: date) -> Iterator[BilledSpan]:
@@ -245,7 +247,8 @@ def billed_spans(subscription: SubscriptionTerms, *, through: date) -> Iterator[
             anchor_day=subscription.anchor_day,
             anchor_month=subscription.anchor_month,
         )
-        yield BilledSpan(start, period, phase)
+        end = min(period.end, subscription.ends_on) if subscription.ends_on else period.end
+        yield BilledSpan(start, period, phase, end)
         start = period.end
 
 
@@ -254,20 +257,23 @@ def membership_lines(subscription: SubscriptionTerms, span: BilledSpan) -> list[
     cycle = BillingCycle(span.phase.cycle).label
     detail = f"{cycle}, billed in advance"
     if span.partial:
-        detail += f"; prorated for {(span.period.end - span.start).days} of {span.period.days} days"
+        detail += f"; prorated for {(span.end - span.start).days} of {span.period.days} days"
     items = [(span.phase.tier, span.phase.tier_price, LineKind.PLAN, "membership")] if span.phase.tier else []
     items += [(rider, price, LineKind.RIDER, "rider") for rider, price in span.phase.riders]
     lines = []
     for plan, price, kind, noun in items:
-        amount = prorate(price, span.period.start, span.period.end, span.start) if span.partial else price
+        amount = price
+        if span.partial:  # the days [start, end): what is left from the start less what is left from the end
+            left_at_start = prorate(price, span.period.start, span.period.end, span.start)
+            amount = left_at_start - prorate(price, span.period.start, span.period.end, span.end)
         lines.append(
             DraftLine(
                 kind=kind,
-                description=f"{plan.name} {noun}, {span_text(span.start, span.period.end)}",
+                description=f"{plan.name} {noun}, {span_text(span.start, span.end)}",
                 detail=detail,
                 amount=cents(amount),
                 period_start=span.start,
-                period_end=span.period.end,
+                period_end=span.end,
                 subscription_id=subscription.id,
                 plan_id=plan.id,
             )
@@ -360,7 +366,7 @@ def invoices_due(ledger: ClientLedger) -> list[DraftInvoice]:
                 kind=InvoiceKind.SUBSCRIPTION,
                 subscription_id=subscription.id,
                 period_start=span.start,
-                period_end=span.period.end,
+                period_end=span.end,
                 issued_on=day,
                 currency=ledger.currency,
                 tax_rate_percent=ledger.tax_rate_percent,

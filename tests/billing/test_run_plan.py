@@ -153,6 +153,20 @@ def test_nothing_is_billed_from_the_day_a_membership_ends():
     assert [invoice.period_start for invoice in invoices] == [date(2026, 9, 1), date(2026, 10, 1)]
 
 
+def test_a_membership_ending_mid_period_bills_only_its_last_days():
+    # Anchored on the 1st; the contract expired on 14 October, so the membership ends on the 15th.
+    ended = membership(date(2026, 9, 1), ends_on=date(2026, 10, 15))
+
+    invoices = invoices_due(ledger(date(2026, 10, 1), ended))
+
+    last = invoices[-1]
+    assert (last.period_start, last.period_end) == (date(2026, 10, 1), date(2026, 10, 15))
+    # 100 x 14/31 = 45.16 (31 - 17 days of what is left at the start and at the end: 100.00 - 54.84)
+    assert [line.amount for line in last.lines] == [Decimal("45.16"), Decimal("11.29")]
+    assert "prorated for 14 of 31 days" in last.lines[0].detail
+    assert last.lines[0].description.endswith("1 Oct 2026 – 14 Oct 2026")
+
+
 def test_each_period_bills_the_phase_in_force_on_its_first_day_at_the_agreed_price():
     upgraded = membership(
         date(2026, 10, 1),
