@@ -141,12 +141,17 @@ def plan_terms(client, *, on: date) -> PlanTerms:
     return PlanTerms()
 
 
+def per_month(period_price: Decimal, cycle: str) -> Decimal:
+    """What a period's price brings in a month: itself, or an annual price spread over twelve months."""
+    if cycle == BillingCycle.ANNUAL:
+        return (period_price / 12).quantize(Decimal("0.01"))
+    return period_price
+
+
 def monthly_value(phase: SubscriptionPhase) -> Decimal:
-    """What a phase brings in a month: the period price, or an annual price spread over twelve months."""
+    """What a phase brings in a month."""
     total = phase.plan_price + sum((item.price for item in phase.riders.all()), Decimal("0"))
-    if phase.billing_cycle == BillingCycle.ANNUAL:
-        return (total / 12).quantize(Decimal("0.01"))
-    return total
+    return per_month(total, phase.billing_cycle)
 
 
 def recurring_by_agreement(agreement_ids, *, on: date) -> dict[int, PlanTerms]:
@@ -199,9 +204,7 @@ class AgreementPlan:
 
     @property
     def monthly_value(self) -> Decimal:
-        if self.cycle == BillingCycle.ANNUAL:
-            return (self.period_price / 12).quantize(Decimal("0.01"))
-        return self.period_price
+        return per_month(self.period_price, self.cycle)
 
     @property
     def tier_key(self) -> str:
