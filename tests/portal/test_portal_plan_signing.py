@@ -203,3 +203,16 @@ def test_a_client_on_a_plan_no_longer_sold_can_still_add_a_rider(client, desk, t
         terms = plan_terms(household, on=TUESDAY.date())
     assert terms.label == "Silver + Premium Response"
     assert terms.recurring_price == Decimal("108.00")
+
+
+def test_a_supplements_summary_says_it_amends_the_contract_instead_of_giving_a_term(client, desk):
+    _household, dana, contract = signed_client(desk)
+    _, token = account_link(dana)
+    client.post(url("plan_choose", token, plan_id=desk.plans["gold"].pk))
+    page = client.get(url("plan", token)).content.decode()
+    agreement_id = re.search(r'name="agreement" value="(\d+)"', page)[1]
+    shown = client.get(client.post(url("plan_sign", token), {"agreement": agreement_id})["Location"]).content
+    summary = shown.decode().split('id="summary-title"')[1].split("</dl>")[0]
+    assert f"Amends your service agreement (in force until {contract.ends_on:%-d %b %Y})" in summary
+    assert "starting the day you sign" not in summary
+    assert "Renews by itself" not in summary
