@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from memberships.models import (
     BillingCycle,
+    OfferKind,
     PhaseRider,
     Plan,
     PlanKind,
@@ -221,15 +222,35 @@ def _from_terms(terms: PlanTerms) -> AgreementPlan:
     )
 
 
-def _from_offer(offer: PlanOffer) -> AgreementPlan:
+def _from_offer(offer: PlanOffer, *, kept: dict[int, Decimal] | None = None) -> AgreementPlan:
+    """The offer at its prices: a negotiated tier price, else what the client already pays for a plan it
+    keeps (``kept``: plan id -> agreed price), else the list price."""
+    kept = kept or {}
+
+    def price_of(plan: Plan) -> Decimal:
+        if plan.pk in kept:
+            return kept[plan.pk]
+        return plan.price_for(offer.billing_cycle) or Decimal("0")
+
     riders = tuple(item.rider for item in offer.riders.all())
-    price = offer.plan_price
-    if price is None:
-        price = (offer.plan.price_for(offer.billing_cycle) or Decimal("0")) if offer.plan else Decimal("0")
-    total = price + sum(
-        ((rider.price_for(offer.billing_cycle) or Decimal("0")) for rider in riders), Decimal("0")
-    )
+    tier_price = offer.plan_price if offer.plan_price is not None else (
+        price_of(offer.plan) if offer.plan else Decimal("0")
+    )  # fmt: skip
+    total = tier_price + sum((price_of(rider) for rider in riders), Decimal("0"))
     return AgreementPlan(offer.plan, riders, offer.billing_cycle, total, "offer")
+
+
+def _kept_prices(offer: PlanOffer, *, on: date) -> dict[int, Decimal]:
+    """For a change: the agreed prices of what the client holds on ``on``, on the offer's cycle."""
+    if offer.kind != OfferKind.CHANGE:
+        return {}
+    terms = plan_terms(offer.agreement.client_id, on=on)
+    if terms.phase is None or terms.phase.billing_cycle != offer.billing_cycle:
+        return {}
+    held = {item.rider_id: item.price for item in terms.phase.riders.all()}
+    if terms.phase.plan_id:
+        held[terms.phase.plan_id] = terms.phase.plan_price
+    return held
 
 
 def plans_of_agreements(agreement_ids, *, on: date) -> dict[int, AgreementPlan]:
@@ -237,14 +258,15 @@ def plans_of_agreements(agreement_ids, *, on: date) -> dict[int, AgreementPlan]:
     agreement_ids = list(agreement_ids)
     offers = (
         PlanOffer.objects.filter(agreement_id__in=agreement_ids)
-        .select_related("plan__sla_policy")
+        .select_related("plan__sla_policy", "agreement")
         .prefetch_related("riders__rider__sla_policy")
     )
-    found = {offer.agreement_id: _from_offer(offer) for offer in offers if offer.applied_at is None}
+    priced = {offer.agreement_id: _from_offer(offer, kept=_kept_prices(offer, on=on)) for offer in offers}
+    found = {offer.agreement_id: priced[offer.agreement_id] for offer in offers if offer.applied_at is None}
     for agreement_id, terms in recurring_by_agreement(agreement_ids, on=on).items():
         found.setdefault(agreement_id, _from_terms(terms))
-    for offer in offers:
-        found.setdefault(offer.agreement_id, _from_offer(offer))
+    for agreement_id, plan in priced.items():
+        found.setdefault(agreement_id, plan)
     return found
 
 
