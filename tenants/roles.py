@@ -86,6 +86,14 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
         "Change the company's billing settings: tax rate, payment terms, billing run hour, invoice footer",
         frozenset({Role.OWNER, Role.MANAGER}),
     ),
+    "revenue.view": (
+        "See recurring revenue (MRR, movements, retention), profitability per client, the accounting export",
+        frozenset({Role.OWNER, Role.MANAGER, Role.BILLING}),
+    ),
+    "staff.cost_rates": (
+        "Set what an hour of each staff member costs (for profitability), with its history",
+        frozenset({Role.OWNER}),
+    ),
 }
 
 
