@@ -1,13 +1,25 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views import defaults
 
 from api import errors as api_errors
+from billing import urls as billing_urls
 from reports.views import DashboardView
+from reports.views_accounting import AccountingExportFileView, AccountingExportView
 from tenants import urls as tenants_urls
 
 # The staff home page ("/", tenants:home) is the reports dashboard: reports sits above every app it sums
 # up, so it joins the tenants namespace here instead of tenants importing it.
 tenants_patterns = [path("", DashboardView.as_view(), name="home"), *tenants_urls.urlpatterns]
+# The accounting export uses the reports' period picker, so it lives in reports and joins billing here.
+billing_patterns = [
+    path("export/", AccountingExportView.as_view(), name="export"),
+    re_path(
+        r"^export/(?P<kind>invoices|credit-notes|payments)\.csv$",
+        AccountingExportFileView.as_view(),
+        name="export_file",
+    ),
+    *billing_urls.urlpatterns,
+]
 
 urlpatterns = [
     path("", include((tenants_patterns, tenants_urls.app_name))),
@@ -23,7 +35,7 @@ urlpatterns = [
     path("contracts/verify/", include("portal.urls_staff")),
     path("contracts/", include("contracts.urls")),
     path("notifications/", include("notifications.urls")),
-    path("billing/", include("billing.urls")),
+    path("billing/", include((billing_patterns, billing_urls.app_name))),
     path("reports/", include("reports.urls")),
     path("api/v1/", include("config.api_urls")),
 ]
