@@ -40,7 +40,7 @@ FORMATS = {ACCORD: "Accord (documented below)", QUICKBOOKS: "QuickBooks Online",
 INVOICES, CREDIT_NOTES, PAYMENTS = "invoices", "credit_notes", "payments"
 DOCUMENTS = {INVOICES: "Invoices", CREDIT_NOTES: "Credit notes", PAYMENTS: "Payments"}
 DAY_FIRST, MONTH_FIRST = "day_first", "month_first"
-DATE_ORDERS = {DAY_FIRST: "Day first (31/01/2027)", MONTH_FIRST: "Month first (01/31/2027)"}
+DATE_ORDERS = {DAY_FIRST: "DD/MM/YYYY", MONTH_FIRST: "MM/DD/YYYY"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _STREAM_CHUNK = 500
 ZERO = Decimal("0.00")

@@ -409,7 +409,10 @@ def ticket_glance(*, now: datetime, day_start: datetime, day_end: datetime) -> T
     )
     breached = running.filter(Q(breached_at__isnull=False) | Q(due_at__lte=now))
     at_risk = (
-        Ticket.objects.filter(status__in=OPEN_STATUSES).filter(Exists(warning)).exclude(Exists(breached)).count()
+        Ticket.objects.filter(status__in=OPEN_STATUSES)
+        .filter(Exists(warning))
+        .exclude(Exists(breached))
+        .count()
     )
     breaches = SlaBreach.objects.filter(due_at__gte=day_start, due_at__lt=day_end).count()
     return TicketGlance(

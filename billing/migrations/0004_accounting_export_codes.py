@@ -4,40 +4,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0003_issued_documents_never_change'),
+        ("billing", "0003_issued_documents_never_change"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='billingsettings',
-            name='labour_account_code',
-            field=models.CharField(default='200', help_text='Xero account code for labour and adjustments.', max_length=20),
+            model_name="billingsettings",
+            name="labour_account_code",
+            field=models.CharField(
+                default="200", help_text="Xero account code for labour and adjustments.", max_length=20
+            ),
         ),
         migrations.AddField(
-            model_name='billingsettings',
-            name='membership_account_code',
-            field=models.CharField(default='200', help_text='Xero account code for memberships, riders and proration.', max_length=20),
+            model_name="billingsettings",
+            name="membership_account_code",
+            field=models.CharField(
+                default="200",
+                help_text="Xero account code for memberships, riders and proration.",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='billingsettings',
-            name='qbo_exempt_tax_code',
-            field=models.CharField(default='NON', help_text='QuickBooks Online tax code for lines without tax.', max_length=30),
+            model_name="billingsettings",
+            name="qbo_exempt_tax_code",
+            field=models.CharField(
+                default="NON", help_text="QuickBooks Online tax code for lines without tax.", max_length=30
+            ),
         ),
         migrations.AddField(
-            model_name='billingsettings',
-            name='qbo_tax_code',
-            field=models.CharField(default='TAX', help_text='QuickBooks Online tax code for taxable lines.', max_length=30),
+            model_name="billingsettings",
+            name="qbo_tax_code",
+            field=models.CharField(
+                default="TAX", help_text="QuickBooks Online tax code for taxable lines.", max_length=30
+            ),
         ),
         migrations.AddField(
-            model_name='billingsettings',
-            name='xero_exempt_tax_type',
-            field=models.CharField(default='Tax Exempt', help_text='Xero tax rate name for lines without tax.', max_length=60),
+            model_name="billingsettings",
+            name="xero_exempt_tax_type",
+            field=models.CharField(
+                default="Tax Exempt", help_text="Xero tax rate name for lines without tax.", max_length=60
+            ),
         ),
         migrations.AddField(
-            model_name='billingsettings',
-            name='xero_tax_type',
-            field=models.CharField(default='Tax on Sales', help_text='Xero tax rate name for taxable lines.', max_length=60),
+            model_name="billingsettings",
+            name="xero_tax_type",
+            field=models.CharField(
+                default="Tax on Sales", help_text="Xero tax rate name for taxable lines.", max_length=60
+            ),
         ),
     ]
