@@ -115,6 +115,11 @@ class ProfitRow:
         return self.membership + self.labour
 
     @property
+    def credited(self) -> Decimal:
+        """Credit notes and account credit: what revenue is net of."""
+        return self.credit_notes + self.credits
+
+    @property
     def revenue(self) -> Decimal:
         return self.membership + self.labour - self.credit_notes - self.credits
 
