@@ -12,12 +12,14 @@ MAX_PAGE_SIZE = 200
 
 
 class ProfitabilityQuerySerializer(PeriodQuerySerializer):
-    client = serializers.IntegerField(required=False, min_value=1, help_text="Only this client (its id).")
+    client = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="Only this client (its id)."
+    )
     sort = serializers.ChoiceField(
         choices=list(profitability.SORTS.items()), default=profitability.DEFAULT_SORT,
         help_text="`margin` (default) puts the clients that cost more than they pay first.",
     )  # fmt: skip
-    page = serializers.IntegerField(required=False, default=1, min_value=1, help_text="1 for the first.")
+    page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=10**6)
     page_size = serializers.IntegerField(required=False, default=50, min_value=1, max_value=MAX_PAGE_SIZE)
 
 

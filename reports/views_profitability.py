@@ -65,6 +65,7 @@ class ClientProfitabilityView(ProfitabilityView):
     """Behind one client's figures: invoices and credit notes (revenue), tickets and time entries (cost)."""
 
     template_name = "reports/profitability_client.html"
+    model = Client  # what the URL's pk names (tests/test_tenant_isolation_urls.py)
 
     def report_context(self, filters):
         client = get_object_or_404(Client.objects.all(), pk=self.kwargs["pk"])

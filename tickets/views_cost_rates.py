@@ -18,6 +18,7 @@ from tickets import services
 
 class CostRateView(StaffRequiredMixin, FormView):
     permission = "staff.cost_rates"
+    model = StaffMembership  # what the URL's pk names (tests/test_tenant_isolation_urls.py)
     form_class = CostRateForm
     template_name = "tenants/cost_rate.html"
 
