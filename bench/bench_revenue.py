@@ -61,9 +61,14 @@ SELECT id AS tenant, (now() AT TIME ZONE 'America/New_York')::date AS today FROM
 INSERT INTO accounts_user (password, is_superuser, email, full_name, is_active, is_staff, date_joined)
 SELECT '!', false, 'staff' || k || '@' || %(slug)s || '.example', 'Staff ' || k, true, false, now()
 FROM generate_series(0, 4) AS k;
-INSERT INTO tenants_staffmembership (role, is_active, created_at, user_id, tenant_id, cost_rate)
-SELECT CASE WHEN u.email LIKE 'staff0@%%' THEN 'owner' ELSE 'technician' END, true, now(), u.id, b.tenant, 45
+INSERT INTO tenants_staffmembership (role, is_active, created_at, user_id, tenant_id)
+SELECT CASE WHEN u.email LIKE 'staff0@%%' THEN 'owner' ELSE 'technician' END, true, now(), u.id, b.tenant
 FROM bench b, accounts_user u WHERE u.email LIKE '%%@' || %(slug)s || '.example';
+-- Cost rates with a history: $40 an hour three years ago, a raise to $48 eighteen months ago
+INSERT INTO tenants_costrate (tenant_id, membership_id, rate, effective_from, note, set_at)
+SELECT b.tenant, m.id, r.rate, b.today - r.days_ago, '', now()
+FROM bench b JOIN tenants_staffmembership m ON m.tenant_id = b.tenant
+CROSS JOIN (VALUES (40.00, 1100), (48.00, 540)) AS r(rate, days_ago);
 CREATE TEMP TABLE techs ON COMMIT DROP AS
 SELECT user_id AS id, row_number() OVER (ORDER BY user_id) - 1 AS slot FROM tenants_staffmembership m, bench b
 WHERE m.tenant_id = b.tenant AND m.role = 'technician';

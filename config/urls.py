@@ -6,10 +6,16 @@ from billing import urls as billing_urls
 from reports.views import DashboardView
 from reports.views_accounting import AccountingExportFileView, AccountingExportView
 from tenants import urls as tenants_urls
+from tickets.views_cost_rates import CostRateView
 
 # The staff home page ("/", tenants:home) is the reports dashboard: reports sits above every app it sums
 # up, so it joins the tenants namespace here instead of tenants importing it.
-tenants_patterns = [path("", DashboardView.as_view(), name="home"), *tenants_urls.urlpatterns]
+# A staff member's cost rate is set from the team page but served by tickets (it re-values time entries).
+tenants_patterns = [
+    path("", DashboardView.as_view(), name="home"),
+    *tenants_urls.urlpatterns,
+    path("team/<int:pk>/cost-rate/", CostRateView.as_view(), name="cost_rate"),
+]
 # The accounting export uses the reports' period picker, so it lives in reports and joins billing here.
 billing_patterns = [
     path("export/", AccountingExportView.as_view(), name="export"),
