@@ -165,6 +165,25 @@ def test_included_hours_are_prorated_by_the_days_the_plan_was_held(tenant, march
     assert row_of(report(tenant, quarter), client).included_hours == Decimal("15.2")  # + all of April
 
 
+def test_included_hours_add_the_riders_and_count_an_annual_plan_by_the_month(tenant, march):
+    monthly, annual, none = (ClientFactory(tenant=tenant, name=name) for name in ("Monthly", "Annual", "None"))
+    PlanFactory(tenant=tenant, key="care", hours_included=Decimal("10"))
+    PlanFactory(tenant=tenant, key="bare", hours_included=Decimal("0"))
+    PlanFactory(tenant=tenant, key="extra", kind="rider", hours_included=Decimal("1.5"))
+    PlanFactory(tenant=tenant, key="nothing", kind="rider", hours_included=Decimal("0"))
+    for client, tier, cycle in ((monthly, "care", "monthly"), (annual, "care", "annual"), (none, "bare", "monthly")):
+        agreement = AgreementFactory(client=client, starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
+        give_membership(agreement, tier=tier, riders=("extra", "nothing"), cycle=cycle)
+    tech = StaffMembershipFactory(tenant=tenant, role=Role.TECHNICIAN, cost_rate="40")
+    for client in (monthly, annual, none):
+        work(client, tech, on=date(2026, 3, 20), minutes=30)
+    result = report(tenant, march)
+    assert row_of(result, monthly).included_hours == Decimal("11.5")  # 10 h + 1.5 h
+    assert row_of(result, annual).included_hours == Decimal("1.0")  # (10 h + 1.5 h) / 12 = 0.958…
+    assert row_of(result, none).included_hours == Decimal("1.5")  # the rider's alone
+    assert result.totals.included_hours == Decimal("14.0")
+
+
 def test_per_agreement_the_amounts_go_to_the_contract_in_force_on_their_day(tenant, march):
     client = ClientFactory(tenant=tenant, name="Okafor Dental")
     old = AgreementFactory(
