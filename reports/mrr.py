@@ -156,7 +156,7 @@ class MonthMovements:
     churned_clients: int
     paying_at_start: int
     paying_at_end: int
-    trailing: Retention | None  # None: less than twelve months of history before it
+    trailing: Retention | None  # None: nobody paid at the month end a year earlier (or no history)
 
     @property
     def to_date(self) -> bool:
@@ -165,6 +165,10 @@ class MonthMovements:
     @property
     def net(self) -> Decimal:
         return self.closing - self.opening
+
+    @property
+    def arr(self) -> Decimal:
+        return self.closing * 12
 
     @property
     def amounts(self) -> dict[str, Decimal]:
@@ -227,6 +231,7 @@ def movements(
             if after > 0:
                 has_paid.add(client)
         trailing = _trailing(series, index - TRAILING_MONTHS, index) if index >= TRAILING_MONTHS else None
+        trailing = trailing if trailing and trailing.cohort_clients else None
         rows.append(MonthMovements(
             month=days[index].replace(day=1), as_of=days[index], opening=opening, closing=closing,
             **amounts, **{f"{kind}_clients": count for kind, count in counts.items()},
