@@ -25,6 +25,7 @@ The rules, as the revenue page states them:
 from __future__ import annotations
 
 from bisect import bisect_left
+from calendar import monthrange
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -50,8 +51,7 @@ class Span:
 
 
 def last_day_of_month(day: date) -> date:
-    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return following - timedelta(days=1)
+    return day.replace(day=monthrange(day.year, day.month)[1])
 
 
 def snapshot_days(today: date, count: int) -> list[date]:
@@ -73,18 +73,18 @@ def percent(part, whole) -> float | None:
     return float(round(Decimal(100) * Decimal(part) / Decimal(whole), 1))
 
 
-def mrr_series(
-    spans: Mapping[Hashable, Iterable[Span]], days: Sequence[date]
-) -> dict[Hashable, list[Decimal]]:
-    """Each client's MRR on each of ``days`` (sorted ascending)."""
+def cents_series(spans: Mapping[Hashable, Iterable[Span]], days: Sequence[date]) -> dict[Hashable, list[int]]:
+    """Each client's MRR on each of ``days`` (sorted ascending), in whole cents: exact like Decimal, and
+    several times faster to add up over 1,000 clients × 37 months."""
     series = {}
     for client, client_spans in spans.items():
-        values = [ZERO] * len(days)
+        values = [0] * len(days)
         for span in client_spans:
+            cents = int(span.monthly * 100)
             first = bisect_left(days, span.starts_on)
             last = len(days) if span.ends_on is None else bisect_left(days, span.ends_on)
             for index in range(first, last):
-                values[index] += span.monthly
+                values[index] += cents
         series[client] = values
     return series
 
@@ -187,54 +187,61 @@ class MonthMovements:
         return percent(self.opening + self.expansion + self.contraction + self.churned, self.opening)
 
 
-def _trailing(series: Mapping[Hashable, Sequence[Decimal]], then: int, now: int) -> Retention:
-    cohort_clients = lost = 0
-    cohort_mrr = kept = current = ZERO
-    for values in series.values():
-        before, after = values[then], values[now]
-        if before <= 0:
-            continue
-        cohort_clients += 1
-        cohort_mrr += before
-        kept += min(before, after)
-        current += after
-        lost += after == 0
-    return Retention(cohort_clients, cohort_mrr, kept, current, lost)
+def _money(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
+
+
+def _trailing(then: Sequence[int], now: Sequence[int]) -> Retention | None:
+    """None when nobody paid then."""
+    cohort = [(before, after) for before, after in zip(then, now, strict=True) if before > 0]
+    if not cohort:
+        return None
+    befores, afters = zip(*cohort, strict=True)
+    return Retention(
+        cohort_clients=len(cohort),
+        cohort_mrr=_money(sum(befores)),
+        kept_mrr=_money(sum(map(min, befores, afters))),
+        current_mrr=_money(sum(afters)),
+        lost_clients=afters.count(0),
+    )
 
 
 def movements(
-    series: Mapping[Hashable, Sequence[Decimal]], *, days: Sequence[date], paid_before: set
+    series: Mapping[Hashable, Sequence[int]], *, days: Sequence[date], paid_before: set
 ) -> list[MonthMovements]:
     """One row per month for ``days[1:]`` (``days[0]`` is the opening of the first): the MRR moves
-    between consecutive days by kind, and retention. ``paid_before``: clients that paid at a month end
-    before ``days[0]`` (so coming back is a reactivation)."""
-    has_paid = set(paid_before)
-    for client, values in series.items():
-        if values and values[0] > 0:
-            has_paid.add(client)
+    between consecutive days by kind, and retention. ``series``: each client's MRR on ``days`` in whole
+    cents (``cents_series``); ``paid_before``: clients that paid at a month end before ``days[0]`` (so
+    coming back is a reactivation)."""
+    clients = [client for client, values in series.items() if any(values)]
+    never = len(days)
+    first_paid = [
+        -1
+        if client in paid_before
+        else next((i for i, value in enumerate(series[client]) if value > 0), never)
+        for client in clients
+    ]
+    columns = list(zip(*(series[client] for client in clients), strict=True)) or [()] * len(days)
     rows = []
     for index in range(1, len(days)):
-        amounts = dict.fromkeys(KINDS, ZERO)
+        before_column, after_column = columns[index - 1], columns[index]
+        amounts = dict.fromkeys(KINDS, 0)
         counts = dict.fromkeys(KINDS, 0)
-        opening = closing = ZERO
-        paying_at_start = paying_at_end = 0
-        for client, values in series.items():
-            before, after = values[index - 1], values[index]
-            opening += before
-            closing += after
-            paying_at_start += before > 0
-            paying_at_end += after > 0
-            kind = classify(before, after, paid_before=client in has_paid)
-            if kind is not None:
-                amounts[kind] += after - before
-                counts[kind] += 1
-            if after > 0:
-                has_paid.add(client)
-        trailing = _trailing(series, index - TRAILING_MONTHS, index) if index >= TRAILING_MONTHS else None
-        trailing = trailing if trailing and trailing.cohort_clients else None
+        if before_column != after_column:
+            for position, before, after in zip(range(len(clients)), before_column, after_column, strict=True):
+                if before != after:
+                    kind = classify(before, after, paid_before=first_paid[position] < index - 1)
+                    amounts[kind] += after - before
+                    counts[kind] += 1
+        trailing = (
+            _trailing(columns[index - TRAILING_MONTHS], after_column) if index >= TRAILING_MONTHS else None
+        )
         rows.append(MonthMovements(
-            month=days[index].replace(day=1), as_of=days[index], opening=opening, closing=closing,
-            **amounts, **{f"{kind}_clients": count for kind, count in counts.items()},
-            paying_at_start=paying_at_start, paying_at_end=paying_at_end, trailing=trailing,
+            month=days[index].replace(day=1), as_of=days[index],
+            opening=_money(sum(before_column)), closing=_money(sum(after_column)),
+            **{kind: _money(amount) for kind, amount in amounts.items()},
+            **{f"{kind}_clients": count for kind, count in counts.items()},
+            paying_at_start=len(before_column) - before_column.count(0),
+            paying_at_end=len(after_column) - after_column.count(0), trailing=trailing,
         ))  # fmt: skip
     return rows

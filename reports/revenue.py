@@ -250,7 +250,7 @@ def revenue_report(*, today: date, months: int = DEFAULT_MONTHS) -> RevenueRepor
         raise ValueError(f"months must be between 1 and {MAX_MONTHS}")
     spans = _spans(until=today)
     days = mrr.snapshot_days(today, months + 1 + mrr.TRAILING_MONTHS)
-    series = mrr.mrr_series(spans, days)
+    series = mrr.cents_series(spans, days)
     rows = mrr.movements(series, days=days, paid_before=mrr.paid_at_a_month_end_before(spans, days[0]))
     shown = rows[-months:]
     return RevenueReport(

@@ -61,7 +61,7 @@ HISTORY = {
 
 
 def report():
-    series = mrr.mrr_series(HISTORY, DAYS)
+    series = mrr.cents_series(HISTORY, DAYS)
     return mrr.movements(series, days=DAYS, paid_before=mrr.paid_at_a_month_end_before(HISTORY, DAYS[0]))
 
 
@@ -117,7 +117,7 @@ def test_trailing_retention_follows_the_cohort_paying_twelve_months_before():
         "later": [Span(date(2025, 3, 1), None, D("500.00"))],  # not in the cohort
     }  # fmt: skip
     days = mrr.snapshot_days(date(2026, 1, 31), 14)  # Dec 2024 … Jan 2026
-    rows = mrr.movements(mrr.mrr_series(history, days), days=days, paid_before=set())
+    rows = mrr.movements(mrr.cents_series(history, days), days=days, paid_before=set())
     assert [row.trailing for row in rows[:11]] == [None] * 11
     january = rows[-1].trailing  # cohort: paying at the end of January 2025
     assert (january.cohort_clients, january.cohort_mrr) == (4, D("500.00"))
@@ -134,17 +134,17 @@ def test_a_client_that_paid_before_the_window_comes_back_as_reactivated_not_new(
         ]
     }
     days = mrr.snapshot_days(date(2026, 3, 31), 3)
-    rows = mrr.movements(mrr.mrr_series(history, days), days=days,
+    rows = mrr.movements(mrr.cents_series(history, days), days=days,
                          paid_before=mrr.paid_at_a_month_end_before(history, days[0]))  # fmt: skip
     assert moves(rows[-1]) == {"reactivated": D("59.00")}
-    fresh = mrr.movements(mrr.mrr_series(history, days), days=days, paid_before=set())
+    fresh = mrr.movements(mrr.cents_series(history, days), days=days, paid_before=set())
     assert moves(fresh[-1]) == {"new": D("59.00")}
 
 
 def test_a_membership_at_zero_is_not_revenue():
     history = {"free": [Span(date(2026, 1, 1), None, D("0.00"))]}
     days = mrr.snapshot_days(date(2026, 2, 28), 3)
-    rows = mrr.movements(mrr.mrr_series(history, days), days=days, paid_before=set())
+    rows = mrr.movements(mrr.cents_series(history, days), days=days, paid_before=set())
     assert [(row.paying_at_end, moves(row)) for row in rows] == [(0, {}), (0, {})]
 
 
@@ -156,10 +156,10 @@ prices = st.sampled_from([D("0.00"), D("0.00"), D("49.00"), D("59.00"), D("149.1
     st.lists(st.lists(prices, min_size=8, max_size=8), min_size=0, max_size=12), st.sets(st.integers(0, 11))
 )
 def test_the_movements_always_add_up_to_the_change_in_mrr(histories, paid_before):
-    series = dict(enumerate(histories))
+    series = {client: [int(price * 100) for price in prices] for client, prices in enumerate(histories)}
     days = mrr.snapshot_days(date(2026, 7, 31), 8)
     rows = mrr.movements(series, days=days, paid_before=paid_before)
-    opening = sum((values[0] for values in histories), D("0.00"))
+    opening = sum((prices[0] for prices in histories), D("0.00"))
     for row in rows:
         assert sum(row.amounts.values(), D("0")) == row.net == row.closing - row.opening
         assert row.opening == opening
