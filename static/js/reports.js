@@ -1,4 +1,4 @@
-// Report charts: each <div data-report-chart="compliance|breaches|utilization|mrr-…" data-source="/api/v1/…">
+// Report charts: each <div data-report-chart="compliance|breaches|utilization|profitability|mrr-…" data-source="/api/v1/…">
 // holds a <canvas>; the data comes from the partner API's report endpoints (same figures as the table).
 // Several charts of one page may share a source (the revenue page): it is fetched once.
 // No inline scripts (strict CSP): this file and the vendored Chart.js are all there is.
@@ -16,8 +16,6 @@
   var MOVEMENT_LABELS = {
     new: "New", expansion: "Expansion", reactivated: "Reactivated", contraction: "Contraction", churned: "Churned",
   };
-  var charts = new WeakMap();
-  var pending = {};
 
   function amount(value) {
     return value === null || value === undefined ? null : parseFloat(value);
@@ -39,6 +37,34 @@
       .toLocaleDateString(undefined, { month: "short", year: "2-digit", timeZone: "UTC" });
     return row.to_date ? label + " (to date)" : label;
   }
+
+  function aspect() {
+    return window.matchMedia("(max-width: 575.98px)").matches ? 1.3 : 3;
+  }
+
+  function baseOptions(extra) {
+    var options = {
+      responsive: true,
+      maintainAspectRatio: true,
+      aspectRatio: aspect(),
+      animation: false,
+      plugins: { legend: { position: "bottom", labels: { boxWidth: 14 } } },
+      scales: {},
+    };
+    return Object.assign(options, extra || {});
+  }
+
+  function goalLine(label, value, count, colour) {
+    var data = [];
+    for (var i = 0; i < count; i++) data.push(value);
+    return {
+      type: "line", label: label, data: data, borderColor: colour, borderDash: [6, 4], borderWidth: 2,
+      pointRadius: 0, pointHitRadius: 0, fill: false, order: 0,
+    };
+  }
+
+  var charts = new WeakMap();
+  var pending = {};
 
   function aspect() {
     return window.matchMedia("(max-width: 575.98px)").matches ? 1.3 : 3;
@@ -156,6 +182,42 @@
                 afterLabel: function (ctx) {
                   var r = rows[ctx.dataIndex];
                   return ctx.dataset.type === "bar" && r ? r.tickets + " tickets, " + r.endpoints + " endpoints" : "";
+                },
+              },
+            },
+          },
+        }),
+      };
+    },
+
+    // Revenue and labour cost side by side for the weakest margins (the API answers losses first).
+    profitability: function (data) {
+      var rows = data.results.slice(0, 10);
+      var money = function (v) { return Number(v); };
+      return {
+        type: "bar",
+        data: {
+          labels: rows.map(function (r) { return r.client; }),
+          datasets: [
+            { label: "Revenue", data: rows.map(function (r) { return money(r.revenue); }),
+              backgroundColor: PRIMARY, borderRadius: 3, maxBarThickness: 28 },
+            { label: "Labour cost", data: rows.map(function (r) { return money(r.cost); }),
+              backgroundColor: rows.map(function (r) { return r.is_loss ? DANGER : MUTED; }),
+              borderRadius: 3, maxBarThickness: 28 },
+          ],
+        },
+        options: baseOptions({
+          scales: {
+            x: { ticks: { autoSkip: false, maxRotation: 60, minRotation: 30 } },
+            y: { beginAtZero: true, ticks: { callback: function (v) { return data.currency + " " + v; } } },
+          },
+          plugins: {
+            legend: { position: "bottom", labels: { boxWidth: 14 } },
+            tooltip: {
+              callbacks: {
+                afterBody: function (items) {
+                  var r = rows[items[0].dataIndex];
+                  return r ? "Margin " + data.currency + " " + r.margin : "";
                 },
               },
             },
