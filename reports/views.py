@@ -9,7 +9,7 @@ from django.views.generic import RedirectView, TemplateView
 
 from clients import selectors as client_selectors
 from contracts import campaigns, renewals
-from reports import exports, selectors
+from reports import exports, revenue, selectors
 from reports.forms import BreachForm, ComplianceForm, PeriodForm
 from reports.periods import PRESETS, resolve_period
 from service_levels.models import Metric, Priority
@@ -32,6 +32,8 @@ class DashboardView(StaffRequiredMixin, TemplateView):
         day_start, day_end = day.bounds()
         tickets = ticket_selectors.ticket_glance(now=timezone.now(), day_start=day_start, day_end=day_end)
         return super().get_context_data(
+            mrr=revenue.mrr_summary(today=today) if self.request.membership.can("revenue.view") else None,
+            currency=tenant.currency,
             counts=client_selectors.tenant_counts(),
             largest_clients=client_selectors.largest_clients(),
             tickets=tickets,

@@ -1,6 +1,6 @@
-"""The staff home page: open tickets by priority, clocks at risk, breaches today, contract coverage and
-renewals due, each figure a link to the page behind it showing the same number; a fixed number of
-queries; another tenant's rows never counted."""
+"""The staff home page: open tickets by priority, clocks at risk, breaches today, contract coverage,
+renewals due and (for those who may see revenue) MRR, each figure a link to the page behind it showing
+the same number; a fixed number of queries; another tenant's rows never counted."""
 
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tenants.scope import tenant_scope
-from tests.factories import AgreementFactory, ClientFactory, sla_desk
+from tests.factories import AgreementFactory, ClientFactory, give_membership, sla_desk
 from tickets import services
 from tickets.models import TicketStatus
 from tickets.sweeper import sweep
@@ -160,3 +160,34 @@ def test_another_tenants_tickets_and_agreements_are_not_counted(client, login_as
     )
     assert context["coverage"].clients == 0
     assert "No open tickets." in home(client).content.decode()
+
+
+def member_since(tenant, name, started_on, *, tier="gold"):
+    agreement = AgreementFactory(
+        tenant=tenant,
+        client=ClientFactory(tenant=tenant, name=name),
+        starts_on=date(2026, 1, 1),
+        ends_on=None,
+    )
+    give_membership(agreement, tier=tier, started_on=started_on)
+
+
+def test_mrr_and_its_change_this_month_link_to_the_revenue_report_that_shows_them(staff_client, tenant):
+    member_since(tenant, "Whitaker Residence", date(2026, 3, 1), tier="platinum")
+    member_since(tenant, "Okafor Dental Group", date(2026, 11, 3), tier="gold")
+    page = home(staff_client).content.decode()
+
+    report = staff_client.get(link_of(page, "stat-mrr")).context["report"]
+    assert figure(page, "mrr") == f"${report.mrr:,.2f}"
+    assert (
+        re.search(r'data-figure="mrr-change">\+\$([\d,.]+) this month', page).group(1)
+        == f"{report.change:,.2f}"
+    )
+    assert report.change > 0
+
+
+def test_staff_who_may_not_see_revenue_get_no_mrr_on_the_home_page(client, login_as, tenant):
+    member_since(tenant, "Whitaker Residence", date(2026, 3, 1))
+    login_as(tenant, "dispatcher")
+
+    assert 'data-figure="mrr"' not in home(client).content.decode()
