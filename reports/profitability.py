@@ -36,7 +36,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
-from django.db.models import DecimalField, F, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import DecimalField, F, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from billing.models import (
@@ -91,6 +91,18 @@ DEFINITIONS = [
 
 def _cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+SUMMED = (
+    "membership",
+    "labour",
+    "credit_notes",
+    "credits",
+    "cost",
+    "minutes",
+    "covered_minutes",
+    "included_hours",
+)
 
 
 @dataclass
@@ -154,10 +166,13 @@ class ProfitRow:
     def over_included(self) -> bool:
         return self.covered_hours > self.included_hours
 
-    def add(self, other: ProfitRow) -> None:
-        for name in ("membership", "labour", "credit_notes", "credits", "cost", "minutes", "covered_minutes",
-                     "included_hours"):  # fmt: skip
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+    @classmethod
+    def total(cls, rows: list[ProfitRow], client: str) -> ProfitRow:
+        """A row of the sums of ``rows`` (one pass per figure)."""
+        total = cls(0, client)
+        for name in SUMMED:
+            setattr(total, name, sum((getattr(row, name) for row in rows), getattr(total, name)))
+        return total
 
 
 @dataclass
@@ -183,34 +198,51 @@ def _sum(expression, **filters):
     )
 
 
-def _agreement_on(client_path: str, day_path: str):
-    """The id of the client's service contract in force on a day (newest first, as
-    contracts.selectors.current_service_agreement; an expired one for its term)."""
-    return Subquery(
-        Agreement.objects.filter(
-            client_id=OuterRef(client_path), parent__isnull=True, status__in=COUNTED_AGREEMENTS,
-            version__template__kind=TemplateKind.SERVICE_CONTRACT, starts_on__lte=OuterRef(day_path),
-        )
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=OuterRef(day_path)))
-        .order_by("-starts_on", "-id")
-        .values("pk")[:1],
-        output_field=IntegerField(),
+def _agreements_in_force(client_ids=None):
+    """A function (client id, day) -> the id of the client's service contract in force on that day, or
+    None (newest first, as contracts.selectors.current_service_agreement; an expired one for its term).
+
+    One query for every client's contracts, then a lookup per (client, day) in Python: a subquery per
+    invoice line or time entry cost more than all the rest of the report at a thousand clients."""
+    agreements = Agreement.objects.filter(
+        parent__isnull=True, status__in=COUNTED_AGREEMENTS, starts_on__isnull=False,
+        version__template__kind=TemplateKind.SERVICE_CONTRACT,
     )  # fmt: skip
+    if client_ids is not None:
+        agreements = agreements.filter(client_id__in=client_ids)
+    terms: dict[int, list[tuple[int, date, date | None]]] = defaultdict(list)
+    rows = agreements.order_by("client_id", "-starts_on", "-id").values_list(
+        "client_id", "pk", "starts_on", "ends_on"
+    )
+    for client_id, pk, starts_on, ends_on in rows:
+        terms[client_id].append((pk, starts_on, ends_on))
+    found: dict[tuple[int, date | None], int | None] = {}
 
+    def in_force(client_id: int, day: date | None) -> int | None:
+        if (client_id, day) not in found:
+            found[client_id, day] = next(
+                (pk for pk, starts_on, ends_on in terms.get(client_id, ())
+                 if day is not None and starts_on <= day and (ends_on is None or ends_on >= day)),
+                None,
+            )  # fmt: skip
+        return found[client_id, day]
 
-def _grouped(queryset, *, client_path: str, day_path: str, by_agreement: bool, **sums):
-    keys = {"client_key": F(client_path)}
-    if by_agreement:
-        queryset = queryset.annotate(agreement_key=_agreement_on(client_path, day_path))
-        keys["agreement"] = F("agreement_key")
-    return queryset.order_by().values(**keys).annotate(**sums)
+    return in_force
 
 
 _RENAMED = {"worked": "minutes", "covered_worked": "covered_minutes"}  # a name may not shadow a field
 
 
+def _grouped(queryset, *, client_path: str, day_path: str, by_agreement: bool, **sums):
+    """(names of the sums, rows of (client id, [day,] *sums)): per client, or per client and day (the day
+    picks the agreement, in Python). Tuples rather than dicts: an agreement report reads thousands."""
+    keys = {"client_key": F(client_path)} | ({"day_key": F(day_path)} if by_agreement else {})
+    rows = queryset.order_by().values(**keys).annotate(**sums).values_list(*keys, *sums)
+    return [_RENAMED.get(name, name) for name in sums], rows
+
+
 def _figures(period: Period, *, by_agreement: bool, client_ids=None) -> dict[tuple, dict]:
-    """{(client id, agreement id or None): {figure: amount}}: four grouped queries."""
+    """{(client id, agreement id or None): {figure: amount}}: four grouped queries (and the agreements)."""
     start, end = period.start, period.end
     lines = InvoiceLine.objects.filter(invoice__issued_on__range=(start, end)).exclude(
         invoice__status__in=NOT_REVENUE
@@ -241,25 +273,40 @@ def _figures(period: Period, *, by_agreement: bool, client_ids=None) -> dict[tup
                  cost=_sum(COST), worked=Coalesce(Sum("minutes"), 0),
                  covered_worked=Coalesce(Sum("minutes", filter=Q(covered=True)), 0)),
     ]  # fmt: skip
-    for query in queries:
-        for row in query:
-            key = (row.pop("client_key"), row.pop("agreement", None))
-            found[key].update({_RENAMED.get(name, name): value for name, value in row.items()})
+    if not by_agreement:
+        for names, rows in queries:
+            for client_id, *values in rows:
+                found[client_id, None].update(zip(names, values, strict=True))
+        return found
+    in_force = _agreements_in_force(client_ids)
+    for names, rows in queries:
+        for client_id, day, *values in rows:
+            figures = found[client_id, in_force(client_id, day)]
+            for name, value in zip(names, values, strict=True):  # the days of one agreement add up
+                figures[name] = figures[name] + value if name in figures else value
     return found
 
 
 # --- Included hours ----------------------------------------------------------------------------------
 
 
-def _month_shares(period: Period, first: date, last: date) -> Decimal:
-    """Months' worth of days held in the period: for each month of the period, the days of [first, last]
-    within both the month and the period, over the month's length."""
-    share = Decimal("0")
+def _months_of(period: Period) -> list[tuple[date, date, Decimal]]:
+    """Each month of the period, cut to the period: (first day, last day, the whole month's length)."""
+    months = []
     for month in period.months():
         month_end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        lo, hi = max(first, month, period.start), min(last, month_end, period.end)
+        months.append((max(month, period.start), min(month_end, period.end), Decimal(month_end.day)))
+    return months
+
+
+def _month_shares(months: list[tuple[date, date, Decimal]], first: date, last: date) -> Decimal:
+    """Months' worth of days held in the period: for each month of the period (``_months_of``), the days
+    of [first, last] within both the month and the period, over the month's length."""
+    share = Decimal("0")
+    for start, end, length in months:
+        lo, hi = max(first, start), min(last, end)
         if lo <= hi:
-            share += Decimal((hi - lo).days + 1) / Decimal(month_end.day)
+            share += Decimal((hi - lo).days + 1) / length
     return share
 
 
@@ -283,6 +330,7 @@ def _included_hours(period: Period, *, by_agreement: bool, client_ids=None) -> d
         )
         .filter(per_period__gt=0)
     )  # fmt: skip
+    months = _months_of(period)
     hours: dict[tuple, Decimal] = defaultdict(Decimal)
     for _, client_id, agreement_id, starts_on, phase_ends, subscription_ends, cycle, per_period in phases:
         ends = [day for day in (phase_ends, subscription_ends) if day is not None]
@@ -291,7 +339,7 @@ def _included_hours(period: Period, *, by_agreement: bool, client_ids=None) -> d
             continue
         per_month = per_period / 12 if cycle == "annual" else per_period
         key = (client_id, agreement_id if by_agreement else None)
-        hours[key] += per_month * _month_shares(period, starts_on, last)
+        hours[key] += per_month * _month_shares(months, starts_on, last)
     return {key: value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) for key, value in hours.items()}
 
 
@@ -314,8 +362,13 @@ def _rows(period: Period, *, by_agreement: bool, client_ids=None) -> list[Profit
     figures = _figures(period, by_agreement=by_agreement, client_ids=client_ids)
     included = _included_hours(period, by_agreement=by_agreement, client_ids=client_ids)
     keys = set(figures) | set(included)
-    wanted = {client for client, _ in keys}
-    names = {c["pk"]: c for c in Client.objects.filter(pk__in=wanted).values("pk", "name", "archived_at")}
+    clients = Client.objects.order_by()
+    if client_ids is not None:
+        clients = clients.filter(pk__in=client_ids)
+    # Every client of the tenant rather than a list of a thousand ids: the same rows, a simpler query.
+    names = {
+        pk: (name, archived_at) for pk, name, archived_at in clients.values_list("pk", "name", "archived_at")
+    }
     labels = {}
     if by_agreement:
         agreements = Agreement.objects.filter(pk__in={a for _, a in keys if a}).order_by()
@@ -327,16 +380,14 @@ def _rows(period: Period, *, by_agreement: bool, client_ids=None) -> list[Profit
         }
     rows = []
     for client_id, agreement_id in keys:
-        client = names.get(client_id)
-        if client is None:
+        if client_id not in names:
             continue
-        row = ProfitRow(
-            client_id, client["name"], agreement_id=agreement_id, archived=bool(client["archived_at"])
-        )
+        name, archived_at = names[client_id]
+        row = ProfitRow(client_id, name, agreement_id=agreement_id, archived=archived_at is not None)
         if by_agreement:
             row.agreement = labels.get(agreement_id, "No agreement in force")
-        for name, value in figures.get((client_id, agreement_id), {}).items():
-            setattr(row, name, value)
+        for figure, value in figures.get((client_id, agreement_id), {}).items():
+            setattr(row, figure, value)
         row.included_hours = included.get((client_id, agreement_id), ZERO)
         rows.append(row)
     return rows
@@ -351,9 +402,7 @@ def _agreement_label(title: str, starts_on: date | None, ends_on: date | None) -
 
 
 def _report(period: Period, rows: list[ProfitRow], *, sort: str, q: str) -> Report:
-    totals = ProfitRow(0, "All clients")
-    for row in rows:
-        totals.add(row)
+    totals = ProfitRow.total(rows, "All clients")
     if q:
         rows = [row for row in rows if q.lower() in row.client.lower()]
     return Report(period=period, rows=_sorted(rows, sort if sort in SORTS else DEFAULT_SORT), totals=totals)
