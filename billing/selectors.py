@@ -434,11 +434,7 @@ def dispute_rate(*, months: int = 12, today: date | None = None) -> list[Dispute
         .order_by()
     ):
         month = row["invoice__issued_on"].replace(day=1)
-        stakes[row["invoice_id"]] = (
-            month,
-            min(row["at_stake"], row["invoice__total"]),
-            row["invoice__total"],
-        )
+        stakes[row["invoice_id"]] = (month, min(row["at_stake"], row["invoice__total"]))
     result = []
     for first in firsts:
         row = by_month.get(first, {})
