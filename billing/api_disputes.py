@@ -27,7 +27,7 @@ from billing.models import (
 from billing.selectors import disputes_with_threads
 from clients.models import Contact
 
-_PAGES = "Oldest first, in cursor pages (`page_size` up to 200)."
+_PAGES = "Newest first, in cursor pages (`page_size` up to 200)."
 ACTIONS = ["create", "reply", "explain", "resolve", "withdraw"]
 
 
@@ -207,7 +207,6 @@ class DisputeViewSet(
     serializer_class = DisputeSerializer
     filterset_class = DisputeFilter
     search_fields = ["invoice__number", "invoice__client__name"]
-    ordering = ["opened_at", "id"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
