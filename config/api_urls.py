@@ -18,6 +18,7 @@ from contracts.api import ContractTemplateViewSet, ContractVersionViewSet
 from contracts.api_agreements import AgreementViewSet, CampaignViewSet, SignatureViewSet
 from memberships.api import PlanViewSet
 from reports.api import BreachReportViewSet, SlaComplianceReportViewSet, UtilizationReportViewSet
+from reports.api_profitability import ProfitabilityReportViewSet
 from service_levels.api import (
     CalendarViewSet,
     ClosureViewSet,
@@ -55,6 +56,7 @@ router.register("sla-clocks", SlaClockViewSet, basename="sla-clock")
 router.register("reports/sla-compliance", SlaComplianceReportViewSet, basename="report-sla-compliance")
 router.register("reports/breaches", BreachReportViewSet, basename="report-breaches")
 router.register("reports/utilization", UtilizationReportViewSet, basename="report-utilization")
+router.register("reports/profitability", ProfitabilityReportViewSet, basename="report-profitability")
 router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("credit-notes", CreditNoteViewSet, basename="credit-note")
 router.register("payments", PaymentViewSet, basename="payment")

@@ -4,10 +4,16 @@ from django.views import defaults
 from api import errors as api_errors
 from reports.views import DashboardView
 from tenants import urls as tenants_urls
+from tickets.views_cost_rates import CostRateView
 
 # The staff home page ("/", tenants:home) is the reports dashboard: reports sits above every app it sums
 # up, so it joins the tenants namespace here instead of tenants importing it.
-tenants_patterns = [path("", DashboardView.as_view(), name="home"), *tenants_urls.urlpatterns]
+# A staff member's cost rate is set from the team page but served by tickets (it re-values time entries).
+tenants_patterns = [
+    path("", DashboardView.as_view(), name="home"),
+    *tenants_urls.urlpatterns,
+    path("team/<int:pk>/cost-rate/", CostRateView.as_view(), name="cost_rate"),
+]
 
 urlpatterns = [
     path("", include((tenants_patterns, tenants_urls.app_name))),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import views, views_profitability
 
 app_name = "reports"
 
@@ -12,4 +12,25 @@ urlpatterns = [
     path("breaches/export.csv", views.BreachCsvView.as_view(), name="breaches_csv"),
     path("utilization/", views.UtilizationView.as_view(), name="utilization"),
     path("utilization/export.csv", views.UtilizationCsvView.as_view(), name="utilization_csv"),
+    path("profitability/", views_profitability.ProfitabilityView.as_view(), name="profitability"),
+    path(
+        "profitability/export.csv",
+        views_profitability.ProfitabilityCsvView.as_view(),
+        name="profitability_csv",
+    ),
+    path(
+        "profitability/agreements/",
+        views_profitability.ProfitabilityByAgreementView.as_view(),
+        name="profitability_agreements",
+    ),
+    path(
+        "profitability/agreements/export.csv",
+        views_profitability.ProfitabilityByAgreementCsvView.as_view(),
+        name="profitability_agreements_csv",
+    ),
+    path(
+        "profitability/clients/<int:pk>/",
+        views_profitability.ClientProfitabilityView.as_view(),
+        name="profitability_client",
+    ),
 ]

@@ -68,12 +68,6 @@ class StaffMembership(TenantOwned):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
-    cost_rate = models.DecimalField(
-        max_digits=8,
-        decimal_places=2,
-        default=0,
-        help_text="What an hour of this person costs, for profitability.",
-    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -91,3 +85,36 @@ class StaffMembership(TenantOwned):
         from tenants.roles import has_permission
 
         return self.is_active and has_permission(self.role, permission)
+
+
+class CostRate(TenantOwned):
+    """What an hour of a staff member costs from a day on: one row per change, never edited.
+
+    The rate in force on a day is the latest row effective on or before it (of two set for the same day,
+    the one set last); before a person's first row, that first rate applies. ``tenants.selectors`` reads
+    it, ``tickets.services.set_cost_rate`` writes it (and re-values the time entries it changes).
+    """
+
+    membership = models.ForeignKey(StaffMembership, on_delete=models.CASCADE, related_name="cost_rates")
+    rate = models.DecimalField(
+        max_digits=8, decimal_places=2, help_text="Per hour, in the company's currency."
+    )
+    effective_from = models.DateField(help_text="The first day (company time) the rate applies to.")
+    note = models.CharField(max_length=200, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    set_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-effective_from", "-set_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "membership", "effective_from"], name="cost_rate_member_day_idx")
+        ]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.CheckConstraint(condition=models.Q(rate__gte=0), name="cost_rate_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.rate} from {self.effective_from}"

@@ -1,5 +1,12 @@
-from tenants.models import StaffMembership, Tenant
+from datetime import date
+from decimal import Decimal
+
+from tenants.models import CostRate, StaffMembership, Tenant
 from tenants.scope import cross_tenant
+
+ZERO_RATE = Decimal("0.00")
+OLDEST_FIRST = ("effective_from", "set_at", "id")
+NEWEST_FIRST = ("-effective_from", "-set_at", "-id")
 
 
 def memberships_for_user(user) -> list[StaffMembership]:
@@ -24,3 +31,46 @@ def active_membership(memberships: list[StaffMembership], tenant_id: int | None)
 
 def tenant_by_slug(slug: str) -> Tenant:
     return Tenant.objects.get(slug=slug)
+
+
+# --- Cost rates -------------------------------------------------------------------------------------
+# The rule (one place): the rate in force on a day is the latest CostRate effective on or before it, the
+# one set last winning a tie; before a person's first rate, that first rate applies; without any, zero.
+
+
+def _in_force(rates: list[CostRate], on: date) -> Decimal:
+    """``rates`` ordered oldest first (effective_from, set_at, id)."""
+    if not rates:
+        return ZERO_RATE
+    chosen = rates[0]
+    for rate in rates:
+        if rate.effective_from > on:
+            break
+        chosen = rate
+    return chosen.rate
+
+
+def cost_rate_on(membership: StaffMembership | None, on: date) -> Decimal:
+    """What an hour of this staff member cost on ``on`` (zero for no membership or no rate yet)."""
+    if membership is None:
+        return ZERO_RATE
+    return _in_force(list(CostRate.objects.filter(membership=membership).order_by(*OLDEST_FIRST)), on)
+
+
+def cost_rates_on(memberships, on: date) -> dict[int, Decimal]:
+    """{membership id: rate in force on ``on``} for many people in one query (the team page)."""
+    ids = [m.pk for m in memberships]
+    by_member: dict[int, list[CostRate]] = {pk: [] for pk in ids}
+    for rate in CostRate.objects.filter(membership_id__in=ids).order_by(*OLDEST_FIRST):
+        by_member[rate.membership_id].append(rate)
+    return {pk: _in_force(rates, on) for pk, rates in by_member.items()}
+
+
+def cost_rate_history(memberships) -> dict[int, list[CostRate]]:
+    """{membership id: its rate changes, newest effective date first} in one query, with who set them."""
+    ids = [m.pk for m in memberships]
+    history: dict[int, list[CostRate]] = {pk: [] for pk in ids}
+    rates = CostRate.objects.filter(membership_id__in=ids).select_related("set_by")
+    for rate in rates.order_by(*NEWEST_FIRST):
+        history[rate.membership_id].append(rate)
+    return history

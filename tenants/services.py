@@ -1,9 +1,14 @@
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.timezone import now as timezone_now
 
 from accounts.services import ensure_user
-from tenants.models import StaffMembership, Tenant
+from tenants.localtime import tenant_localtime
+from tenants.models import CostRate, StaffMembership, Tenant
 from tenants.roles import Role
 from tenants.scope import current_tenant, tenant_scope
 
@@ -138,3 +143,48 @@ def update_company_settings(tenant: Tenant, *, name: str, timezone: str, reply_t
     tenant.full_clean()
     tenant.save(update_fields=["name", "timezone", "reply_to_email"])
     return tenant
+
+
+# --- Cost rates -------------------------------------------------------------------------------------
+
+MAX_COST_RATE = Decimal("10000.00")
+EARLIEST_COST_RATE_DAY = date(2000, 1, 1)
+COST_RATE_DAYS_AHEAD = 366
+
+
+def _cost_rate_amount(value) -> Decimal:
+    try:
+        rate = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"rate": "Enter the cost of an hour as a number, e.g. 42.50."}) from None
+    if not rate.is_finite():
+        raise ValidationError({"rate": "Enter the cost of an hour as a number, e.g. 42.50."})
+    if rate < 0:
+        raise ValidationError({"rate": "A cost rate cannot be negative."})
+    if rate > MAX_COST_RATE:
+        raise ValidationError({"rate": f"A cost rate is at most {MAX_COST_RATE:,} an hour."})
+    if rate != rate.quantize(Decimal("0.01")):
+        raise ValidationError({"rate": "A cost rate has at most two decimals (cents)."})
+    return rate.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def record_cost_rate(
+    membership: StaffMembership, *, rate, effective_from: date, set_by=None, note: str = "", now=None
+) -> CostRate:
+    """Add a change to the person's cost-rate history (validated: 0 to MAX_COST_RATE, in cents; a day
+    from 2000 up to a year ahead of the tenant's today). Only writes the history: use
+    ``tickets.services.set_cost_rate``, which also re-values the time entries the change reaches."""
+    now = now or timezone_now()
+    rate = _cost_rate_amount(rate)
+    if not isinstance(effective_from, date):
+        raise ValidationError({"effective_from": "Choose the first day the rate applies to."})
+    today = tenant_localtime(now, membership.tenant).date()
+    if effective_from < EARLIEST_COST_RATE_DAY:
+        raise ValidationError({"effective_from": "Choose a day from 1 January 2000 on."})
+    if effective_from > today + timedelta(days=COST_RATE_DAYS_AHEAD):
+        raise ValidationError({"effective_from": "Choose a day at most a year ahead."})
+    return CostRate.objects.create(
+        tenant_id=membership.tenant_id, membership=membership, rate=rate, effective_from=effective_from,
+        note=(note or "").strip()[:200], set_by=set_by, set_at=now,
+    )  # fmt: skip

@@ -11,9 +11,11 @@ from django.views.generic.detail import SingleObjectMixin
 
 from tenants import services
 from tenants.forms import CompanySettingsForm, InviteStaffForm
+from tenants.localtime import tenant_today
 from tenants.middleware import SESSION_TENANT_KEY
 from tenants.models import StaffMembership
 from tenants.roles import Role, permission_matrix
+from tenants.selectors import cost_rate_history, cost_rates_on
 
 
 class StaffRequiredMixin(AccessMixin):
@@ -48,8 +50,14 @@ class SwitchTenantView(View):
 
 
 def team_context(invite_form=None) -> dict:
+    members = list(StaffMembership.objects.filter(is_active=True).select_related("user"))
+    rates = cost_rates_on(members, tenant_today())
+    history = cost_rate_history(members)
+    for member in members:  # shown to those who may see costs (the template checks)
+        member.current_cost_rate = rates[member.pk] if history[member.pk] else None
+        member.cost_rate_changes = len(history[member.pk])
     return {
-        "members": StaffMembership.objects.filter(is_active=True).select_related("user"),
+        "members": members,
         "roles": list(Role),
         "matrix": permission_matrix(),
         "invite_form": invite_form or InviteStaffForm(),

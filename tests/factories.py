@@ -9,7 +9,7 @@ from api.keys import create_api_key
 from clients.models import Client, Contact, Site
 from service_levels.models import BusinessCalendar, ClosureDay, IssueType, PolicyKind, SlaPolicy, SlaTarget
 from tenants.localtime import tenant_today
-from tenants.models import StaffMembership, Tenant
+from tenants.models import CostRate, StaffMembership, Tenant
 from tenants.roles import Role
 from tenants.scope import tenant_scope
 from webhooks.signing import new_secret
@@ -61,9 +61,20 @@ class TenantOwnedFactory(factory.django.DjangoModelFactory):
 class StaffMembershipFactory(TenantOwnedFactory):
     class Meta:
         model = StaffMembership
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     role = Role.OWNER
+
+    @factory.post_generation
+    def cost_rate(obj, create, extracted, **kwargs):
+        """``cost_rate=Decimal("48.00")``: their one rate, from long ago (the history's first row)."""
+        if create and extracted is not None:
+            with tenant_scope(obj.tenant):
+                CostRate.objects.create(
+                    tenant=obj.tenant, membership=obj, rate=Decimal(str(extracted)),
+                    effective_from=datetime.date(2000, 1, 1), set_at=timezone.now(),
+                )  # fmt: skip
 
 
 class ClientFactory(TenantOwnedFactory):

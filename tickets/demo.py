@@ -21,7 +21,8 @@ import os
 import random
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count
@@ -326,6 +327,40 @@ def _settle_past_events(*, before: datetime, now: datetime) -> int:
     return settle_as_history(past, now=now)
 
 
+# What an hour of each demo person costs (by role; technicians in the order they joined), and the raise
+# they got about five months before "today", so profitability shows a rate change within the last year.
+COST_RATES = {Role.OWNER: Decimal("65.00"), Role.MANAGER: Decimal("55.00"), Role.DISPATCHER: Decimal("34.00"),
+              Role.BILLING: Decimal("32.00")}  # fmt: skip
+TECHNICIAN_RATES = [Decimal("42.00"), Decimal("38.50"), Decimal("46.00")]
+RAISE = Decimal("3.50")
+
+
+def seed_cost_rates(tenant: Tenant, *, today: date) -> int:
+    """Give the demo staff a cost rate from a year ago and a raise from the first of the month about five
+    months ago, unless they have rates already. Returns how many people got rates."""
+    year_ago = today - timedelta(days=365)
+    raised_on = (today - timedelta(days=150)).replace(day=1)
+    staff = StaffMembership.objects.filter(is_active=True, cost_rates__isnull=True).order_by(
+        "created_at", "pk"
+    )
+    technicians = 0
+    count = 0
+    for membership in staff:
+        if membership.role == Role.TECHNICIAN:
+            rate = TECHNICIAN_RATES[technicians % len(TECHNICIAN_RATES)]
+            technicians += 1
+        else:
+            rate = COST_RATES.get(membership.role)
+        if rate is None:
+            continue
+        services.set_cost_rate(membership, rate=rate, effective_from=year_ago, note="Demo: starting rate")
+        services.set_cost_rate(
+            membership, rate=rate + RAISE, effective_from=raised_on, note="Demo: annual raise"
+        )
+        count += 1
+    return count
+
+
 def seed_tickets(
     tenant: Tenant,
     progress: Callable[[str], None] = print,
@@ -345,6 +380,7 @@ def seed_tickets(
             return 0
         rng = random.Random(seed)
         technicians = _ensure_technicians(tenant)
+        seed_cost_rates(tenant, today=now.astimezone(tenant_zone(tenant)).date())
         staff = StaffMembership.objects.filter(is_active=True).select_related("user")
         desk = next(
             (m for role in (Role.DISPATCHER, Role.MANAGER, Role.OWNER) for m in staff.filter(role=role)), None

@@ -5,6 +5,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import ExpressionWrapper, F, Value
+from django.db.models.functions import Round
 
 from accounts.actors import ACTOR_MAX_LENGTH
 from clients.models import Client, Contact, Site
@@ -282,7 +284,9 @@ class TimeEntry(TenantOwned):
 
     @property
     def cost(self) -> Decimal:
-        return (self.cost_rate * self.minutes / 60).quantize(Decimal("0.01"))
+        """Cost rate x hours, rounded half-up to the cent per entry: ``COST`` says the same in SQL, so a
+        report's sums equal the sum of the entries' costs to the cent."""
+        return (self.cost_rate * self.minutes / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
     @property
     def billable_amount(self) -> Decimal:
@@ -293,3 +297,11 @@ class TimeEntry(TenantOwned):
         return (self.bill_rate * self.rate_multiplier * self.minutes / 60).quantize(
             Decimal("0.01"), rounding=ROUND_HALF_UP
         )
+
+
+# TimeEntry.cost in SQL (PostgreSQL's ROUND on numeric rounds half away from zero: half-up for costs).
+COST = Round(
+    ExpressionWrapper(F("cost_rate") * F("minutes") / Value(60), output_field=models.DecimalField()),
+    2,
+    output_field=models.DecimalField(max_digits=12, decimal_places=2),
+)

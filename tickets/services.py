@@ -7,11 +7,14 @@ policy's pause statuses pause every running clock in business time.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.actors import SYSTEM, actor_label
@@ -21,8 +24,10 @@ from events.services import record_event
 from service_levels.models import Metric, WorkLocation
 from service_levels.selectors import priority_for
 from tenants.localtime import tenant_localtime, tenant_today
-from tenants.models import StaffMembership
+from tenants.models import CostRate, StaffMembership
 from tenants.scope import current_tenant
+from tenants.selectors import NEWEST_FIRST, OLDEST_FIRST, cost_rate_on
+from tenants.services import record_cost_rate
 from tickets.models import (
     OPEN_STATUSES,
     Channel,
@@ -307,7 +312,8 @@ def assign(ticket: Ticket, *, assignee, actor: str, now: datetime | None = None)
 @transaction.atomic
 def log_time(ticket: Ticket, *, technician, work_type: str, minutes: int, location: str, worked_on=None,
              notes: str = "", after_hours: bool = False) -> TimeEntry:  # fmt: skip
-    """Record work (on the tenant's today unless ``worked_on`` is given) and decide, from the client's
+    """Record work (on the tenant's today unless ``worked_on`` is given), valued at the technician's cost
+    rate in force that day, and decide, from the client's
     agreement in force that day, whether it is covered or billable. Billable after-hours work keeps the
     contract's after-hours multiplier of that day, so a later contract change does not reprice it."""
     if minutes <= 0:
@@ -329,11 +335,42 @@ def log_time(ticket: Ticket, *, technician, work_type: str, minutes: int, locati
         )
         if after_hours:
             rate_multiplier = version.after_hours_multiplier
-    membership = StaffMembership.objects.filter(user=technician).first()
+    # Locked (as set_cost_rate locks it) so a rate change committing meanwhile cannot miss this entry.
+    membership = StaffMembership.objects.select_for_update(no_key=True).filter(user=technician).first()
     return TimeEntry.objects.create(
         tenant_id=ticket.tenant_id, ticket=ticket, technician=technician, work_type=work_type,
         minutes=minutes,
         location=location, notes=notes, worked_on=worked_on,
-        cost_rate=membership.cost_rate if membership else 0, covered=covered, coverage_reason=reason,
+        cost_rate=cost_rate_on(membership, worked_on), covered=covered, coverage_reason=reason,
         bill_rate=bill_rate, after_hours=after_hours, rate_multiplier=rate_multiplier,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CostRateSet:
+    rate: CostRate
+    revalued: int  # time entries whose cost changed with it
+
+
+@transaction.atomic
+def set_cost_rate(membership: StaffMembership, *, rate, effective_from: date, set_by=None, note: str = "",
+                  now: datetime | None = None) -> CostRateSet:  # fmt: skip
+    """Set what an hour of ``membership``'s person costs from ``effective_from`` on (validated by
+    ``tenants.services.record_cost_rate``; the history keeps every change, who set it and when) and, in
+    the same transaction, re-value each of their time entries the change reaches at the rate in force on
+    the day it was worked: those from that day on (every earlier one too when it becomes the first rate).
+    Reports therefore never lag a change. Records no event: costs are internal to the company."""
+    membership = StaffMembership.objects.select_for_update().get(pk=membership.pk)
+    earliest = CostRate.objects.filter(membership=membership).order_by(*OLDEST_FIRST).first()
+    row = record_cost_rate(
+        membership, rate=rate, effective_from=effective_from, set_by=set_by, note=note, now=now
+    )
+    entries = TimeEntry.objects.filter(technician_id=membership.user_id)
+    if earliest is not None and effective_from >= earliest.effective_from:
+        entries = entries.filter(worked_on__gte=effective_from)
+    rates = CostRate.objects.filter(membership=membership)
+    in_force = rates.filter(effective_from__lte=OuterRef("worked_on")).order_by(*NEWEST_FIRST).values("rate")
+    first = rates.order_by(*OLDEST_FIRST).values("rate")
+    rate_of_day = Coalesce(Subquery(in_force[:1]), Subquery(first[:1]))
+    revalued = entries.exclude(cost_rate=rate_of_day).update(cost_rate=rate_of_day)
+    return CostRateSet(rate=row, revalued=revalued)

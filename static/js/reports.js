@@ -173,6 +173,42 @@
         }),
       };
     },
+
+    // Revenue and labour cost side by side for the weakest margins (the API answers losses first).
+    profitability: function (data) {
+      var rows = data.results.slice(0, 10);
+      var money = function (v) { return Number(v); };
+      return {
+        type: "bar",
+        data: {
+          labels: rows.map(function (r) { return r.client; }),
+          datasets: [
+            { label: "Revenue", data: rows.map(function (r) { return money(r.revenue); }),
+              backgroundColor: PRIMARY, borderRadius: 3, maxBarThickness: 28 },
+            { label: "Labour cost", data: rows.map(function (r) { return money(r.cost); }),
+              backgroundColor: rows.map(function (r) { return r.is_loss ? DANGER : MUTED; }),
+              borderRadius: 3, maxBarThickness: 28 },
+          ],
+        },
+        options: baseOptions({
+          scales: {
+            x: { ticks: { autoSkip: false, maxRotation: 60, minRotation: 30 } },
+            y: { beginAtZero: true, ticks: { callback: function (v) { return data.currency + " " + v; } } },
+          },
+          plugins: {
+            legend: { position: "bottom", labels: { boxWidth: 14 } },
+            tooltip: {
+              callbacks: {
+                afterBody: function (items) {
+                  var r = rows[items[0].dataIndex];
+                  return r ? "Margin " + data.currency + " " + r.margin : "";
+                },
+              },
+            },
+          },
+        }),
+      };
+    },
   };
 
   function showProblem(container, text) {
