@@ -183,6 +183,7 @@ def dispute_page_context(dispute: Dispute, **forms) -> dict:
 
 
 class DisputeDetailView(BillingViewMixin, View):
+    model = Dispute
     http_method_names = ["get", "head"]
 
     def get(self, request, pk):
@@ -196,6 +197,7 @@ class DisputeActionView(BillingManageMixin, View):
     """A POST that acts on one dispute: its form is valid and the service agrees, or the dispute page
     comes back with the form's errors (400)."""
 
+    model = Dispute
     http_method_names = ["post"]
     form_class = None
     prefix = ""
