@@ -1,6 +1,9 @@
 """Demo billing for `seed_demo` (after the tickets, so their billable time is invoiced): a year of
 invoice history with payments. The demo companies bill every membership on the 1st, so the history is
-twelve monthly billing runs (each on its 1st, as the beat would have run them) plus today's; then most
+twelve monthly billing runs (each on its 1st, as the beat would have run them) plus today's. Before the
+runs, a year of membership changes is played (``seed_membership_changes``: upgrades, an added rider, a
+downgrade, a switch to annual billing, cancellations and a client who came back), so the invoices bill
+them and the revenue page has movements to show. Then most
 invoices older than their terms are paid (a few late, a few in part, a few still open), credit is
 granted to two loyal clients and one invoice is corrected by a credit note. Two clients disputed an
 invoice: one dispute is still open (the client's reason and our first answer), one was resolved by a
@@ -12,13 +15,14 @@ import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from billing import disputes, services
+from billing import disputes, services, subscriptions
 from billing.models import Invoice, InvoiceLine, InvoiceStatus, LineKind, PaymentMethod
 from billing.runs import run_billing
 from clients.models import Client, Contact
 from events.models import OutboxEvent
 from events.services import settle_as_history
-from memberships.models import Subscription
+from memberships import services as memberships
+from memberships.models import BillingCycle, Plan, PlanKind, Subscription, SubscriptionStatus
 from tenants.localtime import tenant_today, tenant_zone
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
@@ -44,6 +48,97 @@ def _month_starts(today: date, months: int) -> list[date]:
     return starts
 
 
+def _day_between(rng: random.Random, first: date, last: date) -> date:
+    return first + timedelta(days=rng.randint(0, max((last - first).days, 0)))
+
+
+def seed_membership_changes(tenant: Tenant, *, today: date, rng: random.Random, progress=print) -> dict:
+    """Play a year of membership changes on the memberships that started at least five months ago,
+    through billing.subscriptions (so upgrades carry their proration charges) and memberships.services:
+    upgrades and an added rider now, a downgrade and a switch to annual billing at the period end, two
+    cancellations (one client comes back three months later). Their events are settled as history:
+    nobody is told today about last year's changes. Deterministic for a given ``rng`` and ``today``."""
+    first_event = OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    tiers = list(Plan.objects.filter(kind=PlanKind.TIER, archived_at__isnull=True).order_by("rank"))
+    rider = (
+        Plan.objects.filter(kind=PlanKind.RIDER, archived_at__isnull=True).order_by("rank", "name").first()
+    )
+    old_enough = list(
+        Subscription.objects.filter(
+            status=SubscriptionStatus.ACTIVE,
+            ends_on__isnull=True,
+            started_on__lte=today - timedelta(days=150),
+        )
+        .select_related("client", "agreement")
+        .order_by("client__name")
+    )
+    rng.shuffle(old_enough)
+    done = {"upgraded": 0, "rider added": 0, "downgraded": 0, "annual": 0, "cancelled": 0, "came back": 0}
+    actor = DEMO_ACTOR
+
+    def tier_of(subscription, on):
+        phase = memberships.phase_on(subscription, on)
+        return phase.plan if phase else None
+
+    wanted = [
+        "upgraded",
+        "upgraded",
+        "upgraded",
+        "rider added",
+        "downgraded",
+        "annual",
+        "came back",
+        "cancelled",
+    ]
+    for subscription in old_enough:
+        start = subscription.started_on
+        on = _day_between(rng, start + timedelta(days=35), today - timedelta(days=40))
+        tier = tier_of(subscription, on)
+        rank = tiers.index(tier) if tier in tiers else None
+        fits = {
+            "upgraded": rank is not None and rank + 1 < len(tiers),
+            "rider added": rider is not None and tier is not None,
+            "downgraded": bool(rank),
+            "annual": tier is not None and bool(tier.annual_price),
+            "came back": tier is not None,
+            "cancelled": True,
+        }
+        what = next((what for what in wanted if fits[what]), None)
+        if what is None:
+            break
+        wanted.remove(what)
+        if what == "upgraded":
+            subscriptions.change_subscription(subscription, tier=tiers[rank + 1], actor=actor, on=on)
+        elif what == "rider added":
+            subscriptions.change_subscription(subscription, tier=tier, riders=[rider], actor=actor, on=on)
+        elif what == "downgraded":  # from the next period
+            subscriptions.change_subscription(subscription, tier=tiers[rank - 1], actor=actor, on=on)
+        elif what == "annual":  # from the next period
+            subscriptions.change_subscription(
+                subscription, tier=tier, cycle=BillingCycle.ANNUAL, actor=actor, on=on
+            )
+        else:  # cancelled at the period end; one client comes back about three months later
+            decided = start + timedelta(days=20) if what == "came back" else on
+            memberships.cancel_at_period_end(
+                subscription, on=decided, actor=actor, reason="Moving to another provider"
+            )
+            done["cancelled"] += 1
+            back = (Subscription.objects.get(pk=subscription.pk).ends_on + timedelta(days=95)).replace(day=1)
+            if what == "came back" and back < today:
+                holding = memberships.requested_holding(tier=tier, riders=[], cycle=BillingCycle.MONTHLY)
+                memberships.start_subscription(
+                    client=subscription.client, agreement=subscription.agreement, holding=holding,
+                    started_on=back, actor=actor, anchor_day=1,
+                )  # fmt: skip
+                done["came back"] += 1
+            continue
+        done[what] += 1
+    memberships.close_ended(today=today)
+    settle_as_history(OutboxEvent.objects.filter(id__gt=first_event).values_list("id", flat=True))
+    progress(f"  {tenant.name}: membership history: " + ", ".join(f"{n} {what}" for what, n in done.items()))
+    return done
+
+
 def seed_billing(tenant: Tenant, progress=print) -> int:
     """A year of invoices and payments for ``tenant``; returns how many invoices exist afterwards."""
     with tenant_scope(tenant):
@@ -54,6 +149,8 @@ def seed_billing(tenant: Tenant, progress=print) -> int:
         # The demo company bills everyone on the 1st: set before any period is invoiced.
         Subscription.objects.filter(anchor_day__gt=1).update(anchor_day=1, anchor_month=1)
         rng = random.Random(f"billing-{tenant.slug}")
+        seed_membership_changes(tenant, today=today, rng=random.Random(f"memberships-{tenant.slug}"),
+                                progress=progress)  # fmt: skip
         loyal = list(Client.objects.filter(subscriptions__isnull=False).order_by("name")[:2])
         months = [*_month_starts(today, HISTORY_MONTHS), today]
         for client in loyal:

@@ -211,6 +211,25 @@ class BillingSettingsForm(StyledFormMixin, forms.Form):
         label="Invoice footer",
         help_text="Printed on every invoice and shown to clients: how to pay, bank details, company number.",
     )
+    # For the accounting export (Xero and QuickBooks Online CSV files).
+    membership_account_code = forms.CharField(
+        max_length=20, label="Membership income account", help_text="Xero account code, e.g. 200 (Sales)."
+    )
+    labour_account_code = forms.CharField(
+        max_length=20, label="Labour income account", help_text="Xero account code, e.g. 200 (Sales)."
+    )
+    xero_tax_type = forms.CharField(
+        max_length=60, label="Xero tax rate, taxable lines", help_text="As Xero names it, e.g. Tax on Sales."
+    )
+    xero_exempt_tax_type = forms.CharField(
+        max_length=60, label="Xero tax rate, untaxed lines", help_text="e.g. Tax Exempt."
+    )
+    qbo_tax_code = forms.CharField(
+        max_length=30, label="QuickBooks tax code, taxable lines", help_text="e.g. TAX."
+    )
+    qbo_exempt_tax_code = forms.CharField(
+        max_length=30, label="QuickBooks tax code, untaxed lines", help_text="e.g. NON."
+    )
 
 
 class BillingAccountForm(StyledFormMixin, forms.Form):

@@ -42,6 +42,26 @@ class BillingSettings(TenantOwned):
         default=6, help_text="Local hour the daily billing run starts."
     )
     invoice_footer = models.TextField(blank=True, help_text="Printed on every invoice, e.g. how to pay.")
+    # How the accounting export codes lines for the bookkeeper's tool (reports/views_accounting.py). The
+    # defaults are what a new Xero or QuickBooks Online company starts with.
+    membership_account_code = models.CharField(
+        max_length=20, default="200", help_text="Xero account code for memberships, riders and proration."
+    )
+    labour_account_code = models.CharField(
+        max_length=20, default="200", help_text="Xero account code for labour and adjustments."
+    )
+    xero_tax_type = models.CharField(
+        max_length=60, default="Tax on Sales", help_text="Xero tax rate name for taxable lines."
+    )
+    xero_exempt_tax_type = models.CharField(
+        max_length=60, default="Tax Exempt", help_text="Xero tax rate name for lines without tax."
+    )
+    qbo_tax_code = models.CharField(
+        max_length=30, default="TAX", help_text="QuickBooks Online tax code for taxable lines."
+    )
+    qbo_exempt_tax_code = models.CharField(
+        max_length=30, default="NON", help_text="QuickBooks Online tax code for lines without tax."
+    )
 
     class Meta:
         constraints = [

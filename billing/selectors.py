@@ -449,3 +449,72 @@ def dispute_rate(*, months: int = 12, today: date | None = None) -> list[Dispute
             )
         )
     return result
+
+
+# --- The accounting export --------------------------------------------------------------------------
+
+
+def invoices_issued_between(start: date, end: date) -> QuerySet[Invoice]:
+    """Invoices issued from ``start`` to ``end`` (both days included), voided ones too (they keep their
+    number, and the credit note that voided them is exported with the credit notes), with their lines,
+    in number order. Drafts have no number and are not in the books yet."""
+    return (
+        Invoice.objects.exclude(status=InvoiceStatus.DRAFT)
+        .filter(issued_on__gte=start, issued_on__lte=end)
+        .select_related("client")
+        .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "id")))
+        .order_by("sequence")
+    )
+
+
+def credit_notes_issued_between(start: date, end: date) -> QuerySet[CreditNote]:
+    """Credit notes issued from ``start`` to ``end`` (both included) with their lines and the invoice
+    line each reverses, in number order."""
+    lines = CreditNoteLine.objects.select_related("invoice_line").order_by("id")
+    return (
+        CreditNote.objects.filter(issued_on__gte=start, issued_on__lte=end)
+        .select_related("invoice__client")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by("sequence")
+    )
+
+
+def payments_received_between(start: date, end: date) -> QuerySet[Payment]:
+    """Payments received from ``start`` to ``end`` (both included), oldest first."""
+    return (
+        Payment.objects.filter(paid_on__gte=start, paid_on__lte=end)
+        .select_related("invoice__client")
+        .order_by("paid_on", "id")
+    )
+
+
+@dataclass(frozen=True)
+class ExportCounts:
+    invoices: int
+    invoiced: Decimal
+    credit_notes: int
+    credited: Decimal
+    payments: int
+    received: Decimal
+
+
+def export_counts(start: date, end: date) -> ExportCounts:
+    """How many documents of each kind the export of ``start``..``end`` holds, and what they add up to:
+    three aggregate queries, whatever the period."""
+
+    def count_and_sum(rows, field):
+        return rows.order_by().aggregate(
+            n=Count("id"), amount=Coalesce(Sum(field), Value(ZERO), output_field=_MONEY)
+        )
+
+    invoiced = count_and_sum(invoices_issued_between(start, end), "total")
+    credited = count_and_sum(CreditNote.objects.filter(issued_on__gte=start, issued_on__lte=end), "total")
+    received = count_and_sum(Payment.objects.filter(paid_on__gte=start, paid_on__lte=end), "amount")
+    return ExportCounts(
+        invoices=invoiced["n"],
+        invoiced=invoiced["amount"],
+        credit_notes=credited["n"],
+        credited=credited["amount"],
+        payments=received["n"],
+        received=received["amount"],
+    )

@@ -497,11 +497,32 @@ def _tax_rate(value, *, field: str = "tax_rate_percent") -> Decimal:
     return rate
 
 
+EXPORT_CODES = (
+    "membership_account_code",
+    "labour_account_code",
+    "xero_tax_type",
+    "xero_exempt_tax_type",
+    "qbo_tax_code",
+    "qbo_exempt_tax_code",
+)
+
+
 @transaction.atomic
 def update_billing_settings(
-    *, tax_rate_percent, tax_label: str, payment_terms_days: int, run_hour: int, invoice_footer: str = ""
+    *,
+    tax_rate_percent,
+    tax_label: str,
+    payment_terms_days: int,
+    run_hour: int,
+    invoice_footer: str = "",
+    **export_codes: str,
 ) -> BillingSettings:
-    """The company's billing defaults (created on first save). Invoices already issued keep theirs."""
+    """The company's billing defaults (created on first save). Invoices already issued keep theirs.
+    ``export_codes`` (any of EXPORT_CODES) are the account codes and tax names the accounting export
+    writes; one left out keeps its current value, and none may be blank."""
+    unknown = set(export_codes) - set(EXPORT_CODES)
+    if unknown:
+        raise TypeError(f"update_billing_settings() got unexpected arguments: {', '.join(sorted(unknown))}")
     tenant = current_tenant()
     settings = BillingSettings.objects.select_for_update().filter(tenant=tenant).first()
     settings = settings or BillingSettings(tenant=tenant)
@@ -516,6 +537,13 @@ def update_billing_settings(
     settings.payment_terms_days = payment_terms_days
     settings.run_hour = run_hour
     settings.invoice_footer = (invoice_footer or "").strip()
+    for name, value in export_codes.items():
+        value = (value or "").strip()
+        if not value:
+            raise ValidationError(
+                {name: "The export needs a value here: the code as your accounting tool has it."}
+            )
+        setattr(settings, name, value)
     settings.full_clean()
     settings.save()
     return settings

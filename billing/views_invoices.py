@@ -361,6 +361,7 @@ class BillingSettingsView(BillingViewMixin, FormView):
             "payment_terms_days": current.payment_terms_days,
             "run_hour": current.run_hour,
             "invoice_footer": current.invoice_footer,
+            **{name: getattr(current, name) for name in services.EXPORT_CODES},
         }
 
     def form_valid(self, form):

@@ -19,6 +19,7 @@ from contracts.api_agreements import AgreementViewSet, CampaignViewSet, Signatur
 from memberships.api import PlanViewSet
 from reports.api import BreachReportViewSet, SlaComplianceReportViewSet, UtilizationReportViewSet
 from reports.api_profitability import ProfitabilityReportViewSet
+from reports.api_revenue import MrrReportViewSet
 from service_levels.api import (
     CalendarViewSet,
     ClosureViewSet,
@@ -56,6 +57,7 @@ router.register("sla-clocks", SlaClockViewSet, basename="sla-clock")
 router.register("reports/sla-compliance", SlaComplianceReportViewSet, basename="report-sla-compliance")
 router.register("reports/breaches", BreachReportViewSet, basename="report-breaches")
 router.register("reports/utilization", UtilizationReportViewSet, basename="report-utilization")
+router.register("reports/mrr", MrrReportViewSet, basename="report-mrr")
 router.register("reports/profitability", ProfitabilityReportViewSet, basename="report-profitability")
 router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("credit-notes", CreditNoteViewSet, basename="credit-note")

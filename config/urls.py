@@ -1,8 +1,10 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views import defaults
 
 from api import errors as api_errors
+from billing import urls as billing_urls
 from reports.views import DashboardView
+from reports.views_accounting import AccountingExportFileView, AccountingExportView
 from tenants import urls as tenants_urls
 from tickets.views_cost_rates import CostRateView
 
@@ -13,6 +15,16 @@ tenants_patterns = [
     path("", DashboardView.as_view(), name="home"),
     *tenants_urls.urlpatterns,
     path("team/<int:pk>/cost-rate/", CostRateView.as_view(), name="cost_rate"),
+]
+# The accounting export uses the reports' period picker, so it lives in reports and joins billing here.
+billing_patterns = [
+    path("export/", AccountingExportView.as_view(), name="export"),
+    re_path(
+        r"^export/(?P<kind>invoices|credit-notes|payments)\.csv$",
+        AccountingExportFileView.as_view(),
+        name="export_file",
+    ),
+    *billing_urls.urlpatterns,
 ]
 
 urlpatterns = [
@@ -29,7 +41,7 @@ urlpatterns = [
     path("contracts/verify/", include("portal.urls_staff")),
     path("contracts/", include("contracts.urls")),
     path("notifications/", include("notifications.urls")),
-    path("billing/", include("billing.urls")),
+    path("billing/", include((billing_patterns, billing_urls.app_name))),
     path("reports/", include("reports.urls")),
     path("api/v1/", include("config.api_urls")),
 ]

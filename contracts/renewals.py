@@ -319,13 +319,25 @@ def _outlook(agreement: Agreement, renewal: Agreement | None, current: ContractV
     return "auto_renews", "Auto-renews"
 
 
+def _ending_within(today: date, *, days: int):
+    """Service agreements in force whose term ends from ``today`` to ``days`` days later (included)."""
+    return _main_agreements().filter(
+        status__in=(S.SIGNED, *RUNNING), ends_on__gte=today, ends_on__lte=today + timedelta(days=days)
+    )
+
+
+def renewals_due(today: date | None = None, *, days: int = 30) -> int:
+    """How many service agreements in force end in the next ``days`` days: the pipeline's first bucket
+    for 30 (one count query, for the home page)."""
+    return _ending_within(today or tenant_today(), days=days).count()
+
+
 def renewal_pipeline(today: date | None = None) -> list[PipelineBucket]:
     """Service agreements in force that end in the next 30, 31–60 and 61–90 days, with the monthly
     recurring revenue at stake in each bucket."""
     today = today or tenant_today()
     ending = (
-        _main_agreements()
-        .filter(status__in=(S.SIGNED, *RUNNING), ends_on__gte=today, ends_on__lte=today + timedelta(days=90))
+        _ending_within(today, days=90)
         .select_related("client", "version__template")
         .prefetch_related("renewals")
         .order_by("ends_on", "client__name")

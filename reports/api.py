@@ -1,7 +1,7 @@
 """The reports in the partner API: read-only, JSON, the same numbers as the report pages (and the data
 their charts are drawn from). Thin: validate the query, call a selector, serialize."""
 
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
@@ -79,6 +79,7 @@ class ComplianceRowSerializer(serializers.Serializer):
     pending = serializers.IntegerField(help_text="Clocks still running or paused: not counted yet.")
 
 
+@extend_schema_serializer(many=False)  # answered by a `list` action, but one object
 class ComplianceReportSerializer(serializers.Serializer):
     period = PeriodSerializer()
     group_by = serializers.ChoiceField(choices=list(selectors.GROUPINGS.items()))
@@ -113,6 +114,7 @@ class BreachRowSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+@extend_schema_serializer(many=False)  # answered by a `list` action, but one object
 class BreachReportSerializer(serializers.Serializer):
     period = PeriodSerializer()
     count = serializers.IntegerField()
@@ -131,6 +133,7 @@ class UtilizationRowSerializer(serializers.Serializer):
     target_tickets = serializers.FloatField(help_text="Tickets the target allows for this client.")
 
 
+@extend_schema_serializer(many=False)  # answered by a `list` action, but one object
 class UtilizationReportSerializer(serializers.Serializer):
     period = PeriodSerializer()
     target_percent = serializers.IntegerField(

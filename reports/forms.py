@@ -1,5 +1,6 @@
 from django import forms
 
+from billing.accounting_export import DATE_ORDERS, FORMATS
 from reports.periods import PRESETS, PeriodError, resolve_period
 from reports.selectors import GROUPINGS
 from service_levels.models import Metric, Priority
@@ -37,3 +38,10 @@ class BreachForm(PeriodForm):
     priority = forms.ChoiceField(
         choices=[("", "All priorities"), *Priority.choices], required=False, label="Priority"
     )
+
+
+class AccountingExportForm(PeriodForm):
+    """The accounting export's filters: the period, the tool the files are for and how dates are written."""
+
+    format = forms.ChoiceField(choices=list(FORMATS.items()), required=False, label="Format")
+    dates = forms.ChoiceField(choices=list(DATE_ORDERS.items()), required=False, label="Dates")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views, views_profitability
+from reports import views, views_profitability, views_revenue
 
 app_name = "reports"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("breaches/export.csv", views.BreachCsvView.as_view(), name="breaches_csv"),
     path("utilization/", views.UtilizationView.as_view(), name="utilization"),
     path("utilization/export.csv", views.UtilizationCsvView.as_view(), name="utilization_csv"),
+    path("revenue/", views_revenue.RevenueView.as_view(), name="revenue"),
+    path("revenue/export.csv", views_revenue.RevenueCsvView.as_view(), name="revenue_csv"),
     path("profitability/", views_profitability.ProfitabilityView.as_view(), name="profitability"),
     path(
         "profitability/export.csv",

@@ -3,28 +3,45 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django.views.generic import RedirectView, TemplateView
 
 from clients import selectors as client_selectors
-from reports import exports, selectors
+from contracts import campaigns, renewals
+from reports import exports, revenue, selectors
 from reports.forms import BreachForm, ComplianceForm, PeriodForm
 from reports.periods import PRESETS, resolve_period
 from service_levels.models import Metric, Priority
 from tenants.localtime import tenant_today
 from tenants.views import StaffRequiredMixin
+from tickets import selectors as ticket_selectors
 
 
 class DashboardView(StaffRequiredMixin, TemplateView):
-    """The landing page after sign-in (``tenants:home``): the tenant's real figures. It sits here, above
-    the apps it sums up, and config/urls.py wires it into the tenants namespace."""
+    """The landing page after sign-in (``tenants:home``): the tenant's real figures, each a link to the
+    page behind it with that page's filter set. It sits here, above the apps it sums up, and
+    config/urls.py wires it into the tenants namespace. A fixed number of queries, however many rows."""
 
     template_name = "reports/dashboard.html"
 
     def get_context_data(self, **kwargs):
+        tenant = self.request.tenant
+        today = tenant_today(tenant)
+        day = resolve_period("custom", today=today, timezone=tenant.timezone, start=today, end=today)
+        day_start, day_end = day.bounds()
+        tickets = ticket_selectors.ticket_glance(now=timezone.now(), day_start=day_start, day_end=day_end)
         return super().get_context_data(
+            mrr=revenue.mrr_summary(today=today) if self.request.membership.can("revenue.view") else None,
+            currency=tenant.currency,
             counts=client_selectors.tenant_counts(),
             largest_clients=client_selectors.largest_clients(),
+            tickets=tickets,
+            priorities=[(value, label, tickets.open_by_priority[value]) for value, label in Priority.choices],
+            coverage=campaigns.coverage(on=today),
+            renewals_due=renewals.renewals_due(today, days=30),
+            today=today,
+            today_query=urlencode(day.query()),
             **kwargs,
         )
 

@@ -66,6 +66,9 @@ NOT_TENANT_OBJECTS = {
     # The portal's invoice pages: the token names the client; an invoice id is looked up among that client's
     # issued invoices only. tests/portal/test_portal_invoices.py checks another client's or tenant's is a 404.
     *(f"portal:{name}" for name in ("invoices", "invoice", "invoice_pdf")),
+    # The accounting export's `kind` names a file (invoices, credit notes, payments), not an object; the
+    # files hold the current tenant's documents only (tests/billing/test_accounting_export.py).
+    "billing:export_file",
     # Disputing from the portal: the same lookup among the link's client's invoices.
     # tests/portal/test_portal_disputes.py checks another client's or tenant's invoice is a 404.
     *(f"portal:{name}" for name in ("invoice_dispute", "dispute_reply", "dispute_accept", "dispute_drop")),

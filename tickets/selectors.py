@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from clients.models import Client
 from contracts.coverage import WorkType
@@ -28,6 +28,7 @@ from tickets.models import (
     Channel,
     ClockState,
     Reply,
+    SlaBreach,
     SlaClock,
     Ticket,
     TicketEvent,
@@ -339,10 +340,12 @@ class Board:
 
 
 def sla_board(*, now: datetime, technician: str = "", client: str = "", priority: str = "",
-              metric: str = "", user=None, limit: int = BOARD_LIMIT) -> Board:  # fmt: skip
+              metric: str = "", state: str = "", user=None, limit: int = BOARD_LIMIT) -> Board:  # fmt: skip
     """Each open ticket with its most urgent running (or paused) clock, most urgent first.
 
-    ``metric`` narrows the clocks considered; ``technician`` is an assignee id, "me" or "none".
+    ``metric`` narrows the clocks considered; ``technician`` is an assignee id, "me" or "none"; ``state``
+    (one of BOARD_STATES) keeps the tickets whose most urgent clock is in it, while the counts still say
+    how many tickets are in each state.
     """
     tickets = Ticket.objects.filter(status__in=OPEN_STATUSES)
     tickets = _by_assignee(tickets, technician, user, "assignee")
@@ -369,10 +372,54 @@ def sla_board(*, now: datetime, technician: str = "", client: str = "", priority
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.state] = counts.get(row.state, 0) + 1
+    if state in BOARD_STATES:
+        rows = [row for row in rows if row.state == state]
     return Board(
         rows=rows[:limit], counts=counts, total=len(rows), without_clock=tickets.count() - len(by_ticket),
         limit=limit,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TicketGlance:
+    """The home page's ticket figures."""
+
+    open_by_priority: dict[str, int]  # every priority, zero included
+    at_risk: int  # open tickets the SLA board shows as "Warning"
+    breaches_today: int  # breaches whose deadline falls today (the breach report's rule)
+
+    @property
+    def open_total(self) -> int:
+        return sum(self.open_by_priority.values())
+
+
+def ticket_glance(*, now: datetime, day_start: datetime, day_end: datetime) -> TicketGlance:
+    """Three aggregate queries, however many tickets. "At risk" is the board's Warning state counted in
+    SQL: an open ticket with a running clock past its warning point and not yet due, and no running clock
+    already breached (the board ranks running clocks first, so such a ticket shows as Breached)."""
+    by_priority = dict(
+        Ticket.objects.filter(status__in=OPEN_STATUSES)
+        .values_list("priority")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    running = SlaClock.objects.filter(ticket=OuterRef("pk"), state=ClockState.RUNNING)
+    warning = running.filter(breached_at__isnull=True, due_at__gt=now).filter(
+        Q(warned_at__isnull=False) | Q(warn_at__lte=now)
+    )
+    breached = running.filter(Q(breached_at__isnull=False) | Q(due_at__lte=now))
+    at_risk = (
+        Ticket.objects.filter(status__in=OPEN_STATUSES)
+        .filter(Exists(warning))
+        .exclude(Exists(breached))
+        .count()
+    )
+    breaches = SlaBreach.objects.filter(due_at__gte=day_start, due_at__lt=day_end).count()
+    return TicketGlance(
+        open_by_priority={value: by_priority.get(value, 0) for value in Priority.values},
+        at_risk=at_risk,
+        breaches_today=breaches,
+    )
 
 
 # --- A ticket's page ----------------------------------------------------------------------------------

@@ -389,7 +389,7 @@ class LogTimeView(TicketActionView):
 
 class BoardView(TicketViewMixin, TemplateView):
     template_name = "tickets/board.html"
-    FILTERS = ("technician", "client", "priority", "metric")
+    FILTERS = ("technician", "client", "priority", "metric", "state")
 
     def get_template_names(self):
         return [f"{self.template_name}#board"] if self.request.htmx else [self.template_name]
@@ -409,5 +409,6 @@ class BoardView(TicketViewMixin, TemplateView):
             clients=selectors.filter_clients(),
             priorities=Priority.choices,
             metrics=Metric.choices,
+            states=[(state, selectors.STATE_LABELS[state]) for state in selectors.BOARD_STATES],
             **kwargs,
         )

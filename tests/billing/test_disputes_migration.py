@@ -1,4 +1,4 @@
-"""Invoices marked disputed before disputes had their own record become open disputes (billing 0005),
+"""Invoices marked disputed before disputes had their own record become open disputes (billing 0006),
 with the reason, who and when of their latest "disputed" history row; backwards, the disputes go."""
 
 import importlib
@@ -15,7 +15,7 @@ from billing.models import Dispute, Invoice
 from billing.services import save_movement
 
 pytestmark = pytest.mark.django_db
-migration = importlib.import_module("billing.migrations.0005_disputed_invoices_become_disputes")
+migration = importlib.import_module("billing.migrations.0006_disputed_invoices_become_disputes")
 
 
 class SchemaEditor:

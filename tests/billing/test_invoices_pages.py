@@ -275,6 +275,16 @@ def test_the_staff_pdf_of_an_invoice_and_a_credit_note(staff_client, invoice, te
 # --- Settings and billing accounts ---------------------------------------------------------------------
 
 
+EXPORT_CODES = {
+    "membership_account_code": "4000",
+    "labour_account_code": "4100",
+    "xero_tax_type": "Tax on Sales",
+    "xero_exempt_tax_type": "Tax Exempt",
+    "qbo_tax_code": "TAX",
+    "qbo_exempt_tax_code": "NON",
+}
+
+
 def test_an_owner_sets_the_company_billing_settings(staff_client, tenant):
     response = staff_client.post(
         reverse("billing:settings"),
@@ -284,6 +294,7 @@ def test_an_owner_sets_the_company_billing_settings(staff_client, tenant):
             "payment_terms_days": "30",
             "run_hour": "5",
             "invoice_footer": "Pay by bank transfer",
+            **EXPORT_CODES,
         },
         follow=True,
     )
@@ -292,6 +303,21 @@ def test_an_owner_sets_the_company_billing_settings(staff_client, tenant):
     with tenant_scope(tenant):
         saved = BillingSettings.objects.get()
     assert (saved.tax_rate_percent, saved.payment_terms_days, saved.run_hour) == (Decimal("8.875"), 30, 5)
+    assert (saved.membership_account_code, saved.labour_account_code, saved.xero_tax_type) == (
+        "4000",
+        "4100",
+        "Tax on Sales",
+    )
+
+
+def test_the_accounting_export_codes_cannot_be_left_blank(staff_client, tenant):
+    data = {"tax_rate_percent": "0", "tax_label": "VAT", "payment_terms_days": "14", "run_hour": "6"}
+    response = staff_client.post(reverse("billing:settings"), {**data, **EXPORT_CODES, "qbo_tax_code": " "})
+
+    assert response.status_code == 400
+    assert "This field is required" in text(response)
+    with tenant_scope(tenant):
+        assert not BillingSettings.objects.exists()
 
 
 def test_a_bad_tax_rate_is_refused_with_the_form_kept(staff_client, tenant):

@@ -51,7 +51,10 @@ def test_signing_in_with_email_and_password_lands_on_the_dashboard_with_the_tena
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Northwind AV")
     expect(page.get_by_role("link", name="Dashboard")).to_have_attribute("aria-current", "page")
-    figures = page.get_by_role("region", name="Figures")
+    today = page.get_by_role("region", name=re.compile(r"^Today, "))
+    expect(today.get_by_role("group", name="Open tickets").locator(".stat-value")).to_have_text("0")
+    expect(today.get_by_role("group", name="Contract coverage")).to_contain_text("0 of 2 clients signed")
+    figures = page.get_by_role("region", name="Your client base")
     for label, value, note in [
         ("Clients", "2", "1 archived"),
         ("Contacts", "2", "1 can sign contracts"),

@@ -7,6 +7,8 @@ from django.core.management import call_command
 
 from clients.models import Client
 from contracts.models import Signature
+from reports import mrr, revenue
+from tenants.localtime import tenant_today
 from tenants.models import StaffMembership, Tenant
 from tenants.roles import Role
 from tenants.scope import cross_tenant, tenant_scope
@@ -38,4 +40,8 @@ def test_seed_demo_is_idempotent_prints_the_logins_and_has_signers_use_the_porta
             assert signatures.filter(signed_at__isnull=False).exclude(pdf_sha256="").count() == 3
             assert signatures.filter(declined_at__isnull=False).count() == 3
             assert signatures.filter(signed_at__isnull=True, declined_at__isnull=True).count() == 3
+            # the revenue page has every kind of MRR movement to show (billing.demo.seed_membership_changes)
+            months = revenue.revenue_report(today=tenant_today()).months
+            moved = {kind for row in months for kind, amount in row.amounts.items() if amount}
+            assert moved == set(mrr.KINDS)
     assert sum("(3 signed, 3 declined, 3 opened)" in line for line in first) == 2

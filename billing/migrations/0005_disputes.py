@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0003_issued_documents_never_change"),
+        ("billing", "0004_accounting_export_codes"),
         ("clients", "0001_initial"),
         ("tenants", "0003_tenant_reply_to_email"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -56,6 +56,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("billing", "0004_disputes")]
+    dependencies = [("billing", "0005_disputes")]
 
     operations = [migrations.RunPython(forward, backward)]
