@@ -333,6 +333,20 @@ def open_disputes() -> QuerySet[Dispute]:
     )
 
 
+@dataclass(frozen=True)
+class DisputesGlance:
+    open: int  # not ended: waiting for us or for the client
+    waiting_for_us: int
+
+
+def disputes_glance() -> DisputesGlance:
+    """How many disputes are not ended, and how many wait for our answer (the home page). One query."""
+    counts = Dispute.objects.filter(status__in=OPEN_DISPUTE_STATUSES).aggregate(
+        open=Count("id"), waiting_for_us=Count("id", filter=Q(status=DisputeStatus.OPEN))
+    )
+    return DisputesGlance(**counts)
+
+
 def disputes_with_threads() -> QuerySet[Dispute]:
     return Dispute.objects.select_related(
         "invoice__client", "invoice__tenant", "line", "credit_note"
