@@ -5,29 +5,37 @@ runs, a year of membership changes is played (``seed_membership_changes``: upgra
 downgrade, a switch to annual billing, cancellations and a client who came back), so the invoices bill
 them and the revenue page has movements to show. Then most
 invoices older than their terms are paid (a few late, a few in part, a few still open), credit is
-granted to two loyal clients and one invoice is corrected by a credit note. Deterministic and
-idempotent: a tenant that already has invoices is left as it is."""
+granted to two loyal clients and one invoice is corrected by a credit note. Two clients disputed an
+invoice: one dispute is still open (the client's reason and our first answer), one was resolved by a
+partial credit note. Deterministic and idempotent: a tenant that already has invoices is left as it is."""
 
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from billing import services, subscriptions
-from billing.models import Invoice, InvoiceStatus, PaymentMethod
+from billing import disputes, services, subscriptions
+from billing.models import Invoice, InvoiceLine, InvoiceStatus, LineKind, PaymentMethod
 from billing.runs import run_billing
-from clients.models import Client
+from clients.models import Client, Contact
 from events.models import OutboxEvent
 from events.services import settle_as_history
 from memberships import services as memberships
 from memberships.models import BillingCycle, Plan, PlanKind, Subscription, SubscriptionStatus
-from tenants.localtime import tenant_today
+from tenants.localtime import tenant_today, tenant_zone
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 
 DEMO_ACTOR = "Accord demo (billing history)"
 HISTORY_MONTHS = 12
+OPEN_REASONS = {
+    True: "Half of this was the follow-up visit you promised would be free after the first fix did not hold. "
+    "Please take it off.",
+    False: "We asked on the phone to move down to the smaller plan from this month; this still charges the "
+    "old price.",
+}
+DISPUTE_EVENTS = ("invoice.disputed", "dispute.replied", "dispute.explained", "dispute.resolved")
 METHODS = (PaymentMethod.BANK_TRANSFER, PaymentMethod.CARD, PaymentMethod.DIRECT_DEBIT, PaymentMethod.CHECK)
 
 
@@ -177,6 +185,8 @@ def seed_billing(tenant: Tenant, progress=print) -> int:
                 invoice, amount, min(invoice.issued_on + timedelta(days=delay), today), rng.choice(METHODS),
                 f"DEMO-{invoice.sequence:05d}", DEMO_ACTOR,
             )  # fmt: skip
+        disputed = _seed_disputes(today)
+        invoices = list(Invoice.objects.exclude(status=InvoiceStatus.DRAFT).order_by("issued_on", "sequence"))
         corrected = next((i for i in invoices if i.status == InvoiceStatus.ISSUED and i.total > 0), None)
         if corrected is not None:
             line = corrected.lines.order_by("-amount").first()
@@ -186,15 +196,89 @@ def seed_billing(tenant: Tenant, progress=print) -> int:
             )  # fmt: skip
         total = len(invoices)
         # Nobody is emailed about last year's invoices and payments today; today's invoices go out.
+        # The demo's disputes are history too: their clients are not emailed on load.
         history = OutboxEvent.objects.filter(name__in=["invoice.issued", "invoice.paid"])
         settle_as_history(
             [event.pk for event in history if event.payload.get("invoice_id") not in set(todays)]
+            + [event.pk for event in OutboxEvent.objects.filter(name__in=DISPUTE_EVENTS)]
         )
         open_count = Invoice.objects.filter(
             status__in=(InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID)
         ).count()
     progress(
         f"  {tenant.name}: {total} invoices over {HISTORY_MONTHS} months; {paid} paid in full ({late} late), "
-        f"{partly} in part, {open_count} open; 2 clients with account credit, 1 credit note"
+        f"{partly} in part, {open_count} open; 2 clients with account credit, 1 credit note; "
+        f"{disputed} disputes"
     )
     return total
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=tenant_zone())
+
+
+def _disputed_line(invoice: Invoice) -> InvoiceLine | None:
+    return invoice.lines.filter(amount__gt=0).order_by("-amount", "position").first()
+
+
+def _seed_disputes(today: date) -> int:
+    """One dispute still open (a labour or membership line of last month, with our first answer) and one
+    resolved by a partial credit note two months ago, on invoices of two different clients that have a
+    contact with an email address. Returns how many were seeded."""
+    candidates = (
+        Invoice.objects.filter(client__contacts__email__gt="", client__contacts__archived_at__isnull=True)
+        .exclude(total__lte=0)
+        .select_related("client")
+        .distinct()
+        .order_by("issued_on", "sequence")
+    )
+    recent = candidates.filter(
+        status=InvoiceStatus.ISSUED, issued_on__range=(today - timedelta(days=45), today - timedelta(days=7))
+    ).last()
+    older = (
+        candidates.filter(status=InvoiceStatus.PAID, issued_on__lte=today - timedelta(days=60))
+        .exclude(client=recent.client if recent else None)
+        .last()
+    )
+    seeded = 0
+    if recent is not None and (line := _disputed_line(recent)) is not None:
+        contact = (
+            Contact.objects.filter(client=recent.client)
+            .exclude(email="")
+            .order_by("-is_primary", "pk")
+            .first()
+        )
+        opened = _at(recent.issued_on + timedelta(days=4), 19)
+        dispute = disputes.open_dispute(
+            recent, line=line, amount=(line.amount / 2).quantize(Decimal("0.01")), party="client",
+            contact=contact, actor=f"{contact.full_name} <{contact.email}> (client contact)",
+            reason=OPEN_REASONS[line.kind == LineKind.LABOUR], now=opened,
+        )  # fmt: skip
+        disputes.reply(
+            dispute, party="staff", actor=DEMO_ACTOR, now=opened + timedelta(hours=14),
+            body="Thank you for telling us. We are checking the technician's notes for both visits and "
+            "will come back to you by Friday.",
+        )  # fmt: skip
+        seeded += 1
+    if older is not None and (line := _disputed_line(older)) is not None:
+        contact = (
+            Contact.objects.filter(client=older.client)
+            .exclude(email="")
+            .order_by("-is_primary", "pk")
+            .first()
+        )
+        opened = _at(older.issued_on + timedelta(days=3), 10)
+        amount = min((line.amount / 4).quantize(Decimal("0.01")), line.amount)
+        dispute = disputes.open_dispute(
+            older, line=line, amount=amount, party="client", contact=contact,
+            actor=f"{contact.full_name} <{contact.email}> (client contact)",
+            reason="We were without the system for four days that month: can part of this be credited?",
+            now=opened,
+        )  # fmt: skip
+        disputes.resolve_with_credit_note(
+            dispute, lines={line: amount}, reason="Four days of outage credited as goodwill", actor=DEMO_ACTOR,
+            note="Sorry about the outage: we credited a quarter of the month. It is on your account for the "
+            "next invoice.", on=older.issued_on + timedelta(days=5), now=opened + timedelta(days=2),
+        )  # fmt: skip
+        seeded += 1
+    return seeded

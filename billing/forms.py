@@ -8,8 +8,8 @@ from decimal import Decimal
 from django import forms
 
 from billing.models import PaymentMethod
-from billing.selectors import FILTER_STATUSES
-from clients.models import Client
+from billing.selectors import DISPUTE_FILTERS, FILTER_STATUSES
+from clients.models import Client, Contact
 from tenants.forms import TIMEZONE_CHOICES, StyledFormMixin
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
@@ -106,12 +106,73 @@ class ResendForm(StyledFormMixin, forms.Form):
     )
 
 
-class DisputeForm(StyledFormMixin, forms.Form):
-    reason = forms.CharField(max_length=250, label="What the client disputes")
+class DisputeOpenForm(StyledFormMixin, forms.Form):
+    """Staff open a dispute for the client (they called or wrote): what, why, and who at the client."""
+
+    line = forms.ChoiceField(required=False, label="What the client disputes")
+    amount = forms.DecimalField(
+        **MONEY, required=False, label="Amount disputed", help_text="Empty: all of it."
+    )
+    reason = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label="What the client says is wrong"
+    )
+    contact = forms.ModelChoiceField(
+        queryset=Contact.objects.none(), required=False, label="On behalf of", empty_label="The client"
+    )
+
+    def __init__(self, *args, invoice=None, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = {str(view.line.pk): view.line for view in lines if view.left > 0}
+        self.fields["line"].choices = [("", "The whole invoice")] + [
+            (pk, line.description) for pk, line in self.lines.items()
+        ]
+        if invoice is not None:
+            self.fields["contact"].queryset = Contact.objects.filter(
+                client_id=invoice.client_id, archived_at__isnull=True
+            ).order_by("-is_primary", "full_name")
+
+    def clean_line(self):
+        return self.lines.get(self.cleaned_data.get("line") or "")
 
 
-class SettleForm(StyledFormMixin, forms.Form):
-    note = forms.CharField(max_length=250, required=False, label="How it was settled")
+class DisputeMessageForm(StyledFormMixin, forms.Form):
+    body = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), label="Message")
+
+
+class DisputeExplainForm(StyledFormMixin, forms.Form):
+    body = forms.CharField(
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why the invoice is right",
+        help_text="The client reads it and accepts it, or answers.",
+    )
+
+
+class DisputeWithdrawForm(StyledFormMixin, forms.Form):
+    note = forms.CharField(
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Note for the client",
+        help_text="Optional, e.g. “Withdrawn on the phone with Dana on 3 Dec”.",
+    )
+
+
+class DisputeResolveForm(CreditNoteForm):
+    """A credit note that resolves a dispute: CreditNoteForm's fields, and a note for the client."""
+
+    note = forms.CharField(
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Note for the client",
+        help_text="Optional: it goes in the dispute's thread and the email.",
+    )
+
+
+class DisputeFilterForm(StyledFormMixin, forms.Form):
+    status = forms.ChoiceField(required=False, choices=DISPUTE_FILTERS, label="Show")
+    q = forms.CharField(required=False, label="Search by client or invoice number")
 
 
 HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]

@@ -348,3 +348,125 @@ class InvoiceEvent(TenantOwned):
     class Meta:
         ordering = ["at", "id"]
         constraints = [*TenantOwned.Meta.constraints]
+
+
+# --- Disputes ---------------------------------------------------------------------------------------
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    AWAITING_CLIENT = "awaiting_client", "Awaiting the client"
+    RESOLVED = "resolved", "Resolved"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+OPEN_DISPUTE_STATUSES = (DisputeStatus.OPEN, DisputeStatus.AWAITING_CLIENT)
+
+
+class DisputeResolution(models.TextChoices):
+    CREDIT_NOTE = "credit_note", "Credit note"
+    EXPLANATION_ACCEPTED = "explanation_accepted", "Explanation accepted"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class DisputeParty(models.TextChoices):
+    CLIENT = "client", "Client"
+    STAFF = "staff", "Staff"
+
+
+class Dispute(TenantOwned):
+    """A client contests an issued invoice, or one of its lines, with a reason and perhaps an amount.
+    While it is open (or awaiting the client's answer to an explanation) the invoice is disputed; at most
+    one is open per invoice. It ends resolved (by a credit note, or an explanation the client accepted)
+    or withdrawn. billing/disputes.py holds the rules."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="disputes")
+    line = models.ForeignKey(
+        InvoiceLine, on_delete=models.PROTECT, null=True, blank=True, related_name="disputes"
+    )
+    amount = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="What the client disputes, when they said; else all of it."
+    )
+    amount_at_stake = models.DecimalField(
+        **MONEY, help_text="The amount given, else what was left of the line (or the invoice) when opened."
+    )
+    reason = models.TextField()
+    status = models.CharField(max_length=20, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    opened_by = models.CharField(max_length=10, choices=DisputeParty.choices)
+    contact = models.ForeignKey(
+        "clients.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="disputes",
+        help_text="Who at the client disputes it (who opened it in the portal, or on whose behalf).",
+    )  # fmt: skip
+    actor = models.CharField(max_length=200, help_text="Who opened it, as history records it.")
+    opened_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=24, choices=DisputeResolution.choices, blank=True)
+    credit_note = models.ForeignKey(
+        CreditNote, on_delete=models.PROTECT, null=True, blank=True, related_name="disputes"
+    )
+    last_activity_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["opened_at", "id"]
+        indexes = [models.Index(fields=["tenant", "status", "opened_at"], name="dispute_status_opened_idx")]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["tenant", "invoice"],
+                condition=Q(status__in=["open", "awaiting_client"]),
+                name="one_open_dispute_per_invoice",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gt=0), name="dispute_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=["open", "awaiting_client"]) & Q(resolved_at__isnull=True, resolution="")
+                )
+                | (
+                    Q(status__in=["resolved", "withdrawn"]) & Q(resolved_at__isnull=False) & ~Q(resolution="")
+                ),
+                name="closed_disputes_say_when_and_how",
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_note__isnull=True) | Q(resolution="credit_note"),
+                name="dispute_credit_note_only_when_resolved_by_one",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Dispute {self.pk} on {self.invoice}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_DISPUTE_STATUSES
+
+
+class DisputeMessageKind(models.TextChoices):
+    MESSAGE = "message", "Message"
+    EXPLANATION = "explanation", "Explanation proposed"
+    CLOSING = "closing", "Closing note"
+
+
+class DisputeMessage(TenantOwned):
+    """One message of a dispute's thread: the client's or staff's words, and staff's explanations."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="messages")
+    party = models.CharField(max_length=10, choices=DisputeParty.choices)
+    kind = models.CharField(
+        max_length=12, choices=DisputeMessageKind.choices, default=DisputeMessageKind.MESSAGE
+    )
+    body = models.TextField()
+    author = models.CharField(max_length=200, help_text="The name shown in the thread.")
+    contact = models.ForeignKey(
+        "clients.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor = models.CharField(max_length=200)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [*TenantOwned.Meta.constraints]

@@ -11,21 +11,40 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 
 from billing.issuing import CENT
 from billing.models import (
+    OPEN_DISPUTE_STATUSES,
     CreditEntry,
     CreditNote,
     CreditNoteLine,
+    Dispute,
+    DisputeMessage,
+    DisputeStatus,
     Invoice,
     InvoiceEvent,
     InvoiceLine,
     InvoiceStatus,
     Payment,
 )
-from tenants.localtime import tenant_today
+from tenants.localtime import tenant_localtime, tenant_today
 
 ZERO = Decimal("0.00")
 OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID, InvoiceStatus.DISPUTED)
@@ -221,6 +240,24 @@ class InvoiceDetail:
     standing: str
     days_overdue: int
     taxable_subtotal: Decimal = field(default=ZERO)
+    disputes: list[Dispute] = field(default_factory=list)  # oldest first, messages prefetched
+
+    @property
+    def open_dispute(self) -> Dispute | None:
+        return next((dispute for dispute in self.disputes if dispute.is_open), None)
+
+    @property
+    def latest_dispute(self) -> Dispute | None:
+        """The open dispute, else the one that ended last (what the invoice page shows)."""
+        return self.open_dispute or (self.disputes[-1] if self.disputes else None)
+
+    @property
+    def can_dispute(self) -> bool:
+        return self.open_dispute is None and self.invoice.status in (
+            InvoiceStatus.ISSUED,
+            InvoiceStatus.PARTLY_PAID,
+            InvoiceStatus.PAID,
+        )
 
     @property
     def can_credit(self) -> bool:
@@ -256,6 +293,7 @@ def invoice_detail(invoice: Invoice, *, today: date | None = None) -> InvoiceDet
         standing=standing(invoice, today),
         days_overdue=days_overdue(invoice, today),
         taxable_subtotal=sum((view.line.amount for view in lines if view.line.taxable), ZERO),
+        disputes=list(disputes_with_threads().filter(invoice=invoice).order_by("opened_at", "id")),
     )
 
 
@@ -271,6 +309,160 @@ def credit_notes(*, client=None, search: str = "") -> QuerySet[CreditNote]:
             | Q(invoice__client__name__icontains=search)
         )
     return rows.order_by("-issued_on", "-sequence")
+
+
+# --- Disputes ---------------------------------------------------------------------------------------
+
+# The queue's filters: the open ones (staff's turn or the client's), staff's turn, the client's, closed, all.
+ACTIVE, NEEDS_ANSWER, AWAITING, CLOSED, ALL = "", "open", "awaiting_client", "resolved", "all"
+DISPUTE_FILTERS = [
+    (ACTIVE, "Open (ours or the client's turn)"),
+    (NEEDS_ANSWER, "Waiting for us"),
+    (AWAITING, "Awaiting the client"),
+    (CLOSED, "Resolved or withdrawn"),
+    (ALL, "All"),
+]
+
+
+def open_disputes() -> QuerySet[Dispute]:
+    """Disputes not ended yet (open, or awaiting the client's answer), the oldest first."""
+    return (
+        Dispute.objects.filter(status__in=OPEN_DISPUTE_STATUSES)
+        .select_related("invoice__client", "line")
+        .order_by("opened_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class DisputesGlance:
+    open: int  # not ended: waiting for us or for the client
+    waiting_for_us: int
+
+
+def disputes_glance() -> DisputesGlance:
+    """How many disputes are not ended, and how many wait for our answer (the home page). One query."""
+    counts = Dispute.objects.filter(status__in=OPEN_DISPUTE_STATUSES).aggregate(
+        open=Count("id"), waiting_for_us=Count("id", filter=Q(status=DisputeStatus.OPEN))
+    )
+    return DisputesGlance(**counts)
+
+
+def disputes_with_threads() -> QuerySet[Dispute]:
+    return Dispute.objects.select_related(
+        "invoice__client", "invoice__tenant", "line", "credit_note"
+    ).prefetch_related(Prefetch("messages", queryset=DisputeMessage.objects.order_by("at", "id")))
+
+
+def disputes(*, status: str = ACTIVE, search: str = "", client=None, invoice=None) -> QuerySet[Dispute]:
+    """The disputes queue: ``status`` one of ``DISPUTE_FILTERS``' keys (or a model status), ``search`` over
+    the client's name and the invoice number. Open ones first, the oldest first (the longest waiting on
+    top); then ended ones, the latest ended first. Each row has ``last_message`` (its text) and
+    ``last_party`` (who wrote it)."""
+    rows = Dispute.objects.select_related("invoice__client", "line")
+    if status == ACTIVE:
+        rows = rows.filter(status__in=OPEN_DISPUTE_STATUSES)
+    elif status == CLOSED:
+        rows = rows.exclude(status__in=OPEN_DISPUTE_STATUSES)
+    elif status in DisputeStatus.values:
+        rows = rows.filter(status=status)
+    if client is not None:
+        rows = rows.filter(invoice__client=client)
+    if invoice is not None:
+        rows = rows.filter(invoice=invoice)
+    if search := (search or "").strip():
+        rows = rows.filter(Q(invoice__number__icontains=search) | Q(invoice__client__name__icontains=search))
+    last = DisputeMessage.objects.filter(dispute=OuterRef("pk")).order_by("-at", "-id")
+    return rows.annotate(
+        last_message=Subquery(last.values("body")[:1]),
+        last_party=Subquery(last.values("party")[:1]),
+        ended=Case(
+            When(status__in=OPEN_DISPUTE_STATUSES, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+    ).order_by(
+        "ended", Case(When(ended=0, then=F("opened_at"))), F("resolved_at").desc(nulls_last=True), "id"
+    )
+
+
+def dispute_age_days(dispute: Dispute, *, today: date | None = None) -> int:
+    """How many days a dispute has been open, in the tenant's days: until today while it is open, until
+    the day it ended otherwise."""
+    opened = tenant_localtime(dispute.opened_at).date()
+    if dispute.resolved_at is None:
+        return max(((today or tenant_today()) - opened).days, 0)
+    return max((tenant_localtime(dispute.resolved_at).date() - opened).days, 0)
+
+
+@dataclass(frozen=True)
+class DisputeRateMonth:
+    month: date  # its first day
+    invoices: int  # issued that month
+    disputed: int  # of which were disputed (at any time since)
+    billed: Decimal  # the totals of the invoices issued that month
+    amount_disputed: Decimal  # what their disputes put at stake (at most each invoice's total)
+
+    @property
+    def invoice_percent(self) -> Decimal | None:
+        return _percent(self.disputed, self.invoices)
+
+    @property
+    def amount_percent(self) -> Decimal | None:
+        return _percent(self.amount_disputed, self.billed)
+
+
+def _percent(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def _first_days(today: date, months: int) -> list[date]:
+    index = today.year * 12 + today.month - 1
+    return [date((index - back) // 12, (index - back) % 12 + 1, 1) for back in range(months - 1, -1, -1)]
+
+
+def dispute_rate(*, months: int = 12, today: date | None = None) -> list[DisputeRateMonth]:
+    """The dispute rate of the last ``months`` months (this one included, oldest first), by the month the
+    invoices were issued in (the tenant's dates): how many issued invoices were disputed, and how much of
+    what they billed was disputed. Every dispute counts, however it ended (a withdrawn one too): the rate
+    measures how often clients contest, not who was right. A recent month's rate can still rise, as its
+    invoices may yet be disputed."""
+    today = today or tenant_today()
+    firsts = _first_days(today, months)
+    issued = Invoice.objects.exclude(status=InvoiceStatus.DRAFT).filter(
+        issued_on__gte=firsts[0], issued_on__lte=today
+    )
+    by_month = {
+        row["month"]: row
+        for row in issued.annotate(month=TruncMonth("issued_on"))
+        .values("month")
+        .annotate(invoices=Count("id"), billed=Sum("total"))
+        .order_by()
+    }
+    stakes: dict[int, tuple[date, Decimal]] = {}
+    for row in (
+        Dispute.objects.filter(invoice__in=issued)
+        .values("invoice_id", "invoice__issued_on", "invoice__total")
+        .annotate(at_stake=Sum("amount_at_stake"))
+        .order_by()
+    ):
+        month = row["invoice__issued_on"].replace(day=1)
+        stakes[row["invoice_id"]] = (month, min(row["at_stake"], row["invoice__total"]))
+    result = []
+    for first in firsts:
+        row = by_month.get(first, {})
+        mine = [stake for month, stake in stakes.values() if month == first]
+        result.append(
+            DisputeRateMonth(
+                month=first,
+                invoices=row.get("invoices", 0),
+                disputed=len(mine),
+                billed=(row.get("billed") or ZERO).quantize(CENT),
+                amount_disputed=sum(mine, ZERO).quantize(CENT),
+            )
+        )
+    return result
 
 
 # --- The accounting export --------------------------------------------------------------------------

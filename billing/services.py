@@ -8,21 +8,25 @@ row lock, and add payments, credit notes and history rows beside it.
 The rules, in one place:
 
 - A payment goes on an issued, partly paid or disputed invoice; it is more than zero and at most the
-  balance. A payment that clears the balance makes the invoice paid (a dispute settled by payment ends
-  with it); a partial one makes it partly paid, except that a disputed invoice stays disputed.
+  balance. A payment that clears the balance makes the invoice paid, a partial one partly paid.
+- The status follows what was paid and credited, in this order: void when everything was credited;
+  disputed while a dispute of the invoice is open (billing/disputes.py), even when it is paid (the client
+  may have paid under protest); else paid when nothing is left to pay, partly paid, issued.
+  ``status_after_movement`` is that rule, and every service that moves an invoice calls it.
 - A credit note reverses part or all of what is left of an invoice's lines (what a line charged minus
   what earlier credit notes took back from it): never more of a line than is left, never a credit note
   of zero or less in total, never more than is left to credit on the invoice. Its tax is the invoice's
   tax in proportion to the taxable amount credited so far (rounded once, on the running total, so the
   notes of one invoice add up to its tax exactly when everything has been credited). Its own numbers
   come from the gapless ``CN`` series.
-- Crediting everything that is left voids the invoice. Otherwise the status follows the balance: paid
-  when nothing is left to pay, else partly paid / issued (a disputed invoice stays disputed).
+- Crediting everything that is left voids the invoice, and ends a dispute open on it (resolved by that
+  credit note). Otherwise the status follows the rule above.
 - A credit note can cover money already paid: that part is given to the client as account credit
   (``grant_credit``, source "billing"), which their next invoice uses. Reversing an account-credit line
   gives back the account credit the invoice had used.
-- Events: ``invoice.paid`` whenever an invoice becomes paid (a payment, or a credit note that clears
-  what was left of a partly paid one).
+- Events: ``invoice.paid`` whenever an invoice becomes paid (a payment, a credit note that clears
+  what was left of a partly paid one, or the end of a dispute of an invoice paid meanwhile);
+  ``dispute.resolved`` when a dispute ends (``end_open_dispute``).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from billing.issuing import (
     CENT,
@@ -46,11 +51,15 @@ from billing.issuing import (
     take_sequences,
 )
 from billing.models import (
+    OPEN_DISPUTE_STATUSES,
     BillingAccount,
     BillingSettings,
     CreditEntry,
     CreditNote,
     CreditNoteLine,
+    Dispute,
+    DisputeResolution,
+    DisputeStatus,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
@@ -72,7 +81,7 @@ CREDITABLE = frozenset(
 MAX_TAX_RATE = Decimal("100")
 
 
-def _money_amount(value, *, field: str, label: str) -> Decimal:
+def money_amount(value, *, field: str, label: str) -> Decimal:
     """A positive amount in cents, or a ValidationError that says what is wrong with it."""
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
@@ -87,23 +96,28 @@ def _money_amount(value, *, field: str, label: str) -> Decimal:
     return amount.quantize(CENT)
 
 
-def _lock(invoice: Invoice) -> Invoice:
+def lock_invoice(invoice: Invoice) -> Invoice:
     return Invoice.objects.select_for_update().select_related("client", "tenant").get(pk=invoice.pk)
 
 
-def _save_movement(invoice: Invoice) -> None:
+def save_movement(invoice: Invoice) -> None:
     # Exactly the columns the immutability trigger lets an issued invoice move.
     invoice.save(update_fields=["status", "amount_paid", "amount_credited", "updated_at"])
 
 
+def has_open_dispute(invoice: Invoice) -> bool:
+    return Dispute.objects.filter(invoice=invoice, status__in=OPEN_DISPUTE_STATUSES).exists()
+
+
 def status_after_movement(invoice: Invoice) -> str:
-    """The status an issued invoice has for what was paid and credited on it (see the module's rules)."""
+    """The status an issued invoice has for what was paid and credited on it and whether a dispute of it
+    is open (see the module's rules): the one place that rule lives."""
     if invoice.total > 0 and invoice.amount_credited >= invoice.total:
         return InvoiceStatus.VOID
+    if has_open_dispute(invoice):
+        return InvoiceStatus.DISPUTED
     if invoice.balance <= 0:
         return InvoiceStatus.PAID
-    if invoice.status == InvoiceStatus.DISPUTED:
-        return InvoiceStatus.DISPUTED
     return InvoiceStatus.PARTLY_PAID if invoice.amount_paid > 0 else InvoiceStatus.ISSUED
 
 
@@ -127,18 +141,18 @@ def record_payment(
     invoice: Invoice, amount, paid_on: date, method: str, reference: str, actor: str, user=None
 ) -> Payment:
     """Record money received for ``invoice``: a Payment row, the invoice's ``amount_paid`` and status
-    moved (paid when the balance is cleared, else partly paid; a disputed invoice stays disputed until
-    it is paid in full), a history row, and ``invoice.paid`` when it became paid. Under the invoice's
+    moved (paid when the balance is cleared, else partly paid; a disputed invoice stays disputed while
+    its dispute is open), a history row, and ``invoice.paid`` when it became paid. Under the invoice's
     row lock, so two people recording at once never take the balance below zero.
 
     Raises ValidationError (by field) for an invoice that is not open for payment, an amount that is not
     more than zero or more than the balance, an unknown method, or a date in the future or before the
     invoice was issued."""
-    invoice = _lock(invoice)
+    invoice = lock_invoice(invoice)
     if invoice.status not in PAYABLE:
         state = InvoiceStatus(invoice.status).label.lower()
         raise ValidationError(f"{invoice} is {state}: payments are recorded on open invoices only.")
-    amount = _money_amount(amount, field="amount", label="The amount")
+    amount = money_amount(amount, field="amount", label="The amount")
     if amount > invoice.balance:
         raise ValidationError(
             {
@@ -175,7 +189,7 @@ def record_payment(
     was = invoice.status
     invoice.amount_paid += amount
     invoice.status = status_after_movement(invoice)
-    _save_movement(invoice)
+    save_movement(invoice)
     paid_in = PaymentMethod(method).label.lower()
     summary = f"Payment of {money(amount, invoice.currency)} by {paid_in}"
     summary += f" ({reference})" if reference else ""
@@ -186,36 +200,55 @@ def record_payment(
     return payment
 
 
-# --- Disputes ---------------------------------------------------------------------------------------
+# --- The end of a dispute ---------------------------------------------------------------------------
 
 
-@transaction.atomic
-def dispute_invoice(invoice: Invoice, *, reason: str, actor: str) -> Invoice:
-    """Mark an open invoice disputed (the client contests it), with why; payments may still be recorded."""
-    invoice = _lock(invoice)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say what the client disputes."})
-    if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID):
-        state = InvoiceStatus(invoice.status).label.lower()
-        raise ValidationError(f"{invoice} is {state}: only an open invoice can be disputed.")
-    invoice.status = InvoiceStatus.DISPUTED
-    _save_movement(invoice)
-    history(invoice, "disputed", f"Disputed: {reason}", actor=actor)
-    return invoice
-
-
-@transaction.atomic
-def settle_dispute(invoice: Invoice, *, note: str = "", actor: str) -> Invoice:
-    """The dispute is over and the invoice stands (correct it with a credit note first if it does not)."""
-    invoice = _lock(invoice)
-    if invoice.status != InvoiceStatus.DISPUTED:
-        raise ValidationError(f"{invoice} is not disputed.")
-    invoice.status = InvoiceStatus.PARTLY_PAID if invoice.amount_paid > 0 else InvoiceStatus.ISSUED
-    _save_movement(invoice)
-    note = (note or "").strip()
-    history(invoice, "dispute_settled", f"Dispute settled{': ' + note if note else ''}", actor=actor)
-    return invoice
+def end_open_dispute(
+    dispute: Dispute,
+    *,
+    status: str,
+    resolution: str,
+    actor: str,
+    credit_note: CreditNote | None = None,
+    now=None,
+) -> Dispute:
+    """Close ``dispute`` (open or awaiting the client), in the caller's transaction: resolved or withdrawn,
+    how and when; the invoice's status moves by the module's rule (back to issued / partly paid / paid,
+    or void), a history row says how it ended, ``dispute.resolved`` is recorded, and ``invoice.paid`` when
+    the invoice is paid now. billing/disputes.py calls it for every ending, and ``issue_credit_note`` for a
+    credit note that voids a disputed invoice."""
+    invoice = lock_invoice(dispute.invoice)
+    dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
+    if not dispute.is_open:
+        raise ValidationError(f"This dispute of {invoice} is already {dispute.get_status_display().lower()}.")
+    now = now or timezone.now()
+    dispute.status, dispute.resolution, dispute.credit_note = status, resolution, credit_note
+    dispute.resolved_at = dispute.last_activity_at = now
+    dispute.save(update_fields=["status", "resolution", "credit_note", "resolved_at", "last_activity_at"])
+    was = invoice.status
+    invoice.status = status_after_movement(invoice)
+    if invoice.status != was:
+        save_movement(invoice)
+    how = {
+        DisputeResolution.CREDIT_NOTE: f"resolved by credit note {credit_note.number if credit_note else ''}",
+        DisputeResolution.EXPLANATION_ACCEPTED: "resolved: the client accepted the explanation",
+        DisputeResolution.WITHDRAWN: "withdrawn",
+    }[resolution]
+    state = InvoiceStatus(invoice.status).label.lower()
+    history(invoice, "dispute_" + status, f"Dispute {how}; the invoice is {state}", actor=actor, at=now)
+    record_event(
+        "dispute.resolved",
+        dispute_id=dispute.pk,
+        invoice_id=invoice.pk,
+        client_id=invoice.client_id,
+        number=invoice.number,
+        status=dispute.status,
+        resolution=dispute.resolution,
+        credit_note_id=credit_note.pk if credit_note else None,
+    )
+    _announce_paid(invoice, was)
+    dispute.invoice = invoice
+    return dispute
 
 
 # --- Credit notes -----------------------------------------------------------------------------------
@@ -285,7 +318,7 @@ def issue_credit_note(
     gapless CN series in this transaction (a refusal uses no number). The invoice's ``amount_credited``
     and status move; a part already paid, and any account credit the reversed lines had used, go back to
     the client as account credit. Raises ValidationError with a plain message when it cannot be issued."""
-    invoice = _lock(invoice)
+    invoice = lock_invoice(invoice)
     if invoice.status not in CREDITABLE:
         state = InvoiceStatus(invoice.status).label.lower()
         raise ValidationError(f"{invoice} is {state}: there is nothing to credit.")
@@ -342,7 +375,7 @@ def issue_credit_note(
     was = invoice.status
     invoice.amount_credited += total
     invoice.status = status_after_movement(invoice)
-    _save_movement(invoice)
+    save_movement(invoice)
     summary = f"Credit note {note.number} for {money(total, invoice.currency)}: {reason}"
     history(invoice, "voided" if invoice.status == InvoiceStatus.VOID else "credited", summary, actor=actor)
 
@@ -366,6 +399,13 @@ def issue_credit_note(
             actor=actor,
             on=on,
         )
+    if invoice.status == InvoiceStatus.VOID:
+        dispute = Dispute.objects.filter(invoice=invoice, status__in=OPEN_DISPUTE_STATUSES).first()
+        if dispute is not None:
+            end_open_dispute(
+                dispute, status=DisputeStatus.RESOLVED, resolution=DisputeResolution.CREDIT_NOTE,
+                credit_note=note, actor=actor,
+            )  # fmt: skip
     _announce_paid(invoice, was)
     return note
 
@@ -425,7 +465,7 @@ def grant_credit(
     """Give ``client`` account credit (a reward, a goodwill gesture, money already paid on a credited
     invoice): a positive ledger entry, used by their next invoices. Not idempotent: call it once per
     grant (rewards keep their own record of what they granted)."""
-    amount = _money_amount(amount, field="amount", label="Account credit")
+    amount = money_amount(amount, field="amount", label="Account credit")
     reason, source = (reason or "").strip(), (source or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the client gets this credit."})

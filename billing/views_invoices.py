@@ -19,19 +19,18 @@ from django.views.generic import DetailView, FormView, ListView
 from django.views.generic.detail import SingleObjectMixin
 
 from accounts.actors import actor_label
-from billing import pdf, selectors, services
+from billing import disputes, pdf, selectors, services
 from billing.forms import (
     BillingAccountForm,
     BillingSettingsForm,
     CreditNoteForm,
-    DisputeForm,
+    DisputeOpenForm,
     InvoiceFilterForm,
     PaymentForm,
     ReasonForm,
     ResendForm,
-    SettleForm,
 )
-from billing.models import BillingAccount, CreditNote, Invoice, InvoiceStatus
+from billing.models import BillingAccount, CreditNote, DisputeParty, Invoice, InvoiceStatus
 from clients.models import Client
 from tenants.localtime import tenant_today
 from tenants.views import StaffRequiredMixin
@@ -46,7 +45,12 @@ HISTORY_LABELS = {
     "credited": "Credit note issued",
     "voided": "Voided",
     "disputed": "Disputed",
-    "dispute_settled": "Dispute settled",
+    "dispute_message": "Dispute: message",
+    "dispute_explained": "Dispute: explanation proposed",
+    "dispute_resolved": "Dispute resolved",
+    "dispute_withdrawn": "Dispute withdrawn",
+    "dispute_emailed": "Dispute: client emailed",
+    "dispute_settled": "Dispute settled",  # before disputes had their own record
 }
 
 
@@ -121,8 +125,8 @@ def invoice_page_context(invoice: Invoice, **forms) -> dict:
         or PaymentForm(initial={"amount": max(invoice.balance, 0), "paid_on": tenant_today()}),
         "void_form": forms.get("void_form") or ReasonForm(prefix="void"),
         "resend_form": forms.get("resend_form") or ResendForm(prefix="resend"),
-        "dispute_form": forms.get("dispute_form") or DisputeForm(prefix="dispute"),
-        "settle_form": forms.get("settle_form") or SettleForm(prefix="settle"),
+        "dispute_form": forms.get("dispute_form")
+        or DisputeOpenForm(prefix="dispute", invoice=invoice, lines=detail.lines),
         "invoice_address": services.invoice_address(invoice),
         "open_form": forms.get("open_form", ""),
     }
@@ -155,9 +159,15 @@ class InvoiceActionView(BillingManageMixin, SingleObjectMixin, View):
     def act(self, invoice, data, actor):
         raise NotImplementedError
 
+    def form_kwargs(self, invoice) -> dict:
+        return {}
+
+    def success_url(self, invoice) -> str:
+        return reverse("billing:invoice_detail", args=[invoice.pk])
+
     def post(self, request, *args, **kwargs):
         invoice = self.object = self.get_object()
-        form = self.form_class(request.POST, prefix=self.prefix)
+        form = self.form_class(request.POST, prefix=self.prefix, **self.form_kwargs(invoice))
         if form.is_valid():
             try:
                 message = self.act(invoice, form.cleaned_data, actor_label(request.user))
@@ -165,7 +175,7 @@ class InvoiceActionView(BillingManageMixin, SingleObjectMixin, View):
                 form_errors(form, error)
             else:
                 messages.success(request, message)
-                return HttpResponseRedirect(reverse("billing:invoice_detail", args=[invoice.pk]))
+                return HttpResponseRedirect(self.success_url(invoice))
         invoice.refresh_from_db()
         context = invoice_page_context(invoice, **{self.form_name: form, "open_form": self.form_name})
         tenant = request.tenant
@@ -211,19 +221,22 @@ class ResendInvoiceView(InvoiceActionView):
 
 
 class DisputeInvoiceView(InvoiceActionView):
-    form_class, prefix, form_name = DisputeForm, "dispute", "dispute_form"
+    """Staff open a dispute for the client (a phone call, a letter): it then lives on its own page."""
+
+    form_class, prefix, form_name = DisputeOpenForm, "dispute", "dispute_form"
+
+    def form_kwargs(self, invoice):
+        return {"invoice": invoice, "lines": selectors.invoice_detail(invoice).lines}
 
     def act(self, invoice, data, actor):
-        services.dispute_invoice(invoice, reason=data["reason"], actor=actor)
-        return f"{invoice.number} is marked disputed."
+        self.dispute = disputes.open_dispute(
+            invoice, reason=data["reason"], party=DisputeParty.STAFF, actor=actor, line=data["line"],
+            amount=data["amount"], contact=data["contact"], user=self.request.user,
+        )  # fmt: skip
+        return f"{invoice.number} is disputed; the client is emailed that it was recorded."
 
-
-class SettleDisputeView(InvoiceActionView):
-    form_class, prefix, form_name = SettleForm, "settle", "settle_form"
-
-    def act(self, invoice, data, actor):
-        services.settle_dispute(invoice, note=data["note"], actor=actor)
-        return f"The dispute on {invoice.number} is settled."
+    def success_url(self, invoice):
+        return reverse("billing:dispute_detail", args=[self.dispute.pk])
 
 
 class InvoicePdfView(BillingViewMixin, SingleObjectMixin, View):

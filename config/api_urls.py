@@ -11,6 +11,7 @@ from rest_framework.routers import DefaultRouter
 from api import errors
 from api.docs import ApiDocsView
 from billing.api import CreditNoteViewSet, InvoiceViewSet, PaymentViewSet
+from billing.api_disputes import DisputeViewSet
 from billing.api_subscriptions import SubscriptionViewSet
 from clients.api import ClientViewSet, ContactViewSet, SiteViewSet
 from contracts.api import ContractTemplateViewSet, ContractVersionViewSet
@@ -61,6 +62,7 @@ router.register("reports/profitability", ProfitabilityReportViewSet, basename="r
 router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("credit-notes", CreditNoteViewSet, basename="credit-note")
 router.register("payments", PaymentViewSet, basename="payment")
+router.register("disputes", DisputeViewSet, basename="dispute")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 

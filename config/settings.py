@@ -356,6 +356,8 @@ SPECTACULAR_SETTINGS = {
         "InvoiceStatusEnum": "billing.api.ISSUED_STATUSES",
         "InvoiceKindEnum": "billing.models.InvoiceKind.choices",
         "InvoiceLineKindEnum": "billing.models.LineKind.choices",
+        "DisputeStatusEnum": "billing.models.DisputeStatus.choices",
+        "DisputePartyEnum": "billing.models.DisputeParty.choices",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

@@ -180,3 +180,39 @@ class NotFixedForm(StyledFormMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+# --- Invoice disputes ------------------------------------------------------------------------------
+
+
+class DisputeForm(StyledFormMixin, forms.Form):
+    """What the client disputes: the rules (how much may be disputed) are billing.disputes'."""
+
+    reason = forms.CharField(
+        label="What is wrong?",
+        max_length=2000,
+        help_text="For example: the visit was covered by our plan, or we were billed twice.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    amount = forms.CharField(
+        label="How much do you dispute?",
+        required=False,
+        max_length=20,
+        help_text="Leave it empty to dispute all of it.",
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": "e.g. 50.00"}
+        ),
+    )
+
+
+class DisputeReplyForm(StyledFormMixin, forms.Form):
+    body = forms.CharField(label="Your answer", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class DisputeWithdrawForm(StyledFormMixin, forms.Form):
+    note = forms.CharField(
+        label="Anything to tell us?",
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -3,10 +3,10 @@ the clients (portal/client_emails.py, portal/invoice_emails.py)."""
 
 from datetime import datetime
 
-from billing.models import Invoice, InvoiceStatus
+from billing.models import Dispute, Invoice, InvoiceStatus
 from contracts.models import Signature
 from events.bus import subscribe
-from portal import client_emails, invoice_emails
+from portal import client_emails, dispute_emails, invoice_emails
 from tickets.models import Reply, Ticket
 
 
@@ -60,3 +60,20 @@ def email_invoice_to_client(event, *, now):
     )
     if invoice is not None:
         invoice_emails.email_invoice(invoice, to=event.payload.get("to", ""))
+
+
+@subscribe("portal.dispute_emails", "invoice.disputed", *dispute_emails.DISPUTE_EVENTS)
+def email_client_about_dispute(event, *, now):
+    """Every step of a dispute is emailed to the client, with a link to the invoice's page and its thread."""
+    dispute = (
+        Dispute.objects.select_related("invoice__client", "invoice__tenant", "line", "contact", "credit_note")
+        .filter(pk=event.payload["dispute_id"])
+        .first()
+    )
+    if dispute is None:
+        return
+    message_id = event.payload.get("message_id")
+    message = dispute.messages.filter(pk=message_id).first() if message_id else None
+    dispute_emails.email_client_about_dispute(
+        dispute, step=dispute_emails.STEP_OF_EVENT[event.name], message=message
+    )

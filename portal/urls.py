@@ -6,6 +6,7 @@ among the link's client's tickets only (portal/client_tickets.py), an invoice id
 from django.urls import path
 
 from portal import views, views_invoices, views_plan, views_tickets
+from portal import views_invoices as invoices
 
 app_name = "portal"
 
@@ -28,4 +29,8 @@ urlpatterns = [
     path("<str:token>/invoices/", views_invoices.invoice_list, name="invoices"),
     path("<str:token>/invoices/<int:pk>/", views_invoices.invoice_detail, name="invoice"),
     path("<str:token>/invoices/<int:pk>/pdf/", views_invoices.invoice_download, name="invoice_pdf"),
+    path("<str:token>/invoices/<int:pk>/dispute/", invoices.dispute_new, name="invoice_dispute"),
+    path("<str:token>/invoices/<int:pk>/dispute/reply/", invoices.dispute_reply, name="dispute_reply"),
+    path("<str:token>/invoices/<int:pk>/dispute/accept/", invoices.dispute_accept, name="dispute_accept"),
+    path("<str:token>/invoices/<int:pk>/dispute/withdraw/", invoices.dispute_withdraw, name="dispute_drop"),
 ]

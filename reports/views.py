@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import RedirectView, TemplateView
 
+from billing import selectors as billing_selectors
 from clients import selectors as client_selectors
 from contracts import campaigns, renewals
 from reports import exports, revenue, selectors
@@ -33,6 +34,9 @@ class DashboardView(StaffRequiredMixin, TemplateView):
         tickets = ticket_selectors.ticket_glance(now=timezone.now(), day_start=day_start, day_end=day_end)
         return super().get_context_data(
             mrr=revenue.mrr_summary(today=today) if self.request.membership.can("revenue.view") else None,
+            disputes=billing_selectors.disputes_glance()
+            if self.request.membership.can("billing.view")
+            else None,
             currency=tenant.currency,
             counts=client_selectors.tenant_counts(),
             largest_clients=client_selectors.largest_clients(),

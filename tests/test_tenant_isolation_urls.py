@@ -6,8 +6,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from api.models import ApiKey
+from billing import disputes as billing_disputes
 from billing import services as billing_services
-from billing.models import CreditNote, Invoice, Payment
+from billing.models import CreditNote, Dispute, Invoice, Payment
 from clients.models import Client, Contact, Site
 from contracts.models import Agreement, Campaign, ContractTemplate, ContractVersion, Signature
 from memberships.models import Plan, Subscription
@@ -68,6 +69,9 @@ NOT_TENANT_OBJECTS = {
     # The accounting export's `kind` names a file (invoices, credit notes, payments), not an object; the
     # files hold the current tenant's documents only (tests/billing/test_accounting_export.py).
     "billing:export_file",
+    # Disputing from the portal: the same lookup among the link's client's invoices.
+    # tests/portal/test_portal_disputes.py checks another client's or tenant's invoice is a 404.
+    *(f"portal:{name}" for name in ("invoice_dispute", "dispute_reply", "dispute_accept", "dispute_drop")),
 }
 
 FACTORIES = {
@@ -130,6 +134,12 @@ def _their_credit_note(tenant):
         return billing_services.void_invoice(invoice, reason="Theirs", actor="them")
 
 
+def _their_dispute(tenant):
+    invoice = _their_invoice(tenant)
+    with tenant_scope(tenant):
+        return billing_disputes.open_dispute(invoice, reason="Theirs", party="staff", actor="them")
+
+
 def _their_payment(tenant):
     invoice = _their_invoice(tenant)
     with tenant_scope(tenant):
@@ -140,6 +150,7 @@ FACTORIES.update({
     Invoice: _their_invoice,
     CreditNote: _their_credit_note,
     Payment: _their_payment,
+    Dispute: _their_dispute,
     Ticket: lambda tenant: TicketFactory(client__tenant=tenant),
     SlaClock: _their_clock,
     Reply: _their_reply,

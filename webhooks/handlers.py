@@ -16,6 +16,8 @@ from webhooks import services
     "subscription.changed",
     "invoice.issued",
     "invoice.paid",
+    "invoice.disputed",
+    "dispute.resolved",
 )
 def fan_out_to_endpoints(event, *, now):
     services.fan_out(event, now=now)

@@ -4,7 +4,8 @@ Every message is ``{"type": <event type>, "timestamp": <when it happened, ISO 86
 ``data`` holds the object concerned as a partner wants it (ids, number, title, status, the client's id
 and name, times in ISO 8601 with their offset), read when the event is fanned out to the endpoints, so
 normally within a second of the change; ``ticket.updated`` adds exactly which fields changed; an invoice
-is the API's invoice, lines included, so a partner can book it without asking again. The same
+is the API's invoice, lines included, so a partner can book it without asking again; a dispute is the
+API's dispute, thread included. The same
 serializers build the messages and document them in the OpenAPI description, so the two cannot drift.
 """
 
@@ -16,6 +17,7 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 
 from billing.api import InvoiceSerializer
+from billing.api_disputes import DisputeEventDataSerializer, dispute_event_data
 from billing.api_subscriptions import MembershipChangeDataSerializer, membership_change_data
 from billing.models import Invoice
 from clients.models import Client
@@ -184,6 +186,12 @@ EVENT_TYPES = {
                   InvoiceDataSerializer),
         EventType("invoice.paid", "An invoice was paid in full: nothing is left to pay on it.",
                   InvoiceDataSerializer),
+        EventType("invoice.disputed", "A client disputed an invoice or one of its lines (in the portal, or "
+                  "staff for them): the invoice is disputed until the dispute ends.",
+                  DisputeEventDataSerializer),
+        EventType("dispute.resolved", "A dispute ended: resolved by a credit note or by an explanation the "
+                  "client accepted, or withdrawn (the dispute's resolution says which).",
+                  DisputeEventDataSerializer),
     ]
 }  # fmt: skip
 EVENT_TYPE_CHOICES = [(name, f"{name}: {event_type.description}") for name, event_type in EVENT_TYPES.items()]
@@ -246,6 +254,8 @@ BUILDERS = {
     "client.created": _client_data,
     "invoice.issued": _invoice_data,
     "invoice.paid": _invoice_data,
+    "invoice.disputed": lambda event: dispute_event_data(dispute_id=event.payload.get("dispute_id")),
+    "dispute.resolved": lambda event: dispute_event_data(dispute_id=event.payload.get("dispute_id")),
     "subscription.changed": lambda event: membership_change_data(
         subscription_id=event.payload.get("subscription_id"), change_id=event.payload.get("change_id")
     ),

@@ -1,4 +1,4 @@
-// Report charts: each <div data-report-chart="compliance|breaches|utilization|profitability|mrr-…" data-source="/api/v1/…">
+// Report charts: each <div data-report-chart="compliance|breaches|utilization|profitability|mrr-…|dispute_rate" data-source="…">
 // holds a <canvas>; the data comes from the partner API's report endpoints (same figures as the table).
 // Several charts of one page may share a source (the revenue page): it is fetched once.
 // No inline scripts (strict CSP): this file and the vendored Chart.js are all there is.
@@ -182,6 +182,45 @@
                 afterLabel: function (ctx) {
                   var r = rows[ctx.dataIndex];
                   return ctx.dataset.type === "bar" && r ? r.tickets + " tickets, " + r.endpoints + " endpoints" : "";
+                },
+              },
+            },
+          },
+        }),
+      };
+    },
+
+    // Billing's dispute rate (billing:dispute_rate_json): two shares per month issued.
+    dispute_rate: function (data) {
+      var rows = data.rows;
+      function percent(v) { return v === null ? null : v; }
+      return {
+        type: "bar",
+        data: {
+          labels: rows.map(function (r) { return r.label; }),
+          datasets: [
+            {
+              label: "% of invoices disputed", data: rows.map(function (r) { return percent(r.invoice_percent); }),
+              backgroundColor: PRIMARY, borderRadius: 3, maxBarThickness: 32,
+            },
+            {
+              label: "% of the amount billed", data: rows.map(function (r) { return percent(r.amount_percent); }),
+              backgroundColor: WARNING, borderRadius: 3, maxBarThickness: 32,
+            },
+          ],
+        },
+        options: baseOptions({
+          scales: { y: { beginAtZero: true, suggestedMax: 10, ticks: { callback: function (v) { return v + " %"; } } } },
+          plugins: {
+            legend: { position: "bottom", labels: { boxWidth: 14 } },
+            tooltip: {
+              callbacks: {
+                afterLabel: function (ctx) {
+                  var r = rows[ctx.dataIndex];
+                  if (!r) return "";
+                  return ctx.datasetIndex === 0
+                    ? r.disputed + " of " + r.invoices + " invoices"
+                    : r.amount_disputed + " of " + r.billed + " " + data.currency;
                 },
               },
             },

@@ -224,18 +224,41 @@ def test_sending_the_invoice_again_emails_it_with_the_pdf(staff_client, invoice)
     assert email.attachments[0][2] == "application/pdf"
 
 
-def test_a_dispute_is_marked_and_settled_from_the_page(staff_client, invoice, tenant):
-    staff_client.post(
-        reverse("billing:invoice_dispute", args=[invoice.pk]), {"dispute-reason": "Says it was covered"}
+def labour_line_of(invoice):
+    with tenant_scope(invoice.tenant):
+        return invoice.lines.get(kind="labour")
+
+
+def test_staff_record_a_dispute_for_the_client_from_the_invoice_page(staff_client, invoice, tenant):
+    line = labour_line_of(invoice)
+    response = staff_client.post(
+        reverse("billing:invoice_dispute", args=[invoice.pk]),
+        {"dispute-reason": "Says it was covered", "dispute-line": str(line.pk), "dispute-amount": "20.00"},
+        follow=True,
     )
+
     with tenant_scope(tenant):
         assert Invoice.objects.get(pk=invoice.pk).status == "disputed"
+        dispute = invoice.disputes.get()
+    assert (dispute.opened_by, dispute.line_id, dispute.amount) == ("staff", line.pk, Decimal("20.00"))
+    assert response.redirect_chain[-1][0] == reverse("billing:dispute_detail", args=[dispute.pk])
+    page = text(staff_client.get(reverse("billing:invoice_detail", args=[invoice.pk])))
+    assert "Disputed by the client since" in page
+    assert "Record a dispute for the client" not in page  # one open dispute at a time
 
-    staff_client.post(
-        reverse("billing:invoice_settle", args=[invoice.pk]), {"settle-note": "Confirmed with Dana"}
+
+def test_a_dispute_for_more_than_the_line_keeps_what_was_typed(staff_client, invoice, tenant):
+    line = labour_line_of(invoice)
+    response = staff_client.post(
+        reverse("billing:invoice_dispute", args=[invoice.pk]),
+        {"dispute-reason": "Says it was covered", "dispute-line": str(line.pk), "dispute-amount": "70.00"},
     )
+
+    assert response.status_code == 400
+    assert "At most $50.00" in text(response)
+    assert "Says it was covered" in response.content.decode()
     with tenant_scope(tenant):
-        assert Invoice.objects.get(pk=invoice.pk).status == "issued"
+        assert not invoice.disputes.exists()
 
 
 def test_the_staff_pdf_of_an_invoice_and_a_credit_note(staff_client, invoice, tenant):

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from billing import services
+from billing import disputes, services
 from billing.models import Invoice, InvoiceEvent, Payment
 from events.models import OutboxEvent
 from tenants.localtime import tenant_today
@@ -92,26 +92,27 @@ def test_a_payment_dated_in_the_future_or_before_the_invoice_is_refused(invoice,
         pay(invoice, "10", method="bitcoin")
 
 
-def test_a_disputed_invoice_stays_disputed_until_it_is_paid_in_full(invoice, in_tenant):
-    services.dispute_invoice(invoice, reason="Says the visit was covered", actor="owner")
+def test_a_disputed_invoice_stays_disputed_while_its_dispute_is_open_even_paid_in_full(invoice, in_tenant):
+    disputes.open_dispute(invoice, reason="Says the visit was covered", party="staff", actor="owner")
     pay(invoice, "100.00")
     invoice.refresh_from_db()
     assert invoice.status == "disputed"
 
     pay(invoice, "65.00")
     invoice.refresh_from_db()
-    assert invoice.status == "paid"
+    assert invoice.status == "disputed"
+    assert not OutboxEvent.objects.filter(name="invoice.paid").exists()
 
 
-def test_settling_a_dispute_returns_the_invoice_to_where_its_payments_left_it(invoice, in_tenant):
-    services.dispute_invoice(invoice, reason="Wrong hours", actor="owner")
+def test_ending_a_dispute_returns_the_invoice_to_where_its_payments_left_it(invoice, in_tenant):
+    dispute = disputes.open_dispute(invoice, reason="Wrong hours", party="staff", actor="owner")
     pay(invoice, "15.00")
-    services.settle_dispute(invoice, note="Hours confirmed by the technician's log", actor="owner")
+    disputes.withdraw(dispute, party="staff", actor="owner", note="Hours confirmed by the technician's log")
     invoice.refresh_from_db()
 
     assert invoice.status == "partly_paid"
     kinds = list(InvoiceEvent.objects.filter(invoice=invoice).values_list("kind", flat=True))
-    assert kinds == ["issued", "disputed", "payment", "dispute_settled"]
+    assert kinds == ["issued", "disputed", "payment", "dispute_withdrawn"]
 
 
 def test_a_paid_or_void_invoice_takes_no_payment(invoice, household, in_tenant):

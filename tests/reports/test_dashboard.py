@@ -1,6 +1,6 @@
 """The staff home page: open tickets by priority, clocks at risk, breaches today, contract coverage,
-renewals due and (for those who may see revenue) MRR, each figure a link to the page behind it showing
-the same number; a fixed number of queries; another tenant's rows never counted."""
+renewals due, MRR and open disputes (for those who may see them), each figure a link to the page behind
+it showing the same number; a fixed number of queries; another tenant's rows never counted."""
 
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -11,8 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from billing import disputes
 from tenants.scope import tenant_scope
-from tests.factories import AgreementFactory, ClientFactory, give_membership, sla_desk
+from tests.billing.invoice_setup import issued_invoice
+from tests.factories import AgreementFactory, ClientFactory, ContactFactory, give_membership, sla_desk
 from tickets import services
 from tickets.models import TicketStatus
 from tickets.sweeper import sweep
@@ -191,3 +193,30 @@ def test_staff_who_may_not_see_revenue_get_no_mrr_on_the_home_page(client, login
     login_as(tenant, "dispatcher")
 
     assert 'data-figure="mrr"' not in home(client).content.decode()
+
+
+def test_open_disputes_link_to_the_queue_that_lists_the_same_ones(staff_client, tenant):
+    whitaker = ClientFactory(tenant=tenant, name="Whitaker Residence")
+    invoices = [issued_invoice(whitaker, [("labour", f"Visit {n}", "90.00")]) for n in range(3)]
+    with tenant_scope(tenant):
+        dana = ContactFactory(client=whitaker, full_name="Dana Whitaker")
+        as_dana = {"party": "client", "contact": dana, "actor": "Dana"}
+        waiting = disputes.open_dispute(invoices[0], reason="Covered by the plan", **as_dana)
+        explained = disputes.open_dispute(invoices[1], reason="Too long", **as_dana)
+        disputes.propose_explanation(explained, body="The visit took 2 h, see the notes", actor="Olivia")
+        ended = disputes.open_dispute(invoices[2], reason="Typo", **as_dana)
+        disputes.withdraw(ended, **as_dana)
+    page = home(staff_client).content.decode()
+
+    assert figure(page, "disputes") == "2"
+    assert "1 waiting for our answer" in page
+    queue = staff_client.get(link_of(page, "stat-disputes")).context["page_obj"].object_list
+    assert sorted(dispute.pk for dispute in queue) == sorted([waiting.pk, explained.pk])
+
+
+def test_a_technician_sees_no_disputes_or_revenue_on_the_home_page(client, login_as, tenant):
+    login_as(tenant, "technician")
+    page = home(client).content.decode()
+
+    assert 'data-figure="disputes"' not in page
+    assert 'data-figure="mrr"' not in page
