@@ -20,7 +20,9 @@ While a dispute is open the invoice's status is ``disputed``; when it ends, the 
 paid and credited (``billing.services.status_after_movement``, the one place of that rule). Every step
 writes the invoice's history and records an event the portal emails the client about (portal/handlers.py):
 ``invoice.disputed`` (opened), ``dispute.replied``, ``dispute.explained`` and ``dispute.resolved`` (ended,
-however it ended: ``resolution`` says how). ``invoice.disputed`` and ``dispute.resolved`` are webhooks too.
+however it ended: ``resolution`` says how). Each says which side acted: ``opened_by`` on ``invoice.disputed``,
+``party`` on the others (staff for a credit note or an explanation). ``invoice.disputed`` and
+``dispute.resolved`` are webhooks too; notifications/dispute_notices.py tells staff of the client's acts.
 """
 
 from __future__ import annotations
@@ -256,7 +258,7 @@ def accept_explanation(dispute: Dispute, *, actor: str, contact=None, party=Disp
         raise ValidationError("There is no explanation waiting for the client's answer.")
     return end_open_dispute(
         dispute, status=DisputeStatus.RESOLVED, resolution=DisputeResolution.EXPLANATION_ACCEPTED,
-        actor=actor, now=now,
+        party=party, actor=actor, now=now,
     )  # fmt: skip
 
 
@@ -274,8 +276,9 @@ def withdraw(dispute: Dispute, *, party: str, actor: str, note: str = "", contac
             actor=actor, at=now,
         )  # fmt: skip
     return end_open_dispute(
-        dispute, status=DisputeStatus.WITHDRAWN, resolution=DisputeResolution.WITHDRAWN, actor=actor, now=now
-    )
+        dispute, status=DisputeStatus.WITHDRAWN, resolution=DisputeResolution.WITHDRAWN, party=party,
+        actor=actor, now=now,
+    )  # fmt: skip
 
 
 @transaction.atomic

@@ -58,6 +58,7 @@ from billing.models import (
     CreditNote,
     CreditNoteLine,
     Dispute,
+    DisputeParty,
     DisputeResolution,
     DisputeStatus,
     Invoice,
@@ -210,11 +211,13 @@ def end_open_dispute(
     resolution: str,
     actor: str,
     credit_note: CreditNote | None = None,
+    party: str = DisputeParty.STAFF,
     now=None,
 ) -> Dispute:
     """Close ``dispute`` (open or awaiting the client), in the caller's transaction: resolved or withdrawn,
     how and when; the invoice's status moves by the module's rule (back to issued / partly paid / paid,
-    or void), a history row says how it ended, ``dispute.resolved`` is recorded, and ``invoice.paid`` when
+    or void), a history row says how it ended, ``dispute.resolved`` is recorded (with the ``party`` who
+    ended it: the client accepting or withdrawing, else staff), and ``invoice.paid`` when
     the invoice is paid now. billing/disputes.py calls it for every ending, and ``issue_credit_note`` for a
     credit note that voids a disputed invoice."""
     invoice = lock_invoice(dispute.invoice)
@@ -245,6 +248,7 @@ def end_open_dispute(
         status=dispute.status,
         resolution=dispute.resolution,
         credit_note_id=credit_note.pk if credit_note else None,
+        party=party,
     )
     _announce_paid(invoice, was)
     dispute.invoice = invoice

@@ -4,6 +4,8 @@ from django.db import transaction
 
 from events.bus import subscribe
 from notifications.agreement_notices import notify_about_agreement
+from notifications.dispute_notices import EVENTS as DISPUTE_EVENTS
+from notifications.dispute_notices import notify_about_dispute
 from notifications.models import EmailStatus
 from notifications.services import notify_about_event
 
@@ -26,3 +28,11 @@ def tell_staff_about_client_signature(event, *, now):
     """A client signed or declined in the portal: owners, managers and the sender are told, in the app and
     by email (sent after the commit, as for SLA alerts)."""
     _email_after_commit(notify_about_agreement(event, now=now))
+
+
+@subscribe("notifications.staff_dispute_notices", *DISPUTE_EVENTS)
+def tell_staff_about_client_dispute(event, *, now):
+    """A client disputed an invoice in the portal, answered on the dispute, accepted staff's explanation or
+    withdrew: owners, managers and billing staff are told, in the app and by email (sent after the commit).
+    Staff's own steps tell nobody."""
+    _email_after_commit(notify_about_dispute(event, now=now))

@@ -1,5 +1,5 @@
-"""What staff are told in the app (and by email): one row per recipient and event (SLA alerts, and
-clients signing or declining their agreements)."""
+"""What staff are told in the app (and by email): one row per recipient and event (SLA alerts, clients
+signing or declining their agreements, and clients disputing invoices)."""
 
 from django.conf import settings
 from django.db import models
@@ -12,6 +12,10 @@ class Kind(models.TextChoices):
     SLA_BREACHED = "sla.breached", "SLA breach"
     AGREEMENT_SIGNED = "agreement.signed", "Agreement signed"
     AGREEMENT_DECLINED = "agreement.declined", "Agreement declined"
+    INVOICE_DISPUTED = "invoice.disputed", "Invoice disputed"
+    DISPUTE_REPLIED = "dispute.replied", "Dispute answered"
+    DISPUTE_ACCEPTED = "dispute.accepted", "Explanation accepted"
+    DISPUTE_WITHDRAWN = "dispute.withdrawn", "Dispute withdrawn"
 
 
 class EmailStatus(models.TextChoices):

@@ -7,8 +7,8 @@ backstop. Emails are queued on the notification (``email_status = pending``) and
 commit (``send_pending_emails``), each one locked while it is sent, so a crash never loses the in-app
 notification.
 
-The same sender emails the agreement notices (notifications/agreement_notices.py), each kind with its
-template (``EMAIL_TEMPLATES``).
+The same sender emails the agreement notices (notifications/agreement_notices.py) and the dispute notices
+(notifications/dispute_notices.py), each kind with its template (``EMAIL_TEMPLATES``).
 
 Who is told: the ticket's assignee and the dispatchers; on a breach also the managers and owners
 (escalation). At night people are off shift (``QUIET_HOURS`` in the tenant's time zone): they get the
@@ -46,6 +46,10 @@ EMAIL_TEMPLATES = {
     Kind.SLA_BREACHED: "notifications/email/sla_alert",
     Kind.AGREEMENT_SIGNED: "notifications/email/agreement_notice",
     Kind.AGREEMENT_DECLINED: "notifications/email/agreement_notice",
+    Kind.INVOICE_DISPUTED: "notifications/email/dispute_notice",
+    Kind.DISPUTE_REPLIED: "notifications/email/dispute_notice",
+    Kind.DISPUTE_ACCEPTED: "notifications/email/dispute_notice",
+    Kind.DISPUTE_WITHDRAWN: "notifications/email/dispute_notice",
 }
 
 

@@ -2,7 +2,7 @@
 the report page, a page of clients at a time (losses first unless sorted otherwise)."""
 
 from django.core.paginator import Paginator
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers
 
 from reports import profitability
@@ -51,6 +51,7 @@ class ProfitRowSerializer(serializers.Serializer):
     is_loss = serializers.BooleanField(help_text="The client cost more than it paid.")
 
 
+@extend_schema_serializer(many=False)  # a `list` action, but the answer is one object
 class ProfitabilityReportSerializer(serializers.Serializer):
     period = PeriodSerializer()
     currency = serializers.CharField(help_text="ISO 4217: every amount is in it.")

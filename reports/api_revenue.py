@@ -1,7 +1,13 @@
 """Recurring revenue in the partner API (`GET /api/v1/reports/mrr/`): the figures of the revenue page, from
 ``reports.revenue``. Read-only; staff need ``revenue.view``."""
 
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import serializers
 
 from reports import revenue
@@ -36,8 +42,16 @@ class MrrRetentionSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-03"})
+class MonthField(serializers.Field):
+    """A month as ``YYYY-MM`` (OpenAPI has no month format: a ``date`` would promise a day)."""
+
+    def to_representation(self, value):
+        return f"{value:%Y-%m}"
+
+
 class MrrMonthSerializer(serializers.Serializer):
-    month = serializers.DateField(format="%Y-%m", help_text="YYYY-MM.")
+    month = MonthField(help_text="The month, `YYYY-MM`.")
     as_of = serializers.DateField(help_text="The day MRR was read: the month's last day, or today.")
     to_date = serializers.BooleanField(help_text="The current month, read today (not yet its last day).")
     opening = serializers.DecimalField(**MONEY, help_text="MRR at the end of the month before.")

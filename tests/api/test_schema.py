@@ -148,3 +148,21 @@ def test_the_docs_init_script_is_served_as_javascript_from_its_own_url(api_as):
     assert response["Content-Type"].startswith("application/javascript")
     assert "/api/v1/schema/" in response.content.decode()
     assert "SwaggerUIBundle" in response.content.decode()
+
+
+REPORTS = ("sla-compliance", "breaches", "utilization", "mrr", "profitability")
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_a_report_documents_one_object_and_its_bad_query_as_a_validation_error(schema, report):
+    answers = schema["paths"][f"/api/v1/reports/{report}/"]["get"]["responses"]
+    ok = answers["200"]["content"]["application/json"]["schema"]
+    assert "$ref" in ok, f"{report} must be documented as one object, not an array"
+    bad = answers["400"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert "validation_error" in schema["components"]["schemas"][bad]["discriminator"]["mapping"]
+
+
+def test_an_mrr_month_is_documented_as_the_yyyy_mm_it_answers(schema):
+    month = schema["components"]["schemas"]["MrrMonth"]["properties"]["month"]
+
+    assert (month["type"], month["pattern"]) == ("string", r"^\d{4}-\d{2}$")
