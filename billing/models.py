@@ -131,6 +131,8 @@ class Invoice(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "status", "issued_on"], name="invoice_status_issued_idx"),
             models.Index(fields=["tenant", "client", "issued_on"], name="invoice_client_issued_idx"),
+            # A period's invoices whatever their status (reports, the dispute rate, the accounting export)
+            models.Index(fields=["tenant", "issued_on"], name="invoice_issued_idx"),
         ]
         constraints = [
             *TenantOwned.Meta.constraints,
@@ -208,6 +210,13 @@ class InvoiceLine(TenantOwned):
 
     class Meta:
         ordering = ["position", "id"]
+        indexes = [
+            # The amounts of a period's invoices from the index alone (profitability sums them): a nested
+            # loop over the period's invoices instead of a scan of every line ever issued.
+            models.Index(
+                fields=["invoice"], include=["tenant", "kind", "amount"], name="invoice_line_amounts_idx"
+            ),
+        ]
         constraints = [
             *TenantOwned.Meta.constraints,
             models.UniqueConstraint(

@@ -165,6 +165,31 @@ def test_included_hours_are_prorated_by_the_days_the_plan_was_held(tenant, march
     assert row_of(report(tenant, quarter), client).included_hours == Decimal("15.2")  # + all of April
 
 
+def test_included_hours_add_the_riders_and_count_an_annual_plan_by_the_month(tenant, march):
+    monthly, annual, none = (
+        ClientFactory(tenant=tenant, name=name) for name in ("Monthly", "Annual", "None")
+    )
+    PlanFactory(tenant=tenant, key="care", hours_included=Decimal("10"))
+    PlanFactory(tenant=tenant, key="bare", hours_included=Decimal("0"))
+    PlanFactory(tenant=tenant, key="extra", kind="rider", hours_included=Decimal("1.5"))
+    PlanFactory(tenant=tenant, key="nothing", kind="rider", hours_included=Decimal("0"))
+    for client, tier, cycle in (
+        (monthly, "care", "monthly"),
+        (annual, "care", "annual"),
+        (none, "bare", "monthly"),
+    ):
+        agreement = AgreementFactory(client=client, starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
+        give_membership(agreement, tier=tier, riders=("extra", "nothing"), cycle=cycle)
+    tech = StaffMembershipFactory(tenant=tenant, role=Role.TECHNICIAN, cost_rate="40")
+    for client in (monthly, annual, none):
+        work(client, tech, on=date(2026, 3, 20), minutes=30)
+    result = report(tenant, march)
+    assert row_of(result, monthly).included_hours == Decimal("11.5")  # 10 h + 1.5 h
+    assert row_of(result, annual).included_hours == Decimal("1.0")  # (10 h + 1.5 h) / 12 = 0.958…
+    assert row_of(result, none).included_hours == Decimal("1.5")  # the rider's alone
+    assert result.totals.included_hours == Decimal("14.0")
+
+
 def test_per_agreement_the_amounts_go_to_the_contract_in_force_on_their_day(tenant, march):
     client = ClientFactory(tenant=tenant, name="Okafor Dental")
     old = AgreementFactory(
@@ -180,6 +205,26 @@ def test_per_agreement_the_amounts_go_to_the_contract_in_force_on_their_day(tena
         rows = {row.agreement_id: row for row in profitability_by_agreement(march).rows}
     assert (rows[old.pk].cost, rows[old.pk].revenue) == (Decimal("60.00"), Decimal("0.00"))
     assert (rows[new.pk].cost, rows[new.pk].revenue) == (Decimal("30.00"), Decimal("149.00"))
+
+
+def test_per_agreement_the_newest_contract_wins_while_two_overlap_and_days_outside_have_none(tenant, march):
+    client = ClientFactory(tenant=tenant, name="Lindqvist Studio")
+    long = AgreementFactory(client=client, starts_on=date(2026, 1, 1), ends_on=date(2026, 3, 25))
+    short = AgreementFactory(
+        client=client, status="signed", starts_on=date(2026, 3, 10), ends_on=date(2026, 3, 15)
+    )
+    AgreementFactory(client=client, status="declined", starts_on=date(2026, 3, 16), ends_on=date(2026, 3, 31))
+    tech = StaffMembershipFactory(tenant=tenant, role=Role.TECHNICIAN, cost_rate="60")
+    for day, minutes in ((5, 10), (10, 20), (15, 30), (16, 40), (25, 50), (26, 60)):
+        work(client, tech, on=date(2026, 3, day), minutes=minutes)
+    issued_invoice(client, [("plan", "Gold", "149.00")], issued_on=date(2026, 3, 20),
+                   period_start=date(2026, 3, 12))  # fmt: skip
+    with tenant_scope(tenant):
+        rows = {row.agreement_id: row for row in profitability_by_agreement(march).rows}
+    assert set(rows) == {long.pk, short.pk, None}
+    assert (rows[long.pk].minutes, rows[long.pk].revenue) == (10 + 40 + 50, Decimal("0.00"))
+    assert (rows[short.pk].minutes, rows[short.pk].revenue) == (20 + 30, Decimal("149.00"))
+    assert (rows[None].minutes, rows[None].agreement) == (60, "No agreement in force")
 
 
 def test_the_number_of_queries_does_not_grow_with_the_number_of_clients(tenant, march):
