@@ -370,9 +370,17 @@ def settle() -> None:
 def counts(slug: str) -> str:
     from django.db import connection
 
-    tables = ["clients_client", "memberships_subscriptionphase", "billing_invoice", "billing_invoiceline",
-              "billing_payment", "billing_creditnote", "billing_dispute", "tickets_ticket",
-              "tickets_timeentry"]  # fmt: skip
+    tables = [
+        "clients_client",
+        "memberships_subscriptionphase",
+        "billing_invoice",
+        "billing_invoiceline",
+        "billing_payment",
+        "billing_creditnote",
+        "billing_dispute",
+        "tickets_ticket",
+        "tickets_timeentry",
+    ]
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('app.rls_bypass', 'on', false)")
         found = []
@@ -445,8 +453,11 @@ def run() -> None:
             times, queries, status = measure(browsers[slug], url)
             results[slug] = (statistics.median(times), p95(times), queries, status)
             verdict = "" if status == 200 else f"  HTTP {status}!"
-            print(f"{name:<34} {size:>7,} {results[slug][0]:>8.1f} {results[slug][1]:>8.1f} {queries:>8}  "
-                  f"{status}{verdict}", flush=True)  # fmt: skip
+            print(
+                f"{name:<34} {size:>7,} {results[slug][0]:>8.1f} {results[slug][1]:>8.1f} {queries:>8}  "
+                f"{status}{verdict}",
+                flush=True,
+            )
         if not results:
             print(f"{name:<34} not on this branch: skipped")
             continue
@@ -457,8 +468,10 @@ def run() -> None:
 def print_summary(summary) -> None:
     """One line per page, the worst ratio of the p50s last."""
     width = max(len(label) for label, *_ in summary) if summary else 10
-    print(f"\n{'page':<{width}}  {'p50 / p95 ms at ' + format(SMALL, ','):>22}  {'at ' + format(LARGE, ','):>15}  "
-          f"{'ratio':>6}  {'queries':>11}  target {TARGET_MS} ms")  # fmt: skip
+    print(
+        f"\n{'page':<{width}}  {'p50 / p95 ms at ' + format(SMALL, ','):>22}  {'at ' + format(LARGE, ','):>15}  "
+        f"{'ratio':>6}  {'queries':>11}  target {TARGET_MS} ms"
+    )
     failed = []
     for label, name, small, large in sorted(summary, key=lambda page: page[3][0] / page[2][0]):
         small_p50, small_p95, small_q, small_status = small
@@ -469,10 +482,15 @@ def print_summary(summary) -> None:
             failed.append(f"{label}: queries grow with the clients ({small_q} vs {large_q})")
         note = " (a file of every row: grows by design)" if name in GROWS_WITH_ROWS else ""
         if not met:
-            failed.append(f"{label}: p50 {large_p50:.0f} ms at {LARGE:,} clients" if large_status == 200
-                          else f"{label}: HTTP {small_status} / {large_status}")  # fmt: skip
-        print(f"{label:<{width}}  {small_p50:>10.1f} / {small_p95:>7.1f}  {large_p50:>6.1f} / {large_p95:>6.1f}  "
-              f"{large_p50 / small_p50:>5.2f}×  {queries:>11}  {'met' if met else 'NOT met'}{note}")  # fmt: skip
+            failed.append(
+                f"{label}: p50 {large_p50:.0f} ms at {LARGE:,} clients"
+                if large_status == 200
+                else f"{label}: HTTP {small_status} / {large_status}"
+            )
+        print(
+            f"{label:<{width}}  {small_p50:>10.1f} / {small_p95:>7.1f}  {large_p50:>6.1f} / {large_p95:>6.1f}  "
+            f"{large_p50 / small_p50:>5.2f}×  {queries:>11}  {'met' if met else 'NOT met'}{note}"
+        )
     print(f"\nratio: p50 at {LARGE:,} clients over p50 at {SMALL} ({LARGE // SMALL}× the clients)")
     for problem in failed:
         print(f"  ! {problem}")

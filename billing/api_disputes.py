@@ -57,10 +57,25 @@ class DisputeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Dispute
         fields = [
-            "id", "invoice", "invoice_number", "client", "client_name", "line", "amount", "amount_at_stake",
-            "currency", "reason", "status", "opened_by", "contact", "opened_at", "last_activity_at",
-            "resolved_at", "resolution", "credit_note",
-        ]  # fmt: skip
+            "id",
+            "invoice",
+            "invoice_number",
+            "client",
+            "client_name",
+            "line",
+            "amount",
+            "amount_at_stake",
+            "currency",
+            "reason",
+            "status",
+            "opened_by",
+            "contact",
+            "opened_at",
+            "last_activity_at",
+            "resolved_at",
+            "resolution",
+            "credit_note",
+        ]
         read_only_fields = fields
         extra_kwargs = {
             "line": {"help_text": "The disputed line of the invoice; null: the whole invoice."},
@@ -123,9 +138,12 @@ class DisputeBodySerializer(serializers.Serializer):
 
 class DisputeWithdrawSerializer(serializers.Serializer):
     note = serializers.CharField(
-        max_length=disputes.BODY_MAX_LENGTH, required=False, allow_blank=True, default="",
+        max_length=disputes.BODY_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="Optional, for the client's thread and email.",
-    )  # fmt: skip
+    )
 
 
 class DisputeResolveSerializer(serializers.Serializer):
@@ -135,9 +153,12 @@ class DisputeResolveSerializer(serializers.Serializer):
     )
     lines = CreditLinesField(required=False)
     note = serializers.CharField(
-        max_length=disputes.BODY_MAX_LENGTH, required=False, allow_blank=True, default="",
+        max_length=disputes.BODY_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="Optional note to the client, in the thread and the email.",
-    )  # fmt: skip
+    )
 
     def validate(self, data):
         if data["full"] == bool(data.get("lines")):
@@ -171,20 +192,43 @@ class DisputeFilter(filters.FilterSet):
 
 
 DISPUTE_EXAMPLE = {
-    "id": 31, "invoice": 812, "invoice_number": "INV-2026-000123", "client": 12,
-    "client_name": "Whitaker Residence", "line": 2003, "amount": "70.00", "amount_at_stake": "70.00",
-    "currency": "USD", "reason": "The on-site visit was covered by our Gold plan.", "status": "open",
-    "opened_by": "client", "contact": 40, "opened_at": "2026-12-03T18:20:11-05:00",
-    "last_activity_at": "2026-12-04T09:02:45-05:00", "resolved_at": None, "resolution": "",
+    "id": 31,
+    "invoice": 812,
+    "invoice_number": "INV-2026-000123",
+    "client": 12,
+    "client_name": "Whitaker Residence",
+    "line": 2003,
+    "amount": "70.00",
+    "amount_at_stake": "70.00",
+    "currency": "USD",
+    "reason": "The on-site visit was covered by our Gold plan.",
+    "status": "open",
+    "opened_by": "client",
+    "contact": 40,
+    "opened_at": "2026-12-03T18:20:11-05:00",
+    "last_activity_at": "2026-12-04T09:02:45-05:00",
+    "resolved_at": None,
+    "resolution": "",
     "credit_note": None,
     "messages": [
-        {"id": 90, "party": "client", "kind": "message",
-         "body": "The on-site visit was covered by our Gold plan.", "author": "Dana Whitaker",
-         "at": "2026-12-03T18:20:11-05:00"},
-        {"id": 91, "party": "staff", "kind": "message", "body": "We are checking the plan's inclusions.",
-         "author": "Sam Ortiz", "at": "2026-12-04T09:02:45-05:00"},
+        {
+            "id": 90,
+            "party": "client",
+            "kind": "message",
+            "body": "The on-site visit was covered by our Gold plan.",
+            "author": "Dana Whitaker",
+            "at": "2026-12-03T18:20:11-05:00",
+        },
+        {
+            "id": 91,
+            "party": "staff",
+            "kind": "message",
+            "body": "We are checking the plan's inclusions.",
+            "author": "Sam Ortiz",
+            "at": "2026-12-04T09:02:45-05:00",
+        },
     ],
-}  # fmt: skip
+}
 
 
 @extend_schema_view(
@@ -252,10 +296,16 @@ class DisputeViewSet(
         data.is_valid(raise_exception=True)
         values = data.validated_data
         dispute = through_service(
-            disputes.open_dispute, values["invoice"], reason=values["reason"], party=DisputeParty.STAFF,
-            actor=request_actor(request), line=values.get("line"), amount=values.get("amount"),
-            contact=values.get("contact"), user=calling_staff_user(request),
-        )  # fmt: skip
+            disputes.open_dispute,
+            values["invoice"],
+            reason=values["reason"],
+            party=DisputeParty.STAFF,
+            actor=request_actor(request),
+            line=values.get("line"),
+            amount=values.get("amount"),
+            contact=values.get("contact"),
+            user=calling_staff_user(request),
+        )
         return self._detail(dispute, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -275,9 +325,13 @@ class DisputeViewSet(
         data = DisputeBodySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         through_service(
-            disputes.reply, dispute, body=data.validated_data["body"], party=DisputeParty.STAFF,
-            actor=request_actor(request), user=calling_staff_user(request),
-        )  # fmt: skip
+            disputes.reply,
+            dispute,
+            body=data.validated_data["body"],
+            party=DisputeParty.STAFF,
+            actor=request_actor(request),
+            user=calling_staff_user(request),
+        )
         return self._detail(dispute)
 
     @extend_schema(
@@ -303,9 +357,12 @@ class DisputeViewSet(
         data = DisputeBodySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         through_service(
-            disputes.propose_explanation, dispute, body=data.validated_data["body"],
-            actor=request_actor(request), user=calling_staff_user(request),
-        )  # fmt: skip
+            disputes.propose_explanation,
+            dispute,
+            body=data.validated_data["body"],
+            actor=request_actor(request),
+            user=calling_staff_user(request),
+        )
         return self._detail(dispute)
 
     @extend_schema(
@@ -339,9 +396,14 @@ class DisputeViewSet(
         data.is_valid(raise_exception=True)
         values = data.validated_data
         through_service(
-            disputes.resolve_with_credit_note, dispute, lines=values.get("chosen"), reason=values["reason"],
-            note=values["note"], actor=request_actor(request), user=calling_staff_user(request),
-        )  # fmt: skip
+            disputes.resolve_with_credit_note,
+            dispute,
+            lines=values.get("chosen"),
+            reason=values["reason"],
+            note=values["note"],
+            actor=request_actor(request),
+            user=calling_staff_user(request),
+        )
         return self._detail(dispute)
 
     @extend_schema(
@@ -363,9 +425,13 @@ class DisputeViewSet(
         data = DisputeWithdrawSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         through_service(
-            disputes.withdraw, dispute, party=DisputeParty.STAFF, note=data.validated_data["note"],
-            actor=request_actor(request), user=calling_staff_user(request),
-        )  # fmt: skip
+            disputes.withdraw,
+            dispute,
+            party=DisputeParty.STAFF,
+            note=data.validated_data["note"],
+            actor=request_actor(request),
+            user=calling_staff_user(request),
+        )
         return self._detail(dispute)
 
 

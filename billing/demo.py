@@ -127,9 +127,13 @@ def seed_membership_changes(tenant: Tenant, *, today: date, rng: random.Random, 
             if what == "came back" and back < today:
                 holding = memberships.requested_holding(tier=tier, riders=[], cycle=BillingCycle.MONTHLY)
                 memberships.start_subscription(
-                    client=subscription.client, agreement=subscription.agreement, holding=holding,
-                    started_on=back, actor=actor, anchor_day=1,
-                )  # fmt: skip
+                    client=subscription.client,
+                    agreement=subscription.agreement,
+                    holding=holding,
+                    started_on=back,
+                    actor=actor,
+                    anchor_day=1,
+                )
                 done["came back"] += 1
             continue
         done[what] += 1
@@ -149,15 +153,20 @@ def seed_billing(tenant: Tenant, progress=print) -> int:
         # The demo company bills everyone on the 1st: set before any period is invoiced.
         Subscription.objects.filter(anchor_day__gt=1).update(anchor_day=1, anchor_month=1)
         rng = random.Random(f"billing-{tenant.slug}")
-        seed_membership_changes(tenant, today=today, rng=random.Random(f"memberships-{tenant.slug}"),
-                                progress=progress)  # fmt: skip
+        seed_membership_changes(
+            tenant, today=today, rng=random.Random(f"memberships-{tenant.slug}"), progress=progress
+        )
         loyal = list(Client.objects.filter(subscriptions__isnull=False).order_by("name")[:2])
         months = [*_month_starts(today, HISTORY_MONTHS), today]
         for client in loyal:
             services.grant_credit(
-                client, Decimal("25.00"), reason="Loyalty reward: a year without a missed payment",
-                source="rewards", actor=DEMO_ACTOR, on=months[-3],
-            )  # fmt: skip
+                client,
+                Decimal("25.00"),
+                reason="Loyalty reward: a year without a missed payment",
+                source="rewards",
+                actor=DEMO_ACTOR,
+                on=months[-3],
+            )
     for index, day in enumerate(months, start=1):
         run_billing(on=day, tenant=tenant, actor=DEMO_ACTOR)
         if index % 4 == 0 or index == len(months):
@@ -182,18 +191,24 @@ def seed_billing(tenant: Tenant, progress=print) -> int:
             delay = rng.randint(2, 12) if roll > 0.25 else rng.randint(15, 40)
             late += delay > (invoice.due_on - invoice.issued_on).days
             services.record_payment(
-                invoice, amount, min(invoice.issued_on + timedelta(days=delay), today), rng.choice(METHODS),
-                f"DEMO-{invoice.sequence:05d}", DEMO_ACTOR,
-            )  # fmt: skip
+                invoice,
+                amount,
+                min(invoice.issued_on + timedelta(days=delay), today),
+                rng.choice(METHODS),
+                f"DEMO-{invoice.sequence:05d}",
+                DEMO_ACTOR,
+            )
         disputed = _seed_disputes(today)
         invoices = list(Invoice.objects.exclude(status=InvoiceStatus.DRAFT).order_by("issued_on", "sequence"))
         corrected = next((i for i in invoices if i.status == InvoiceStatus.ISSUED and i.total > 0), None)
         if corrected is not None:
             line = corrected.lines.order_by("-amount").first()
             services.issue_credit_note(
-                corrected, lines={line: (line.amount / 2).quantize(Decimal("0.01"))},
-                reason="Goodwill: half of the line refunded after a missed visit", actor=DEMO_ACTOR,
-            )  # fmt: skip
+                corrected,
+                lines={line: (line.amount / 2).quantize(Decimal("0.01"))},
+                reason="Goodwill: half of the line refunded after a missed visit",
+                actor=DEMO_ACTOR,
+            )
         total = len(invoices)
         # Nobody is emailed about last year's invoices and payments today; today's invoices go out.
         # The demo's disputes are history too: their clients are not emailed on load.
@@ -250,15 +265,23 @@ def _seed_disputes(today: date) -> int:
         )
         opened = _at(recent.issued_on + timedelta(days=4), 19)
         dispute = disputes.open_dispute(
-            recent, line=line, amount=(line.amount / 2).quantize(Decimal("0.01")), party="client",
-            contact=contact, actor=f"{contact.full_name} <{contact.email}> (client contact)",
-            reason=OPEN_REASONS[line.kind == LineKind.LABOUR], now=opened,
-        )  # fmt: skip
+            recent,
+            line=line,
+            amount=(line.amount / 2).quantize(Decimal("0.01")),
+            party="client",
+            contact=contact,
+            actor=f"{contact.full_name} <{contact.email}> (client contact)",
+            reason=OPEN_REASONS[line.kind == LineKind.LABOUR],
+            now=opened,
+        )
         disputes.reply(
-            dispute, party="staff", actor=DEMO_ACTOR, now=opened + timedelta(hours=14),
+            dispute,
+            party="staff",
+            actor=DEMO_ACTOR,
+            now=opened + timedelta(hours=14),
             body="Thank you for telling us. We are checking the technician's notes for both visits and "
             "will come back to you by Friday.",
-        )  # fmt: skip
+        )
         seeded += 1
     if older is not None and (line := _disputed_line(older)) is not None:
         contact = (
@@ -270,15 +293,24 @@ def _seed_disputes(today: date) -> int:
         opened = _at(older.issued_on + timedelta(days=3), 10)
         amount = min((line.amount / 4).quantize(Decimal("0.01")), line.amount)
         dispute = disputes.open_dispute(
-            older, line=line, amount=amount, party="client", contact=contact,
+            older,
+            line=line,
+            amount=amount,
+            party="client",
+            contact=contact,
             actor=f"{contact.full_name} <{contact.email}> (client contact)",
             reason="We were without the system for four days that month: can part of this be credited?",
             now=opened,
-        )  # fmt: skip
+        )
         disputes.resolve_with_credit_note(
-            dispute, lines={line: amount}, reason="Four days of outage credited as goodwill", actor=DEMO_ACTOR,
+            dispute,
+            lines={line: amount},
+            reason="Four days of outage credited as goodwill",
+            actor=DEMO_ACTOR,
             note="Sorry about the outage: we credited a quarter of the month. It is on your account for the "
-            "next invoice.", on=older.issued_on + timedelta(days=5), now=opened + timedelta(days=2),
-        )  # fmt: skip
+            "next invoice.",
+            on=older.issued_on + timedelta(days=5),
+            now=opened + timedelta(days=2),
+        )
         seeded += 1
     return seeded

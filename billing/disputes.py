@@ -92,10 +92,17 @@ def _check_party(party: str, contact, invoice: Invoice) -> None:
 
 def _message(dispute, *, party, body, kind=DisputeMessageKind.MESSAGE, contact=None, user=None, actor, at):
     return DisputeMessage.objects.create(
-        tenant_id=dispute.tenant_id, dispute=dispute, party=party, kind=kind, body=body, contact=contact,
+        tenant_id=dispute.tenant_id,
+        dispute=dispute,
+        party=party,
+        kind=kind,
+        body=body,
+        contact=contact,
         user=user if party == DisputeParty.STAFF else None,
-        author=_author(party, contact=contact, user=user, invoice=dispute.invoice), actor=actor, at=at,
-    )  # fmt: skip
+        author=_author(party, contact=contact, user=user, invoice=dispute.invoice),
+        actor=actor,
+        at=at,
+    )
 
 
 def _what(dispute: Dispute) -> str:
@@ -171,10 +178,18 @@ def open_dispute(
     try:
         with transaction.atomic():
             dispute = Dispute.objects.create(
-                tenant_id=invoice.tenant_id, invoice=invoice, line=line, amount=amount,
-                amount_at_stake=amount if amount is not None else left, reason=reason, opened_by=party,
-                contact=contact, actor=actor, opened_at=now, last_activity_at=now,
-            )  # fmt: skip
+                tenant_id=invoice.tenant_id,
+                invoice=invoice,
+                line=line,
+                amount=amount,
+                amount_at_stake=amount if amount is not None else left,
+                reason=reason,
+                opened_by=party,
+                contact=contact,
+                actor=actor,
+                opened_at=now,
+                last_activity_at=now,
+            )
     except IntegrityError:  # another request opened one between our check and our insert
         raise ValidationError(f"{invoice} is already disputed.") from None
     dispute.invoice = invoice
@@ -231,14 +246,21 @@ def propose_explanation(dispute: Dispute, *, body: str, actor: str, user=None, n
     dispute = _locked(dispute)
     _require_open(dispute)
     body = _text(
-        body, field="body", what="Explain why the invoice is right: the client reads it.",
+        body,
+        field="body",
+        what="Explain why the invoice is right: the client reads it.",
         max_length=BODY_MAX_LENGTH,
-    )  # fmt: skip
+    )
     now = now or timezone.now()
     message = _message(
-        dispute, party=DisputeParty.STAFF, kind=DisputeMessageKind.EXPLANATION, body=body, user=user,
-        actor=actor, at=now,
-    )  # fmt: skip
+        dispute,
+        party=DisputeParty.STAFF,
+        kind=DisputeMessageKind.EXPLANATION,
+        body=body,
+        user=user,
+        actor=actor,
+        at=now,
+    )
     dispute.status, dispute.last_activity_at = DisputeStatus.AWAITING_CLIENT, now
     dispute.save(update_fields=["status", "last_activity_at"])
     summary = f"Explanation proposed to the client: {body}"
@@ -257,9 +279,13 @@ def accept_explanation(dispute: Dispute, *, actor: str, contact=None, party=Disp
     if dispute.status != DisputeStatus.AWAITING_CLIENT:
         raise ValidationError("There is no explanation waiting for the client's answer.")
     return end_open_dispute(
-        dispute, status=DisputeStatus.RESOLVED, resolution=DisputeResolution.EXPLANATION_ACCEPTED,
-        party=party, actor=actor, now=now,
-    )  # fmt: skip
+        dispute,
+        status=DisputeStatus.RESOLVED,
+        resolution=DisputeResolution.EXPLANATION_ACCEPTED,
+        party=party,
+        actor=actor,
+        now=now,
+    )
 
 
 @transaction.atomic
@@ -272,13 +298,23 @@ def withdraw(dispute: Dispute, *, party: str, actor: str, note: str = "", contac
     if note := (note or "").strip():
         note = _text(note, field="note", what="", max_length=BODY_MAX_LENGTH)
         _message(
-            dispute, party=party, kind=DisputeMessageKind.CLOSING, body=note, contact=contact, user=user,
-            actor=actor, at=now,
-        )  # fmt: skip
+            dispute,
+            party=party,
+            kind=DisputeMessageKind.CLOSING,
+            body=note,
+            contact=contact,
+            user=user,
+            actor=actor,
+            at=now,
+        )
     return end_open_dispute(
-        dispute, status=DisputeStatus.WITHDRAWN, resolution=DisputeResolution.WITHDRAWN, party=party,
-        actor=actor, now=now,
-    )  # fmt: skip
+        dispute,
+        status=DisputeStatus.WITHDRAWN,
+        resolution=DisputeResolution.WITHDRAWN,
+        party=party,
+        actor=actor,
+        now=now,
+    )
 
 
 @transaction.atomic
@@ -303,17 +339,26 @@ def resolve_with_credit_note(
     if note := (note or "").strip():
         note = _text(note, field="note", what="", max_length=BODY_MAX_LENGTH)
         _message(
-            dispute, party=DisputeParty.STAFF, kind=DisputeMessageKind.CLOSING, body=note, user=user,
-            actor=actor, at=now or timezone.now(),
-        )  # fmt: skip
+            dispute,
+            party=DisputeParty.STAFF,
+            kind=DisputeMessageKind.CLOSING,
+            body=note,
+            user=user,
+            actor=actor,
+            at=now or timezone.now(),
+        )
     credit_note = issue_credit_note(dispute.invoice, lines=lines, reason=reason, actor=actor, on=on)
     dispute.refresh_from_db()
     if not dispute.is_open:  # the credit note voided the invoice, which ended the dispute with it
         return dispute
     return end_open_dispute(
-        dispute, status=DisputeStatus.RESOLVED, resolution=DisputeResolution.CREDIT_NOTE,
-        credit_note=credit_note, actor=actor, now=now,
-    )  # fmt: skip
+        dispute,
+        status=DisputeStatus.RESOLVED,
+        resolution=DisputeResolution.CREDIT_NOTE,
+        credit_note=credit_note,
+        actor=actor,
+        now=now,
+    )
 
 
 def _announce_step(name: str, dispute: Dispute, message: DisputeMessage) -> None:

@@ -403,9 +403,13 @@ class Dispute(TenantOwned):
     status = models.CharField(max_length=20, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
     opened_by = models.CharField(max_length=10, choices=DisputeParty.choices)
     contact = models.ForeignKey(
-        "clients.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="disputes",
+        "clients.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="disputes",
         help_text="Who at the client disputes it (who opened it in the portal, or on whose behalf).",
-    )  # fmt: skip
+    )
     actor = models.CharField(max_length=200, help_text="Who opened it, as history records it.")
     opened_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)

@@ -407,9 +407,12 @@ def issue_credit_note(
         dispute = Dispute.objects.filter(invoice=invoice, status__in=OPEN_DISPUTE_STATUSES).first()
         if dispute is not None:
             end_open_dispute(
-                dispute, status=DisputeStatus.RESOLVED, resolution=DisputeResolution.CREDIT_NOTE,
-                credit_note=note, actor=actor,
-            )  # fmt: skip
+                dispute,
+                status=DisputeStatus.RESOLVED,
+                resolution=DisputeResolution.CREDIT_NOTE,
+                credit_note=note,
+                actor=actor,
+            )
     _announce_paid(invoice, was)
     return note
 

@@ -262,8 +262,12 @@ class DisputeResolveView(DisputeActionView):
 
     def act(self, dispute, data, actor):
         resolved = disputes.resolve_with_credit_note(
-            dispute, lines=self.form.chosen_lines(), reason=data["reason"], actor=actor, note=data["note"],
+            dispute,
+            lines=self.form.chosen_lines(),
+            reason=data["reason"],
+            actor=actor,
+            note=data["note"],
             user=self.request.user,
-        )  # fmt: skip
+        )
         note = resolved.credit_note
         return f"Resolved by credit note {note.number} for {note.total} {dispute.invoice.currency}."

@@ -88,9 +88,13 @@ class InvoiceListView(BillingViewMixin, ListView):
         self.today = tenant_today()
         data = self.filters.cleaned_data if self.filters.is_valid() else {}
         return selectors.invoices(
-            status=data.get("status") or "", client=data.get("client"), period_from=data.get("period_from"),
-            period_to=data.get("period_to"), search=data.get("q") or "", today=self.today,
-        )  # fmt: skip
+            status=data.get("status") or "",
+            client=data.get("client"),
+            period_from=data.get("period_from"),
+            period_to=data.get("period_to"),
+            search=data.get("q") or "",
+            today=self.today,
+        )
 
     def get_template_names(self):
         return [f"{self.template_name}#results"] if self.request.htmx else [self.template_name]
@@ -230,9 +234,15 @@ class DisputeInvoiceView(InvoiceActionView):
 
     def act(self, invoice, data, actor):
         self.dispute = disputes.open_dispute(
-            invoice, reason=data["reason"], party=DisputeParty.STAFF, actor=actor, line=data["line"],
-            amount=data["amount"], contact=data["contact"], user=self.request.user,
-        )  # fmt: skip
+            invoice,
+            reason=data["reason"],
+            party=DisputeParty.STAFF,
+            actor=actor,
+            line=data["line"],
+            amount=data["amount"],
+            contact=data["contact"],
+            user=self.request.user,
+        )
         return f"{invoice.number} is disputed; the client is emailed that it was recorded."
 
     def success_url(self, invoice):
@@ -284,9 +294,11 @@ class CreditNoteCreateView(BillingManageMixin, SingleObjectMixin, FormView):
         invoice = self.object
         try:
             note = services.issue_credit_note(
-                invoice, lines=form.chosen_lines(), reason=form.cleaned_data["reason"],
+                invoice,
+                lines=form.chosen_lines(),
+                reason=form.cleaned_data["reason"],
                 actor=actor_label(self.request.user),
-            )  # fmt: skip
+            )
         except ValidationError as error:
             form_errors(form, error)
             return self.form_invalid(form)

@@ -47,11 +47,14 @@ def invoice_list(request, link: PortalLink):
         invoice.is_open = invoice.standing in selectors.TO_PAY
     to_pay = [invoice for invoice in invoices if invoice.is_open]
     context = account_context(
-        request, link, invoices=invoices, to_pay=to_pay,
+        request,
+        link,
+        invoices=invoices,
+        to_pay=to_pay,
         totals=selectors.invoice_totals(selectors.client_invoices(client), today=today),
         currency=invoices[0].currency if invoices else link.tenant.currency,
         credit=selectors.credit_balance(client),
-    )  # fmt: skip
+    )
     return render(request, "portal/invoices/list.html", context)
 
 
@@ -59,11 +62,17 @@ def _invoice_page(request, link, invoice, *, reply_form=None, withdraw_form=None
     detail = selectors.invoice_detail(invoice)
     dispute = detail.latest_dispute
     context = account_context(
-        request, link, invoice=invoice, detail=detail, dispute=dispute,
+        request,
+        link,
+        invoice=invoice,
+        detail=detail,
+        dispute=dispute,
         thread=list(dispute.messages.all()) if dispute else [],
-        reply_form=reply_form or DisputeReplyForm(), withdraw_form=withdraw_form or DisputeWithdrawForm(),
-        just_disputed=request.GET.get("disputed") == "1", problem=problem,
-    )  # fmt: skip
+        reply_form=reply_form or DisputeReplyForm(),
+        withdraw_form=withdraw_form or DisputeWithdrawForm(),
+        just_disputed=request.GET.get("disputed") == "1",
+        problem=problem,
+    )
     return render(request, "portal/invoices/detail.html", context, status=status)
 
 
@@ -122,10 +131,14 @@ def dispute_new(request, link: PortalLink, pk: int):
         if form.is_valid():
             try:
                 disputes.open_dispute(
-                    invoice, reason=form.cleaned_data["reason"], amount=form.cleaned_data["amount"] or None,
-                    line=line.line if line else None, party=DisputeParty.CLIENT, contact=link.contact,
+                    invoice,
+                    reason=form.cleaned_data["reason"],
+                    amount=form.cleaned_data["amount"] or None,
+                    line=line.line if line else None,
+                    party=DisputeParty.CLIENT,
+                    contact=link.contact,
                     actor=actor_label(contact=link.contact),
-                )  # fmt: skip
+                )
             except ValidationError as error:
                 _form_errors(form, error)
             else:
@@ -145,9 +158,12 @@ def dispute_reply(request, link: PortalLink, pk: int):
     if form.is_valid():
         try:
             disputes.reply(
-                dispute, body=form.cleaned_data["body"], party=DisputeParty.CLIENT, contact=link.contact,
+                dispute,
+                body=form.cleaned_data["body"],
+                party=DisputeParty.CLIENT,
+                contact=link.contact,
                 actor=actor_label(contact=link.contact),
-            )  # fmt: skip
+            )
         except ValidationError as error:
             _form_errors(form, error)
         else:
@@ -177,9 +193,12 @@ def dispute_withdraw(request, link: PortalLink, pk: int):
     if form.is_valid():
         try:
             disputes.withdraw(
-                dispute, party=DisputeParty.CLIENT, note=form.cleaned_data["note"], contact=link.contact,
+                dispute,
+                party=DisputeParty.CLIENT,
+                note=form.cleaned_data["note"],
+                contact=link.contact,
                 actor=actor_label(contact=link.contact),
-            )  # fmt: skip
+            )
         except ValidationError as error:
             _form_errors(form, error)
         else:

@@ -16,9 +16,10 @@ class ProfitabilityQuerySerializer(PeriodQuerySerializer):
         required=False, min_value=1, max_value=2**63 - 1, help_text="Only this client (its id)."
     )
     sort = serializers.ChoiceField(
-        choices=list(profitability.SORTS.items()), default=profitability.DEFAULT_SORT,
+        choices=list(profitability.SORTS.items()),
+        default=profitability.DEFAULT_SORT,
         help_text="`margin` (default) puts the clients that cost more than they pay first.",
-    )  # fmt: skip
+    )
     page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=10**6)
     page_size = serializers.IntegerField(required=False, default=50, min_value=1, max_value=MAX_PAGE_SIZE)
 
@@ -64,18 +65,41 @@ class ProfitabilityReportSerializer(serializers.Serializer):
 
 def row_data(row: profitability.ProfitRow) -> dict:
     return {
-        "client_id": row.client_id, "client": row.client, "membership": row.membership, "labour": row.labour,
-        "credit_notes": row.credit_notes, "credits": row.credits, "revenue": row.revenue, "cost": row.cost,
-        "margin": row.margin, "margin_percent": row.margin_percent, "hours": row.hours,
-        "effective_hourly_rate": row.effective_rate, "covered_hours": row.covered_hours,
-        "included_hours": row.included_hours, "is_loss": row.is_loss,
-    }  # fmt: skip
+        "client_id": row.client_id,
+        "client": row.client,
+        "membership": row.membership,
+        "labour": row.labour,
+        "credit_notes": row.credit_notes,
+        "credits": row.credits,
+        "revenue": row.revenue,
+        "cost": row.cost,
+        "margin": row.margin,
+        "margin_percent": row.margin_percent,
+        "hours": row.hours,
+        "effective_hourly_rate": row.effective_rate,
+        "covered_hours": row.covered_hours,
+        "included_hours": row.included_hours,
+        "is_loss": row.is_loss,
+    }
 
 
-_ROW = {"client_id": 42, "client": "Whitaker Residence", "membership": "169.00", "labour": "155.00",
-        "credit_notes": "30.00", "credits": "10.00", "revenue": "284.00", "cost": "412.50",
-        "margin": "-128.50", "margin_percent": "-45.2", "hours": "8.25", "effective_hourly_rate": "34.42",
-        "covered_hours": "6.00", "included_hours": "5.0", "is_loss": True}  # fmt: skip
+_ROW = {
+    "client_id": 42,
+    "client": "Whitaker Residence",
+    "membership": "169.00",
+    "labour": "155.00",
+    "credit_notes": "30.00",
+    "credits": "10.00",
+    "revenue": "284.00",
+    "cost": "412.50",
+    "margin": "-128.50",
+    "margin_percent": "-45.2",
+    "hours": "8.25",
+    "effective_hourly_rate": "34.42",
+    "covered_hours": "6.00",
+    "included_hours": "5.0",
+    "is_loss": True,
+}
 
 
 @extend_schema_view(
@@ -91,14 +115,29 @@ _ROW = {"client_id": 42, "client": "Whitaker Residence", "membership": "169.00",
         ),
         parameters=[ProfitabilityQuerySerializer],
         responses={200: ProfitabilityReportSerializer},
-        examples=[OpenApiExample("March, losses first", response_only=True, value={
-            "period": {"key": "custom", "label": "1 Mar 2026 – 31 Mar 2026", "start": "2026-03-01",
-                       "end": "2026-03-31", "timezone": "America/New_York"},
-            "currency": "USD", "totals": _ROW | {"client_id": 0, "client": "All clients"},
-            "count": 1, "page": 1, "pages": 1, "results": [_ROW],
-        })],
+        examples=[
+            OpenApiExample(
+                "March, losses first",
+                response_only=True,
+                value={
+                    "period": {
+                        "key": "custom",
+                        "label": "1 Mar 2026 – 31 Mar 2026",
+                        "start": "2026-03-01",
+                        "end": "2026-03-31",
+                        "timezone": "America/New_York",
+                    },
+                    "currency": "USD",
+                    "totals": _ROW | {"client_id": 0, "client": "All clients"},
+                    "count": 1,
+                    "page": 1,
+                    "pages": 1,
+                    "results": [_ROW],
+                },
+            )
+        ],
     )
-)  # fmt: skip
+)
 class ProfitabilityReportViewSet(ReportViewSet):
     view_permission = manage_permission = "revenue.view"
     serializer_class = ProfitabilityReportSerializer
@@ -112,8 +151,14 @@ class ProfitabilityReportViewSet(ReportViewSet):
         )
         paginator = Paginator(report.rows, query["page_size"])
         page = paginator.page(query["page"]) if query["page"] <= paginator.num_pages else None
-        return self.answer({
-            "period": _period(query["resolved"]), "currency": request.tenant.currency,
-            "totals": row_data(report.totals), "count": paginator.count, "page": query["page"],
-            "pages": paginator.num_pages, "results": [row_data(row) for row in (page or [])],
-        })  # fmt: skip
+        return self.answer(
+            {
+                "period": _period(query["resolved"]),
+                "currency": request.tenant.currency,
+                "totals": row_data(report.totals),
+                "count": paginator.count,
+                "page": query["page"],
+                "pages": paginator.num_pages,
+                "results": [row_data(row) for row in (page or [])],
+            }
+        )

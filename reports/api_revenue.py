@@ -20,9 +20,11 @@ PERCENT = {"allow_null": True}
 
 class MrrQuerySerializer(serializers.Serializer):
     months = serializers.IntegerField(
-        min_value=1, max_value=revenue.MAX_MONTHS, default=revenue.DEFAULT_MONTHS,
+        min_value=1,
+        max_value=revenue.MAX_MONTHS,
+        default=revenue.DEFAULT_MONTHS,
         help_text="How many months, the current one (to date) last. 1 to 36, default 24.",
-    )  # fmt: skip
+    )
 
 
 class MrrRetentionSerializer(serializers.Serializer):
@@ -125,15 +127,38 @@ class MrrReportSerializer(serializers.Serializer):
 
 
 _MONTH = {
-    "month": "2026-03", "as_of": "2026-03-10", "to_date": True, "opening": "18230.00", "new": "358.00",
-    "expansion": "120.00", "reactivated": "108.00", "contraction": "-220.00", "churned": "-179.00",
-    "net": "187.00", "closing": "18417.00", "paying_at_start": 104, "paying_at_end": 106, "new_clients": 2,
-    "expansion_clients": 1, "reactivated_clients": 1, "contraction_clients": 1, "churned_clients": 1,
-    "logo_churn_percent": 1.0, "grr_percent": 97.8, "nrr_percent": 98.4,
-    "trailing_12_months": {"cohort_clients": 88, "cohort_mrr": "15120.00", "current_mrr": "15904.00",
-                           "kept_mrr": "14310.00", "lost_clients": 6, "nrr_percent": 105.2,
-                           "grr_percent": 94.6, "logo_churn_percent": 6.8},
-}  # fmt: skip
+    "month": "2026-03",
+    "as_of": "2026-03-10",
+    "to_date": True,
+    "opening": "18230.00",
+    "new": "358.00",
+    "expansion": "120.00",
+    "reactivated": "108.00",
+    "contraction": "-220.00",
+    "churned": "-179.00",
+    "net": "187.00",
+    "closing": "18417.00",
+    "paying_at_start": 104,
+    "paying_at_end": 106,
+    "new_clients": 2,
+    "expansion_clients": 1,
+    "reactivated_clients": 1,
+    "contraction_clients": 1,
+    "churned_clients": 1,
+    "logo_churn_percent": 1.0,
+    "grr_percent": 97.8,
+    "nrr_percent": 98.4,
+    "trailing_12_months": {
+        "cohort_clients": 88,
+        "cohort_mrr": "15120.00",
+        "current_mrr": "15904.00",
+        "kept_mrr": "14310.00",
+        "lost_clients": 6,
+        "nrr_percent": 105.2,
+        "grr_percent": 94.6,
+        "logo_churn_percent": 6.8,
+    },
+}
 
 
 @extend_schema_view(
@@ -152,20 +177,49 @@ _MONTH = {
         ),
         parameters=[MrrQuerySerializer],
         responses={200: MrrReportSerializer},
-        examples=[OpenApiExample("This month so far", response_only=True, value={
-            "today": "2026-03-10", "timezone": "America/New_York", "currency": "USD", "mrr": "18417.00",
-            "arr": "221004.00", "previous_month_end": "2026-02-28", "previous_mrr": "18230.00",
-            "change": "187.00", "paying_clients": 106,
-            "trailing_12_months": _MONTH["trailing_12_months"],
-            "months": [_MONTH],
-            "plans": [{"kind": "tier", "plan_id": 3, "key": "platinum", "name": "Platinum", "clients": 14,
-                       "mrr": "5586.00", "share_percent": 30.3}],
-            "coverage": [{"key": "signed", "label": "Signed service contract in force", "clients": 98,
-                          "clients_percent": 61.3, "paying_clients": 101, "mrr": "17980.00",
-                          "mrr_percent": 97.6}],
-        })],
+        examples=[
+            OpenApiExample(
+                "This month so far",
+                response_only=True,
+                value={
+                    "today": "2026-03-10",
+                    "timezone": "America/New_York",
+                    "currency": "USD",
+                    "mrr": "18417.00",
+                    "arr": "221004.00",
+                    "previous_month_end": "2026-02-28",
+                    "previous_mrr": "18230.00",
+                    "change": "187.00",
+                    "paying_clients": 106,
+                    "trailing_12_months": _MONTH["trailing_12_months"],
+                    "months": [_MONTH],
+                    "plans": [
+                        {
+                            "kind": "tier",
+                            "plan_id": 3,
+                            "key": "platinum",
+                            "name": "Platinum",
+                            "clients": 14,
+                            "mrr": "5586.00",
+                            "share_percent": 30.3,
+                        }
+                    ],
+                    "coverage": [
+                        {
+                            "key": "signed",
+                            "label": "Signed service contract in force",
+                            "clients": 98,
+                            "clients_percent": 61.3,
+                            "paying_clients": 101,
+                            "mrr": "17980.00",
+                            "mrr_percent": 97.6,
+                        }
+                    ],
+                },
+            )
+        ],
     )
-)  # fmt: skip
+)
 class MrrReportViewSet(ReportViewSet):
     view_permission = manage_permission = "revenue.view"
     serializer_class = MrrReportSerializer

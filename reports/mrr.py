@@ -236,12 +236,17 @@ def movements(
         trailing = (
             _trailing(columns[index - TRAILING_MONTHS], after_column) if index >= TRAILING_MONTHS else None
         )
-        rows.append(MonthMovements(
-            month=days[index].replace(day=1), as_of=days[index],
-            opening=_money(sum(before_column)), closing=_money(sum(after_column)),
-            **{kind: _money(amount) for kind, amount in amounts.items()},
-            **{f"{kind}_clients": count for kind, count in counts.items()},
-            paying_at_start=len(before_column) - before_column.count(0),
-            paying_at_end=len(after_column) - after_column.count(0), trailing=trailing,
-        ))  # fmt: skip
+        rows.append(
+            MonthMovements(
+                month=days[index].replace(day=1),
+                as_of=days[index],
+                opening=_money(sum(before_column)),
+                closing=_money(sum(after_column)),
+                **{kind: _money(amount) for kind, amount in amounts.items()},
+                **{f"{kind}_clients": count for kind, count in counts.items()},
+                paying_at_start=len(before_column) - before_column.count(0),
+                paying_at_end=len(after_column) - after_column.count(0),
+                trailing=trailing,
+            )
+        )
     return rows

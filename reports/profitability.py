@@ -77,18 +77,27 @@ SORTS = {
 DEFAULT_SORT = "margin"
 
 DEFINITIONS = [
-    ("Revenue", "Membership (plan, rider and proration lines) plus labour (labour and adjustment lines) of "
-                "invoices issued in the period, net of tax, minus credit notes issued in the period (net of "
-                "tax) and account credit granted in the period by rewards or staff. Drafts and void invoices "
-                "never count; using account credit to pay is not revenue lost twice."),
-    ("Labour cost", "Every time entry worked in the period, covered or billable, at its technician's cost "
-                    "rate in force on the day of the work (set on the team page)."),
+    (
+        "Revenue",
+        "Membership (plan, rider and proration lines) plus labour (labour and adjustment lines) of "
+        "invoices issued in the period, net of tax, minus credit notes issued in the period (net of "
+        "tax) and account credit granted in the period by rewards or staff. Drafts and void invoices "
+        "never count; using account credit to pay is not revenue lost twice.",
+    ),
+    (
+        "Labour cost",
+        "Every time entry worked in the period, covered or billable, at its technician's cost "
+        "rate in force on the day of the work (set on the team page).",
+    ),
     ("Margin", "Revenue minus labour cost; margin % is margin ÷ revenue."),
     ("Effective hourly rate", "Revenue ÷ hours worked: what an hour of work for the client brought in."),
-    ("Included hours", "The plan's included labour hours per month (an annual plan's ÷ 12), each month "
-                       "counted by the share of its days the client held the plan; beside it the hours of "
-                       "covered work."),
-]  # fmt: skip
+    (
+        "Included hours",
+        "The plan's included labour hours per month (an annual plan's ÷ 12), each month "
+        "counted by the share of its days the client held the plan; beside it the hours of "
+        "covered work.",
+    ),
+]
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -271,18 +280,38 @@ def _figures(period: Period, *, by_agreement: bool, client_ids=None) -> dict[tup
         entries = entries.filter(ticket__client_id__in=client_ids)
     found: dict[tuple, dict] = defaultdict(dict)
     queries = [
-        _grouped(lines, client_path="invoice__client_id", day_path="invoice__period_start",
-                 by_agreement=by_agreement, membership=_sum("amount", kind__in=MEMBERSHIP_KINDS),
-                 labour=_sum("amount", kind__in=LABOUR_KINDS)),
-        _grouped(notes, client_path="credit_note__invoice__client_id",
-                 day_path="credit_note__invoice__period_start", by_agreement=by_agreement,
-                 credit_notes=_sum("amount")),
-        _grouped(grants, client_path="client_id", day_path="granted_on", by_agreement=by_agreement,
-                 credits=_sum("amount")),
-        _grouped(entries, client_path="ticket__client_id", day_path="worked_on", by_agreement=by_agreement,
-                 cost=_sum(COST), worked=Coalesce(Sum("minutes"), 0),
-                 covered_worked=Coalesce(Sum("minutes", filter=Q(covered=True)), 0)),
-    ]  # fmt: skip
+        _grouped(
+            lines,
+            client_path="invoice__client_id",
+            day_path="invoice__period_start",
+            by_agreement=by_agreement,
+            membership=_sum("amount", kind__in=MEMBERSHIP_KINDS),
+            labour=_sum("amount", kind__in=LABOUR_KINDS),
+        ),
+        _grouped(
+            notes,
+            client_path="credit_note__invoice__client_id",
+            day_path="credit_note__invoice__period_start",
+            by_agreement=by_agreement,
+            credit_notes=_sum("amount"),
+        ),
+        _grouped(
+            grants,
+            client_path="client_id",
+            day_path="granted_on",
+            by_agreement=by_agreement,
+            credits=_sum("amount"),
+        ),
+        _grouped(
+            entries,
+            client_path="ticket__client_id",
+            day_path="worked_on",
+            by_agreement=by_agreement,
+            cost=_sum(COST),
+            worked=Coalesce(Sum("minutes"), 0),
+            covered_worked=Coalesce(Sum("minutes", filter=Q(covered=True)), 0),
+        ),
+    ]
     for names, rows in queries:
         figures = [_RENAMED.get(name, name) for name in names]
         if by_agreement:
@@ -328,15 +357,20 @@ def _included_hours(period: Period, *, by_agreement: bool, client_ids=None) -> d
     phases = (
         phases.order_by()
         .values_list(
-            "pk", "subscription__client_id", "subscription__agreement_id", "starts_on", "ends_on",
-            "subscription__ends_on", "billing_cycle",
+            "pk",
+            "subscription__client_id",
+            "subscription__agreement_id",
+            "starts_on",
+            "ends_on",
+            "subscription__ends_on",
+            "billing_cycle",
         )
         .annotate(
             per_period=Coalesce(Max("plan__hours_included"), Value(Decimal("0")), output_field=_HOURS)
             + Coalesce(Sum("riders__rider__hours_included"), Value(Decimal("0")), output_field=_HOURS)
         )
         .filter(per_period__gt=0)
-    )  # fmt: skip
+    )
     months = _months_of(period)
     hours: dict[tuple, Decimal] = defaultdict(Decimal)
     for _, client_id, agreement_id, starts_on, phase_ends, subscription_ends, cycle, per_period in phases:
@@ -488,6 +522,10 @@ def client_detail(client, period: Period) -> ClientDetail:
         )
         ticket.entry_cost = getattr(ticket, "entry_cost", ZERO) + entry.line_cost
     return ClientDetail(
-        row=row, invoices=list(invoices), credit_notes=list(notes), credits=list(grants),
-        tickets=sorted(tickets.values(), key=lambda t: -t.entry_cost), entries=list(entries),
-    )  # fmt: skip
+        row=row,
+        invoices=list(invoices),
+        credit_notes=list(notes),
+        credits=list(grants),
+        tickets=sorted(tickets.values(), key=lambda t: -t.entry_cost),
+        entries=list(entries),
+    )

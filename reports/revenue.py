@@ -34,11 +34,17 @@ def _spans(*, until: date) -> dict[int, list[Span]]:
         SubscriptionPhase.objects.filter(starts_on__lte=until)
         .annotate(riders_total=Coalesce(Sum("riders__price"), Value(ZERO), output_field=DecimalField()))
         .values(
-            "starts_on", "ends_on", "billing_cycle", "plan_price", "riders_total",
-            "subscription__client_id", "subscription__started_on", "subscription__ends_on",
+            "starts_on",
+            "ends_on",
+            "billing_cycle",
+            "plan_price",
+            "riders_total",
+            "subscription__client_id",
+            "subscription__started_on",
+            "subscription__ends_on",
         )
         .order_by()
-    )  # fmt: skip
+    )
     spans: dict[int, list[Span]] = defaultdict(list)
     for row in phases:
         ends = [day for day in (row["ends_on"], row["subscription__ends_on"]) if day is not None]
@@ -147,8 +153,15 @@ def plans_today(*, today: date, total: Decimal | None = None) -> list[PlanRow]:
     def row(kind, plan_id):
         plan = plans.get(plan_id)
         name = plan.name if plan else "No tier (riders only)"
-        return PlanRow(kind, plan_id, plan.key if plan else "", name, len(clients[kind, plan_id]),
-                       amounts[kind, plan_id], mrr.percent(amounts[kind, plan_id], total))  # fmt: skip
+        return PlanRow(
+            kind,
+            plan_id,
+            plan.key if plan else "",
+            name,
+            len(clients[kind, plan_id]),
+            amounts[kind, plan_id],
+            mrr.percent(amounts[kind, plan_id], total),
+        )
 
     def order(key):
         kind, plan_id = key
@@ -194,8 +207,17 @@ def coverage_beside_mrr(*, today: date, spans: dict[int, list[Span]]) -> list[Co
     ):
         side = {client: value for client, value in paying.items() if (client in signed_ids) == on_side}
         amount = sum(side.values(), ZERO)
-        rows.append(CoverageRow(key, label, clients, len(side), amount, mrr.percent(clients, counts.clients),
-                                mrr.percent(amount, total)))  # fmt: skip
+        rows.append(
+            CoverageRow(
+                key,
+                label,
+                clients,
+                len(side),
+                amount,
+                mrr.percent(clients, counts.clients),
+                mrr.percent(amount, total),
+            )
+        )
     return rows
 
 
@@ -254,6 +276,8 @@ def revenue_report(*, today: date, months: int = DEFAULT_MONTHS) -> RevenueRepor
     rows = mrr.movements(series, days=days, paid_before=mrr.paid_at_a_month_end_before(spans, days[0]))
     shown = rows[-months:]
     return RevenueReport(
-        today=today, months=shown, plans=plans_today(today=today, total=shown[-1].closing),
+        today=today,
+        months=shown,
+        plans=plans_today(today=today, total=shown[-1].closing),
         coverage=coverage_beside_mrr(today=today, spans=spans),
-    )  # fmt: skip
+    )

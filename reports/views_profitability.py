@@ -35,12 +35,19 @@ class ProfitabilityView(ReportPageView):
         page = Paginator(report.rows, PAGE_SIZE).get_page(self.request.GET.get("page"))
         keep = filters["params"] | ({"q": q} if q else {})
         return {
-            "result": report, "page_obj": page, "rows": page.object_list, "sort": sort, "q": q,
-            "sorts": profitability.SORTS, "sort_label": profitability.SORTS[sort],
-            "by_agreement": self.by_agreement, "definitions": profitability.DEFINITIONS,
-            "sort_querystring": urlencode(keep), "page_querystring": urlencode(keep | {"sort": sort}),
+            "result": report,
+            "page_obj": page,
+            "rows": page.object_list,
+            "sort": sort,
+            "q": q,
+            "sorts": profitability.SORTS,
+            "sort_label": profitability.SORTS[sort],
+            "by_agreement": self.by_agreement,
+            "definitions": profitability.DEFINITIONS,
+            "sort_querystring": urlencode(keep),
+            "page_querystring": urlencode(keep | {"sort": sort}),
             "chart_source": _api("api:report-profitability-list", filters["params"] | {"page_size": 10}),
-        }  # fmt: skip
+        }
 
 
 class ProfitabilityByAgreementView(ProfitabilityView):
@@ -70,6 +77,7 @@ class ClientProfitabilityView(ProfitabilityView):
     def report_context(self, filters):
         client = get_object_or_404(Client.objects.all(), pk=self.kwargs["pk"])
         return {
-            "client": client, "detail": profitability.client_detail(client, filters["period"]),
+            "client": client,
+            "detail": profitability.client_detail(client, filters["period"]),
             "definitions": profitability.DEFINITIONS,
-        }  # fmt: skip
+        }

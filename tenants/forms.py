@@ -65,11 +65,15 @@ class CostRateForm(StyledFormMixin, forms.Form):
     """A change of what an hour of someone costs; tenants.services.record_cost_rate has the last word."""
 
     rate = forms.DecimalField(
-        min_value=0, max_value=10000, decimal_places=2, label="Cost per hour",
+        min_value=0,
+        max_value=10000,
+        decimal_places=2,
+        label="Cost per hour",
         help_text="Wages, taxes and overheads of one hour of their time.",
-    )  # fmt: skip
+    )
     effective_from = forms.DateField(
-        label="Effective from", widget=forms.DateInput(attrs={"type": "date"}),
+        label="Effective from",
+        widget=forms.DateInput(attrs={"type": "date"}),
         help_text="A past day re-values their time entries from that day on.",
-    )  # fmt: skip
+    )
     note = forms.CharField(max_length=200, required=False, label="Note", help_text="e.g. Annual raise.")

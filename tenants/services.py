@@ -185,6 +185,11 @@ def record_cost_rate(
     if effective_from > today + timedelta(days=COST_RATE_DAYS_AHEAD):
         raise ValidationError({"effective_from": "Choose a day at most a year ahead."})
     return CostRate.objects.create(
-        tenant_id=membership.tenant_id, membership=membership, rate=rate, effective_from=effective_from,
-        note=(note or "").strip()[:200], set_by=set_by, set_at=now,
-    )  # fmt: skip
+        tenant_id=membership.tenant_id,
+        membership=membership,
+        rate=rate,
+        effective_from=effective_from,
+        note=(note or "").strip()[:200],
+        set_by=set_by,
+        set_at=now,
+    )

@@ -72,9 +72,12 @@ class StaffMembershipFactory(TenantOwnedFactory):
         if create and extracted is not None:
             with tenant_scope(obj.tenant):
                 CostRate.objects.create(
-                    tenant=obj.tenant, membership=obj, rate=Decimal(str(extracted)),
-                    effective_from=datetime.date(2000, 1, 1), set_at=timezone.now(),
-                )  # fmt: skip
+                    tenant=obj.tenant,
+                    membership=obj,
+                    rate=Decimal(str(extracted)),
+                    effective_from=datetime.date(2000, 1, 1),
+                    set_at=timezone.now(),
+                )
 
 
 class ClientFactory(TenantOwnedFactory):
@@ -196,9 +199,11 @@ class PortalLinkFactory(TenantOwnedFactory):
 
         with tenant_scope(kwargs["tenant"]):
             link, token = issue_portal_link(
-                contact=kwargs["contact"], purpose=kwargs["purpose"], agreement=kwargs["agreement"],
+                contact=kwargs["contact"],
+                purpose=kwargs["purpose"],
+                agreement=kwargs["agreement"],
                 ttl=kwargs["ttl"],
-            )  # fmt: skip
+            )
         link.token = token
         return link
 
@@ -307,8 +312,9 @@ def plan_with_key(tenant, key: str, *, kind: str = "tier", price=Decimal("149.00
     return PlanFactory(tenant=tenant, key=key, kind=kind, monthly_price=Decimal(price), **extra)
 
 
-def subscribe(agreement, *, tier=None, riders=(), cycle="monthly", started_on=None, tier_price=None,
-              anchor_day=None):  # fmt: skip
+def subscribe(
+    agreement, *, tier=None, riders=(), cycle="monthly", started_on=None, tier_price=None, anchor_day=None
+):
     """Start a membership on a signed ``agreement`` (by the services, in the agreement's tenant)."""
     from memberships import services
 
@@ -317,9 +323,13 @@ def subscribe(agreement, *, tier=None, riders=(), cycle="monthly", started_on=No
             tier=tier, riders=list(riders), cycle=cycle, tier_price=tier_price
         )
         return services.start_subscription(
-            client=agreement.client, agreement=agreement, holding=holding,
-            started_on=started_on or agreement.starts_on, actor="owner@example.com", anchor_day=anchor_day,
-        )  # fmt: skip
+            client=agreement.client,
+            agreement=agreement,
+            holding=holding,
+            started_on=started_on or agreement.starts_on,
+            actor="owner@example.com",
+            anchor_day=anchor_day,
+        )
 
 
 class CampaignFactory(TenantOwnedFactory):
@@ -363,9 +373,12 @@ def sla_desk(tenant) -> dict:
             name="24/7", timezone="UTC", weekly_hours=sla_services.PRESETS["always_open"]
         )
         office = sla_services.create_calendar(
-            name="Office", timezone="America/New_York", weekly_hours=sla_services.PRESETS["office_hours"],
-            holiday_country="US", holiday_subdivision="NY",
-        )  # fmt: skip
+            name="Office",
+            timezone="America/New_York",
+            weekly_hours=sla_services.PRESETS["office_hours"],
+            holiday_country="US",
+            holiday_subdivision="NY",
+        )
         policy = sla_services.create_policy(
             name="Basic triage", kind=PolicyKind.BASIC_TRIAGE, pause_statuses=["waiting_on_client"]
         )

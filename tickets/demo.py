@@ -60,8 +60,20 @@ EXTRA_TECHNICIANS = {
 # How often each technician (in order: the demo technician, then the extras) misses a target.
 MISS_RATES = [0.015, 0.03, 0.08]
 
-AREAS = ["living room", "kitchen", "main office", "conference room", "basement rack", "primary bedroom",
-         "reception", "home theater", "guest house", "server closet", "patio", "front desk"]  # fmt: skip
+AREAS = [
+    "living room",
+    "kitchen",
+    "main office",
+    "conference room",
+    "basement rack",
+    "primary bedroom",
+    "reception",
+    "home theater",
+    "guest house",
+    "server closet",
+    "patio",
+    "front desk",
+]
 OPENINGS = [
     "Reported by phone: {what}.",
     "The client writes: {what}, since this morning.",
@@ -79,8 +91,11 @@ WAITING_REPLIES = [
     "Could you restart the unit and tell us what the front panel shows?",
     "We need the admin password for the router: could you send it through the portal?",
 ]
-CLIENT_REPLIES = ["Done, it shows a green light now.", "Someone is home from 9 tomorrow.",
-                  "Here it is, thanks for waiting."]  # fmt: skip
+CLIENT_REPLIES = [
+    "Done, it shows a green light now.",
+    "Someone is home from 9 tomorrow.",
+    "Here it is, thanks for waiting.",
+]
 FIXES = [
     "Replaced the failed power supply and tested every zone.",
     "Re-paired the remote and updated the control processor firmware.",
@@ -141,14 +156,33 @@ def _final_status(rng: random.Random, age: timedelta) -> str:
     """Where an old ticket ends up; recent ones also stop wherever "now" catches them."""
     s = TicketStatus
     if age > timedelta(days=14):
-        choices = [(s.CLOSED, 66), (s.RESOLVED, 30), (s.WAITING_ON_CLIENT, 2), (s.SCHEDULED, 1),
-                   (s.IN_PROGRESS, 1)]  # fmt: skip
+        choices = [
+            (s.CLOSED, 66),
+            (s.RESOLVED, 30),
+            (s.WAITING_ON_CLIENT, 2),
+            (s.SCHEDULED, 1),
+            (s.IN_PROGRESS, 1),
+        ]
     elif age > timedelta(days=3):
-        choices = [(s.RESOLVED, 40), (s.CLOSED, 22), (s.IN_PROGRESS, 10), (s.WAITING_ON_CLIENT, 10),
-                   (s.SCHEDULED, 6), (s.ACKNOWLEDGED, 6), (s.REOPENED, 6)]  # fmt: skip
+        choices = [
+            (s.RESOLVED, 40),
+            (s.CLOSED, 22),
+            (s.IN_PROGRESS, 10),
+            (s.WAITING_ON_CLIENT, 10),
+            (s.SCHEDULED, 6),
+            (s.ACKNOWLEDGED, 6),
+            (s.REOPENED, 6),
+        ]
     else:
-        choices = [(s.NEW, 14), (s.ACKNOWLEDGED, 16), (s.IN_PROGRESS, 22), (s.WAITING_ON_CLIENT, 12),
-                   (s.SCHEDULED, 8), (s.RESOLVED, 22), (s.REOPENED, 6)]  # fmt: skip
+        choices = [
+            (s.NEW, 14),
+            (s.ACKNOWLEDGED, 16),
+            (s.IN_PROGRESS, 22),
+            (s.WAITING_ON_CLIENT, 12),
+            (s.SCHEDULED, 8),
+            (s.RESOLVED, 22),
+            (s.REOPENED, 6),
+        ]
     statuses, weights = zip(*choices, strict=True)
     return rng.choices(statuses, weights)[0]
 
@@ -184,15 +218,22 @@ def _plans(tenant: Tenant, cast: Cast, *, now: datetime, count: int) -> list[Pla
         technician = cast.technicians[tech_index] if rng.random() < 0.9 else cast.dispatcher
         plans.append(
             Plan(
-                opened_at=opened_at, client=rng.choices(clients, weights)[0], issue_type=issue_type,
-                priority=_shifted(base, rng), technician=technician,
+                opened_at=opened_at,
+                client=rng.choices(clients, weights)[0],
+                issue_type=issue_type,
+                priority=_shifted(base, rng),
+                technician=technician,
                 miss_rate=MISS_RATES[min(tech_index, len(MISS_RATES) - 1)],
                 final=_final_status(rng, now - opened_at),
-                channel=rng.choices([Channel.STAFF, Channel.PORTAL, Channel.EMAIL, Channel.API], [5, 3, 3, 1])[0],
-                area=rng.choice(AREAS), paused=rng.random() < 0.25, retarget=rng.random() < 0.05,
+                channel=rng.choices(
+                    [Channel.STAFF, Channel.PORTAL, Channel.EMAIL, Channel.API], [5, 3, 3, 1]
+                )[0],
+                area=rng.choice(AREAS),
+                paused=rng.random() < 0.25,
+                retarget=rng.random() < 0.05,
                 reopen=rng.random() < 0.04,
             )
-        )  # fmt: skip
+        )
     return sorted(plans, key=lambda plan: plan.opened_at)
 
 
@@ -229,12 +270,18 @@ def _script(plan: Plan, cast: Cast) -> Script:
     site = client.sites.filter(archived_at__isnull=True).order_by("pk").first()
     what = (plan.issue_type.name if plan.issue_type else "Something is not working").rstrip(".")
     ticket = services.open_ticket(
-        client=client, title=f"{what} – {plan.area}"[:200],
+        client=client,
+        title=f"{what} – {plan.area}"[:200],
         description=rng.choice(OPENINGS).format(what=what.lower() if plan.issue_type else what),
-        site=site, contact=contact, issue_type=plan.issue_type, priority=plan.priority, channel=plan.channel,
-        created_by=cast.dispatcher if plan.channel == Channel.STAFF else None, actor=actor_label(cast.dispatcher),
+        site=site,
+        contact=contact,
+        issue_type=plan.issue_type,
+        priority=plan.priority,
+        channel=plan.channel,
+        created_by=cast.dispatcher if plan.channel == Channel.STAFF else None,
+        actor=actor_label(cast.dispatcher),
         now=t,
-    )  # fmt: skip
+    )
     if plan.final == s.NEW:
         return
     tech = plan.technician
@@ -248,8 +295,13 @@ def _script(plan: Plan, cast: Cast) -> Script:
     if plan.retarget:
         t = t + timedelta(minutes=rng.randint(10, 90))
         yield t
-        services.retarget(ticket, actor=actor_label(cast.dispatcher), priority=_higher(ticket.priority), now=t,
-                          why="The client called again: more is affected")  # fmt: skip
+        services.retarget(
+            ticket,
+            actor=actor_label(cast.dispatcher),
+            priority=_higher(ticket.priority),
+            now=t,
+            why="The client called again: more is affected",
+        )
     if plan.final == s.ACKNOWLEDGED:
         return
 
@@ -308,11 +360,16 @@ def _resolve(ticket: Ticket, plan: Plan, tech, at: datetime, rng: random.Random)
     services.change_status(ticket, TicketStatus.RESOLVED, actor=actor_label(tech), now=at)
     on_site = ticket.work_location == WorkLocation.ON_SITE
     services.log_time(
-        ticket, technician=tech, minutes=rng.choice([15, 30, 45, 60, 90, 120, 180]),
-        work_type=rng.choice([WorkType.REPAIR, WorkType.TROUBLESHOOTING]) if on_site else WorkType.REMOTE_SUPPORT,
+        ticket,
+        technician=tech,
+        minutes=rng.choice([15, 30, 45, 60, 90, 120, 180]),
+        work_type=rng.choice([WorkType.REPAIR, WorkType.TROUBLESHOOTING])
+        if on_site
+        else WorkType.REMOTE_SUPPORT,
         location=WorkLocation.ON_SITE if on_site else WorkLocation.REMOTE,
-        worked_on=tenant_localtime(at).date(), notes="Demo time entry",
-    )  # fmt: skip
+        worked_on=tenant_localtime(at).date(),
+        notes="Demo time entry",
+    )
 
 
 def _settle_past_events(*, before: datetime, now: datetime) -> int:
@@ -329,8 +386,12 @@ def _settle_past_events(*, before: datetime, now: datetime) -> int:
 
 # What an hour of each demo person costs (by role; technicians in the order they joined), and the raise
 # they got about five months before "today", so profitability shows a rate change within the last year.
-COST_RATES = {Role.OWNER: Decimal("65.00"), Role.MANAGER: Decimal("55.00"), Role.DISPATCHER: Decimal("34.00"),
-              Role.BILLING: Decimal("32.00")}  # fmt: skip
+COST_RATES = {
+    Role.OWNER: Decimal("65.00"),
+    Role.MANAGER: Decimal("55.00"),
+    Role.DISPATCHER: Decimal("34.00"),
+    Role.BILLING: Decimal("32.00"),
+}
 TECHNICIAN_RATES = [Decimal("42.00"), Decimal("38.50"), Decimal("46.00")]
 RAISE = Decimal("3.50")
 
@@ -420,6 +481,8 @@ def seed_tickets(
         breaches = SlaBreach.objects.count()
         created = sum(counts.values())
     summary = ", ".join(f"{n} {TicketStatus(status).label.lower()}" for status, n in sorted(counts.items()))
-    progress(f"  {tenant.name}: {created} tickets ({summary}); {breaches} SLA breaches; "
-             f"{settled} past events settled as delivered")  # fmt: skip
+    progress(
+        f"  {tenant.name}: {created} tickets ({summary}); {breaches} SLA breaches; "
+        f"{settled} past events settled as delivered"
+    )
     return created

@@ -42,9 +42,14 @@ BOARD_STATES = [BREACHED, WARNING, ON_TRACK, PAUSED]
 
 # The word for each state; pages add its colour (tickets.templatetags.ticket_badges), never colour alone.
 STATE_LABELS = {
-    ON_TRACK: "On track", WARNING: "Warning", BREACHED: "Breached", PAUSED: "Paused",
-    MET: "Met", MET_LATE: "Met late", NOT_APPLICABLE: "No longer applies",
-}  # fmt: skip
+    ON_TRACK: "On track",
+    WARNING: "Warning",
+    BREACHED: "Breached",
+    PAUSED: "Paused",
+    MET: "Met",
+    MET_LATE: "Met late",
+    NOT_APPLICABLE: "No longer applies",
+}
 BOARD_LIMIT = 200
 
 
@@ -266,8 +271,16 @@ SORTS = {
 }
 
 
-def ticket_list(*, q: str = "", status: str = "open", priority: str = "", assignee: str = "",
-                client: str = "", user=None, sort: str = "newest") -> QuerySet[Ticket]:  # fmt: skip
+def ticket_list(
+    *,
+    q: str = "",
+    status: str = "open",
+    priority: str = "",
+    assignee: str = "",
+    client: str = "",
+    user=None,
+    sort: str = "newest",
+) -> QuerySet[Ticket]:
     """Tickets matching the list's filters. ``assignee`` is a user id, "me" (``user``) or "none"."""
     tickets = Ticket.objects.select_related("client", "assignee", "issue_type")
     if status == "open" or not status:
@@ -339,8 +352,17 @@ class Board:
         return [(s, STATE_LABELS[s], self.counts.get(s, 0)) for s in BOARD_STATES]
 
 
-def sla_board(*, now: datetime, technician: str = "", client: str = "", priority: str = "",
-              metric: str = "", state: str = "", user=None, limit: int = BOARD_LIMIT) -> Board:  # fmt: skip
+def sla_board(
+    *,
+    now: datetime,
+    technician: str = "",
+    client: str = "",
+    priority: str = "",
+    metric: str = "",
+    state: str = "",
+    user=None,
+    limit: int = BOARD_LIMIT,
+) -> Board:
     """Each open ticket with its most urgent running (or paused) clock, most urgent first.
 
     ``metric`` narrows the clocks considered; ``technician`` is an assignee id, "me" or "none"; ``state``
@@ -375,9 +397,12 @@ def sla_board(*, now: datetime, technician: str = "", client: str = "", priority
     if state in BOARD_STATES:
         rows = [row for row in rows if row.state == state]
     return Board(
-        rows=rows[:limit], counts=counts, total=len(rows), without_clock=tickets.count() - len(by_ticket),
+        rows=rows[:limit],
+        counts=counts,
+        total=len(rows),
+        without_clock=tickets.count() - len(by_ticket),
         limit=limit,
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)

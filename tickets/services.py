@@ -92,15 +92,37 @@ def _apply_targets(ticket: Ticket, *, now: datetime, actor: str, why: str) -> No
             clock.save(update_fields=["state", "due_at", "warn_at"])
             changes[metric] = {"removed": sla.without_target.get(metric, "no longer promised")}
     if changes:
-        _history(ticket, "sla_targets", actor=actor, at=now, why=why, policy=ticket.sla_policy_name,
-                 changes=changes, reasons=sla.reasons)  # fmt: skip
+        _history(
+            ticket,
+            "sla_targets",
+            actor=actor,
+            at=now,
+            why=why,
+            policy=ticket.sla_policy_name,
+            changes=changes,
+            reasons=sla.reasons,
+        )
 
 
 @transaction.atomic
-def open_ticket(*, client, title: str, description: str = "", site=None, contact=None, issue_type=None,
-                impact: str = "medium", urgency: str = "medium", priority: str | None = None,
-                channel: str = Channel.STAFF, assignee=None, created_by=None, actor: str = "",
-                work_location: str | None = None, now: datetime | None = None) -> Ticket:  # fmt: skip
+def open_ticket(
+    *,
+    client,
+    title: str,
+    description: str = "",
+    site=None,
+    contact=None,
+    issue_type=None,
+    impact: str = "medium",
+    urgency: str = "medium",
+    priority: str | None = None,
+    channel: str = Channel.STAFF,
+    assignee=None,
+    created_by=None,
+    actor: str = "",
+    work_location: str | None = None,
+    now: datetime | None = None,
+) -> Ticket:
     """Open a ticket and start its SLA clocks from the effective SLA. Records ``ticket.created``.
     Remote or on-site is the issue type's unless ``work_location`` says otherwise."""
     now = now or timezone.now()
@@ -112,12 +134,23 @@ def open_ticket(*, client, title: str, description: str = "", site=None, contact
     priority = priority or priority_for(impact, urgency)
     location = work_location or (issue_type.work_location if issue_type else WorkLocation.REMOTE)
     ticket = Ticket.objects.create(
-        tenant=current_tenant(), number=_next_number(current_tenant()), client=client, site=site,
+        tenant=current_tenant(),
+        number=_next_number(current_tenant()),
+        client=client,
+        site=site,
         contact=contact,
-        issue_type=issue_type, title=title.strip(), description=description, impact=impact, urgency=urgency,
-        priority=priority, work_location=location, channel=channel, assignee=assignee, created_by=created_by,
+        issue_type=issue_type,
+        title=title.strip(),
+        description=description,
+        impact=impact,
+        urgency=urgency,
+        priority=priority,
+        work_location=location,
+        channel=channel,
+        assignee=assignee,
+        created_by=created_by,
         created_at=now,
-    )  # fmt: skip
+    )
     _history(ticket, "created", actor=actor, at=now, priority=priority, channel=channel)
     _apply_targets(ticket, now=now, actor=actor, why="ticket opened")
     record_event(
@@ -216,8 +249,15 @@ def _restart_resolution(ticket: Ticket, now: datetime) -> None:
 
 
 @transaction.atomic
-def add_reply(ticket: Ticket, *, body: str, author=None, author_contact=None, is_public: bool = True,
-              now: datetime | None = None) -> Reply:  # fmt: skip
+def add_reply(
+    ticket: Ticket,
+    *,
+    body: str,
+    author=None,
+    author_contact=None,
+    is_public: bool = True,
+    now: datetime | None = None,
+) -> Reply:
     """A reply or an internal note. The first public reply by staff stops the first-response clock; a
     reply by the client's contact to a ticket waiting on the client moves it back to in progress (which
     resumes its paused clocks). A public reply by staff records ``ticket.replied`` (the portal emails it
@@ -226,9 +266,14 @@ def add_reply(ticket: Ticket, *, body: str, author=None, author_contact=None, is
     if not body.strip():
         raise ValidationError({"body": "Write something first."})
     reply = Reply.objects.create(
-        tenant_id=ticket.tenant_id, ticket=ticket, author=author, author_contact=author_contact,
-        body=body.strip(), is_public=is_public, created_at=now,
-    )  # fmt: skip
+        tenant_id=ticket.tenant_id,
+        ticket=ticket,
+        author=author,
+        author_contact=author_contact,
+        body=body.strip(),
+        is_public=is_public,
+        created_at=now,
+    )
     if is_public and author is not None:
         record_event(
             "ticket.replied",
@@ -262,8 +307,15 @@ def check_in(ticket: Ticket, *, technician, now: datetime | None = None) -> Tick
 
 
 @transaction.atomic
-def retarget(ticket: Ticket, *, actor: str, priority: str | None = None, issue_type=None,
-             why: str = "", now: datetime | None = None) -> Ticket:  # fmt: skip
+def retarget(
+    ticket: Ticket,
+    *,
+    actor: str,
+    priority: str | None = None,
+    issue_type=None,
+    why: str = "",
+    now: datetime | None = None,
+) -> Ticket:
     """Change priority and/or issue type (or re-read the client's tier): targets are recomputed from
     the ticket's start, keeping pauses, and the history says why."""
     now = now or timezone.now()
@@ -310,8 +362,17 @@ def assign(ticket: Ticket, *, assignee, actor: str, now: datetime | None = None)
 
 
 @transaction.atomic
-def log_time(ticket: Ticket, *, technician, work_type: str, minutes: int, location: str, worked_on=None,
-             notes: str = "", after_hours: bool = False) -> TimeEntry:  # fmt: skip
+def log_time(
+    ticket: Ticket,
+    *,
+    technician,
+    work_type: str,
+    minutes: int,
+    location: str,
+    worked_on=None,
+    notes: str = "",
+    after_hours: bool = False,
+) -> TimeEntry:
     """Record work (on the tenant's today unless ``worked_on`` is given), valued at the technician's cost
     rate in force that day, and decide, from the client's
     agreement in force that day, whether it is covered or billable. Billable after-hours work keeps the
@@ -338,12 +399,21 @@ def log_time(ticket: Ticket, *, technician, work_type: str, minutes: int, locati
     # Locked (as set_cost_rate locks it) so a rate change committing meanwhile cannot miss this entry.
     membership = StaffMembership.objects.select_for_update(no_key=True).filter(user=technician).first()
     return TimeEntry.objects.create(
-        tenant_id=ticket.tenant_id, ticket=ticket, technician=technician, work_type=work_type,
+        tenant_id=ticket.tenant_id,
+        ticket=ticket,
+        technician=technician,
+        work_type=work_type,
         minutes=minutes,
-        location=location, notes=notes, worked_on=worked_on,
-        cost_rate=cost_rate_on(membership, worked_on), covered=covered, coverage_reason=reason,
-        bill_rate=bill_rate, after_hours=after_hours, rate_multiplier=rate_multiplier,
-    )  # fmt: skip
+        location=location,
+        notes=notes,
+        worked_on=worked_on,
+        cost_rate=cost_rate_on(membership, worked_on),
+        covered=covered,
+        coverage_reason=reason,
+        bill_rate=bill_rate,
+        after_hours=after_hours,
+        rate_multiplier=rate_multiplier,
+    )
 
 
 @dataclass(frozen=True)
@@ -353,8 +423,15 @@ class CostRateSet:
 
 
 @transaction.atomic
-def set_cost_rate(membership: StaffMembership, *, rate, effective_from: date, set_by=None, note: str = "",
-                  now: datetime | None = None) -> CostRateSet:  # fmt: skip
+def set_cost_rate(
+    membership: StaffMembership,
+    *,
+    rate,
+    effective_from: date,
+    set_by=None,
+    note: str = "",
+    now: datetime | None = None,
+) -> CostRateSet:
     """Set what an hour of ``membership``'s person costs from ``effective_from`` on (validated by
     ``tenants.services.record_cost_rate``; the history keeps every change, who set it and when) and, in
     the same transaction, re-value each of their time entries the change reaches at the rate in force on

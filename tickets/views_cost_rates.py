@@ -34,19 +34,23 @@ class CostRateView(StaffRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         today = tenant_today(self.request.tenant)
         return super().get_context_data(
-            member=self.member, today=today,
+            member=self.member,
+            today=today,
             current_rate=cost_rates_on([self.member], today)[self.member.pk],
             history=cost_rate_history([self.member])[self.member.pk],
             **kwargs,
-        )  # fmt: skip
+        )
 
     def form_valid(self, form):
         data = form.cleaned_data
         try:
             result = services.set_cost_rate(
-                self.member, rate=data["rate"], effective_from=data["effective_from"],
-                note=data["note"], set_by=self.request.user,
-            )  # fmt: skip
+                self.member,
+                rate=data["rate"],
+                effective_from=data["effective_from"],
+                note=data["note"],
+                set_by=self.request.user,
+            )
         except ValidationError as error:
             for field, problems in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, problems)

@@ -71,10 +71,15 @@ def test_a_client_disputes_a_line_and_the_invoice_shows_disputed(invoice, dana, 
     assert "“Replaced the PoE injector”, $30.00" in invoice.history.last().summary
     [event] = events("invoice.disputed")
     assert event.payload == {
-        "dispute_id": dispute.pk, "invoice_id": invoice.pk, "client_id": invoice.client_id,
-        "number": invoice.number, "line_id": line.pk, "amount": "30.00", "currency": invoice.currency,
+        "dispute_id": dispute.pk,
+        "invoice_id": invoice.pk,
+        "client_id": invoice.client_id,
+        "number": invoice.number,
+        "line_id": line.pk,
+        "amount": "30.00",
+        "currency": invoice.currency,
         "opened_by": "client",
-    }  # fmt: skip
+    }
 
 
 def test_without_an_amount_the_whole_line_or_invoice_is_at_stake(invoice, dana, household, in_tenant):
@@ -165,9 +170,15 @@ def test_the_database_refuses_a_second_open_dispute_of_an_invoice(invoice, dana,
     first = client_opens(invoice, dana)
     with pytest.raises(IntegrityError), transaction.atomic():
         Dispute.objects.create(
-            tenant=invoice.tenant, invoice=invoice, amount_at_stake=Decimal("1.00"), reason="Again",
-            opened_by="client", actor="x", opened_at=first.opened_at, last_activity_at=first.opened_at,
-        )  # fmt: skip
+            tenant=invoice.tenant,
+            invoice=invoice,
+            amount_at_stake=Decimal("1.00"),
+            reason="Again",
+            opened_by="client",
+            actor="x",
+            opened_at=first.opened_at,
+            last_activity_at=first.opened_at,
+        )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -223,8 +234,12 @@ def test_staff_and_client_talk_and_an_explanation_awaits_the_client(invoice, dan
         ("client", "message"),
     ]
     assert history_kinds(invoice) == [
-        "issued", "disputed", "dispute_message", "dispute_explained", "dispute_message",
-    ]  # fmt: skip
+        "issued",
+        "disputed",
+        "dispute_message",
+        "dispute_explained",
+        "dispute_message",
+    ]
     assert [e.payload["party"] for e in events("dispute.replied")] == ["staff", "client"]
     assert len(events("dispute.explained")) == 1
 
@@ -264,9 +279,12 @@ def test_a_partial_credit_note_resolves_the_dispute_and_leaves_the_rest_to_pay(i
     dispute = client_opens(invoice, dana, line=line, amount="30.00")
 
     disputes.resolve_with_credit_note(
-        dispute, lines={line: Decimal("30.00")}, reason="Injector under warranty", actor="owner",
+        dispute,
+        lines={line: Decimal("30.00")},
+        reason="Injector under warranty",
+        actor="owner",
         note="You were right: we credited the injector.",
-    )  # fmt: skip
+    )
 
     dispute.refresh_from_db()
     invoice.refresh_from_db()

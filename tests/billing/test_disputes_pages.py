@@ -257,9 +257,15 @@ def test_the_rate_table_chart_data_and_csv_agree(staff_client, months_of_invoice
     assert "Oct 2026 2 1 50.0 % $400.00 $30.00 7.5 %" in page
     assert len(data["rows"]) == 12
     assert data["rows"][-3] == {
-        "label": "Oct 2026", "month": "2026-10-01", "invoices": 2, "disputed": 1, "invoice_percent": 50.0,
-        "billed": "400.00", "amount_disputed": "30.00", "amount_percent": 7.5,
-    }  # fmt: skip
+        "label": "Oct 2026",
+        "month": "2026-10-01",
+        "invoices": 2,
+        "disputed": 1,
+        "invoice_percent": 50.0,
+        "billed": "400.00",
+        "amount_disputed": "30.00",
+        "amount_percent": 7.5,
+    }
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][:4] == ["month", "invoices_issued", "invoices_disputed", "invoices_disputed_percent"]

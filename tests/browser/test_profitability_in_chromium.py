@@ -27,8 +27,14 @@ def test_an_owner_reads_profitability_and_a_backdated_rate_changes_the_cost(page
     today = tenant_today(tenant)
     with tenant_scope(tenant):
         ticket = TicketFactory(client=whitaker)
-        services.log_time(ticket, technician=tech.user, work_type="repair", minutes=120, location="remote",
-                          worked_on=today.replace(day=1))  # fmt: skip
+        services.log_time(
+            ticket,
+            technician=tech.user,
+            work_type="repair",
+            minutes=120,
+            location="remote",
+            worked_on=today.replace(day=1),
+        )
     issued_invoice(whitaker, [("plan", "Gold", "149.00")], issued_on=today.replace(day=1))
     sign_in(page, owner)
 

@@ -27,8 +27,9 @@ def test_the_revenue_page_draws_its_charts_from_one_request(page, sign_in):
     for name, tier, months_ago in [("Whitaker Residence", "platinum", 14), ("Okafor Dental", "silver", 3)]:
         client = ClientFactory(tenant=tenant, name=name)
         since = today.replace(day=1) - timedelta(days=31 * months_ago)
-        agreement = AgreementFactory(tenant=tenant, client=client, starts_on=date(since.year, since.month, 1),
-                                     ends_on=None)  # fmt: skip
+        agreement = AgreementFactory(
+            tenant=tenant, client=client, starts_on=date(since.year, since.month, 1), ends_on=None
+        )
         give_membership(agreement, tier=tier, started_on=agreement.starts_on)
     billing = StaffMembershipFactory(tenant=tenant, role=Role.BILLING).user
     sign_in(page, billing)

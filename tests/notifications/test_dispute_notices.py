@@ -67,9 +67,13 @@ def client_opens(invoice, dana, **kwargs):
 def staff_opens(invoice, dana, owner):
     with tenant_scope(invoice.tenant):
         return disputes.open_dispute(
-            invoice, party="staff", contact=dana, user=owner, actor=owner.email,
+            invoice,
+            party="staff",
+            contact=dana,
+            user=owner,
+            actor=owner.email,
             reason="Dana called: the injector was under warranty.",
-        )  # fmt: skip
+        )
 
 
 def in_tenant(dispute, step, **kwargs):
@@ -171,9 +175,13 @@ def test_a_clients_answer_to_an_explanation_tells_staff_it_is_their_turn(tenant,
     dispute = client_opens(invoice, dana)
     explain(dispute, owner)
     in_tenant(
-        dispute, disputes.reply, body="It was bought in March, here is the receipt.", party="client",
-        contact=dana, actor="Dana Whitaker",
-    )  # fmt: skip
+        dispute,
+        disputes.reply,
+        body="It was bought in March, here is the receipt.",
+        party="client",
+        contact=dana,
+        actor="Dana Whitaker",
+    )
     worker_pass()
 
     answers = notices(tenant, kind="dispute.replied")
@@ -216,9 +224,13 @@ def test_a_client_accepting_the_explanation_tells_staff_the_invoice_stands(tenan
 def test_a_client_withdrawing_tells_staff_with_their_note(tenant, people, dana, invoice):
     dispute = client_opens(invoice, dana)
     in_tenant(
-        dispute, disputes.withdraw, party="client", note="Found the receipt, sorry.", contact=dana,
+        dispute,
+        disputes.withdraw,
+        party="client",
+        note="Found the receipt, sorry.",
+        contact=dana,
         actor="Dana Whitaker",
-    )  # fmt: skip
+    )
     worker_pass()
 
     withdrawn = notices(tenant, kind="dispute.withdrawn")
@@ -286,8 +298,13 @@ def test_another_companys_staff_are_never_told(tenant, people, dana, invoice, ot
 def test_the_notifications_page_and_the_bell_show_dispute_notices(client, tenant, people, dana, invoice):
     dispute = client_opens(invoice, dana)
     in_tenant(
-        dispute, disputes.withdraw, party="client", note="", contact=dana, actor="Dana Whitaker",
-    )  # fmt: skip
+        dispute,
+        disputes.withdraw,
+        party="client",
+        note="",
+        contact=dana,
+        actor="Dana Whitaker",
+    )
     worker_pass()
 
     client.force_login(people[Role.BILLING])

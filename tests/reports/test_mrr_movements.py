@@ -111,11 +111,13 @@ def test_trailing_retention_follows_the_cohort_paying_twelve_months_before():
             Span(date(2025, 1, 1), date(2025, 5, 1), D("200.00")),
             Span(date(2025, 5, 1), None, D("50.00")),
         ],
-        "left_and_came_back": [Span(date(2025, 1, 1), date(2025, 4, 1), D("100.00")),
-                               Span(date(2025, 9, 1), None, D("100.00"))],
+        "left_and_came_back": [
+            Span(date(2025, 1, 1), date(2025, 4, 1), D("100.00")),
+            Span(date(2025, 9, 1), None, D("100.00")),
+        ],
         "left": [Span(date(2025, 1, 1), date(2025, 6, 1), D("100.00"))],
         "later": [Span(date(2025, 3, 1), None, D("500.00"))],  # not in the cohort
-    }  # fmt: skip
+    }
     days = mrr.snapshot_days(date(2026, 1, 31), 14)  # Dec 2024 … Jan 2026
     rows = mrr.movements(mrr.cents_series(history, days), days=days, paid_before=set())
     assert [row.trailing for row in rows[:11]] == [None] * 11
@@ -134,8 +136,11 @@ def test_a_client_that_paid_before_the_window_comes_back_as_reactivated_not_new(
         ]
     }
     days = mrr.snapshot_days(date(2026, 3, 31), 3)
-    rows = mrr.movements(mrr.cents_series(history, days), days=days,
-                         paid_before=mrr.paid_at_a_month_end_before(history, days[0]))  # fmt: skip
+    rows = mrr.movements(
+        mrr.cents_series(history, days),
+        days=days,
+        paid_before=mrr.paid_at_a_month_end_before(history, days[0]),
+    )
     assert moves(rows[-1]) == {"reactivated": D("59.00")}
     fresh = mrr.movements(mrr.cents_series(history, days), days=days, paid_before=set())
     assert moves(fresh[-1]) == {"new": D("59.00")}
@@ -182,9 +187,11 @@ def change(subscription, *, tier, riders=(), on):
         subscription = Subscription.objects.get(pk=subscription.pk)
         current = memberships.holding_of(memberships.phase_on(subscription, on))
         after = memberships.requested_holding(
-            tier=PlanFactory(tenant=subscription.tenant, key=tier), cycle=current.cycle, current=current,
+            tier=PlanFactory(tenant=subscription.tenant, key=tier),
+            cycle=current.cycle,
+            current=current,
             riders=[PlanFactory(tenant=subscription.tenant, key=key) for key in riders],
-        )  # fmt: skip
+        )
         return memberships.apply_change(memberships.plan_change(subscription, after, on=on), actor="test")
 
 
@@ -212,14 +219,22 @@ def test_memberships_changed_through_their_services_give_the_same_exact_moves(bo
     with tenant_scope(book):
         report = revenue.revenue_report(today=date(2026, 4, 10), months=5)
     december, january, february, march, april = report.months
-    assert [row.month for row in report.months] == [date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1),
-                                                    date(2026, 3, 1), date(2026, 4, 1)]  # fmt: skip
+    assert [row.month for row in report.months] == [
+        date(2025, 12, 1),
+        date(2026, 1, 1),
+        date(2026, 2, 1),
+        date(2026, 3, 1),
+        date(2026, 4, 1),
+    ]
     assert moves(december) == {"new": D("696.00")}  # 59 + 399 + 179 + 59
     assert moves(january) == {"churned": D("-59.00")}  # Returning ended on 15 Jan
     assert moves(february) == {"expansion": D("120.00"), "new": D("149.17")}  # Leaving still paid on 28 Feb
     assert moves(march) == {
-        "contraction": D("-220.00"), "churned": D("-179.00"), "reactivated": D("108.00"), "new": D("108.00"),
-    }  # fmt: skip
+        "contraction": D("-220.00"),
+        "churned": D("-179.00"),
+        "reactivated": D("108.00"),
+        "new": D("108.00"),
+    }
     assert moves(april) == {}
     for row in report.months:
         assert sum(row.amounts.values(), D("0")) == row.net

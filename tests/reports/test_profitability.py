@@ -39,8 +39,9 @@ def march(tenant):
 def work(client, tech, *, on: date, minutes: int) -> TimeEntry:
     with tenant_scope(client.tenant):
         ticket = TicketFactory(client=client)
-        return tickets.log_time(ticket, technician=tech.user, work_type="repair", minutes=minutes,
-                                location="remote", worked_on=on)  # fmt: skip
+        return tickets.log_time(
+            ticket, technician=tech.user, work_type="repair", minutes=minutes, location="remote", worked_on=on
+        )
 
 
 def report(tenant, period, **kwargs):
@@ -70,9 +71,12 @@ def books(tenant):
     with tenant_scope(tenant):
         tickets.set_cost_rate(ada, rate="45.00", effective_from=date(2026, 3, 16))
 
-    main = issued_invoice(client, [("plan", "Gold", "149.00"), ("rider", "Premium response", "20.00"),
-                                   ("labour", "Repair", "75.00")], issued_on=date(2026, 3, 1),
-                          tax_rate_percent="10")  # fmt: skip
+    main = issued_invoice(
+        client,
+        [("plan", "Gold", "149.00"), ("rider", "Premium response", "20.00"), ("labour", "Repair", "75.00")],
+        issued_on=date(2026, 3, 1),
+        tax_rate_percent="10",
+    )
     issued_invoice(client, [("labour", "Old work", "100.00")], issued_on=date(2026, 2, 28))
     voided = issued_invoice(client, [("labour", "Billed by mistake", "300.00")], issued_on=date(2026, 3, 2))
     paid = issued_invoice(client, [("adjustment", "Cabling", "50.00")], issued_on=date(2026, 3, 3))
@@ -86,18 +90,38 @@ def books(tenant):
             currency="USD",
         )  # a draft: never counts
         labour_line = InvoiceLine.objects.get(invoice=main, kind="labour")
-        billing.issue_credit_note(main, lines={labour_line: Decimal("25.00")}, reason="Goodwill",
-                                  actor="owner", on=date(2026, 3, 20))  # fmt: skip
+        billing.issue_credit_note(
+            main,
+            lines={labour_line: Decimal("25.00")},
+            reason="Goodwill",
+            actor="owner",
+            on=date(2026, 3, 20),
+        )
         billing.void_invoice(voided, reason="Mistake", actor="owner", on=date(2026, 3, 4))
-        billing.record_payment(paid, amount=Decimal("50.00"), paid_on=date(2026, 3, 5), method="card",
-                               reference="", actor="owner")  # fmt: skip
+        billing.record_payment(
+            paid,
+            amount=Decimal("50.00"),
+            paid_on=date(2026, 3, 5),
+            method="card",
+            reference="",
+            actor="owner",
+        )
         # a credit note on a paid invoice gives the money back as account credit: counted once, as a note
-        billing.issue_credit_note(paid, lines={InvoiceLine.objects.get(invoice=paid): Decimal("5.00")},
-                                  reason="Short cable", actor="owner", on=date(2026, 3, 21))  # fmt: skip
-        billing.grant_credit(client, "10.00", reason="Sorry for the wait", source="staff", actor="owner",
-                             on=date(2026, 3, 3))  # fmt: skip
-    used = issued_invoice(client, [("labour", "Visit", "30.00"), ("credit", "Account credit", "-15.00")],
-                          issued_on=date(2026, 3, 25))  # fmt: skip
+        billing.issue_credit_note(
+            paid,
+            lines={InvoiceLine.objects.get(invoice=paid): Decimal("5.00")},
+            reason="Short cable",
+            actor="owner",
+            on=date(2026, 3, 21),
+        )
+        billing.grant_credit(
+            client, "10.00", reason="Sorry for the wait", source="staff", actor="owner", on=date(2026, 3, 3)
+        )
+    used = issued_invoice(
+        client,
+        [("labour", "Visit", "30.00"), ("credit", "Account credit", "-15.00")],
+        issued_on=date(2026, 3, 25),
+    )
     return {"client": client, "techs": (ada, grace), "invoices": (main, voided, paid, used)}
 
 
@@ -199,8 +223,9 @@ def test_per_agreement_the_amounts_go_to_the_contract_in_force_on_their_day(tena
     tech = StaffMembershipFactory(tenant=tenant, role=Role.TECHNICIAN, cost_rate="60")
     work(client, tech, on=date(2026, 3, 14), minutes=60)
     work(client, tech, on=date(2026, 3, 15), minutes=30)
-    issued_invoice(client, [("plan", "Gold", "149.00")], issued_on=date(2026, 3, 20),
-                   period_start=date(2026, 3, 15))  # fmt: skip
+    issued_invoice(
+        client, [("plan", "Gold", "149.00")], issued_on=date(2026, 3, 20), period_start=date(2026, 3, 15)
+    )
     with tenant_scope(tenant):
         rows = {row.agreement_id: row for row in profitability_by_agreement(march).rows}
     assert (rows[old.pk].cost, rows[old.pk].revenue) == (Decimal("60.00"), Decimal("0.00"))
@@ -217,8 +242,9 @@ def test_per_agreement_the_newest_contract_wins_while_two_overlap_and_days_outsi
     tech = StaffMembershipFactory(tenant=tenant, role=Role.TECHNICIAN, cost_rate="60")
     for day, minutes in ((5, 10), (10, 20), (15, 30), (16, 40), (25, 50), (26, 60)):
         work(client, tech, on=date(2026, 3, day), minutes=minutes)
-    issued_invoice(client, [("plan", "Gold", "149.00")], issued_on=date(2026, 3, 20),
-                   period_start=date(2026, 3, 12))  # fmt: skip
+    issued_invoice(
+        client, [("plan", "Gold", "149.00")], issued_on=date(2026, 3, 20), period_start=date(2026, 3, 12)
+    )
     with tenant_scope(tenant):
         rows = {row.agreement_id: row for row in profitability_by_agreement(march).rows}
     assert set(rows) == {long.pk, short.pk, None}

@@ -39,10 +39,25 @@ def test_the_agreement_view_and_csv(staff_client, books):  # noqa: F811
     assert staff_client.get(reverse("reports:profitability_agreements"), MARCH).status_code == 200
     response = staff_client.get(reverse("reports:profitability_csv"), MARCH)
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][:7] == ["Client", "Membership", "Labour", "Credit notes", "Account credit", "Revenue",
-                           "Labour cost"]  # fmt: skip
-    assert rows[1][:8] == ["Whitaker Residence", "169.00", "155.00", "30.00", "10.00", "284.00", "175.51",
-                           "108.49"]  # fmt: skip
+    assert rows[0][:7] == [
+        "Client",
+        "Membership",
+        "Labour",
+        "Credit notes",
+        "Account credit",
+        "Revenue",
+        "Labour cost",
+    ]
+    assert rows[1][:8] == [
+        "Whitaker Residence",
+        "169.00",
+        "155.00",
+        "30.00",
+        "10.00",
+        "284.00",
+        "175.51",
+        "108.49",
+    ]
     bad = staff_client.get(reverse("reports:profitability_csv"), {"period": "custom", "start": "2026-03-01"})
     assert bad.status_code == 400
 
@@ -91,7 +106,11 @@ def test_the_api_answers_per_client_a_page_at_a_time(client, tenant, books):  # 
     one = client.get("/api/v1/reports/profitability/", MARCH | {"client": books["client"].pk}, **key).json()
     row = one["results"][0]
     assert (row["revenue"], row["cost"], row["margin"], row["effective_hourly_rate"]) == (
-        "284.00", "175.51", "108.49", "79.63")  # fmt: skip
+        "284.00",
+        "175.51",
+        "108.49",
+        "79.63",
+    )
     bad = client.get("/api/v1/reports/profitability/", {"sort": "nonsense"}, **key)
     assert bad.status_code == 400
 

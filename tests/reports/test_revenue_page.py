@@ -28,13 +28,25 @@ def frozen():
         yield
 
 
-def member(tenant, name, *, tier="gold", riders=(), cycle="monthly", since=date(2026, 1, 5), signed=True,
-           tier_price=None):  # fmt: skip
+def member(
+    tenant,
+    name,
+    *,
+    tier="gold",
+    riders=(),
+    cycle="monthly",
+    since=date(2026, 1, 5),
+    signed=True,
+    tier_price=None,
+):
     client = ClientFactory(tenant=tenant, name=name)
     agreement = AgreementFactory(
-        tenant=tenant, client=client, starts_on=date(2025, 6, 1), ends_on=None,
+        tenant=tenant,
+        client=client,
+        starts_on=date(2025, 6, 1),
+        ends_on=None,
         status="active" if signed else "cancelled",
-    )  # fmt: skip
+    )
     return give_membership(
         agreement, tier=tier, riders=riders, cycle=cycle, started_on=since, tier_price=tier_price
     )
@@ -97,8 +109,14 @@ def test_plans_and_coverage_are_shown_beside_each_other(staff_client, members):
 
 
 def test_an_annual_phase_rounds_its_items_so_they_add_up_to_its_mrr(tenant):
-    member(tenant, "Annual With Rider", tier="gold", riders=["premium-response"], cycle="annual",
-           tier_price=Decimal("1000.10"))  # fmt: skip
+    member(
+        tenant,
+        "Annual With Rider",
+        tier="gold",
+        riders=["premium-response"],
+        cycle="annual",
+        tier_price=Decimal("1000.10"),
+    )
     with tenant_scope(tenant):
         report = revenue.revenue_report(today=date(2026, 4, 10), months=1)
     # (1000.10 + 490.00) / 12 = 124.175 -> 124.18, while 83.34 + 40.83 = 124.17: the tier takes the cent
@@ -114,10 +132,17 @@ def test_a_tenant_without_memberships_reads_well(staff_client):
     assert "needs a year of history" in page
 
 
-@pytest.mark.parametrize(("role", "status"), [
-    (Role.OWNER, 200), (Role.MANAGER, 200), (Role.BILLING, 200), (Role.TECHNICIAN, 403),
-    (Role.DISPATCHER, 403), (Role.READ_ONLY, 403),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        (Role.OWNER, 200),
+        (Role.MANAGER, 200),
+        (Role.BILLING, 200),
+        (Role.TECHNICIAN, 403),
+        (Role.DISPATCHER, 403),
+        (Role.READ_ONLY, 403),
+    ],
+)
 def test_only_owners_managers_and_billing_see_revenue(client, login_as, tenant, role, status):
     login_as(tenant, role)
     assert client.get(reverse("reports:revenue")).status_code == status
@@ -141,9 +166,17 @@ def test_each_table_exports_as_csv(staff_client, members, rival):
         staff_client.get(reverse("reports:revenue_csv"), {"table": "movements", "months": 12})
     )
     assert movements[0][:10] == [
-        "Month", "MRR read on", "Opening MRR (USD)", "New", "Expansion", "Reactivated", "Contraction",
-        "Churned", "Net change", "Closing MRR (USD)",
-    ]  # fmt: skip
+        "Month",
+        "MRR read on",
+        "Opening MRR (USD)",
+        "New",
+        "Expansion",
+        "Reactivated",
+        "Contraction",
+        "Churned",
+        "Net change",
+        "Closing MRR (USD)",
+    ]
     assert len(movements) == 1 + 12
     by_month = {row[0]: row for row in movements[1:]}
     assert by_month["2026-01"][2:10] == ["0.00", "448.00", "0.00", "0.00", "0.00", "0.00", "448.00", "448.00"]
@@ -178,15 +211,24 @@ def test_the_api_answers_the_same_figures(client, members, rival):
     assert [m["month"] for m in body["months"]] == ["2026-02", "2026-03", "2026-04"]
     february = body["months"][0]
     assert {k: february[k] for k in ("opening", "new", "expansion", "churned", "net", "closing")} == {
-        "opening": "448.00", "new": "149.17", "expansion": "0.00", "churned": "0.00", "net": "149.17",
+        "opening": "448.00",
+        "new": "149.17",
+        "expansion": "0.00",
+        "churned": "0.00",
+        "net": "149.17",
         "closing": "597.17",
-    }  # fmt: skip
+    }
     assert february["trailing_12_months"] is None
     assert body["months"][-1]["to_date"] is True
     assert body["plans"][0] == {
-        "kind": "tier", "plan_id": body["plans"][0]["plan_id"], "key": "platinum", "name": "Platinum",
-        "clients": 1, "mrr": "399.00", "share_percent": 60.8,
-    }  # fmt: skip
+        "kind": "tier",
+        "plan_id": body["plans"][0]["plan_id"],
+        "key": "platinum",
+        "name": "Platinum",
+        "clients": 1,
+        "mrr": "399.00",
+        "share_percent": 60.8,
+    }
     assert [row["key"] for row in body["coverage"]] == ["signed", "unsigned"]
 
 

@@ -32,9 +32,13 @@ def entry(tenant, tech, *, worked_on: date, minutes: int = 60) -> TimeEntry:
     with tenant_scope(tenant):
         ticket = TicketFactory(client__tenant=tenant)
         return services.log_time(
-            ticket, technician=tech.user, work_type="repair", minutes=minutes, location="remote",
+            ticket,
+            technician=tech.user,
+            work_type="repair",
+            minutes=minutes,
+            location="remote",
             worked_on=worked_on,
-        )  # fmt: skip
+        )
 
 
 def costs(tenant, entries) -> list[Decimal]:
@@ -65,8 +69,12 @@ def test_a_backdated_rate_revalues_that_persons_entries_from_its_day_only(tenant
     with tenant_scope(tenant):
         result = services.set_cost_rate(tech, rate="45.50", effective_from=date(2026, 4, 1), set_by=tech.user)
     assert result.revalued == 2
-    assert costs(tenant, [before, *after, theirs]) == [Decimal("40.00"), Decimal("45.50"), Decimal("45.50"),
-                                                       Decimal("30.00")]  # fmt: skip
+    assert costs(tenant, [before, *after, theirs]) == [
+        Decimal("40.00"),
+        Decimal("45.50"),
+        Decimal("45.50"),
+        Decimal("30.00"),
+    ]
     with tenant_scope(tenant):  # a later change in between only reaches the entries from its own day
         services.set_cost_rate(tech, rate="48.00", effective_from=date(2026, 5, 1))
         assert TimeEntry.objects.get(pk=after[1].pk).cost == Decimal("48.00")
@@ -97,10 +105,14 @@ def test_a_rate_before_the_first_one_revalues_everything_before(tenant):
 @time_machine.travel(NOW, tick=False)
 @pytest.mark.parametrize(
     ("rate", "day", "field"),
-    [("-1", date(2026, 1, 1), "rate"), ("10000.01", date(2026, 1, 1), "rate"),
-     ("12.345", date(2026, 1, 1), "rate"), ("40", date(2027, 7, 1), "effective_from"),
-     ("40", date(1999, 12, 31), "effective_from")],
-)  # fmt: skip
+    [
+        ("-1", date(2026, 1, 1), "rate"),
+        ("10000.01", date(2026, 1, 1), "rate"),
+        ("12.345", date(2026, 1, 1), "rate"),
+        ("40", date(2027, 7, 1), "effective_from"),
+        ("40", date(1999, 12, 31), "effective_from"),
+    ],
+)
 def test_a_bad_rate_or_day_is_refused_and_changes_nothing(tenant, tech, rate, day, field):
     with tenant_scope(tenant), pytest.raises(ValidationError) as error:
         services.set_cost_rate(tech, rate=rate, effective_from=day)
@@ -117,8 +129,9 @@ def test_an_owner_sets_a_rate_on_the_team_page_and_sees_its_history(staff_client
     assert reverse("tenants:cost_rate", args=[tech.pk]) in team
     response = staff_client.post(
         reverse("tenants:cost_rate", args=[tech.pk]),
-        {"rate": "52.00", "effective_from": "2026-06-01", "note": "Annual raise"}, follow=True,
-    )  # fmt: skip
+        {"rate": "52.00", "effective_from": "2026-06-01", "note": "Annual raise"},
+        follow=True,
+    )
     page = response.content.decode()
     assert "1 time entry re-valued" in page
     assert "Annual raise" in page
