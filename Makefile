@@ -19,6 +19,10 @@ install: $(STAMP)
 run: install
 	DJANGO_DEBUG=1 PORT=$(PORT) $(BIN)/python -m config.run
 
+# Two pytest-xdist workers: the suite in ~6 minutes instead of ~18 serially on the embedded PostgreSQL
+# (each worker gets its own test database). `make test PYTEST_ARGS=` runs it in one process.
+PYTEST_ARGS ?= -n 2
+
 test: install
 	@if [ -n "$$DATABASE_ADMIN_URL" ] && [ -n "$$DATABASE_URL" ]; then $(BIN)/python manage.py setup_database; fi
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
