@@ -180,6 +180,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.run_due_billing",
         "schedule": crontab(minute=7),
     },
+    # Rewards: hourly, each tenant on its own date; every program is idempotent, so only the first pass
+    # after a tenant's midnight grants anything (a utilisation period that ended, an anniversary...).
+    "rewards-run": {
+        "task": "rewards.tasks.run_daily_rewards",
+        "schedule": crontab(minute=23),
+    },
     "purge-old-events": {
         "task": "events.tasks.purge_events",
         "schedule": crontab(hour=4, minute=23),

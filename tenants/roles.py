@@ -94,6 +94,15 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
         "Set what an hour of each staff member costs (for profitability), with its history",
         frozenset({Role.OWNER}),
     ),
+    "rewards.view": ("See clients' rewards, the rewards programs and what they cost", EVERYONE),
+    "rewards.nominate": (
+        "Nominate clients for customer of the month, vote, record best-practice checks, propose referrals",
+        frozenset({Role.OWNER, Role.MANAGER, Role.DISPATCHER, Role.TECHNICIAN, Role.BILLING}),
+    ),
+    "rewards.manage": (
+        "Set up the rewards programs, grant or withdraw rewards by hand, mark gifts delivered",
+        frozenset({Role.OWNER, Role.MANAGER}),
+    ),
 }
 
 
