@@ -118,6 +118,7 @@ def client_page_context(request, client: Client, **forms) -> dict:
 
 
 class ClientRewardsView(RewardsViewMixin, View):
+    model = Client
     http_method_names = ["get", "head"]
 
     def get(self, request, pk):
@@ -126,6 +127,7 @@ class ClientRewardsView(RewardsViewMixin, View):
 
 
 class GrantRewardView(RewardsManageMixin, View):
+    model = Client
     http_method_names = ["post"]
 
     def post(self, request, pk):
@@ -161,6 +163,7 @@ def _back(request, reward: Reward) -> str:
 
 
 class MarkDeliveredView(RewardsManageMixin, View):
+    model = Reward
     http_method_names = ["post"]
 
     def post(self, request, pk):
@@ -175,6 +178,7 @@ class MarkDeliveredView(RewardsManageMixin, View):
 
 
 class WithdrawRewardView(RewardsManageMixin, View):
+    model = Reward
     http_method_names = ["post"]
 
     def post(self, request, pk):
