@@ -16,6 +16,7 @@ from rewards.utilization import (
     month_start,
     next_month,
     percent_text,
+    period_phrase,
     program_settings,
     tickets_opened,
     utilization_percent,
@@ -26,7 +27,6 @@ from rewards.utilization import (
 class NextStep:
     tier: Tier
     max_tickets: int  # in the whole period
-    within_reach: bool
     text: str
 
 
@@ -39,12 +39,17 @@ class UtilizationStanding:
     endpoints: int
     percent: Decimal | None
     tier: Tier | None  # reached so far
+    keep_text: str  # what keeps it until the period ends
     next_step: NextStep | None
     evaluations: list[UtilizationEvaluation]
 
     @property
     def last_day(self) -> date:
         return self.period.end - timedelta(days=1)
+
+    @property
+    def period_text(self) -> str:
+        return period_phrase(self.period.start, self.period.end)
 
     @property
     def measurable(self) -> bool:
@@ -64,29 +69,35 @@ def _day(day: date) -> str:
     return f"{day.day} {day:%b}"
 
 
-def _next_step(settings: ProgramSettings, reached: Tier | None, tickets: int, endpoints: int, by: date):
-    """The tier to aim for (the next better one, or the one reached when it is the best) and what it
-    takes: tickets can only go up in a period, so it is "at most N by the last day" or out of reach."""
-    if endpoints <= 0 or not settings.tiers:
+def _keep(reached: Tier | None, tickets: int, endpoints: int, by: date, *, best: bool) -> str:
+    """What keeps the tier reached so far: tickets only go up in a period, so it is a ceiling."""
+    if reached is None:
+        return ""
+    most = reached.max_tickets(endpoints)
+    left = most - tickets
+    more = "no more" if left == 0 else f"{left} more at most"
+    lead = "Best tier reached so far: stay" if best else "Stay"
+    reward = f"{percent_text(reached.reward_percent)}% off"
+    return f"{lead} at {most} tickets or fewer by {_day(by)} ({more}) to keep {reward}."
+
+
+def _next_step(settings: ProgramSettings, reached: Tier | None, tickets: int, endpoints: int):
+    """The next better tier than the one reached so far (the first tier when none is): already out of
+    reach this period, as tickets cannot go down, so how far off it was and that it comes back."""
+    if endpoints <= 0:
         return None
     better = [t for t in settings.tiers if reached is None or t.below_percent < reached.below_percent]
-    aim = better[-1] if better else reached
+    if not better:
+        return None
+    aim = better[-1]
     most = aim.max_tickets(endpoints)
-    reward = f"{percent_text(aim.reward_percent)}% off"
-    if tickets <= most:
-        left = most - tickets
-        if aim is reached:
-            text = f"Best tier so far: stay at {most} tickets or fewer by {_day(by)} to keep {reward}."
-        else:
-            more = "no more tickets" if left == 0 else f"{left} more at most"
-            text = f"At most {most} tickets by {_day(by)} ({more}) to reach {reward} the next plan invoice."
-        return NextStep(aim, most, True, text)
     over = tickets - most
     text = (
-        f"{reward} needs at most {most} tickets in a period: {over} fewer tickets this period would have "
-        "reached it. It is within reach again next period."
+        f"{percent_text(aim.reward_percent)}% off needs at most {most} tickets in a period: {over} fewer "
+        f"ticket{'' if over == 1 else 's'} this period would have reached it. "
+        "It is within reach again next period."
     )
-    return NextStep(aim, most, False, text)
+    return NextStep(aim, most, text)
 
 
 def utilization_standing(client, on: date, *, evaluations: int = 6) -> UtilizationStanding | None:
@@ -112,7 +123,14 @@ def utilization_standing(client, on: date, *, evaluations: int = 6) -> Utilizati
         endpoints=endpoints,
         percent=utilization_percent(tickets, endpoints),
         tier=reached,
-        next_step=_next_step(settings, reached, tickets, endpoints, period.end - timedelta(days=1)),
+        keep_text=_keep(
+            reached,
+            tickets,
+            endpoints,
+            period.end - timedelta(days=1),
+            best=bool(settings.tiers) and reached == settings.tiers[0],
+        ),
+        next_step=_next_step(settings, reached, tickets, endpoints),
         evaluations=list(
             UtilizationEvaluation.objects.filter(client=client)
             .select_related("reward")
