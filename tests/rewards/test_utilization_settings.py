@@ -8,6 +8,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.test import Client as DjangoClient
 
+from reports.selectors import utilization_target
 from rewards.models import UtilizationProgram, UtilizationTier
 from rewards.utilization import program_settings, save_utilization_program
 from tenants.roles import Role
@@ -226,3 +227,11 @@ def test_the_settings_page_shows_a_refused_change_next_to_the_form(tenant, staff
 def test_only_owners_and_managers_change_the_program(tenant, login_as, client):
     login_as(tenant, Role.TECHNICIAN)
     assert client.get(PAGE).status_code == 403
+
+
+def test_the_utilisation_report_uses_the_target_of_the_program(tenant, staff_client):
+    save(tenant, target="12.5", tiers=[{"below_percent": "10", "reward_percent": "5"}])
+    page = staff_client.get("/reports/utilization/")
+    assert "the target is at most 12.5 per 100" in page.content.decode()
+    with tenant_scope(tenant):
+        assert utilization_target() == 12.5
