@@ -27,22 +27,9 @@ class UtilizationProgramForm(StyledFormMixin, forms.Form):
 
 
 class UtilizationTierForm(StyledFormMixin, forms.Form):
-    below_percent = forms.DecimalField(label="Utilisation under (%)", decimal_places=2, required=False)
-    reward_percent = forms.DecimalField(
-        label="Off the next plan invoice (%)", decimal_places=2, required=False
-    )
+    below_percent = forms.DecimalField(label="Utilisation under (%)", decimal_places=2)
+    reward_percent = forms.DecimalField(label="Off the next plan invoice (%)", decimal_places=2)
     name = forms.CharField(label="Name", max_length=60, required=False)
-
-    def clean(self):
-        data = super().clean()
-        given = [data.get("below_percent"), data.get("reward_percent")]
-        if any(value is not None for value in given) and any(value is None for value in given):
-            raise forms.ValidationError("Give both the threshold and the reward, or leave the row empty.")
-        return data
-
-    @property
-    def is_blank(self) -> bool:
-        return self.is_valid() and self.cleaned_data.get("below_percent") is None
 
 
 TierFormSet = forms.formset_factory(UtilizationTierForm, extra=0, max_num=6, absolute_max=6)

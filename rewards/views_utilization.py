@@ -57,7 +57,7 @@ class UtilizationProgramView(StaffRequiredMixin, TemplateView):
             )
             return self._render(unsaved, TierFormSet(initial=rows, prefix="tiers"), settings, changed=True)
         if form.is_valid() and formset.is_valid():
-            tiers = [f.cleaned_data for f in formset if not f.is_blank]
+            tiers = [f.cleaned_data for f in formset if f.cleaned_data]  # an added row left empty
             try:
                 save_utilization_program(
                     enabled=form.cleaned_data["enabled"],
