@@ -20,6 +20,7 @@ cut by the membership's start or end, or by a switch to a cycle with another anc
 fewer days than the target is meant for. A client with no membership on any day of a calendar month is
 evaluated for that month, but has no plan invoice to discount: the evaluation is kept, with no credit,
 and says so. A client with no endpoints cannot be evaluated: the evaluation says so and grants nothing.
+Archived clients are not evaluated.
 
 **Reward**: for a tier reached, a ``credit`` reward (through ``rewards.services.grant_reward``) worth
 reward_percent of the next plan invoice: the tier and riders, at their agreed prices, of the phase in
