@@ -4,3 +4,24 @@ from django.apps import AppConfig
 class RewardsConfig(AppConfig):
     name = "rewards"
     verbose_name = "Rewards"
+
+    def ready(self):
+        from rewards.models import Program
+        from rewards.programs import register_program
+        from rewards.sections import register_section
+        from rewards.utilization import grant_utilization_rewards
+        from rewards.utilization_standing import portal_section, staff_section
+
+        register_program(Program.UTILIZATION, grant_utilization_rewards)
+        register_section(
+            Program.UTILIZATION,
+            audience="portal",
+            template="rewards/sections/utilization_portal.html",
+            build=portal_section,
+        )
+        register_section(
+            Program.UTILIZATION,
+            audience="staff",
+            template="rewards/sections/utilization_staff.html",
+            build=staff_section,
+        )
