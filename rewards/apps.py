@@ -8,5 +8,23 @@ class RewardsConfig(AppConfig):
     def ready(self):
         from clients.panels import register_client_panel
         from rewards.client_panel import rewards_panel
+        from rewards.models import Program
+        from rewards.programs import register_program
+        from rewards.sections import register_section
+        from rewards.utilization import grant_utilization_rewards
+        from rewards.utilization_standing import portal_section, staff_section
 
         register_client_panel("rewards", rewards_panel)
+        register_program(Program.UTILIZATION, grant_utilization_rewards)
+        register_section(
+            Program.UTILIZATION,
+            audience="portal",
+            template="rewards/sections/utilization_portal.html",
+            build=portal_section,
+        )
+        register_section(
+            Program.UTILIZATION,
+            audience="staff",
+            template="rewards/sections/utilization_staff.html",
+            build=staff_section,
+        )

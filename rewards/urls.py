@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rewards import views
+from rewards import views, views_utilization
 
 app_name = "rewards"
 
@@ -11,4 +11,9 @@ urlpatterns = [
     path("clients/<int:pk>/grant/", views.GrantRewardView.as_view(), name="grant"),
     path("<int:pk>/deliver/", views.MarkDeliveredView.as_view(), name="deliver"),
     path("<int:pk>/withdraw/", views.WithdrawRewardView.as_view(), name="withdraw"),
+    path(
+        "programs/utilization/",
+        views_utilization.UtilizationProgramView.as_view(),
+        name="utilization_program",
+    ),
 ]

@@ -2,5 +2,23 @@
 its settings and working rows."""
 
 from rewards.models.ledger import MONEY, Program, Reward, RewardKind, RewardStatus
+from rewards.models.utilization import (
+    EvaluationBasis,
+    EvaluationOutcome,
+    UtilizationEvaluation,
+    UtilizationProgram,
+    UtilizationTier,
+)
 
-__all__ = ["MONEY", "Program", "Reward", "RewardKind", "RewardStatus"]
+__all__ = [
+    "MONEY",
+    "EvaluationBasis",
+    "EvaluationOutcome",
+    "Program",
+    "Reward",
+    "RewardKind",
+    "RewardStatus",
+    "UtilizationEvaluation",
+    "UtilizationProgram",
+    "UtilizationTier",
+]
