@@ -1,6 +1,24 @@
 """The rewards app's tables: the ledger every program writes (``ledger``), and one module per program for
 its settings and working rows."""
 
+from rewards.models.best_practices import (
+    CheckResult,
+    ComplianceStanding,
+    ComplianceTier,
+    Practice,
+    PracticeCheck,
+)
 from rewards.models.ledger import MONEY, Program, Reward, RewardKind, RewardStatus
 
-__all__ = ["MONEY", "Program", "Reward", "RewardKind", "RewardStatus"]
+__all__ = [
+    "MONEY",
+    "CheckResult",
+    "ComplianceStanding",
+    "ComplianceTier",
+    "Practice",
+    "PracticeCheck",
+    "Program",
+    "Reward",
+    "RewardKind",
+    "RewardStatus",
+]
