@@ -12,6 +12,9 @@ and where each client stands.
   its row lock is what serialises two runs for one client.
 """
 
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -55,6 +58,12 @@ class Practice(TenantOwned):
         return self.archived_at is not None
 
 
+def evidence_path(check, filename: str) -> str:
+    """Each tenant's evidence under its own folder, named by a random id (never by what was uploaded)."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"best-practices/tenant-{check.tenant_id}/client-{check.client_id}/{uuid.uuid4().hex}{suffix}"
+
+
 class CheckResult(models.TextChoices):
     MET = "met", "Met"
     NOT_MET = "not_met", "Not met"
@@ -74,7 +83,7 @@ class PracticeCheck(TenantOwned):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     checked_by_name = models.CharField(max_length=200)
-    evidence = models.FileField(upload_to="best-practices/", max_length=300, blank=True)
+    evidence = models.FileField(upload_to=evidence_path, max_length=300, blank=True)
     evidence_name = models.CharField(max_length=200, blank=True, help_text="The file's name as uploaded.")
     evidence_type = models.CharField(max_length=100, blank=True)
     evidence_size = models.PositiveIntegerField(default=0)
