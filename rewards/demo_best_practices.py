@@ -2,8 +2,8 @@
 of checks recorded by the tenant's staff, with evidence for the backup tests.
 
 Clients follow one of a few stories, chosen in turn so every demo tenant has each: *climbers* start at
-Bronze at their first audit eleven months ago and fix what was missing in two rounds (Silver, then
-Gold); *steady* clients are Silver or Gold all year; a *slipping* client's backup test fails in the
+Bronze at their first audit eleven months ago and fix what was missing in one or two rounds (Silver,
+then Gold); *steady* clients are Silver or Gold all year; a *slipping* client's backup test fails in the
 summer and it drops from Gold to Bronze; *newcomers* were audited in the last two months; and some
 clients have never been checked. The grants come from the program's runner
 (``grant_best_practice_tiers``), which the demo runs on each monthly billing day. Deterministic for a
@@ -150,7 +150,8 @@ def _story(story: str, practices: list[Practice], *, today: date, rng: random.Ra
         # 60% (Bronze); fixing MFA makes 80% (Silver), the rest 100% (Gold).
         missing = {by_weight[1], by_weight[4], rng.choice(by_weight[5:])}
         first_fix = [by_weight[1]]
-        second_fix = [p for p in missing if p not in first_fix]
+        # Some have not finished the second round yet and stay Silver.
+        second_fix = [p for p in missing if p not in first_fix] if rng.random() < 0.6 else []
     elif story == "slipping":
         missing = {rng.choice(by_weight[5:])}
         first_fix, second_fix = [], []
