@@ -90,6 +90,8 @@ def render_checklist(request, **forms):
 class PracticeFormView(RewardsManageMixin, TemplateView):
     """Add a practice (POST to the checklist's form) or edit one on its own page."""
 
+    model = Practice
+
     template_name = "rewards/best_practices/practice_form.html"
 
     def dispatch(self, request, *args, **kwargs):
@@ -128,6 +130,8 @@ class PracticeFormView(RewardsManageMixin, TemplateView):
 class PracticeActionView(RewardsManageMixin, View):
     """POST action=up|down|archive|restore."""
 
+    model = Practice
+
     http_method_names = ["post"]
 
     def post(self, request, pk):
@@ -153,6 +157,8 @@ class PracticeActionView(RewardsManageMixin, View):
 
 class TierFormView(RewardsManageMixin, TemplateView):
     """Add a tier (POST to the checklist's form), edit one on its own page, or delete it (action=delete)."""
+
+    model = ComplianceTier
 
     template_name = "rewards/best_practices/tier_form.html"
 
@@ -199,6 +205,8 @@ class TierFormView(RewardsManageMixin, TemplateView):
 class ClientComplianceView(RewardsViewMixin, TemplateView):
     """A client's compliance: score and tier, each practice's latest check with its evidence and history,
     and (for staff who may record checks) the form. POST records a check."""
+
+    model = Client
 
     template_name = "rewards/best_practices/client.html"
 
@@ -265,6 +273,8 @@ class ClientComplianceView(RewardsViewMixin, TemplateView):
 
 class EvidenceView(RewardsViewMixin, View):
     """The evidence file of a check, to staff of its tenant only (another tenant's check is a 404)."""
+
+    model = PracticeCheck
 
     def get(self, request, pk):
         check = get_object_or_404(PracticeCheck.objects.exclude(evidence=""), pk=pk)
