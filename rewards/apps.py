@@ -10,7 +10,22 @@ class RewardsConfig(AppConfig):
         from rewards.models import Program
         from rewards.programs import register_program
         from rewards.sections import register_section
+        from rewards.utilization import grant_utilization_rewards
+        from rewards.utilization_standing import portal_section, staff_section
 
+        register_program(Program.UTILIZATION, grant_utilization_rewards)
+        register_section(
+            Program.UTILIZATION,
+            audience="portal",
+            template="rewards/sections/utilization_portal.html",
+            build=portal_section,
+        )
+        register_section(
+            Program.UTILIZATION,
+            audience="staff",
+            template="rewards/sections/utilization_staff.html",
+            build=staff_section,
+        )
         register_program(Program.BEST_PRACTICES, grant_best_practice_tiers)
         for audience in ("portal", "staff"):
             register_section(

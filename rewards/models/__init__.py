@@ -9,16 +9,28 @@ from rewards.models.best_practices import (
     PracticeCheck,
 )
 from rewards.models.ledger import MONEY, Program, Reward, RewardKind, RewardStatus
+from rewards.models.utilization import (
+    EvaluationBasis,
+    EvaluationOutcome,
+    UtilizationEvaluation,
+    UtilizationProgram,
+    UtilizationTier,
+)
 
 __all__ = [
     "MONEY",
     "CheckResult",
     "ComplianceStanding",
     "ComplianceTier",
+    "EvaluationBasis",
+    "EvaluationOutcome",
     "Practice",
     "PracticeCheck",
     "Program",
     "Reward",
     "RewardKind",
     "RewardStatus",
+    "UtilizationEvaluation",
+    "UtilizationProgram",
+    "UtilizationTier",
 ]
