@@ -20,6 +20,7 @@ from memberships.api import PlanViewSet
 from reports.api import BreachReportViewSet, SlaComplianceReportViewSet, UtilizationReportViewSet
 from reports.api_profitability import ProfitabilityReportViewSet
 from reports.api_revenue import MrrReportViewSet
+from rewards.api_best_practices import BestPracticesProgramViewSet
 from rewards.api_utilization import UtilizationProgramView
 from service_levels.api import (
     CalendarViewSet,
@@ -66,6 +67,9 @@ router.register("payments", PaymentViewSet, basename="payment")
 router.register("disputes", DisputeViewSet, basename="dispute")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register(
+    "reward-programs/best-practices", BestPracticesProgramViewSet, basename="reward-program-best-practices"
+)
 
 app_name = "api"
 

@@ -6,6 +6,7 @@ class RewardsConfig(AppConfig):
     verbose_name = "Rewards"
 
     def ready(self):
+        from rewards.best_practices import best_practices_standing, grant_best_practice_tiers
         from rewards.models import Program
         from rewards.programs import register_program
         from rewards.sections import register_section
@@ -25,3 +26,11 @@ class RewardsConfig(AppConfig):
             template="rewards/sections/utilization_staff.html",
             build=staff_section,
         )
+        register_program(Program.BEST_PRACTICES, grant_best_practice_tiers)
+        for audience in ("portal", "staff"):
+            register_section(
+                Program.BEST_PRACTICES,
+                audience=audience,
+                template=f"rewards/sections/best_practices_{audience}.html",
+                build=best_practices_standing,
+            )
