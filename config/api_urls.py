@@ -21,6 +21,7 @@ from reports.api import BreachReportViewSet, SlaComplianceReportViewSet, Utiliza
 from reports.api_profitability import ProfitabilityReportViewSet
 from reports.api_revenue import MrrReportViewSet
 from rewards.api import RewardViewSet
+from rewards.api_best_practices import BestPracticesProgramViewSet
 from rewards.api_utilization import UtilizationProgramView
 from service_levels.api import (
     CalendarViewSet,
@@ -68,6 +69,9 @@ router.register("disputes", DisputeViewSet, basename="dispute")
 router.register("rewards", RewardViewSet, basename="reward")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register(
+    "reward-programs/best-practices", BestPracticesProgramViewSet, basename="reward-program-best-practices"
+)
 
 app_name = "api"
 

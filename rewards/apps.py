@@ -7,6 +7,7 @@ class RewardsConfig(AppConfig):
 
     def ready(self):
         from clients.panels import register_client_panel
+        from rewards.best_practices import best_practices_standing, grant_best_practice_tiers
         from rewards.client_panel import rewards_panel
         from rewards.models import Program
         from rewards.programs import register_program
@@ -28,3 +29,11 @@ class RewardsConfig(AppConfig):
             template="rewards/sections/utilization_staff.html",
             build=staff_section,
         )
+        register_program(Program.BEST_PRACTICES, grant_best_practice_tiers)
+        for audience in ("portal", "staff"):
+            register_section(
+                Program.BEST_PRACTICES,
+                audience=audience,
+                template=f"rewards/sections/best_practices_{audience}.html",
+                build=best_practices_standing,
+            )

@@ -14,7 +14,8 @@ from contracts.models import Agreement, Campaign, ContractTemplate, ContractVers
 from memberships.models import Plan, Subscription
 from notifications.models import Notification
 from rewards import services as rewards_services
-from rewards.models import Reward
+from rewards.best_practice_services import save_practice, save_tier
+from rewards.models import ComplianceTier, Practice, PracticeCheck, Reward
 from service_levels.models import BusinessCalendar, ClosureDay, IssueType, SlaPolicy
 from tenants.models import StaffMembership
 from tenants.roles import Role
@@ -178,6 +179,36 @@ FACTORIES.update({
     Plan: lambda tenant: PlanFactory(tenant=tenant, key="theirs"),
     Subscription: lambda tenant: give_membership(AgreementFactory(client=ClientFactory(tenant=tenant))),
 })  # fmt: skip
+
+
+def _their_practice(tenant):
+    with tenant_scope(tenant):
+        return save_practice(name=f"Theirs {Practice.objects.count()}", weight=1)
+
+
+def _their_tier(tenant):
+    with tenant_scope(tenant):
+        count = ComplianceTier.objects.count()
+        return save_tier(name=f"Theirs {count}", threshold_percent=50 + count, discount_percent=5)
+
+
+def _their_check(tenant):
+    practice, client = _their_practice(tenant), ClientFactory(tenant=tenant)
+    with tenant_scope(tenant):
+        return PracticeCheck.objects.create(
+            tenant=tenant,
+            client=client,
+            practice=practice,
+            result="met",
+            checked_on="2026-12-01",
+            checked_by_name="them",
+            evidence=f"best-practices/tenant-{tenant.pk}/theirs.pdf",
+            evidence_name="theirs.pdf",
+            evidence_type="application/pdf",
+        )
+
+
+FACTORIES.update({Practice: _their_practice, ComplianceTier: _their_tier, PracticeCheck: _their_check})
 
 # Which model a URL argument names, beyond `pk` (the view's own model).
 ARGUMENT_MODELS = {"client_pk": Client}

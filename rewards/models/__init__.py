@@ -1,6 +1,13 @@
 """The rewards app's tables: the ledger every program writes (``ledger``), and one module per program for
 its settings and working rows."""
 
+from rewards.models.best_practices import (
+    CheckResult,
+    ComplianceStanding,
+    ComplianceTier,
+    Practice,
+    PracticeCheck,
+)
 from rewards.models.ledger import MONEY, Program, Reward, RewardKind, RewardStatus
 from rewards.models.utilization import (
     EvaluationBasis,
@@ -12,8 +19,13 @@ from rewards.models.utilization import (
 
 __all__ = [
     "MONEY",
+    "CheckResult",
+    "ComplianceStanding",
+    "ComplianceTier",
     "EvaluationBasis",
     "EvaluationOutcome",
+    "Practice",
+    "PracticeCheck",
     "Program",
     "Reward",
     "RewardKind",
