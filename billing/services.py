@@ -434,10 +434,15 @@ def void_invoice(invoice: Invoice, *, reason: str, actor: str, on: date | None =
 def invoice_address(invoice: Invoice) -> str:
     """Where the client's invoices go: the billing account's invoice address, else the client's main
     address ("" when it has neither: the portal's emailer then tries the client's contacts)."""
-    account = BillingAccount.objects.filter(client_id=invoice.client_id).first()
+    return client_invoice_address(invoice.client)
+
+
+def client_invoice_address(client) -> str:
+    """``invoice_address`` for a client (also where news about their account credit goes)."""
+    account = BillingAccount.objects.filter(client_id=client.pk).first()
     if account is not None and account.invoice_email:
         return account.invoice_email
-    return invoice.client.email
+    return client.email
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from memberships.api import PlanViewSet
 from reports.api import BreachReportViewSet, SlaComplianceReportViewSet, UtilizationReportViewSet
 from reports.api_profitability import ProfitabilityReportViewSet
 from reports.api_revenue import MrrReportViewSet
+from rewards.api import RewardViewSet
 from rewards.api_best_practices import BestPracticesProgramViewSet
 from rewards.api_utilization import UtilizationProgramView
 from service_levels.api import (
@@ -65,6 +66,7 @@ router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("credit-notes", CreditNoteViewSet, basename="credit-note")
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("disputes", DisputeViewSet, basename="dispute")
+router.register("rewards", RewardViewSet, basename="reward")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 router.register(

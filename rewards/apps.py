@@ -6,13 +6,16 @@ class RewardsConfig(AppConfig):
     verbose_name = "Rewards"
 
     def ready(self):
+        from clients.panels import register_client_panel
         from rewards.best_practices import best_practices_standing, grant_best_practice_tiers
+        from rewards.client_panel import rewards_panel
         from rewards.models import Program
         from rewards.programs import register_program
         from rewards.sections import register_section
         from rewards.utilization import grant_utilization_rewards
         from rewards.utilization_standing import portal_section, staff_section
 
+        register_client_panel("rewards", rewards_panel)
         register_program(Program.UTILIZATION, grant_utilization_rewards)
         register_section(
             Program.UTILIZATION,

@@ -13,8 +13,9 @@ from clients.models import Client, Contact, Site
 from contracts.models import Agreement, Campaign, ContractTemplate, ContractVersion, Signature
 from memberships.models import Plan, Subscription
 from notifications.models import Notification
+from rewards import services as rewards_services
 from rewards.best_practice_services import save_practice, save_tier
-from rewards.models import ComplianceTier, Practice, PracticeCheck
+from rewards.models import ComplianceTier, Practice, PracticeCheck, Reward
 from service_levels.models import BusinessCalendar, ClosureDay, IssueType, SlaPolicy
 from tenants.models import StaffMembership
 from tenants.roles import Role
@@ -74,6 +75,9 @@ NOT_TENANT_OBJECTS = {
     # Disputing from the portal: the same lookup among the link's client's invoices.
     # tests/portal/test_portal_disputes.py checks another client's or tenant's invoice is a 404.
     *(f"portal:{name}" for name in ("invoice_dispute", "dispute_reply", "dispute_accept", "dispute_drop")),
+    # The portal's rewards page: the token names the client, whose rewards only it shows
+    # (tests/rewards/test_portal_rewards.py).
+    "portal:rewards",
 }
 
 FACTORIES = {
@@ -142,6 +146,20 @@ def _their_dispute(tenant):
         return billing_disputes.open_dispute(invoice, reason="Theirs", party="staff", actor="them")
 
 
+def _their_reward(tenant):
+    client = ClientFactory(tenant=tenant)
+    with tenant_scope(tenant):
+        return rewards_services.grant_reward(
+            client,
+            program="anniversary",
+            key="year-1",
+            kind="gift",
+            title="Theirs",
+            reason="Theirs",
+            actor="them",
+        ).reward
+
+
 def _their_payment(tenant):
     invoice = _their_invoice(tenant)
     with tenant_scope(tenant):
@@ -153,6 +171,7 @@ FACTORIES.update({
     CreditNote: _their_credit_note,
     Payment: _their_payment,
     Dispute: _their_dispute,
+    Reward: _their_reward,
     Ticket: lambda tenant: TicketFactory(client__tenant=tenant),
     SlaClock: _their_clock,
     Reply: _their_reply,
