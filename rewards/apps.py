@@ -4,3 +4,27 @@ from django.apps import AppConfig
 class RewardsConfig(AppConfig):
     name = "rewards"
     verbose_name = "Rewards"
+
+    def ready(self):
+        from rewards import standing
+        from rewards.anniversaries import grant_anniversary_rewards
+        from rewards.customer_of_the_month import choose_customers_of_the_month
+        from rewards.models import Program
+        from rewards.programs import register_program
+        from rewards.sections import register_section
+
+        register_program(Program.ANNIVERSARY, grant_anniversary_rewards)
+        register_program(Program.CUSTOMER_OF_THE_MONTH, choose_customers_of_the_month)
+        for audience in ("staff", "portal"):
+            register_section(
+                Program.ANNIVERSARY,
+                audience=audience,
+                template=f"rewards/sections/anniversary_{audience}.html",
+                build=standing.anniversary_section,
+            )
+            register_section(
+                Program.CUSTOMER_OF_THE_MONTH,
+                audience=audience,
+                template=f"rewards/sections/customer_of_the_month_{audience}.html",
+                build=standing.customer_of_the_month_section,
+            )

@@ -1,6 +1,27 @@
 """The rewards app's tables: the ledger every program writes (``ledger``), and one module per program for
 its settings and working rows."""
 
+from rewards.models.anniversaries import AnniversaryStep, RelationshipStart
+from rewards.models.customer_of_the_month import (
+    MonthlyAward,
+    Nomination,
+    NominationReason,
+    Spotlight,
+    Vote,
+)
 from rewards.models.ledger import MONEY, Program, Reward, RewardKind, RewardStatus
 
-__all__ = ["MONEY", "Program", "Reward", "RewardKind", "RewardStatus"]
+__all__ = [
+    "MONEY",
+    "AnniversaryStep",
+    "MonthlyAward",
+    "Nomination",
+    "NominationReason",
+    "Program",
+    "RelationshipStart",
+    "Reward",
+    "RewardKind",
+    "RewardStatus",
+    "Spotlight",
+    "Vote",
+]
