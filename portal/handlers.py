@@ -6,7 +6,8 @@ from datetime import datetime
 from billing.models import Dispute, Invoice, InvoiceStatus
 from contracts.models import Signature
 from events.bus import subscribe
-from portal import client_emails, dispute_emails, invoice_emails
+from portal import client_emails, dispute_emails, invoice_emails, reward_emails
+from rewards.models import Reward
 from tickets.models import Reply, Ticket
 
 
@@ -77,3 +78,13 @@ def email_client_about_dispute(event, *, now):
     dispute_emails.email_client_about_dispute(
         dispute, step=dispute_emails.STEP_OF_EVENT[event.name], message=message
     )
+
+
+@subscribe("portal.reward_emails", "reward.granted")
+def email_client_about_reward(event, *, now):
+    """An anniversary's thank-you, or the news of a customer of the month, to the client's contacts."""
+    if event.payload.get("program") not in reward_emails.TEMPLATES:
+        return
+    reward = Reward.objects.select_related("client", "tenant").filter(pk=event.payload["reward_id"]).first()
+    if reward is not None:
+        reward_emails.email_client_about_reward(reward)
