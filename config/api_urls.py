@@ -20,6 +20,7 @@ from memberships.api import PlanViewSet
 from reports.api import BreachReportViewSet, SlaComplianceReportViewSet, UtilizationReportViewSet
 from reports.api_profitability import ProfitabilityReportViewSet
 from reports.api_revenue import MrrReportViewSet
+from rewards.api_anniversaries import AnniversaryStepViewSet
 from service_levels.api import (
     CalendarViewSet,
     ClosureViewSet,
@@ -63,6 +64,9 @@ router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("credit-notes", CreditNoteViewSet, basename="credit-note")
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("disputes", DisputeViewSet, basename="dispute")
+router.register(
+    "reward-programs/anniversaries", AnniversaryStepViewSet, basename="reward-program-anniversary"
+)
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 

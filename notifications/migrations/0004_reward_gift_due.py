@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0003_notification_kinds_for_disputes'),
+        ("notifications", "0003_notification_kinds_for_disputes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('sla.warning', 'SLA warning'), ('sla.breached', 'SLA breach'), ('agreement.signed', 'Agreement signed'), ('agreement.declined', 'Agreement declined'), ('invoice.disputed', 'Invoice disputed'), ('dispute.replied', 'Dispute answered'), ('dispute.accepted', 'Explanation accepted'), ('dispute.withdrawn', 'Dispute withdrawn'), ('reward.gift_due', 'Gift to deliver')], max_length=30),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("sla.warning", "SLA warning"),
+                    ("sla.breached", "SLA breach"),
+                    ("agreement.signed", "Agreement signed"),
+                    ("agreement.declined", "Agreement declined"),
+                    ("invoice.disputed", "Invoice disputed"),
+                    ("dispute.replied", "Dispute answered"),
+                    ("dispute.accepted", "Explanation accepted"),
+                    ("dispute.withdrawn", "Dispute withdrawn"),
+                    ("reward.gift_due", "Gift to deliver"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

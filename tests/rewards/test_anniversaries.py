@@ -131,10 +131,13 @@ def test_staff_set_the_start_with_a_reason_and_the_page_says_so(tenant, owner):
             date(2026, 3, 1),
         )
         streak = anniversary_streak(client, on=date(2026, 12, 6))
-        assert streak.years == 7 and streak.next_on == date(2027, 12, 2) and streak.next_years == 8
+        assert streak.years == 7
+        assert streak.next_on == date(2027, 12, 2)
+        assert streak.next_years == 8
         assert "$250.00 credit" in streak.next_gives
-        [credit, gift] = sorted(grant_anniversary_rewards(date(2026, 12, 6)), key=lambda r: r.key)
-        assert credit.key == "year-7" and credit.details["step_years"] == 5
+        [credit, _gift] = sorted(grant_anniversary_rewards(date(2026, 12, 6)), key=lambda r: r.key)
+        assert credit.key == "year-7"
+        assert credit.details["step_years"] == 5
 
 
 @pytest.mark.django_db
@@ -144,7 +147,8 @@ def test_the_runner_is_registered_and_idempotent_through_the_daily_run(tenant):
         _client_since(tenant, date(2025, 12, 31))
         first = run_programs_due(date(2026, 12, 31), programs=[Program.ANNIVERSARY])
         again = run_programs_due(date(2027, 1, 1), programs=[Program.ANNIVERSARY])
-        assert [r.key for r in first.granted] == ["year-1-gift"] and first.failures == []
+        assert [r.key for r in first.granted] == ["year-1-gift"]
+        assert first.failures == []
         assert again.granted == []
 
 

@@ -2,7 +2,7 @@
 rule (idempotent, race-safe, across a year end), and the client's opt-in spotlight."""
 
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -28,7 +28,7 @@ DEC = date(2026, 12, 10)
 
 
 def _at(day, hour=9):
-    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
 def _nominate(tenant, by, *, on=DEC, hour=9, name=None):
@@ -158,7 +158,8 @@ def test_two_closing_runs_racing_decide_the_month_once(tenant):
     assert errors == []
     assert sorted(results) == [0, 1]
     with tenant_scope(tenant):
-        assert MonthlyAward.objects.count() == 1 and Spotlight.objects.count() == 1
+        assert MonthlyAward.objects.count() == 1
+        assert Spotlight.objects.count() == 1
 
 
 @pytest.mark.django_db
