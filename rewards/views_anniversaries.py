@@ -82,6 +82,7 @@ class AnniversariesView(StaffRequiredMixin, View):
 class RelationshipStartView(StaffRequiredMixin, View):
     """Set (or clear) when a client's relationship started, with why."""
 
+    model = Client
     permission = "rewards.manage"
 
     def _render(self, request, client, form, status=200):
@@ -120,6 +121,7 @@ class RelationshipStartView(StaffRequiredMixin, View):
 class GiftDeliveredView(StaffRequiredMixin, View):
     """The staff task is done: the gift was handed over."""
 
+    model = Reward
     permission = "rewards.manage"
 
     def post(self, request, pk):

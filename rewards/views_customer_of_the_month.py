@@ -96,6 +96,7 @@ class CustomerOfTheMonthView(StaffRequiredMixin, View):
 class VoteView(StaffRequiredMixin, View):
     """Vote for a nomination, or take the vote back (``action=unvote``). htmx swaps the nominations."""
 
+    model = Nomination
     permission = "rewards.nominate"
 
     def post(self, request, pk):
@@ -124,6 +125,7 @@ class VoteView(StaffRequiredMixin, View):
 class SpotlightDraftView(StaffRequiredMixin, View):
     """Staff draft the winner's blurb and website; the client edits and publishes it in the portal."""
 
+    model = Spotlight
     permission = "rewards.manage"
 
     def post(self, request, pk):
