@@ -21,6 +21,7 @@ from reports.api import BreachReportViewSet, SlaComplianceReportViewSet, Utiliza
 from reports.api_profitability import ProfitabilityReportViewSet
 from reports.api_revenue import MrrReportViewSet
 from rewards.api_anniversaries import AnniversaryStepViewSet
+from rewards.api_utilization import UtilizationProgramView
 from service_levels.api import (
     CalendarViewSet,
     ClosureViewSet,
@@ -75,6 +76,11 @@ app_name = "api"
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "reward-programs/utilization/",
+        UtilizationProgramView.as_view(),
+        name="reward-program-utilization",
+    ),
     path("", include(router.urls)),
     re_path(r"", errors.no_route),  # last: JSON 404 for the rest, and no APPEND_SLASH redirect
 ]

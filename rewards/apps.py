@@ -12,6 +12,8 @@ class RewardsConfig(AppConfig):
         from rewards.models import Program
         from rewards.programs import register_program
         from rewards.sections import register_section
+        from rewards.utilization import grant_utilization_rewards
+        from rewards.utilization_standing import portal_section, staff_section
 
         register_program(Program.ANNIVERSARY, grant_anniversary_rewards)
         register_program(Program.CUSTOMER_OF_THE_MONTH, choose_customers_of_the_month)
@@ -28,3 +30,16 @@ class RewardsConfig(AppConfig):
                 template=f"rewards/sections/customer_of_the_month_{audience}.html",
                 build=standing.customer_of_the_month_section,
             )
+        register_program(Program.UTILIZATION, grant_utilization_rewards)
+        register_section(
+            Program.UTILIZATION,
+            audience="portal",
+            template="rewards/sections/utilization_portal.html",
+            build=portal_section,
+        )
+        register_section(
+            Program.UTILIZATION,
+            audience="staff",
+            template="rewards/sections/utilization_staff.html",
+            build=staff_section,
+        )

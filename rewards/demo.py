@@ -13,13 +13,14 @@ from events.models import OutboxEvent
 from events.services import settle_as_history
 from rewards.demo_anniversaries import seed_anniversaries
 from rewards.demo_customer_of_the_month import seed_customer_of_the_month
+from rewards.demo_utilization import seed_utilization
 from rewards.models import Reward
 from rewards.programs import run_programs_due
 from tenants.localtime import tenant_today
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 
-PROGRAM_SEEDS = (seed_anniversaries, seed_customer_of_the_month)
+PROGRAM_SEEDS = (seed_utilization, seed_anniversaries, seed_customer_of_the_month)
 
 
 def seed_rewards(tenant: Tenant, progress=print) -> bool:

@@ -2,6 +2,7 @@ from django.urls import path
 
 from rewards import views_anniversaries as anniversaries
 from rewards import views_customer_of_the_month as cotm
+from rewards import views_utilization
 
 app_name = "rewards"
 
@@ -18,4 +19,9 @@ urlpatterns = [
         name="relationship_start",
     ),
     path("gifts/<int:pk>/delivered/", anniversaries.GiftDeliveredView.as_view(), name="gift_delivered"),
+    path(
+        "programs/utilization/",
+        views_utilization.UtilizationProgramView.as_view(),
+        name="utilization_program",
+    ),
 ]

@@ -10,10 +10,19 @@ from rewards.models.customer_of_the_month import (
     Vote,
 )
 from rewards.models.ledger import MONEY, Program, Reward, RewardKind, RewardStatus
+from rewards.models.utilization import (
+    EvaluationBasis,
+    EvaluationOutcome,
+    UtilizationEvaluation,
+    UtilizationProgram,
+    UtilizationTier,
+)
 
 __all__ = [
     "MONEY",
     "AnniversaryStep",
+    "EvaluationBasis",
+    "EvaluationOutcome",
     "MonthlyAward",
     "Nomination",
     "NominationReason",
@@ -23,5 +32,8 @@ __all__ = [
     "RewardKind",
     "RewardStatus",
     "Spotlight",
+    "UtilizationEvaluation",
+    "UtilizationProgram",
+    "UtilizationTier",
     "Vote",
 ]
