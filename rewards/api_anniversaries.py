@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from rest_framework import serializers
+from rest_framework import mixins, serializers, viewsets
 
-from api.viewsets import TenantModelViewSet, through_service
+from api.idempotency import idempotent
+from api.viewsets import TenantScopedViewMixin, through_service
 from rewards import anniversaries
 from rewards.models import AnniversaryStep
 
@@ -46,9 +47,8 @@ class AnniversaryStepSerializer(serializers.ModelSerializer):
         return through_service(anniversaries.save_step, **values)
 
     def create(self, validated_data):
-        if AnniversaryStep.objects.filter(years=validated_data.get("years")).exists():
-            raise serializers.ValidationError({"years": "There is already a step for that year: update it."})
-        return self._save(validated_data)
+        existing = AnniversaryStep.objects.filter(years=validated_data.get("years")).first()
+        return self._save(validated_data, existing)
 
     def update(self, instance, validated_data):
         return self._save(validated_data, instance)
@@ -65,22 +65,27 @@ YEAR_3 = {"years": 3, "credit": "100.00", "gift": "", "gift_cost": "0.00"}
     ),
     retrieve=extend_schema(summary="Get an anniversary step"),
     create=extend_schema(
-        summary="Add an anniversary step",
-        description="A credit, a gift to deliver, or both, from year `years` on. Honours `Idempotency-Key`.",
-        examples=[OpenApiExample("Year 3: a $100 credit", request_only=True, value=YEAR_3)],
-    ),
-    update=extend_schema(summary="Replace an anniversary step"),
-    partial_update=extend_schema(summary="Update an anniversary step"),
-    destroy=extend_schema(
-        summary="Remove an anniversary step", description="Rewards already granted stay on the ledger."
+        summary="Set the step of a year",
+        description="A credit, a gift to deliver, or both, from year `years` on; it replaces the step of "
+        "that year if there is one (staff remove steps on the settings page). Honours `Idempotency-Key`.",
+        examples=[OpenApiExample("A credit from year 3", request_only=True, value=YEAR_3)],
     ),
 )
-@extend_validation_errors(["invalid"], field_name="years", actions=["create", "update", "partial_update"])
-@extend_validation_errors(["invalid"], field_name="gift", actions=["create", "update", "partial_update"])
-class AnniversaryStepViewSet(TenantModelViewSet):
+@extend_validation_errors(["invalid"], field_name="years", actions=["create"])
+@extend_validation_errors(["invalid"], field_name="gift", actions=["create"])
+class AnniversaryStepViewSet(
+    TenantScopedViewMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
     model = AnniversaryStep
     serializer_class = AnniversaryStepSerializer
     view_permission, manage_permission = "rewards.view", "rewards.manage"
+    # Setting a year's step is one POST (it replaces that year's); removing one is on the settings page.
 
-    def perform_destroy(self, instance):
-        anniversaries.delete_step(instance)
+    def create(self, request, *args, **kwargs):
+        return idempotent(
+            request, lambda: super(AnniversaryStepViewSet, self).create(request, *args, **kwargs)
+        )

@@ -8,9 +8,13 @@ from datetime import date
 
 from rewards.anniversaries import anniversary_streak
 from rewards.customer_of_the_month import spotlight_for_client, wins
+from rewards.models import AnniversaryStep
 
 
 def anniversary_section(client, on: date) -> dict | None:
+    """None while the program is off (no step table) or before the client's first signature."""
+    if not AnniversaryStep.objects.exists():
+        return None
     streak = anniversary_streak(client, on=on)
     if streak is None:
         return None

@@ -21,6 +21,7 @@ from rewards.anniversaries import (
 )
 from rewards.models import AnniversaryStep, Program, Reward, RewardKind, RewardStatus
 from rewards.programs import run_programs_due
+from rewards.sections import sections_for
 from tenants.scope import tenant_scope
 from tests.factories import AgreementFactory, ClientFactory
 
@@ -193,3 +194,15 @@ def test_two_runs_racing_grant_the_year_once(tenant):
     assert sorted(results) == [0, 1]
     with tenant_scope(tenant):
         assert CreditEntry.objects.filter(client=client).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_streak_section_shows_only_while_the_program_is_on(tenant):
+    with tenant_scope(tenant):
+        client = _client_since(tenant, date(2023, 3, 14))
+        assert sections_for(client, audience="staff", on=date(2026, 12, 6)) == []
+        _table()
+        [section] = sections_for(client, audience="portal", on=date(2026, 12, 6))
+        assert section.program == Program.ANNIVERSARY
+        assert section.context["streak"].next_on == date(2027, 3, 14)
+        assert section.context["streak"].next_gives == "$100.00 credit"
