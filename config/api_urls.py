@@ -21,6 +21,7 @@ from reports.api import BreachReportViewSet, SlaComplianceReportViewSet, Utiliza
 from reports.api_profitability import ProfitabilityReportViewSet
 from reports.api_revenue import MrrReportViewSet
 from rewards.api import RewardViewSet
+from rewards.api_anniversaries import AnniversaryStepViewSet
 from rewards.api_best_practices import BestPracticesProgramViewSet
 from rewards.api_utilization import UtilizationProgramView
 from service_levels.api import (
@@ -67,6 +68,9 @@ router.register("credit-notes", CreditNoteViewSet, basename="credit-note")
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("disputes", DisputeViewSet, basename="dispute")
 router.register("rewards", RewardViewSet, basename="reward")
+router.register(
+    "reward-programs/anniversaries", AnniversaryStepViewSet, basename="reward-program-anniversary"
+)
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 router.register(

@@ -45,6 +45,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("rewards/best-practices/", include("rewards.urls_best_practices")),
     path("rewards/", include("rewards.urls")),
+    path("spotlight/", include("rewards.urls_public")),
     path("api/v1/", include("config.api_urls")),
 ]
 

@@ -21,7 +21,7 @@ from contracts.models import (
 from memberships.selectors import PlanTerms, plan_terms
 from service_levels.models import IssueType
 from service_levels.selectors import EffectiveSla, effective_sla
-from tenants.localtime import tenant_today
+from tenants.localtime import tenant_localtime, tenant_today
 from tenants.models import StaffMembership
 
 
@@ -141,3 +141,35 @@ def clients_under_agreement(*, on: date) -> QuerySet:
         )
         .values_list("client_id", flat=True)
     )
+
+
+# Statuses of an agreement that was signed at some point (a cancelled one may never have been).
+EVER_SIGNED = (*IN_FORCE, AgreementStatus.EXPIRED)
+
+
+def first_signature_date(client) -> date | None:
+    """The day the client first signed an agreement with the company (None if it never has): a portal
+    signature's day, or for an agreement staff marked signed (a paper contract) the earlier of the day it
+    was marked signed and the day its term started, as a paper contract is often entered late."""
+    days = []
+    for agreement in Agreement.objects.filter(client=client, status__in=EVER_SIGNED).prefetch_related(
+        "signatures", "history"
+    ):
+        signed = [tenant_localtime(s.signed_at).date() for s in agreement.signatures.all() if s.signed_at]
+        if signed:
+            days.append(min(signed))
+            continue
+        marked = [
+            tenant_localtime(e.at).date()
+            for e in agreement.history.all()
+            if e.to_status == AgreementStatus.SIGNED
+        ]
+        candidates = [*marked, *([agreement.starts_on] if agreement.starts_on else [])]
+        if candidates:
+            days.append(min(candidates))
+    return min(days) if days else None
+
+
+def has_agreement_in_force(client, *, on: date) -> bool:
+    """Whether the client has an agreement in force on ``on``, or one signed whose term has not started."""
+    return Agreement.objects.filter(client=client, status__in=IN_FORCE).exclude(ends_on__lt=on).exists()

@@ -7,6 +7,7 @@ from notifications.agreement_notices import notify_about_agreement
 from notifications.dispute_notices import EVENTS as DISPUTE_EVENTS
 from notifications.dispute_notices import notify_about_dispute
 from notifications.models import EmailStatus
+from notifications.reward_notices import notify_about_gift
 from notifications.services import notify_about_event
 
 
@@ -36,3 +37,10 @@ def tell_staff_about_client_dispute(event, *, now):
     withdrew: owners, managers and billing staff are told, in the app and by email (sent after the commit).
     Staff's own steps tell nobody."""
     _email_after_commit(notify_about_dispute(event, now=now))
+
+
+@subscribe("notifications.staff_gift_notices", "reward.granted")
+def tell_staff_a_gift_is_due(event, *, now):
+    """A program granted a gift: owners and managers are told it is theirs to deliver, in the app and by
+    email (sent after the commit). Credits and recognitions tell nobody."""
+    _email_after_commit(notify_about_gift(event, now=now))

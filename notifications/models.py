@@ -16,6 +16,7 @@ class Kind(models.TextChoices):
     DISPUTE_REPLIED = "dispute.replied", "Dispute answered"
     DISPUTE_ACCEPTED = "dispute.accepted", "Explanation accepted"
     DISPUTE_WITHDRAWN = "dispute.withdrawn", "Dispute withdrawn"
+    REWARD_GIFT_DUE = "reward.gift_due", "Gift to deliver"
 
 
 class EmailStatus(models.TextChoices):

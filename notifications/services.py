@@ -50,6 +50,7 @@ EMAIL_TEMPLATES = {
     Kind.DISPUTE_REPLIED: "notifications/email/dispute_notice",
     Kind.DISPUTE_ACCEPTED: "notifications/email/dispute_notice",
     Kind.DISPUTE_WITHDRAWN: "notifications/email/dispute_notice",
+    Kind.REWARD_GIFT_DUE: "notifications/email/gift_notice",
 }
 
 

@@ -1,12 +1,13 @@
 """What the portal does when the event bus hands it an event (imported by PortalConfig.ready): it emails
-the clients (portal/client_emails.py, portal/invoice_emails.py, portal/reward_emails.py)."""
+the clients (portal/client_emails.py, portal/invoice_emails.py, portal/reward_emails.py and
+portal/reward_news_emails.py)."""
 
 from datetime import datetime
 
 from billing.models import Dispute, Invoice, InvoiceStatus
 from contracts.models import Signature
 from events.bus import subscribe
-from portal import client_emails, dispute_emails, invoice_emails, reward_emails
+from portal import client_emails, dispute_emails, invoice_emails, reward_emails, reward_news_emails
 from rewards.models import Reward
 from tickets.models import Reply, Ticket
 
@@ -88,3 +89,13 @@ def email_client_about_credit_reward(event, *, now):
     reward = Reward.objects.select_related("client", "tenant").filter(pk=event.payload["reward_id"]).first()
     if reward is not None:
         reward_emails.email_credit_reward(reward)
+
+
+@subscribe("portal.reward_news_emails", "reward.granted")
+def email_client_about_reward_news(event, *, now):
+    """An anniversary's thank-you, or the news of a customer of the month, to the client's contacts."""
+    if event.payload.get("program") not in reward_news_emails.TEMPLATES:
+        return
+    reward = Reward.objects.select_related("client", "tenant").filter(pk=event.payload["reward_id"]).first()
+    if reward is not None:
+        reward_news_emails.email_client_about_reward(reward)

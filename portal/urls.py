@@ -5,7 +5,7 @@ among the link's client's tickets only (portal/client_tickets.py), an invoice id
 
 from django.urls import path
 
-from portal import views, views_invoices, views_plan, views_rewards, views_tickets
+from portal import views, views_invoices, views_plan, views_rewards, views_spotlight, views_tickets
 from portal import views_invoices as invoices
 
 app_name = "portal"
@@ -34,4 +34,5 @@ urlpatterns = [
     path("<str:token>/invoices/<int:pk>/dispute/accept/", invoices.dispute_accept, name="dispute_accept"),
     path("<str:token>/invoices/<int:pk>/dispute/withdraw/", invoices.dispute_withdraw, name="dispute_drop"),
     path("<str:token>/rewards/", views_rewards.reward_list, name="rewards"),
+    path("<str:token>/spotlight/", views_spotlight.spotlight, name="spotlight"),
 ]

@@ -7,8 +7,11 @@ class RewardsConfig(AppConfig):
 
     def ready(self):
         from clients.panels import register_client_panel
+        from rewards import standing
+        from rewards.anniversaries import grant_anniversary_rewards
         from rewards.best_practices import best_practices_standing, grant_best_practice_tiers
         from rewards.client_panel import rewards_panel
+        from rewards.customer_of_the_month import choose_customers_of_the_month
         from rewards.models import Program
         from rewards.programs import register_program
         from rewards.sections import register_section
@@ -16,6 +19,21 @@ class RewardsConfig(AppConfig):
         from rewards.utilization_standing import portal_section, staff_section
 
         register_client_panel("rewards", rewards_panel)
+        register_program(Program.ANNIVERSARY, grant_anniversary_rewards)
+        register_program(Program.CUSTOMER_OF_THE_MONTH, choose_customers_of_the_month)
+        for audience in ("staff", "portal"):
+            register_section(
+                Program.ANNIVERSARY,
+                audience=audience,
+                template=f"rewards/sections/anniversary_{audience}.html",
+                build=standing.anniversary_section,
+            )
+            register_section(
+                Program.CUSTOMER_OF_THE_MONTH,
+                audience=audience,
+                template=f"rewards/sections/customer_of_the_month_{audience}.html",
+                build=standing.customer_of_the_month_section,
+            )
         register_program(Program.UTILIZATION, grant_utilization_rewards)
         register_section(
             Program.UTILIZATION,

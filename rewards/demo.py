@@ -11,7 +11,9 @@ from datetime import date
 
 from events.models import OutboxEvent
 from events.services import settle_as_history
+from rewards.demo_anniversaries import seed_anniversaries
 from rewards.demo_best_practices import seed_best_practices
+from rewards.demo_customer_of_the_month import seed_customer_of_the_month
 from rewards.demo_utilization import seed_utilization
 from rewards.models import Reward
 from rewards.programs import run_programs_due
@@ -19,7 +21,7 @@ from tenants.localtime import tenant_today
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 
-PROGRAM_SEEDS = (seed_utilization, seed_best_practices)
+PROGRAM_SEEDS = (seed_utilization, seed_best_practices, seed_anniversaries, seed_customer_of_the_month)
 
 
 def seed_rewards(tenant: Tenant, progress=print) -> bool:

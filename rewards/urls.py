@@ -1,6 +1,8 @@
 from django.urls import path
 
 from rewards import views, views_utilization
+from rewards import views_anniversaries as anniversaries
+from rewards import views_customer_of_the_month as cotm
 
 app_name = "rewards"
 
@@ -11,6 +13,18 @@ urlpatterns = [
     path("clients/<int:pk>/grant/", views.GrantRewardView.as_view(), name="grant"),
     path("<int:pk>/deliver/", views.MarkDeliveredView.as_view(), name="deliver"),
     path("<int:pk>/withdraw/", views.WithdrawRewardView.as_view(), name="withdraw"),
+    path("customer-of-the-month/", cotm.CustomerOfTheMonthView.as_view(), name="customer_of_the_month"),
+    path("customer-of-the-month/<int:pk>/vote/", cotm.VoteView.as_view(), name="vote"),
+    path(
+        "customer-of-the-month/spotlight/<int:pk>/", cotm.SpotlightDraftView.as_view(), name="spotlight_draft"
+    ),
+    path("anniversaries/", anniversaries.AnniversariesView.as_view(), name="anniversaries"),
+    path(
+        "anniversaries/clients/<int:pk>/",
+        anniversaries.RelationshipStartView.as_view(),
+        name="relationship_start",
+    ),
+    path("gifts/<int:pk>/delivered/", anniversaries.GiftDeliveredView.as_view(), name="gift_delivered"),
     path(
         "programs/utilization/",
         views_utilization.UtilizationProgramView.as_view(),

@@ -2,6 +2,8 @@
 API key of tenant A names an object of tenant B. The URL conf is walked, so new routes are covered
 (and a route whose object this test cannot build fails here until it is taught)."""
 
+from datetime import date
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -15,7 +17,17 @@ from memberships.models import Plan, Subscription
 from notifications.models import Notification
 from rewards import services as rewards_services
 from rewards.best_practice_services import save_practice, save_tier
-from rewards.models import ComplianceTier, Practice, PracticeCheck, Reward
+from rewards.models import (
+    AnniversaryStep,
+    ComplianceTier,
+    MonthlyAward,
+    Nomination,
+    Practice,
+    PracticeCheck,
+    Reward,
+    Spotlight,
+)
+from rewards.services import grant_reward
 from service_levels.models import BusinessCalendar, ClosureDay, IssueType, SlaPolicy
 from tenants.models import StaffMembership
 from tenants.roles import Role
@@ -78,6 +90,11 @@ NOT_TENANT_OBJECTS = {
     # The portal's rewards page: the token names the client, whose rewards only it shows
     # (tests/rewards/test_portal_rewards.py).
     "portal:rewards",
+    # The client's spotlight in the portal: the token names the client, whose own spotlight it opens.
+    "portal:spotlight",
+    # The public spotlight page: its share token is looked up across tenants on purpose, and shows only a
+    # published spotlight (tests/rewards/test_customer_of_the_month_pages.py).
+    "spotlight:public",
 }
 
 FACTORIES = {
@@ -209,6 +226,54 @@ def _their_check(tenant):
 
 
 FACTORIES.update({Practice: _their_practice, ComplianceTier: _their_tier, PracticeCheck: _their_check})
+
+
+def _their_nomination(tenant):
+    with tenant_scope(tenant):
+        return Nomination.objects.create(
+            tenant=tenant,
+            client=ClientFactory(tenant=tenant),
+            month="2026-12-01",
+            category="other",
+            reason="Theirs",
+            created_at="2026-12-02T10:00:00Z",
+        )
+
+
+def _their_spotlight(tenant):
+    with tenant_scope(tenant):
+        month = date(2026, 11 - MonthlyAward.objects.count(), 1)  # one award per month
+        award = MonthlyAward.objects.create(tenant=tenant, month=month, client=ClientFactory(tenant=tenant))
+        return Spotlight.objects.create(tenant=tenant, award=award, share_token=f"theirs-{award.pk}")
+
+
+def _their_gift(tenant):
+    with tenant_scope(tenant):
+        return grant_reward(
+            ClientFactory(tenant=tenant),
+            program="anniversary",
+            key="year-1-gift",
+            kind="gift",
+            title="Theirs",
+            reason="Theirs",
+            actor="them",
+        ).reward
+
+
+def _their_step(tenant):
+    with tenant_scope(tenant):
+        years = AnniversaryStep.objects.count() + 1  # a new year each time: one step per year
+        return AnniversaryStep.objects.create(tenant=tenant, years=years, gift="Theirs")
+
+
+FACTORIES.update(
+    {
+        Nomination: _their_nomination,
+        Spotlight: _their_spotlight,
+        Reward: _their_gift,
+        AnniversaryStep: _their_step,
+    }
+)
 
 # Which model a URL argument names, beyond `pk` (the view's own model).
 ARGUMENT_MODELS = {"client_pk": Client}
