@@ -124,16 +124,17 @@ def sent_by(agreement: Agreement):
     return membership.user if membership else None
 
 
-def clients_under_agreement(*, on: date) -> QuerySet:
-    """The ids of the clients with an agreement in force on ``on``: a ``values_list`` to use inside
-    another query. A past day counts what was in force then: among the agreements whose term covers the
-    day, one in force today, one that has since expired, or one signed by then and cancelled after that
-    day (its history says when)."""
+def clients_under_agreement(*, on: date, until: date | None = None) -> QuerySet:
+    """The ids of the clients with an agreement in force on ``on`` (or on any day from ``on`` to
+    ``until``): a ``values_list`` to use inside another query. A past day counts what was in force then:
+    among the agreements whose term covers the day, one in force today, one that has since expired, or one
+    signed by then and cancelled after that day (its history says when)."""
+    until = until or on
     history = AgreementEvent.objects.filter(agreement=OuterRef("pk"))
-    signed_by_then = history.filter(to_status=AgreementStatus.SIGNED, at__date__lte=on)
+    signed_by_then = history.filter(to_status=AgreementStatus.SIGNED, at__date__lte=until)
     cancelled_later = history.filter(to_status=AgreementStatus.CANCELLED, at__date__gt=on)
     return (
-        Agreement.objects.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=on))
+        Agreement.objects.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=until))
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
         .filter(
             Q(status__in=[*IN_FORCE, AgreementStatus.EXPIRED])

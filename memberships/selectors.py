@@ -334,11 +334,12 @@ def history(subscription: Subscription) -> QuerySet[SubscriptionChange]:
     return SubscriptionChange.objects.filter(subscription=subscription).order_by("-at", "-id")
 
 
-def clients_with_membership(*, on: date) -> QuerySet:
-    """The ids of the clients holding a membership on ``on`` (started by then, not ended by then): a
-    ``values_list`` to use inside another query, so it works on any day, past ones included."""
+def clients_with_membership(*, on: date, until: date | None = None) -> QuerySet:
+    """The ids of the clients holding a membership on ``on`` (or on any day from ``on`` to ``until``):
+    started by then, not ended by then. A ``values_list`` to use inside another query, so it works on any
+    day, past ones included."""
     return (
-        Subscription.objects.filter(started_on__lte=on)
+        Subscription.objects.filter(started_on__lte=until or on)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gt=on))
         .values_list("client_id", flat=True)
     )

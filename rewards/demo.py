@@ -7,7 +7,7 @@ Idempotent: a tenant that already has rewards is left as it is."""
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from events.models import OutboxEvent
 from events.services import settle_as_history
@@ -15,11 +15,16 @@ from rewards.demo_anniversaries import seed_anniversaries
 from rewards.demo_best_practices import seed_best_practices
 from rewards.demo_customer_of_the_month import seed_customer_of_the_month
 from rewards.demo_utilization import seed_utilization
-from rewards.models import Reward
+from rewards.models import Reward, RewardStatus
 from rewards.programs import run_programs_due
-from tenants.localtime import tenant_today
-from tenants.models import Tenant
+from tenants.localtime import tenant_today, tenant_zone
+from tenants.models import StaffMembership, Tenant
+from tenants.roles import Role
 from tenants.scope import tenant_scope
+
+# Staff hand a gift over within about three weeks; the demo's older gifts were delivered, its recent ones
+# are the staff's task list on the rewards page.
+GIFT_DELIVERY = timedelta(days=21)
 
 PROGRAM_SEEDS = (seed_utilization, seed_best_practices, seed_anniversaries, seed_customer_of_the_month)
 
@@ -43,6 +48,7 @@ def run_before_billing(tenant: Tenant, progress=print):
     def run(day: date) -> None:
         with tenant_scope(tenant):
             granted = run_programs_due(day).granted
+            hand_over_old_gifts(before=day - GIFT_DELIVERY)
             if granted and day < tenant_today():
                 events = OutboxEvent.objects.filter(
                     name="reward.granted", payload__reward_id__in=[reward.pk for reward in granted]
@@ -54,3 +60,17 @@ def run_before_billing(tenant: Tenant, progress=print):
             )
 
     return run
+
+
+def hand_over_old_gifts(*, before: date) -> int:
+    """Mark the gifts granted before ``before`` delivered, a week or two after they were granted."""
+    staff = StaffMembership.objects.filter(role__in=[Role.OWNER, Role.MANAGER], is_active=True).first()
+    zone = tenant_zone()
+    gifts = Reward.objects.filter(status=RewardStatus.TO_DELIVER, granted_on__lt=before)
+    for gift in gifts:
+        handed = gift.granted_on + timedelta(days=7 + gift.pk % 8)
+        gift.status = RewardStatus.DELIVERED
+        gift.delivered_at = datetime.combine(handed, time(15, 30), tzinfo=zone)
+        gift.delivered_by = staff.user if staff else None
+        gift.save(update_fields=["status", "delivered_at", "delivered_by"])
+    return len(gifts)

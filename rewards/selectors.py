@@ -173,7 +173,7 @@ def _percent(part, whole) -> Decimal | None:
 class Cohort:
     """One group of clients (rewarded, or not) and how they did over the window."""
 
-    clients_then: int  # clients with an agreement or a membership at the window's start
+    clients_then: int  # clients with an agreement or a membership on any day of the window
     retained: int  # of those, how many still have one today
     active_clients: int  # clients today (not archived), for utilisation
     endpoints: int
@@ -200,8 +200,8 @@ class Economics:
 def economics(*, today: date, months: int = ECONOMICS_MONTHS) -> Economics:
     """Rewarded clients (any reward granted in the window, withdrawn ones left out) against the others:
 
-    - retention: of the clients who had an agreement in force or a membership at the window's start,
-      the share who still have one today;
+    - retention: of the clients who had an agreement in force or a membership on any day of the window,
+      the share who still have one today (a company younger than the window still gets a figure);
     - utilisation: over the clients of today (not archived), tickets opened in the window per 100 managed
       endpoints.
 
@@ -212,7 +212,9 @@ def economics(*, today: date, months: int = ECONOMICS_MONTHS) -> Economics:
             status=RewardStatus.WITHDRAWN
         )
     )
-    then = Q(pk__in=clients_under_agreement(on=start)) | Q(pk__in=clients_with_membership(on=start))
+    then = Q(pk__in=clients_under_agreement(on=start, until=today)) | Q(
+        pk__in=clients_with_membership(on=start, until=today)
+    )
     now = Q(pk__in=clients_under_agreement(on=today)) | Q(pk__in=clients_with_membership(on=today))
     retention = (
         Client.objects.filter(then)

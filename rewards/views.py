@@ -64,6 +64,7 @@ class RewardsOverviewView(RewardsViewMixin, View):
             "totals": selectors.reward_totals(Reward.objects.all(), on=today),
             "costs": list(reversed(costs)),  # the newest month on top of the table
             "cost_total": sum((month.total for month in costs), selectors.ZERO),
+            "cost_since": costs[0].month,
             "programs": Program.choices,
             "economics": selectors.economics(today=today),
             "today": today,

@@ -348,7 +348,7 @@ def test_rewarded_clients_are_compared_with_the_others_on_retention_and_utilisat
     kept = customer("Kept", 40, membership=True)
     customer("Lost", 10, ends_on=date(2026, 3, 31))
     newcomer = ClientFactory(tenant=tenant, name="Newcomer", managed_endpoints=0)
-    AgreementFactory(client=newcomer, starts_on=date(2026, 6, 1))  # not a client a year ago
+    AgreementFactory(client=newcomer, starts_on=date(2026, 6, 1))  # joined during the year, still here
     grant(kept_rewarded, "2026-06", on=date(2026, 7, 1))
     grant(lost_rewarded, "2026-05", on=date(2026, 5, 1))
     withdrawn = grant(kept, "year-1", kind=RewardKind.GIFT, value="30.00", program=Program.ANNIVERSARY)
@@ -364,7 +364,7 @@ def test_rewarded_clients_are_compared_with_the_others_on_retention_and_utilisat
     assert economics.start == date(2025, 12, 15)
     assert (economics.rewarded.clients_then, economics.rewarded.retained) == (2, 1)
     assert economics.rewarded.retention_percent == Decimal("50.0")
-    assert (economics.unrewarded.clients_then, economics.unrewarded.retained) == (2, 1)
+    assert (economics.unrewarded.clients_then, economics.unrewarded.retained) == (3, 2)
     assert (economics.rewarded.tickets, economics.rewarded.endpoints) == (3, 150)
     assert economics.rewarded.utilisation_percent == Decimal("2.0")
     assert (economics.unrewarded.tickets, economics.unrewarded.endpoints) == (8, 50)

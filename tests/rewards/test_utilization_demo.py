@@ -23,8 +23,8 @@ def test_the_demo_switches_the_program_on_once(tenant):
     assert not seed_utilization(tenant, today=TODAY, rng=random.Random(7), progress=lambda line: None)
     with tenant_scope(tenant):
         settings = program_settings()
-    assert (settings.enabled, settings.target_percent) == (True, 20)
-    assert [(t.below_percent, t.reward_percent) for t in settings.tiers] == [(10, 10), (20, 5)]
+    assert (settings.enabled, settings.target_percent) == (True, 3)
+    assert [(t.below_percent, t.reward_percent) for t in settings.tiers] == [(1, 10), (3, 5)]
 
 
 def test_monthly_runs_over_a_year_reward_each_period_once(tenant):
