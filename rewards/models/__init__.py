@@ -2,5 +2,27 @@
 its settings and working rows."""
 
 from rewards.models.ledger import MONEY, Program, Reward, RewardKind, RewardStatus
+from rewards.models.referrals import (
+    Introduction,
+    IntroductionStatus,
+    Prospect,
+    Referral,
+    ReferralProfile,
+    ReferralProgram,
+    ReferralStatus,
+)
 
-__all__ = ["MONEY", "Program", "Reward", "RewardKind", "RewardStatus"]
+__all__ = [
+    "MONEY",
+    "Introduction",
+    "IntroductionStatus",
+    "Program",
+    "Prospect",
+    "Referral",
+    "ReferralProfile",
+    "ReferralProgram",
+    "ReferralStatus",
+    "Reward",
+    "RewardKind",
+    "RewardStatus",
+]
