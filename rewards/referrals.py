@@ -407,3 +407,28 @@ def grant_referral_credits(on: date) -> list[Reward]:
         if reward is not None:
             rewards.append(reward)
     return rewards
+
+
+@transaction.atomic
+def update_prospect(prospect: Prospect, **fields) -> Prospect:
+    """Correct what we know of a prospect."""
+    prospect = Prospect.objects.select_for_update().get(pk=prospect.pk)
+    for field_name, value in fields.items():
+        if field_name not in (
+            "name",
+            "company",
+            "email",
+            "phone",
+            "industry",
+            "area",
+            "needs",
+            "notes",
+            "met_on",
+        ):
+            raise ValidationError(f"Unknown prospect field {field_name!r}.")
+        setattr(prospect, field_name, value.strip() if isinstance(value, str) else value)
+    if not prospect.name:
+        raise ValidationError({"name": "Give the prospect's name."})
+    prospect.full_clean(exclude=["tenant", "met_by"])
+    prospect.save()
+    return prospect
