@@ -20,6 +20,7 @@ from memberships.api import PlanViewSet
 from reports.api import BreachReportViewSet, SlaComplianceReportViewSet, UtilizationReportViewSet
 from reports.api_profitability import ProfitabilityReportViewSet
 from reports.api_revenue import MrrReportViewSet
+from rewards.api_referrals import ReferralProgramViewSet, ReferralViewSet
 from service_levels.api import (
     CalendarViewSet,
     ClosureViewSet,
@@ -63,6 +64,7 @@ router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("credit-notes", CreditNoteViewSet, basename="credit-note")
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("disputes", DisputeViewSet, basename="dispute")
+router.register("referrals", ReferralViewSet, basename="referral")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 
@@ -71,6 +73,11 @@ app_name = "api"
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "reward-programs/referrals/",
+        ReferralProgramViewSet.as_view({"get": "retrieve", "put": "update"}),
+        name="reward-program-referrals",
+    ),
     path("", include(router.urls)),
     re_path(r"", errors.no_route),  # last: JSON 404 for the rest, and no APPEND_SLASH redirect
 ]
