@@ -267,10 +267,16 @@ def refer_prospect(
 
 
 def _locked(referral: Referral) -> Referral:
-    return Referral.objects.select_for_update().select_related("referrer", "client").get(pk=referral.pk)
+    return (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("referrer", "client")
+        .get(pk=referral.pk)
+    )
 
 
 def _require_open(referral: Referral) -> None:
+    if referral.status == ReferralStatus.DUPLICATE:
+        raise ValidationError("This person was referred before: the first referral is the one to work.")
     if referral.status not in OPEN_REFERRAL:
         raise ValidationError(f"This referral is {referral.get_status_display().lower()}: it cannot change.")
 
