@@ -171,7 +171,7 @@ def record_introduction_outcome(
         raise ValidationError({"status": f"Unknown outcome {status!r}."})
     current = IntroductionStatus(introduction.status)
     if OUTCOME_ORDER[current] == 2:
-        raise ValidationError({"status": f"This introduction is already {current.label.lower()}."})
+        raise ValidationError(f"This introduction is already {current.label.lower()}: it is closed.")
     if OUTCOME_ORDER[IntroductionStatus(status)] <= OUTCOME_ORDER[current]:
         raise ValidationError({"status": f"This introduction is already {current.label.lower()}."})
     if value is not None and value < 0:
