@@ -77,7 +77,7 @@ class ReferralCreateSerializer(serializers.Serializer):
     referrer = ClientField(help_text="The client who referred them.")
     name = serializers.CharField(max_length=160)
     company = serializers.CharField(max_length=160, required=False, allow_blank=True, default="")
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -194,7 +194,7 @@ class ReferralViewSet(
             referrer=values["referrer"],
             name=values["name"],
             company=values["company"],
-            email=values["email"],
+            email=values.get("email", ""),
             phone=values["phone"],
             note=values["note"],
             source="staff",
