@@ -3,11 +3,11 @@ invoice history with payments. The demo companies bill every membership on the 1
 twelve monthly billing runs (each on its 1st, as the beat would have run them) plus today's. Before the
 runs, a year of membership changes is played (``seed_membership_changes``: upgrades, an added rider, a
 downgrade, a switch to annual billing, cancellations and a client who came back), so the invoices bill
-them and the revenue page has movements to show. Then most
-invoices older than their terms are paid (a few late, a few in part, a few still open), credit is
-granted to two loyal clients and one invoice is corrected by a credit note. Two clients disputed an
-invoice: one dispute is still open (the client's reason and our first answer), one was resolved by a
-partial credit note. Deterministic and idempotent: a tenant that already has invoices is left as it is."""
+them and the revenue page has movements to show. Account credit comes from the rewards programs,
+played before each run (``before_each_run``). Then most invoices older than their terms are paid (a few
+late, a few in part, a few still open) and one invoice is corrected by a credit note. Two clients
+disputed an invoice: one dispute is still open (the client's reason and our first answer), one was
+resolved by a partial credit note. Deterministic and idempotent: a tenant that already has invoices is left as it is."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from decimal import Decimal
 from billing import disputes, services, subscriptions
 from billing.models import Invoice, InvoiceLine, InvoiceStatus, LineKind, PaymentMethod
 from billing.runs import run_billing
-from clients.models import Client, Contact
+from clients.models import Contact
 from events.models import OutboxEvent
 from events.services import settle_as_history
 from memberships import services as memberships
@@ -143,8 +143,10 @@ def seed_membership_changes(tenant: Tenant, *, today: date, rng: random.Random, 
     return done
 
 
-def seed_billing(tenant: Tenant, progress=print) -> int:
-    """A year of invoices and payments for ``tenant``; returns how many invoices exist afterwards."""
+def seed_billing(tenant: Tenant, progress=print, *, before_each_run=None) -> int:
+    """A year of invoices and payments for ``tenant``; returns how many invoices exist afterwards.
+    ``before_each_run(day)`` is called before each of the runs (the rewards programs' history, so the
+    credit they grant is spent by the invoices that follow, as it would have been)."""
     with tenant_scope(tenant):
         if Invoice.objects.exists():
             progress(f"  {tenant.name}: invoices already there.")
@@ -156,18 +158,10 @@ def seed_billing(tenant: Tenant, progress=print) -> int:
         seed_membership_changes(
             tenant, today=today, rng=random.Random(f"memberships-{tenant.slug}"), progress=progress
         )
-        loyal = list(Client.objects.filter(subscriptions__isnull=False).order_by("name")[:2])
         months = [*_month_starts(today, HISTORY_MONTHS), today]
-        for client in loyal:
-            services.grant_credit(
-                client,
-                Decimal("25.00"),
-                reason="Loyalty reward: a year without a missed payment",
-                source="rewards",
-                actor=DEMO_ACTOR,
-                on=months[-3],
-            )
     for index, day in enumerate(months, start=1):
+        if before_each_run is not None:
+            before_each_run(day)
         run_billing(on=day, tenant=tenant, actor=DEMO_ACTOR)
         if index % 4 == 0 or index == len(months):
             progress(f"  {tenant.name}: billing run {index} of {len(months)} ({day:%b %Y}) done…")

@@ -9,6 +9,7 @@ from contracts.demo import seed_contracts
 from contracts.demo_agreements import seed_agreements
 from demo.portal_activity import act_on_signing_links
 from events.dispatch import dispatch_until_idle
+from rewards.demo import run_before_billing, seed_rewards
 from service_levels.demo import seed_service_levels
 from tenants.demo import demo_logins, seed_tenants
 from tickets.demo import seed_tickets
@@ -17,7 +18,8 @@ from tickets.demo import seed_tickets
 class Command(BaseCommand):
     help = (
         "Load the demo tenants (an AV/home-tech integrator and an MSP) with staff, clients, contacts, sites, "
-        "SLA policies, contracts, agreements, a signing campaign and a few hundred tickets. Idempotent."
+        "SLA policies, contracts, agreements, a signing campaign, a few hundred tickets, a year of invoices "
+        "and of rewards. Idempotent."
     )
 
     def handle(self, *args, **options):
@@ -35,7 +37,10 @@ class Command(BaseCommand):
             seed_contracts(tenant, progress=progress)
             seed_agreements(tenant, progress=progress, signers_act=act_on_signing_links)
             seed_tickets(tenant, progress, now=now)  # after the agreements, so tickets get their tier's SLA
-            seed_billing(tenant, progress)  # after the tickets, so their billable time is invoiced
+            seed_rewards(tenant, progress)  # the programs' set-up and a year of checks, votes, referrals
+            # After the tickets, so their billable time is invoiced; the rewards due by each run day are
+            # granted just before it, so their credit is on the invoices that follow.
+            seed_billing(tenant, progress, before_each_run=run_before_billing(tenant, progress))
         # The load's events reach their consumers as on the worker (recent SLA events notify staff).
         dispatch_until_idle()
         progress(f"Demo data ready in {time.monotonic() - started:.1f} s.\n")
