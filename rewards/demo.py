@@ -11,13 +11,14 @@ from datetime import date
 
 from events.models import OutboxEvent
 from events.services import settle_as_history
+from rewards.demo_referrals import seed_referrals
 from rewards.models import Reward
 from rewards.programs import run_programs_due
 from tenants.localtime import tenant_today
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 
-PROGRAM_SEEDS = ()
+PROGRAM_SEEDS = (seed_referrals,)
 
 
 def seed_rewards(tenant: Tenant, progress=print) -> bool:
