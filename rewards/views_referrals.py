@@ -32,7 +32,7 @@ from rewards.forms_referrals import (
     ReferralProfileForm,
     ReferralProgramForm,
 )
-from rewards.models import Prospect, ReferralProfile
+from rewards.models import Introduction, Prospect, Referral, ReferralProfile
 from tenants.localtime import tenant_today
 from tenants.views import StaffRequiredMixin
 
@@ -187,6 +187,7 @@ class ProspectCreateView(FormPageView):
 
 
 class ProspectEditView(FormPageView):
+    model = Prospect
     form_class = ProspectForm
     title = "Prospect"
 
@@ -237,6 +238,7 @@ class IntroductionCreateView(FormPageView):
 
 
 class IntroductionDetailView(FormPageView):
+    model = Introduction
     form_class = IntroductionOutcomeForm
     template_name = "rewards/referrals/introduction.html"
 
@@ -270,6 +272,7 @@ def _referral_context(referral, **forms) -> dict:
 
 
 class ReferralDetailView(ReferralsMixin, View):
+    model = Referral
     http_method_names = ["get", "head"]
 
     def get(self, request, pk):
@@ -280,6 +283,7 @@ class ReferralDetailView(ReferralsMixin, View):
 class ReferralActionView(NominateMixin, View):
     """A POST that moves one referral: done and back to its page, or its page with the form's errors."""
 
+    model = Referral
     http_method_names = ["post"]
     form_name = ""
 
