@@ -75,7 +75,7 @@ urlpatterns = [
     path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
     path(
         "reward-programs/referrals/",
-        ReferralProgramViewSet.as_view({"get": "retrieve", "put": "update"}),
+        ReferralProgramViewSet.as_view({"get": "retrieve", "put": "update", "patch": "partial_update"}),
         name="reward-program-referrals",
     ),
     path("", include(router.urls)),

@@ -252,6 +252,11 @@ class ReferralProgramSerializer(serializers.ModelSerializer):
             )
         ],
     ),
+    partial_update=extend_schema(
+        summary="Change the referral program",
+        description="Only the fields given change. Applies to referrals that sign from now on.",
+        examples=[OpenApiExample("Switch it off", request_only=True, value={"is_active": False})],
+    ),
 )
 class ReferralProgramViewSet(TenantScopedViewMixin, viewsets.GenericViewSet):
     model = ReferralProgram
@@ -263,11 +268,18 @@ class ReferralProgramViewSet(TenantScopedViewMixin, viewsets.GenericViewSet):
         return Response(ReferralProgramSerializer(referrals.referral_program()).data)
 
     def update(self, request):
-        data = ReferralProgramSerializer(data=request.data)
+        return self._save(request, partial=False)
+
+    def partial_update(self, request):
+        return self._save(request, partial=True)
+
+    def _save(self, request, *, partial):
+        current = referrals.referral_program()
+        data = ReferralProgramSerializer(current, data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         program = through_service(
             referrals.update_referral_program,
-            credit_amount=data.validated_data["credit_amount"],
-            is_active=data.validated_data.get("is_active", True),
+            credit_amount=data.validated_data.get("credit_amount", current.credit_amount),
+            is_active=data.validated_data.get("is_active", current.is_active),
         )
         return Response(ReferralProgramSerializer(program).data)

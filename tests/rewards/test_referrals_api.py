@@ -94,6 +94,9 @@ def test_the_program_is_read_by_any_key_and_set_by_a_writer(writer, reader):
     assert response.json()["credit_amount"] == "300.00"
     check_error(writer.put("/api/v1/reward-programs/referrals/", {"credit_amount": "0"}, format="json"), 400)
     assert Decimal(reader.get("/api/v1/reward-programs/referrals/").json()["credit_amount"]) == 300
+    response = writer.patch("/api/v1/reward-programs/referrals/", {"is_active": False}, format="json")
+    assert response.json()["is_active"] is False
+    assert response.json()["credit_amount"] == "300.00"
 
 
 def test_a_reader_cannot_record_and_another_tenant_gets_a_404(reader, tenant, other_tenant, harbor):
