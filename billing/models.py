@@ -252,6 +252,57 @@ class ProrationCharge(TenantOwned):
         constraints = [*TenantOwned.Meta.constraints]
 
 
+class ClientLabourDiscount(TenantOwned):
+    """A percentage off one type of a client's billable work from ``starts_on`` until ``ends_on``
+    (exclusive; open when null), granted by a program above billing (e.g. rewards' best practices).
+
+    One open discount per (client, work type, source): ``services.set_labour_discount`` ends it and
+    starts the next. The billing run applies every discount in force on the day of the work, on top of
+    the membership tier's labour discount (see ``billing.run_plan``).
+    """
+
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="labour_discounts")
+    work_type = models.CharField(max_length=20)
+    percent = models.DecimalField(max_digits=5, decimal_places=2)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True, help_text="Exclusive.")
+    reason = models.CharField(
+        max_length=200, help_text="As the invoice line names it: 'Best practices Gold'."
+    )
+    source = models.CharField(max_length=40, help_text="Who grants it: 'best_practices'.")
+    actor = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["client", "work_type", "starts_on", "id"]
+        indexes = [
+            models.Index(
+                fields=["tenant", "client", "work_type", "starts_on"], name="labour_discount_client_idx"
+            )
+        ]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(percent__gt=0) & Q(percent__lte=100), name="labour_discount_percent_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gt=models.F("starts_on")),
+                name="labour_discount_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "client", "work_type", "source"],
+                condition=Q(ends_on__isnull=True),
+                name="one_open_labour_discount_per_source",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reason} −{self.percent}%"
+
+    def in_force_on(self, day) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day < self.ends_on)
+
+
 class CreditEntry(TenantOwned):
     """The client's account-credit ledger: grants (positive, e.g. a reward) and what invoices used
     (negative, one entry per invoice line). The balance is the sum."""

@@ -15,8 +15,11 @@ same function serves the dry run and the real one, so the preview is what gets i
   membership invoice's period start, a labour invoice's period end. Items left over after the
   membership invoices that are dated before the run day's month go on one ``labour`` invoice for the
   month before (period [previous 1st, this 1st)), once per client and month; later items wait.
-- A time entry bills rate x after-hours multiplier x hours x (1 - labour discount of the tier the
-  client held on the day of the work), rounded half-up to the cent once.
+- A time entry bills rate x after-hours multiplier x hours x (1 - discount), rounded half-up to the cent
+  once. The discount is the labour discount of the tier the client held on the day of the work PLUS every
+  ``ClientLabourDiscount`` for the entry's type of work in force that day (e.g. best practices Gold, 15%
+  off project labour): percentages are added, not compounded, and capped at 100. The line's detail names
+  each ("Gold −10% · Best practices Gold −15%").
 - Account credit is spent invoice by invoice, up to each invoice's subtotal, so none goes negative.
 """
 
@@ -99,6 +102,25 @@ class WorkEntry:
     ticket_title: str
     technician: str
     coverage_reason: str
+    work_type: str = ""
+
+
+@dataclass(frozen=True)
+class LabourDiscount:
+    """A percentage off one type of the client's work over ``[starts_on, ends_on)`` (open when None)."""
+
+    work_type: str
+    percent: Decimal
+    starts_on: date
+    ends_on: date | None
+    reason: str  # as the line names it: "Best practices Gold"
+
+    def applies_to(self, entry: WorkEntry) -> bool:
+        return (
+            entry.work_type == self.work_type
+            and self.starts_on <= entry.worked_on
+            and (self.ends_on is None or entry.worked_on < self.ends_on)
+        )
 
 
 @dataclass(frozen=True)
@@ -129,6 +151,7 @@ class ClientLedger:
     entries: tuple[WorkEntry, ...] = ()
     charges: tuple[Charge, ...] = ()
     credit_balance: Decimal = ZERO
+    labour_discounts: tuple[LabourDiscount, ...] = ()
 
 
 # --- What the run issues --------------------------------------------------------------------------------
@@ -300,8 +323,12 @@ def labour_amount(*, bill_rate: Decimal, rate_multiplier: Decimal, minutes: int,
     return exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def labour_line(entry: WorkEntry, *, tier: PlanItem | None, currency: str) -> DraftLine:
-    discount = tier.labour_discount_percent if tier else ZERO
+def labour_line(
+    entry: WorkEntry, *, tier: PlanItem | None, currency: str, discounts: tuple[LabourDiscount, ...] = ()
+) -> DraftLine:
+    named = [(tier.name, tier.labour_discount_percent)] if tier and tier.labour_discount_percent else []
+    named += [(each.reason, each.percent) for each in discounts if each.applies_to(entry)]
+    discount = min(sum((percent for _, percent in named), ZERO), Decimal("100"))
     amount = labour_amount(
         bill_rate=entry.bill_rate,
         rate_multiplier=entry.rate_multiplier,
@@ -311,8 +338,7 @@ def labour_line(entry: WorkEntry, *, tier: PlanItem | None, currency: str) -> Dr
     why = [entry.coverage_reason, f"{money(entry.bill_rate, currency)}/h"]
     if entry.rate_multiplier != 1:
         why.append(f"after hours ×{plain_number(entry.rate_multiplier)}")
-    if discount:
-        why.append(f"{tier.name} −{plain_number(discount)}%")
+    why += [f"{name} −{plain_number(percent)}%" for name, percent in named]
     return DraftLine(
         kind=LineKind.LABOUR,
         description=(
@@ -382,7 +408,12 @@ def invoices_due(ledger: ClientLedger) -> list[DraftInvoice]:
     items = [(charge.on, charge_line(charge)) for charge in charges] + [
         (
             entry.worked_on,
-            labour_line(entry, tier=tier_on(latest_first, entry.worked_on), currency=ledger.currency),
+            labour_line(
+                entry,
+                tier=tier_on(latest_first, entry.worked_on),
+                currency=ledger.currency,
+                discounts=ledger.labour_discounts,
+            ),
         )
         for entry in entries
     ]

@@ -62,6 +62,7 @@ from billing.models import (
     ZERO,
     BillingAccount,
     BillingSettings,
+    ClientLabourDiscount,
     CreditEntry,
     Invoice,
     InvoiceEvent,
@@ -75,6 +76,7 @@ from billing.run_plan import (
     Charge,
     ClientLedger,
     DraftInvoice,
+    LabourDiscount,
     PhaseTerms,
     PlanItem,
     SubscriptionTerms,
@@ -508,6 +510,7 @@ def _unbilled_work(client_ids, *, before: date) -> dict[int, list[WorkEntry]]:
         "rate_multiplier",
         "location",
         "coverage_reason",
+        "work_type",
         "ticket__client_id",
         "ticket__number",
         "ticket__title",
@@ -526,6 +529,7 @@ def _unbilled_work(client_ids, *, before: date) -> dict[int, list[WorkEntry]]:
                 ticket_title=entry["ticket__title"],
                 technician=entry["technician__full_name"] or entry["technician__email"],
                 coverage_reason=entry["coverage_reason"],
+                work_type=entry["work_type"],
             )
         )
     return found
@@ -562,6 +566,18 @@ def _unbilled_charges(client_ids, *, before: date) -> dict[int, list[Charge]]:
     return found
 
 
+def _labour_discounts(client_ids, *, before: date) -> dict[int, list[LabourDiscount]]:
+    """Labour discounts that started before ``before`` (the work billed is all before it), per client."""
+    found = defaultdict(list)
+    discounts = ClientLabourDiscount.objects.filter(client_id__in=client_ids, starts_on__lt=before)
+    for row in discounts.order_by("starts_on", "id").values(
+        "client_id", "work_type", "percent", "starts_on", "ends_on", "reason"
+    ):
+        client_id = row.pop("client_id")
+        found[client_id].append(LabourDiscount(**row))
+    return found
+
+
 def _credit_balances(client_ids) -> dict[int, Decimal]:
     balances = CreditEntry.objects.filter(client_id__in=client_ids).order_by().values("client_id")
     return dict(balances.annotate(balance=Sum("amount")).values_list("client_id", "balance"))
@@ -589,6 +605,7 @@ def _read_ledgers(tenant: Tenant, client_ids: list[int], *, on, settings: Billin
     work = _unbilled_work(client_ids, before=max(days.values()))
     charges = _unbilled_charges(client_ids, before=max(days.values()))
     balances = _credit_balances(client_ids)
+    discounts = _labour_discounts(client_ids, before=max(days.values()))
     for client_id, day in days.items():
         ledger = ClientLedger(
             client_id=client_id,
@@ -601,6 +618,7 @@ def _read_ledgers(tenant: Tenant, client_ids: list[int], *, on, settings: Billin
             entries=tuple(work[client_id]),
             charges=tuple(charges[client_id]),
             credit_balance=balances.get(client_id) or Decimal("0.00"),
+            labour_discounts=tuple(discounts[client_id]),
         )
         found.append((recipients[client_id], ledger))
     return found

@@ -54,6 +54,7 @@ from billing.models import (
     OPEN_DISPUTE_STATUSES,
     BillingAccount,
     BillingSettings,
+    ClientLabourDiscount,
     CreditEntry,
     CreditNote,
     CreditNoteLine,
@@ -69,6 +70,8 @@ from billing.models import (
     PaymentMethod,
 )
 from billing.selectors import left_to_credit
+from clients.models import Client
+from contracts.coverage import WorkType
 from contracts.documents import money
 from events.services import record_event
 from tenants.localtime import tenant_today
@@ -431,10 +434,15 @@ def void_invoice(invoice: Invoice, *, reason: str, actor: str, on: date | None =
 def invoice_address(invoice: Invoice) -> str:
     """Where the client's invoices go: the billing account's invoice address, else the client's main
     address ("" when it has neither: the portal's emailer then tries the client's contacts)."""
-    account = BillingAccount.objects.filter(client_id=invoice.client_id).first()
+    return client_invoice_address(invoice.client)
+
+
+def client_invoice_address(client) -> str:
+    """``invoice_address`` for a client (also where news about their account credit goes)."""
+    account = BillingAccount.objects.filter(client_id=client.pk).first()
     if account is not None and account.invoice_email:
         return account.invoice_email
-    return invoice.client.email
+    return client.email
 
 
 @transaction.atomic
@@ -486,6 +494,65 @@ def grant_credit(
         source=source[:40],
         granted_on=on or tenant_today(),
         actor=actor,
+    )
+
+
+@transaction.atomic
+def set_labour_discount(
+    client,
+    *,
+    work_type: str,
+    percent,
+    on: date,
+    reason: str,
+    source: str,
+    actor: str,
+) -> ClientLabourDiscount | None:
+    """From ``on``, ``client``'s work of ``work_type`` bills ``percent`` less on behalf of ``source``.
+
+    Ends the source's open discount for that work type the day before ``on`` (a discount started on
+    ``on`` itself is replaced, not ended) and starts the new one; ``percent`` 0 only ends it and
+    returns None. Idempotent: the same percent and reason as the open discount changes nothing. Serialised
+    per client (its row is locked), so two callers at once cannot both open a discount. A change dated
+    before one already made by the source is refused: the history only moves forward.
+    """
+    if work_type not in dict(WorkType.CHOICES):
+        raise ValidationError({"work_type": f"Unknown type of work {work_type!r}."})
+    try:
+        percent = Decimal(str(percent)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"percent": "The discount is a percentage, like 10."}) from None
+    if not ZERO <= percent <= Decimal("100"):
+        raise ValidationError({"percent": "The discount is a percentage from 0 to 100."})
+    reason, source = (reason or "").strip(), (source or "").strip()
+    if not source:
+        raise ValidationError({"source": "Say who grants the discount, e.g. 'best_practices'."})
+    if percent and not reason:
+        raise ValidationError({"reason": "Say why the client gets this discount."})
+    Client.objects.select_for_update().filter(pk=client.pk).first()
+    mine = ClientLabourDiscount.objects.filter(client=client, work_type=work_type, source=source[:40])
+    if mine.filter(starts_on__gt=on).exists() or mine.filter(ends_on__gt=on).exists():
+        raise ValidationError(f"This discount already changes after {on:%-d %b %Y}; it cannot change before.")
+    current = mine.filter(ends_on__isnull=True).first()
+    if current is not None:
+        if current.percent == percent and current.reason == reason[:200]:
+            return current
+        if current.starts_on == on:
+            current.delete()
+        else:
+            current.ends_on = on
+            current.save(update_fields=["ends_on"])
+    if not percent:
+        return None
+    return ClientLabourDiscount.objects.create(
+        tenant_id=client.tenant_id,
+        client=client,
+        work_type=work_type,
+        percent=percent,
+        starts_on=on,
+        reason=reason[:200],
+        source=source[:40],
+        actor=actor[:200],
     )
 
 

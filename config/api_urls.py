@@ -20,7 +20,10 @@ from memberships.api import PlanViewSet
 from reports.api import BreachReportViewSet, SlaComplianceReportViewSet, UtilizationReportViewSet
 from reports.api_profitability import ProfitabilityReportViewSet
 from reports.api_revenue import MrrReportViewSet
+from rewards.api import RewardViewSet
+from rewards.api_best_practices import BestPracticesProgramViewSet
 from rewards.api_referrals import ReferralProgramViewSet, ReferralViewSet
+from rewards.api_utilization import UtilizationProgramView
 from service_levels.api import (
     CalendarViewSet,
     ClosureViewSet,
@@ -65,14 +68,23 @@ router.register("credit-notes", CreditNoteViewSet, basename="credit-note")
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("disputes", DisputeViewSet, basename="dispute")
 router.register("referrals", ReferralViewSet, basename="referral")
+router.register("rewards", RewardViewSet, basename="reward")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register(
+    "reward-programs/best-practices", BestPracticesProgramViewSet, basename="reward-program-best-practices"
+)
 
 app_name = "api"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "reward-programs/utilization/",
+        UtilizationProgramView.as_view(),
+        name="reward-program-utilization",
+    ),
     path(
         "reward-programs/referrals/",
         ReferralProgramViewSet.as_view({"get": "retrieve", "put": "update", "patch": "partial_update"}),

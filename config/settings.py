@@ -267,6 +267,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+# Uploaded files (best-practice evidence) are never served from here: a view checks the tenant first.
+MEDIA_ROOT = Path(os.environ.get("ACCORD_MEDIA_ROOT", BASE_DIR / ".data" / "media"))
 
 # --- Email ----------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")

@@ -43,6 +43,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("billing/", include((billing_patterns, billing_urls.app_name))),
     path("reports/", include("reports.urls")),
+    path("rewards/best-practices/", include("rewards.urls_best_practices")),
     path("rewards/", include("rewards.urls")),
     path("api/v1/", include("config.api_urls")),
 ]

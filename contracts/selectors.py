@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
 from accounts.actors import staff_email_of
 from contracts.models import (
     IN_FORCE,
     Agreement,
+    AgreementEvent,
+    AgreementStatus,
     CampaignRecipient,
     CampaignStatus,
     ClientStanding,
@@ -118,3 +122,22 @@ def sent_by(agreement: Agreement):
     )
     membership = staff.filter(user_id=campaign_author).first() if campaign_author else None
     return membership.user if membership else None
+
+
+def clients_under_agreement(*, on: date) -> QuerySet:
+    """The ids of the clients with an agreement in force on ``on``: a ``values_list`` to use inside
+    another query. A past day counts what was in force then: among the agreements whose term covers the
+    day, one in force today, one that has since expired, or one signed by then and cancelled after that
+    day (its history says when)."""
+    history = AgreementEvent.objects.filter(agreement=OuterRef("pk"))
+    signed_by_then = history.filter(to_status=AgreementStatus.SIGNED, at__date__lte=on)
+    cancelled_later = history.filter(to_status=AgreementStatus.CANCELLED, at__date__gt=on)
+    return (
+        Agreement.objects.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=on))
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        .filter(
+            Q(status__in=[*IN_FORCE, AgreementStatus.EXPIRED])
+            | Q(status=AgreementStatus.CANCELLED) & Exists(signed_by_then) & Exists(cancelled_later)
+        )
+        .values_list("client_id", flat=True)
+    )

@@ -332,3 +332,13 @@ def holders_by_plan(*, on: date) -> dict[int, int]:
 def history(subscription: Subscription) -> QuerySet[SubscriptionChange]:
     """Every change of the subscription, newest first."""
     return SubscriptionChange.objects.filter(subscription=subscription).order_by("-at", "-id")
+
+
+def clients_with_membership(*, on: date) -> QuerySet:
+    """The ids of the clients holding a membership on ``on`` (started by then, not ended by then): a
+    ``values_list`` to use inside another query, so it works on any day, past ones included."""
+    return (
+        Subscription.objects.filter(started_on__lte=on)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gt=on))
+        .values_list("client_id", flat=True)
+    )

@@ -1,12 +1,13 @@
 """What the portal does when the event bus hands it an event (imported by PortalConfig.ready): it emails
-the clients (portal/client_emails.py, portal/invoice_emails.py)."""
+the clients (portal/client_emails.py, portal/invoice_emails.py, portal/reward_emails.py)."""
 
 from datetime import datetime
 
 from billing.models import Dispute, Invoice, InvoiceStatus
 from contracts.models import Signature
 from events.bus import subscribe
-from portal import client_emails, dispute_emails, invoice_emails
+from portal import client_emails, dispute_emails, invoice_emails, reward_emails
+from rewards.models import Reward
 from tickets.models import Reply, Ticket
 
 
@@ -77,3 +78,13 @@ def email_client_about_dispute(event, *, now):
     dispute_emails.email_client_about_dispute(
         dispute, step=dispute_emails.STEP_OF_EVENT[event.name], message=message
     )
+
+
+@subscribe("portal.reward_emails", "reward.granted")
+def email_client_about_credit_reward(event, *, now):
+    """Account credit from a reward is announced to the client (once per reward)."""
+    if event.payload.get("kind") != "credit":
+        return
+    reward = Reward.objects.select_related("client", "tenant").filter(pk=event.payload["reward_id"]).first()
+    if reward is not None:
+        reward_emails.email_credit_reward(reward)

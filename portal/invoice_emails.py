@@ -41,14 +41,23 @@ ACTOR = "system (invoice email)"
 
 
 def _contacts(invoice: Invoice):
-    return Contact.objects.filter(client_id=invoice.client_id, archived_at__isnull=True).exclude(email="")
+    return _client_contacts(invoice.client_id)
+
+
+def _client_contacts(client_id: int):
+    return Contact.objects.filter(client_id=client_id, archived_at__isnull=True).exclude(email="")
 
 
 def invoice_recipient(invoice: Invoice) -> tuple[str, Contact | None]:
     """(address, contact the portal link is for): see the module's rules. ("", None) when nobody at the
     client has an email address."""
-    contacts = _contacts(invoice).order_by("-is_primary", "created_at", "pk")
-    address = billing.invoice_address(invoice)
+    return billing_recipient(invoice.client)
+
+
+def billing_recipient(client) -> tuple[str, Contact | None]:
+    """``invoice_recipient`` for a client: who hears about their invoices and account credit."""
+    contacts = _client_contacts(client.pk).order_by("-is_primary", "created_at", "pk")
+    address = billing.client_invoice_address(client)
     if address:
         same = next((c for c in contacts if c.email.casefold() == address.casefold()), None)
         return address, same or contacts.first()

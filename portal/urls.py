@@ -1,11 +1,11 @@
 """Client portal pages. Every route takes a link's token: the link says which agreement and whose, so
 nothing in the URL can point a link at another object. The tickets pages also take a ticket id, looked up
 among the link's client's tickets only (portal/client_tickets.py), an invoice id among its issued invoices
-(portal/views_invoices.py)."""
+(portal/views_invoices.py). The rewards page shows the link's client's rewards only."""
 
 from django.urls import path
 
-from portal import views, views_invoices, views_plan, views_referrals, views_tickets
+from portal import views, views_invoices, views_plan, views_referrals, views_rewards, views_tickets
 from portal import views_invoices as invoices
 
 app_name = "portal"
@@ -36,4 +36,5 @@ urlpatterns = [
     path("<str:token>/invoices/<int:pk>/dispute/reply/", invoices.dispute_reply, name="dispute_reply"),
     path("<str:token>/invoices/<int:pk>/dispute/accept/", invoices.dispute_accept, name="dispute_accept"),
     path("<str:token>/invoices/<int:pk>/dispute/withdraw/", invoices.dispute_withdraw, name="dispute_drop"),
+    path("<str:token>/rewards/", views_rewards.reward_list, name="rewards"),
 ]

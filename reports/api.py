@@ -136,8 +136,9 @@ class UtilizationRowSerializer(serializers.Serializer):
 @extend_schema_serializer(many=False)  # answered by a `list` action, but one object
 class UtilizationReportSerializer(serializers.Serializer):
     period = PeriodSerializer()
-    target_percent = serializers.IntegerField(
-        help_text="Target: at most this many tickets per 100 endpoints."
+    target_percent = serializers.FloatField(
+        help_text="Target: at most this many tickets per 100 endpoints (the company's utilisation rewards "
+        "target once set, else 20)."
     )
     totals = UtilizationRowSerializer()
     rows = UtilizationRowSerializer(many=True)
@@ -276,6 +277,6 @@ class UtilizationReportViewSet(ReportViewSet):
         query = self.query()
         rows = selectors.utilization(query["resolved"])
         return self.answer({
-            "period": _period(query["resolved"]), "target_percent": selectors.UTILIZATION_TARGET_PERCENT,
+            "period": _period(query["resolved"]), "target_percent": selectors.utilization_target(),
             "totals": selectors.utilization_totals(rows), "rows": rows,
         })  # fmt: skip

@@ -5,8 +5,9 @@ if the sweeper recorded a breach (even if the target was met later), **met** if 
 Clocks still running or paused count as *pending* and stay out of the percentage; a clock that was
 removed (the ticket no longer had that target) counts nowhere. "Technician" is the ticket's assignee.
 
-Utilisation is tickets opened in the period per managed endpoint of the client, against a target
-(``UTILIZATION_TARGET_PERCENT``: 20 tickets per 100 endpoints in the period).
+Utilisation is tickets opened in the period per managed endpoint of the client, against a target: the
+tenant's, once it has saved its utilisation rewards program (``rewards.utilization``), else
+``UTILIZATION_TARGET_PERCENT`` (20 tickets per 100 endpoints in the period).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from reports.periods import Period
+from rewards.utilization import utilization_target_percent
 from service_levels.models import Metric, Priority
 from tickets.models import ClockState, SlaBreach, SlaClock
 
@@ -195,7 +197,7 @@ class UtilizationRow:
     client: str
     endpoints: int
     tickets: int
-    target_percent: int = UTILIZATION_TARGET_PERCENT
+    target_percent: float = UTILIZATION_TARGET_PERCENT
 
     @property
     def percent(self) -> float | None:
@@ -211,6 +213,14 @@ class UtilizationRow:
         return self.endpoints * self.target_percent / 100
 
 
+def utilization_target() -> float:
+    """The current tenant's utilisation target in percent: its rewards program's, else the default."""
+    saved = utilization_target_percent()
+    if saved is None:
+        return UTILIZATION_TARGET_PERCENT
+    return int(saved) if saved == saved.to_integral_value() else float(saved)
+
+
 def utilization(period: Period) -> list[UtilizationRow]:
     """Each active client (and any archived one with tickets in the period): tickets opened in the period
     per managed endpoint. Highest utilisation first; clients without endpoints last."""
@@ -221,9 +231,13 @@ def utilization(period: Period) -> list[UtilizationRow]:
         .filter(Q(archived_at__isnull=True) | Q(ticket_count__gt=0))
         .order_by()
     )
-    rows = [UtilizationRow(c.pk, c.name, c.managed_endpoints, c.ticket_count) for c in clients]
+    target = utilization_target()
+    rows = [UtilizationRow(c.pk, c.name, c.managed_endpoints, c.ticket_count, target) for c in clients]
     return sorted(rows, key=lambda r: (r.percent is None, -(r.percent or 0), -r.tickets, r.client.lower()))
 
 
 def utilization_totals(rows: list[UtilizationRow]) -> UtilizationRow:
-    return UtilizationRow(0, "All clients", sum(r.endpoints for r in rows), sum(r.tickets for r in rows))
+    target = rows[0].target_percent if rows else utilization_target()
+    return UtilizationRow(
+        0, "All clients", sum(r.endpoints for r in rows), sum(r.tickets for r in rows), target
+    )

@@ -181,7 +181,7 @@ class UtilizationView(ReportPageView):
         rows = selectors.utilization(filters["period"])
         return {
             "rows": rows, "totals": selectors.utilization_totals(rows),
-            "target": selectors.UTILIZATION_TARGET_PERCENT, "over_count": sum(r.over_target for r in rows),
+            "target": selectors.utilization_target(), "over_count": sum(r.over_target for r in rows),
             "chart_source": _api("api:report-utilization-list", filters["params"]),
         }  # fmt: skip
 

@@ -8,24 +8,50 @@ class RewardsConfig(AppConfig):
     def ready(self):
         from clients.panels import register_client_panel
         from rewards import handlers  # noqa: F401  (subscribes to the bus)
-        from rewards.client_panel import referrals_panel
+        from rewards import referral_selectors as referral_sections
+        from rewards.best_practices import best_practices_standing, grant_best_practice_tiers
+        from rewards.client_panel import rewards_panel
         from rewards.models import Program
         from rewards.programs import register_program
-        from rewards.referral_selectors import portal_section, staff_section
+        from rewards.referral_panel import referrals_panel
         from rewards.referrals import grant_referral_credits
         from rewards.sections import register_section
+        from rewards.utilization import grant_utilization_rewards
+        from rewards.utilization_standing import portal_section, staff_section
 
-        register_program(Program.REFERRAL, grant_referral_credits)
+        register_client_panel("rewards", rewards_panel)
         register_client_panel("referrals", referrals_panel)
+        register_program(Program.UTILIZATION, grant_utilization_rewards)
+        register_section(
+            Program.UTILIZATION,
+            audience="portal",
+            template="rewards/sections/utilization_portal.html",
+            build=portal_section,
+        )
+        register_section(
+            Program.UTILIZATION,
+            audience="staff",
+            template="rewards/sections/utilization_staff.html",
+            build=staff_section,
+        )
+        register_program(Program.BEST_PRACTICES, grant_best_practice_tiers)
+        for audience in ("portal", "staff"):
+            register_section(
+                Program.BEST_PRACTICES,
+                audience=audience,
+                template=f"rewards/sections/best_practices_{audience}.html",
+                build=best_practices_standing,
+            )
+        register_program(Program.REFERRAL, grant_referral_credits)
         register_section(
             Program.REFERRAL,
             audience="portal",
             template="rewards/sections/referrals_portal.html",
-            build=portal_section,
+            build=referral_sections.portal_section,
         )
         register_section(
             Program.REFERRAL,
             audience="staff",
             template="rewards/sections/referrals_staff.html",
-            build=staff_section,
+            build=referral_sections.staff_section,
         )

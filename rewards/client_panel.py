@@ -1,13 +1,26 @@
 from django.template.loader import render_to_string
 
-from rewards.referral_selectors import staff_section
+from rewards import selectors
+from tenants.localtime import tenant_today
+
+PANEL_REWARDS = 3
 
 
-def referrals_panel(request, client) -> str:
-    """The client page's referrals strip: the profile, referrals given and received, with the way to
-    edit the profile. Registered with clients.panels in RewardsConfig.ready()."""
+def rewards_panel(request, client) -> str:
+    """The client page's rewards strip: the last rewards and what was granted this year, with a link to
+    the client's rewards page. Nothing for staff who may not see rewards. Registered with clients.panels
+    in RewardsConfig.ready()."""
     membership = getattr(request, "membership", None)
     if membership is None or not membership.can("rewards.view"):
         return ""
-    context = staff_section(client, None)
-    return render_to_string("rewards/referrals/client_panel.html", context, request=request)
+    rows = selectors.rewards(client=client)
+    return render_to_string(
+        "rewards/includes/client_panel.html",
+        {
+            "client": client,
+            "latest": list(rows[:PANEL_REWARDS]),
+            "totals": selectors.reward_totals(rows, on=tenant_today()),
+            "currency": request.tenant.currency,
+        },
+        request=request,
+    )

@@ -11,14 +11,16 @@ from datetime import date
 
 from events.models import OutboxEvent
 from events.services import settle_as_history
+from rewards.demo_best_practices import seed_best_practices
 from rewards.demo_referrals import seed_referrals
+from rewards.demo_utilization import seed_utilization
 from rewards.models import Reward
 from rewards.programs import run_programs_due
 from tenants.localtime import tenant_today
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 
-PROGRAM_SEEDS = (seed_referrals,)
+PROGRAM_SEEDS = (seed_utilization, seed_best_practices, seed_referrals)
 
 
 def seed_rewards(tenant: Tenant, progress=print) -> bool:

@@ -9,7 +9,10 @@ spotlight, referrals). Each program registers its sections in ``RewardsConfig.re
                      template="rewards/sections/utilization_portal.html", build=utilization_standing)
 
 ``build(client, on)`` returns the template's context (a dict), or None when the section has nothing to
-say for this client (the program is switched off, say). Sections render in ``Program`` order.
+say for this client (the program is switched off, say). Sections render in ``Program`` order, after the
+ledger; each template renders its own card and heading. The template sees the page's
+context (``client``, ``currency``, and ``token`` in the portal), the dict's keys, and ``section``
+(``{% reward_section section %}`` in ``rewards_tags``).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ credit on the billing ledger and records ``reward.granted``.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -144,3 +145,45 @@ def withdraw_reward(reward: Reward, *, actor: str, reason: str) -> Reward:
     reward.details = {**reward.details, "withdrawn_by": actor, "withdrawn_because": reason[:300]}
     reward.save(update_fields=["status", "withdrawn_at", "details"])
     return reward
+
+
+MANUAL_KINDS = (RewardKind.CREDIT, RewardKind.GIFT, RewardKind.RECOGNITION)
+
+
+def grant_by_hand(
+    client,
+    *,
+    program: str,
+    kind: str,
+    title: str,
+    reason: str,
+    actor: str,
+    value: Decimal = Decimal("0"),
+    on: date | None = None,
+) -> Reward:
+    """Staff give ``client`` a reward outside a program's run (a goodwill credit, a gift, a mention),
+    filed under ``program``. Each call is a new occasion (key ``manual-<uuid>``), so it is not idempotent
+    by itself: the API's ``Idempotency-Key`` and the page's redirect after POST keep a retry from granting
+    twice. Goes through ``grant_reward`` (credit on the ledger, ``reward.granted``)."""
+    title, reason = (title or "").strip(), (reason or "").strip()
+    errors = {}
+    if kind not in MANUAL_KINDS:
+        errors["kind"] = "By hand, a reward is account credit, a gift or a recognition."
+    if not title:
+        errors["title"] = "Say what the client gets."
+    if not reason:
+        errors["reason"] = "Say why the client gets it."
+    if errors:
+        raise ValidationError(errors)
+    return grant_reward(
+        client,
+        program=program,
+        key=f"manual-{uuid.uuid4()}",
+        kind=kind,
+        title=title,
+        reason=reason,
+        actor=actor,
+        value=value,
+        on=on,
+        details={"by_hand": True},
+    ).reward

@@ -1,12 +1,23 @@
-"""Staff pages of rewards (namespace "rewards", under /rewards/): referrals (rewards/views_referrals.py)."""
-
 from django.urls import path
 
+from rewards import views, views_utilization
 from rewards import views_referrals as referrals
 
 app_name = "rewards"
 
 urlpatterns = [
+    path("", views.RewardsOverviewView.as_view(), name="index"),
+    path("cost.json", views.RewardsCostJsonView.as_view(), name="cost_json"),
+    path("clients/<int:pk>/", views.ClientRewardsView.as_view(), name="client"),
+    path("clients/<int:pk>/grant/", views.GrantRewardView.as_view(), name="grant"),
+    path("<int:pk>/deliver/", views.MarkDeliveredView.as_view(), name="deliver"),
+    path("<int:pk>/withdraw/", views.WithdrawRewardView.as_view(), name="withdraw"),
+    path(
+        "programs/utilization/",
+        views_utilization.UtilizationProgramView.as_view(),
+        name="utilization_program",
+    ),
+    # Referrals (rewards/views_referrals.py)
     path("referrals/", referrals.ReferralsView.as_view(), name="referrals"),
     path("referrals/new/", referrals.ReferralCreateView.as_view(), name="referral_new"),
     path("referrals/settings/", referrals.ProgramSettingsView.as_view(), name="referral_settings"),

@@ -14,7 +14,9 @@ from contracts.models import Agreement, Campaign, ContractTemplate, ContractVers
 from memberships.models import Plan, Subscription
 from notifications.models import Notification
 from rewards import referrals as rewards_referrals
-from rewards.models import Introduction, Prospect, Referral
+from rewards import services as rewards_services
+from rewards.best_practice_services import save_practice, save_tier
+from rewards.models import ComplianceTier, Introduction, Practice, PracticeCheck, Prospect, Referral, Reward
 from service_levels.models import BusinessCalendar, ClosureDay, IssueType, SlaPolicy
 from tenants.models import StaffMembership
 from tenants.roles import Role
@@ -77,6 +79,9 @@ NOT_TENANT_OBJECTS = {
     # Referring from the portal: the token names the client, the referrer; nothing else is looked up.
     # tests/portal/test_portal_referrals.py checks only an account link opens them.
     *(f"portal:{name}" for name in ("refer", "referred", "referral_profile")),
+    # The portal's rewards page: the token names the client, whose rewards only it shows
+    # (tests/rewards/test_portal_rewards.py).
+    "portal:rewards",
 }
 
 FACTORIES = {
@@ -166,6 +171,20 @@ def _their_introduction(tenant):
         )
 
 
+def _their_reward(tenant):
+    client = ClientFactory(tenant=tenant)
+    with tenant_scope(tenant):
+        return rewards_services.grant_reward(
+            client,
+            program="anniversary",
+            key="year-1",
+            kind="gift",
+            title="Theirs",
+            reason="Theirs",
+            actor="them",
+        ).reward
+
+
 def _their_payment(tenant):
     invoice = _their_invoice(tenant)
     with tenant_scope(tenant):
@@ -177,6 +196,7 @@ FACTORIES.update({
     CreditNote: _their_credit_note,
     Payment: _their_payment,
     Dispute: _their_dispute,
+    Reward: _their_reward,
     Ticket: lambda tenant: TicketFactory(client__tenant=tenant),
     SlaClock: _their_clock,
     Reply: _their_reply,
@@ -187,6 +207,36 @@ FACTORIES.update({
     Prospect: _their_prospect,
     Introduction: _their_introduction,
 })  # fmt: skip
+
+
+def _their_practice(tenant):
+    with tenant_scope(tenant):
+        return save_practice(name=f"Theirs {Practice.objects.count()}", weight=1)
+
+
+def _their_tier(tenant):
+    with tenant_scope(tenant):
+        count = ComplianceTier.objects.count()
+        return save_tier(name=f"Theirs {count}", threshold_percent=50 + count, discount_percent=5)
+
+
+def _their_check(tenant):
+    practice, client = _their_practice(tenant), ClientFactory(tenant=tenant)
+    with tenant_scope(tenant):
+        return PracticeCheck.objects.create(
+            tenant=tenant,
+            client=client,
+            practice=practice,
+            result="met",
+            checked_on="2026-12-01",
+            checked_by_name="them",
+            evidence=f"best-practices/tenant-{tenant.pk}/theirs.pdf",
+            evidence_name="theirs.pdf",
+            evidence_type="application/pdf",
+        )
+
+
+FACTORIES.update({Practice: _their_practice, ComplianceTier: _their_tier, PracticeCheck: _their_check})
 
 # Which model a URL argument names, beyond `pk` (the view's own model).
 ARGUMENT_MODELS = {"client_pk": Client}

@@ -18,6 +18,7 @@ from webhooks import services
     "invoice.paid",
     "invoice.disputed",
     "dispute.resolved",
+    "reward.granted",
 )
 def fan_out_to_endpoints(event, *, now):
     services.fan_out(event, now=now)

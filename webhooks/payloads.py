@@ -5,7 +5,7 @@ Every message is ``{"type": <event type>, "timestamp": <when it happened, ISO 86
 and name, times in ISO 8601 with their offset), read when the event is fanned out to the endpoints, so
 normally within a second of the change; ``ticket.updated`` adds exactly which fields changed; an invoice
 is the API's invoice, lines included, so a partner can book it without asking again; a dispute is the
-API's dispute, thread included. The same
+API's dispute, thread included; a reward is the API's reward. The same
 serializers build the messages and document them in the OpenAPI description, so the two cannot drift.
 """
 
@@ -24,6 +24,7 @@ from clients.models import Client
 from contracts.api_agreements import AgreementPlanFields
 from contracts.models import Agreement
 from events.models import OutboxEvent
+from rewards.api import RewardEventDataSerializer, reward_event_data
 from tickets.api import IMPACTS, URGENCIES
 from tickets.models import SlaClock, Ticket
 
@@ -192,6 +193,9 @@ EVENT_TYPES = {
         EventType("dispute.resolved", "A dispute ended: resolved by a credit note or by an explanation the "
                   "client accepted, or withdrawn (the dispute's resolution says which).",
                   DisputeEventDataSerializer),
+        EventType("reward.granted", "A rewards program (or staff, by hand) granted a client a reward: "
+                  "account credit, a discount, a gift to deliver or a recognition.",
+                  RewardEventDataSerializer),
     ]
 }  # fmt: skip
 EVENT_TYPE_CHOICES = [(name, f"{name}: {event_type.description}") for name, event_type in EVENT_TYPES.items()]
@@ -256,6 +260,7 @@ BUILDERS = {
     "invoice.paid": _invoice_data,
     "invoice.disputed": lambda event: dispute_event_data(dispute_id=event.payload.get("dispute_id")),
     "dispute.resolved": lambda event: dispute_event_data(dispute_id=event.payload.get("dispute_id")),
+    "reward.granted": lambda event: reward_event_data(reward_id=event.payload.get("reward_id")),
     "subscription.changed": lambda event: membership_change_data(
         subscription_id=event.payload.get("subscription_id"), change_id=event.payload.get("change_id")
     ),

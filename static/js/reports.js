@@ -1,4 +1,4 @@
-// Report charts: each <div data-report-chart="compliance|breaches|utilization|profitability|mrr-…|dispute_rate" data-source="…">
+// Report charts: each <div data-report-chart="compliance|breaches|utilization|profitability|mrr-…|dispute_rate|reward_cost" data-source="…">
 // holds a <canvas>; the data comes from the partner API's report endpoints (same figures as the table).
 // Several charts of one page may share a source (the revenue page): it is fetched once.
 // No inline scripts (strict CSP): this file and the vendored Chart.js are all there is.
@@ -225,6 +225,30 @@
               },
             },
           },
+        }),
+      };
+    },
+
+    // What the rewards programs cost per month (rewards:cost_json), stacked by program.
+    reward_cost: function (data) {
+      var colours = {
+        utilization: PRIMARY, best_practices: "#198754", anniversary: WARNING,
+        customer_of_the_month: "#6f42c1", referral: "#20c997",
+      };
+      return {
+        type: "bar",
+        data: {
+          labels: data.labels,
+          datasets: data.series.map(function (s) {
+            return {
+              label: s.label, data: s.values.map(Number), backgroundColor: colours[s.program] || MUTED,
+              borderRadius: 2, maxBarThickness: 32, stack: "cost",
+            };
+          }),
+        },
+        options: baseOptions({
+          scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { callback: moneyTick(data.currency) } } },
+          plugins: { legend: { position: "bottom", labels: { boxWidth: 14 } } },
         }),
       };
     },

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("clients", "0001_initial"),
-        ("rewards", "0001_ledger"),
+        ("rewards", "0003_best_practices"),
         ("tenants", "0006_remove_staffmembership_cost_rate"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
