@@ -1,6 +1,6 @@
 from django.template.loader import render_to_string
 
-from rewards.referral_selectors import staff_section
+from rewards.referral_selectors import staff_context
 
 
 def referrals_panel(request, client) -> str:
@@ -9,5 +9,4 @@ def referrals_panel(request, client) -> str:
     membership = getattr(request, "membership", None)
     if membership is None or not membership.can("rewards.view"):
         return ""
-    context = staff_section(client, None)
-    return render_to_string("rewards/referrals/client_panel.html", context, request=request)
+    return render_to_string("rewards/referrals/client_panel.html", staff_context(client), request=request)

@@ -182,14 +182,21 @@ def portal_section(client: Client, on: date) -> dict | None:
     }
 
 
-def staff_section(client: Client, on: date) -> dict | None:
-    """The same for staff, with the profile and the introductions made for the client."""
-    standing = client_referrals(client)
-    profile = ReferralProfile.objects.filter(client=client).first()
+def staff_context(client: Client) -> dict:
+    """A client's referrals for staff: the profile, referrals given and received, the program."""
     return {
-        "standing": standing,
-        "profile": profile,
+        "standing": client_referrals(client),
+        "profile": ReferralProfile.objects.filter(client=client).first(),
         "program": referral_program(),
         "currency": client.tenant.currency,
         "client": client,
     }
+
+
+def staff_section(client: Client, on: date) -> dict | None:
+    """The staff section of the client's rewards page: nothing while the program is off and the client
+    has no referral history or profile."""
+    context = staff_context(client)
+    if context["standing"].is_empty and context["profile"] is None and not context["program"].is_active:
+        return None
+    return context

@@ -55,9 +55,11 @@ RUNNER_ACTOR = "system (referral credits)"
 
 
 def referral_program() -> ReferralProgram:
-    """The current tenant's referral program (its defaults, unsaved, until someone sets it up)."""
+    """The current tenant's referral program; until someone sets it up, an unsaved one that is off (like
+    every rewards program, it credits nothing the company did not decide to give)."""
     tenant = current_tenant()
-    return ReferralProgram.objects.filter(tenant=tenant).first() or ReferralProgram(tenant=tenant)
+    program = ReferralProgram.objects.filter(tenant=tenant).first()
+    return program or ReferralProgram(tenant=tenant, is_active=False)
 
 
 @transaction.atomic

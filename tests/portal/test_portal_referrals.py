@@ -3,6 +3,7 @@ referrals listed with what they earned; and they keep their referral profile. Th
 link's client."""
 
 import re
+from decimal import Decimal
 from html import unescape
 
 import pytest
@@ -10,11 +11,17 @@ from django.urls import reverse
 
 from portal.models import LinkPurpose
 from rewards.models import Referral, ReferralProfile, ReferralStatus
-from rewards.referrals import refer_prospect
+from rewards.referrals import refer_prospect, update_referral_program
 from tenants.scope import tenant_scope
 from tests.factories import ClientFactory, ContactFactory, PortalLinkFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def program(tenant):
+    with tenant_scope(tenant):
+        return update_referral_program(credit_amount=Decimal("250"), is_active=True)
 
 
 def url(name, token):

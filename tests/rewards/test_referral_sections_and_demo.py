@@ -2,6 +2,7 @@
 
 import random
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -19,7 +20,12 @@ from rewards.models import (
     Reward,
 )
 from rewards.programs import run_programs_due
-from rewards.referrals import propose_introduction, record_introduction_outcome, refer_prospect
+from rewards.referrals import (
+    propose_introduction,
+    record_introduction_outcome,
+    refer_prospect,
+    update_referral_program,
+)
 from rewards.sections import sections_for
 from tenants.scope import tenant_scope
 from tests.factories import ClientFactory
@@ -28,15 +34,34 @@ from tests.portal.conftest import published_version
 pytestmark = pytest.mark.django_db
 
 
+def referral_section(client, audience):
+    found = [s for s in sections_for(client, audience=audience, on=date.today()) if s.program == "referral"]
+    return found[0] if found else None
+
+
+def test_the_sections_say_nothing_while_the_program_is_off_and_the_client_has_no_referrals(tenant):
+    with tenant_scope(tenant):
+        harbor = ClientFactory(tenant=tenant, name="Harbor Dental")
+        for audience in ("portal", "staff"):
+            assert [
+                s for s in sections_for(harbor, audience=audience, on=date.today()) if s.program == "referral"
+            ] == []
+
+
 def test_the_sections_show_referrals_given_and_received(tenant):
     with tenant_scope(tenant):
         harbor = ClientFactory(tenant=tenant, name="Harbor Dental")
         ledger = ClientFactory(tenant=tenant, name="Ledger & Co")
+        update_referral_program(credit_amount=Decimal("150"), is_active=True)
         refer_prospect(referrer=harbor, name="Maya Chen", email="m@c.example", source="portal", actor="Dana")
         introduction = propose_introduction(client=harbor, to_client=ledger, reason="Books", actor="owner")
         record_introduction_outcome(introduction, status=IntroductionStatus.WON, value=1200)
-        [portal] = sections_for(harbor, audience="portal", on=date.today())
-        [staff] = sections_for(harbor, audience="staff", on=date.today())
+        [portal] = [
+            s for s in sections_for(harbor, audience="portal", on=date.today()) if s.program == "referral"
+        ]
+        [staff] = [
+            s for s in sections_for(harbor, audience="staff", on=date.today()) if s.program == "referral"
+        ]
         portal_html = render_to_string(portal.template, {**portal.context, "token": "tok"})
         staff_html = render_to_string(staff.template, staff.context)
     assert portal.program == Program.REFERRAL
@@ -45,6 +70,7 @@ def test_the_sections_show_referrals_given_and_received(tenant):
     assert "Business we sent you" in portal_html
     assert "$1,200.00" in portal_html
     assert "/portal/tok/refer/" in portal_html
+    assert "<strong>$150.00</strong> of credit" in portal_html
     assert "Referrals given (people they sent us)" in staff_html
     assert "No referral profile yet" in staff_html
 

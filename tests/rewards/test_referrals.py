@@ -12,7 +12,7 @@ from billing.models import CreditEntry
 from contracts import agreements
 from events.dispatch import dispatch_until_idle
 from events.services import record_event
-from rewards.models import Program, Referral, ReferralStatus, Reward
+from rewards.models import Program, Referral, ReferralProgram, ReferralStatus, Reward
 from rewards.programs import run_programs_due
 from rewards.referrals import (
     create_client_from_referral,
@@ -42,6 +42,12 @@ def sign_new_agreement(client):
 
 def referral_rewards(referrer):
     return Reward.objects.filter(client=referrer, program=Program.REFERRAL)
+
+
+@pytest.fixture(autouse=True)
+def program(tenant):
+    with tenant_scope(tenant):
+        return update_referral_program(credit_amount=Decimal("250"), is_active=True)
 
 
 @pytest.fixture
@@ -184,6 +190,17 @@ def test_a_referral_that_signs_while_the_program_is_off_earns_nothing(tenant, ha
         referral.refresh_from_db()
         assert referral.status == ReferralStatus.SIGNED
         assert referral.reward is None
+
+
+def test_a_tenant_that_never_set_the_program_up_credits_nothing(tenant, harbor):
+    with tenant_scope(tenant):
+        ReferralProgram.objects.all().delete()
+        referral = refer(harbor)
+        sign_new_agreement(create_client_from_referral(referral))
+        dispatch_until_idle()
+        assert not referral_rewards(harbor).exists()
+        referral.refresh_from_db()
+        assert referral.status == ReferralStatus.SIGNED
 
 
 def test_the_credit_amount_must_be_above_zero(tenant):

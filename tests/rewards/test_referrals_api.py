@@ -7,12 +7,18 @@ import pytest
 
 from contracts import agreements
 from rewards.models import Referral, Reward
-from rewards.referrals import refer_prospect
+from rewards.referrals import refer_prospect, update_referral_program
 from tenants.scope import tenant_scope
 from tests.api.conftest import api_client, check_error
 from tests.factories import AgreementFactory, ClientFactory, api_key_for
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def program(tenant):
+    with tenant_scope(tenant):
+        return update_referral_program(credit_amount=Decimal("250"), is_active=True)
 
 
 @pytest.fixture

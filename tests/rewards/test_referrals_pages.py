@@ -17,12 +17,24 @@ from rewards.models import (
     ReferralProfile,
     ReferralStatus,
 )
-from rewards.referrals import propose_introduction, record_prospect, refer_prospect, save_profile
+from rewards.referrals import (
+    propose_introduction,
+    record_prospect,
+    refer_prospect,
+    save_profile,
+    update_referral_program,
+)
 from tenants.roles import Role
 from tenants.scope import tenant_scope
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def program(tenant):
+    with tenant_scope(tenant):
+        return update_referral_program(credit_amount=Decimal("250"), is_active=True)
 
 
 def text(response):
