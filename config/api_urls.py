@@ -23,6 +23,7 @@ from reports.api_revenue import MrrReportViewSet
 from rewards.api import RewardViewSet
 from rewards.api_anniversaries import AnniversaryStepViewSet
 from rewards.api_best_practices import BestPracticesProgramViewSet
+from rewards.api_referrals import ReferralProgramViewSet, ReferralViewSet
 from rewards.api_utilization import UtilizationProgramView
 from service_levels.api import (
     CalendarViewSet,
@@ -67,6 +68,7 @@ router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("credit-notes", CreditNoteViewSet, basename="credit-note")
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("disputes", DisputeViewSet, basename="dispute")
+router.register("referrals", ReferralViewSet, basename="referral")
 router.register("rewards", RewardViewSet, basename="reward")
 router.register(
     "reward-programs/anniversaries", AnniversaryStepViewSet, basename="reward-program-anniversary"
@@ -86,6 +88,11 @@ urlpatterns = [
         "reward-programs/utilization/",
         UtilizationProgramView.as_view(),
         name="reward-program-utilization",
+    ),
+    path(
+        "reward-programs/referrals/",
+        ReferralProgramViewSet.as_view({"get": "retrieve", "put": "update", "patch": "partial_update"}),
+        name="reward-program-referrals",
     ),
     path("", include(router.urls)),
     re_path(r"", errors.no_route),  # last: JSON 404 for the rest, and no APPEND_SLASH redirect

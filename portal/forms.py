@@ -216,3 +216,34 @@ class DisputeWithdrawForm(StyledFormMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class ReferForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(
+        label="Their name", max_length=160, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    company = forms.CharField(label="Their company", max_length=160, required=False)
+    email = forms.EmailField(
+        label="Their email", required=False, help_text="An email or a phone number, so we can reach them."
+    )
+    phone = forms.CharField(
+        label="Their phone", max_length=40, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    note = forms.CharField(
+        label="What they need",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="A line or two helps us call them about the right thing.",
+    )
+
+
+class PortalProfileForm(StyledFormMixin, forms.Form):
+    industry = forms.CharField(label="Your industry", max_length=120, required=False)
+    sells = forms.CharField(label="What you sell or do", max_length=300, required=False)
+    target_customers = forms.CharField(label="Who your ideal customers are", max_length=300, required=False)
+    area = forms.CharField(label="The area you serve", max_length=120, required=False)
+    needs = forms.CharField(label="What you are looking to buy", max_length=300, required=False)
+    open_to_introductions = forms.BooleanField(
+        label="Introduce us to other clients who could use what we do", required=False
+    )

@@ -5,7 +5,15 @@ among the link's client's tickets only (portal/client_tickets.py), an invoice id
 
 from django.urls import path
 
-from portal import views, views_invoices, views_plan, views_rewards, views_spotlight, views_tickets
+from portal import (
+    views,
+    views_invoices,
+    views_plan,
+    views_referrals,
+    views_rewards,
+    views_spotlight,
+    views_tickets,
+)
 from portal import views_invoices as invoices
 
 app_name = "portal"
@@ -26,6 +34,9 @@ urlpatterns = [
     path("<str:token>/tickets/<int:pk>/reply/", views_tickets.ticket_reply, name="ticket_reply"),
     path("<str:token>/tickets/<int:pk>/close/", views_tickets.ticket_close, name="ticket_close"),
     path("<str:token>/tickets/<int:pk>/reopen/", views_tickets.ticket_reopen, name="ticket_reopen"),
+    path("<str:token>/refer/", views_referrals.refer, name="refer"),
+    path("<str:token>/refer/thanks/", views_referrals.referred, name="referred"),
+    path("<str:token>/referral-profile/", views_referrals.profile, name="referral_profile"),
     path("<str:token>/invoices/", views_invoices.invoice_list, name="invoices"),
     path("<str:token>/invoices/<int:pk>/", views_invoices.invoice_detail, name="invoice"),
     path("<str:token>/invoices/<int:pk>/pdf/", views_invoices.invoice_download, name="invoice_pdf"),

@@ -7,13 +7,19 @@ class RewardsConfig(AppConfig):
 
     def ready(self):
         from clients.panels import register_client_panel
-        from rewards import standing
+        from rewards import (
+            handlers,  # noqa: F401  (subscribes to the bus)
+            standing,
+        )
+        from rewards import referral_selectors as referral_sections
         from rewards.anniversaries import grant_anniversary_rewards
         from rewards.best_practices import best_practices_standing, grant_best_practice_tiers
         from rewards.client_panel import rewards_panel
         from rewards.customer_of_the_month import choose_customers_of_the_month
         from rewards.models import Program
         from rewards.programs import register_program
+        from rewards.referral_panel import referrals_panel
+        from rewards.referrals import grant_referral_credits
         from rewards.sections import register_section
         from rewards.utilization import grant_utilization_rewards
         from rewards.utilization_standing import portal_section, staff_section
@@ -34,6 +40,7 @@ class RewardsConfig(AppConfig):
                 template=f"rewards/sections/customer_of_the_month_{audience}.html",
                 build=standing.customer_of_the_month_section,
             )
+        register_client_panel("referrals", referrals_panel)
         register_program(Program.UTILIZATION, grant_utilization_rewards)
         register_section(
             Program.UTILIZATION,
@@ -55,3 +62,16 @@ class RewardsConfig(AppConfig):
                 template=f"rewards/sections/best_practices_{audience}.html",
                 build=best_practices_standing,
             )
+        register_program(Program.REFERRAL, grant_referral_credits)
+        register_section(
+            Program.REFERRAL,
+            audience="portal",
+            template="rewards/sections/referrals_portal.html",
+            build=referral_sections.portal_section,
+        )
+        register_section(
+            Program.REFERRAL,
+            audience="staff",
+            template="rewards/sections/referrals_staff.html",
+            build=referral_sections.staff_section,
+        )

@@ -14,6 +14,7 @@ from events.services import settle_as_history
 from rewards.demo_anniversaries import seed_anniversaries
 from rewards.demo_best_practices import seed_best_practices
 from rewards.demo_customer_of_the_month import seed_customer_of_the_month
+from rewards.demo_referrals import seed_referrals
 from rewards.demo_utilization import seed_utilization
 from rewards.models import Reward, RewardStatus
 from rewards.programs import run_programs_due
@@ -26,7 +27,13 @@ from tenants.scope import tenant_scope
 # are the staff's task list on the rewards page.
 GIFT_DELIVERY = timedelta(days=21)
 
-PROGRAM_SEEDS = (seed_utilization, seed_best_practices, seed_anniversaries, seed_customer_of_the_month)
+PROGRAM_SEEDS = (
+    seed_utilization,
+    seed_best_practices,
+    seed_anniversaries,
+    seed_customer_of_the_month,
+    seed_referrals,
+)
 
 
 def seed_rewards(tenant: Tenant, progress=print) -> bool:

@@ -3,6 +3,7 @@ from django.urls import path
 from rewards import views, views_utilization
 from rewards import views_anniversaries as anniversaries
 from rewards import views_customer_of_the_month as cotm
+from rewards import views_referrals as referrals
 
 app_name = "rewards"
 
@@ -29,5 +30,31 @@ urlpatterns = [
         "programs/utilization/",
         views_utilization.UtilizationProgramView.as_view(),
         name="utilization_program",
+    ),
+    # Referrals (rewards/views_referrals.py)
+    path("referrals/", referrals.ReferralsView.as_view(), name="referrals"),
+    path("referrals/new/", referrals.ReferralCreateView.as_view(), name="referral_new"),
+    path("referrals/settings/", referrals.ProgramSettingsView.as_view(), name="referral_settings"),
+    path("referrals/<int:pk>/", referrals.ReferralDetailView.as_view(), name="referral_detail"),
+    path(
+        "referrals/<int:pk>/contacted/", referrals.ReferralContactedView.as_view(), name="referral_contacted"
+    ),
+    path("referrals/<int:pk>/link/", referrals.ReferralLinkView.as_view(), name="referral_link"),
+    path(
+        "referrals/<int:pk>/new-client/", referrals.ReferralCreateClientView.as_view(), name="referral_client"
+    ),
+    path("referrals/<int:pk>/lost/", referrals.ReferralLostView.as_view(), name="referral_lost"),
+    path("referrals/prospects/new/", referrals.ProspectCreateView.as_view(), name="prospect_new"),
+    path("referrals/prospects/<int:pk>/", referrals.ProspectEditView.as_view(), name="prospect_detail"),
+    path("referrals/introductions/new/", referrals.IntroductionCreateView.as_view(), name="introduction_new"),
+    path(
+        "referrals/introductions/<int:pk>/",
+        referrals.IntroductionDetailView.as_view(),
+        name="introduction_detail",
+    ),
+    path(
+        "referrals/clients/<int:client_pk>/profile/",
+        referrals.ProfileEditView.as_view(),
+        name="referral_profile",
     ),
 ]

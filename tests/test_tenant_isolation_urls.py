@@ -15,15 +15,19 @@ from clients.models import Client, Contact, Site
 from contracts.models import Agreement, Campaign, ContractTemplate, ContractVersion, Signature
 from memberships.models import Plan, Subscription
 from notifications.models import Notification
+from rewards import referrals as rewards_referrals
 from rewards import services as rewards_services
 from rewards.best_practice_services import save_practice, save_tier
 from rewards.models import (
     AnniversaryStep,
     ComplianceTier,
+    Introduction,
     MonthlyAward,
     Nomination,
     Practice,
     PracticeCheck,
+    Prospect,
+    Referral,
     Reward,
     Spotlight,
 )
@@ -87,6 +91,9 @@ NOT_TENANT_OBJECTS = {
     # Disputing from the portal: the same lookup among the link's client's invoices.
     # tests/portal/test_portal_disputes.py checks another client's or tenant's invoice is a 404.
     *(f"portal:{name}" for name in ("invoice_dispute", "dispute_reply", "dispute_accept", "dispute_drop")),
+    # Referring from the portal: the token names the client, the referrer; nothing else is looked up.
+    # tests/portal/test_portal_referrals.py checks only an account link opens them.
+    *(f"portal:{name}" for name in ("refer", "referred", "referral_profile")),
     # The portal's rewards page: the token names the client, whose rewards only it shows
     # (tests/rewards/test_portal_rewards.py).
     "portal:rewards",
@@ -163,6 +170,27 @@ def _their_dispute(tenant):
         return billing_disputes.open_dispute(invoice, reason="Theirs", party="staff", actor="them")
 
 
+def _their_referral(tenant):
+    referrer = ClientFactory(tenant=tenant)
+    with tenant_scope(tenant):
+        return rewards_referrals.refer_prospect(
+            referrer=referrer, name="Theirs", email="theirs@referral.example", source="staff", actor="them"
+        )
+
+
+def _their_prospect(tenant):
+    with tenant_scope(tenant):
+        return rewards_referrals.record_prospect(name="Theirs")
+
+
+def _their_introduction(tenant):
+    seller, buyer = ClientFactory(tenant=tenant), ClientFactory(tenant=tenant)
+    with tenant_scope(tenant):
+        return rewards_referrals.propose_introduction(
+            client=seller, to_client=buyer, reason="x", actor="them"
+        )
+
+
 def _their_reward(tenant):
     client = ClientFactory(tenant=tenant)
     with tenant_scope(tenant):
@@ -195,6 +223,9 @@ FACTORIES.update({
     TimeEntry: _their_time_entry,
     Plan: lambda tenant: PlanFactory(tenant=tenant, key="theirs"),
     Subscription: lambda tenant: give_membership(AgreementFactory(client=ClientFactory(tenant=tenant))),
+    Referral: _their_referral,
+    Prospect: _their_prospect,
+    Introduction: _their_introduction,
 })  # fmt: skip
 
 

@@ -17,6 +17,15 @@ from rewards.models.customer_of_the_month import (
     Vote,
 )
 from rewards.models.ledger import MONEY, Program, Reward, RewardKind, RewardStatus
+from rewards.models.referrals import (
+    Introduction,
+    IntroductionStatus,
+    Prospect,
+    Referral,
+    ReferralProfile,
+    ReferralProgram,
+    ReferralStatus,
+)
 from rewards.models.utilization import (
     EvaluationBasis,
     EvaluationOutcome,
@@ -33,12 +42,19 @@ __all__ = [
     "ComplianceTier",
     "EvaluationBasis",
     "EvaluationOutcome",
+    "Introduction",
+    "IntroductionStatus",
     "MonthlyAward",
     "Nomination",
     "NominationReason",
     "Practice",
     "PracticeCheck",
     "Program",
+    "Prospect",
+    "Referral",
+    "ReferralProfile",
+    "ReferralProgram",
+    "ReferralStatus",
     "RelationshipStart",
     "Reward",
     "RewardKind",
