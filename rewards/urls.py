@@ -25,7 +25,6 @@ urlpatterns = [
         anniversaries.RelationshipStartView.as_view(),
         name="relationship_start",
     ),
-    path("gifts/<int:pk>/delivered/", anniversaries.GiftDeliveredView.as_view(), name="gift_delivered"),
     path(
         "programs/utilization/",
         views_utilization.UtilizationProgramView.as_view(),

@@ -50,6 +50,36 @@ class RewardsManageMixin(RewardsViewMixin):
 # --- The tenant's page --------------------------------------------------------------------------------
 
 
+# Each program's own page, and what it does, for the "Programs" list of the rewards page.
+PROGRAM_PAGES = (
+    (
+        Program.UTILIZATION,
+        "rewards:utilization_program",
+        "Money off the next plan invoice for few tickets per endpoint.",
+    ),
+    (
+        Program.BEST_PRACTICES,
+        "best_practices:overview",
+        "A checklist with evidence; tiers discount project labour.",
+    ),
+    (
+        Program.ANNIVERSARY,
+        "rewards:anniversaries",
+        "A gift or credit on each anniversary, growing with the years.",
+    ),
+    (
+        Program.CUSTOMER_OF_THE_MONTH,
+        "rewards:customer_of_the_month",
+        "The team nominates and votes; the winner gets a spotlight.",
+    ),
+    (
+        Program.REFERRAL,
+        "rewards:referrals",
+        "Introductions between clients, and credit for a referral who signs.",
+    ),
+)
+
+
 class RewardsOverviewView(RewardsViewMixin, View):
     """Gifts to deliver, the latest rewards, and the economics of the programs."""
 
@@ -66,6 +96,11 @@ class RewardsOverviewView(RewardsViewMixin, View):
             "cost_total": sum((month.total for month in costs), selectors.ZERO),
             "cost_since": costs[0].month,
             "programs": Program.choices,
+            "program_pages": [
+                (Program(program).label, reverse(url_name), what)
+                for program, url_name, what in PROGRAM_PAGES
+                if program != Program.UTILIZATION or request.membership.can("rewards.manage")
+            ],
             "economics": selectors.economics(today=today),
             "today": today,
             "zone": request.tenant.timezone,

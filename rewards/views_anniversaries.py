@@ -15,7 +15,6 @@ from clients.models import Client
 from rewards import anniversaries
 from rewards.forms_programs import RelationshipStartForm, StepForm
 from rewards.models import AnniversaryStep, Program, Reward, RewardKind, RewardStatus
-from rewards.services import mark_delivered
 from tenants.localtime import tenant_today
 from tenants.views import StaffRequiredMixin
 
@@ -116,20 +115,3 @@ class RelationshipStartView(StaffRequiredMixin, View):
                 messages.success(request, f"{client}'s relationship start is saved.")
                 return HttpResponseRedirect(reverse("rewards:anniversaries"))
         return self._render(request, client, form, status=400)
-
-
-class GiftDeliveredView(StaffRequiredMixin, View):
-    """The staff task is done: the gift was handed over."""
-
-    model = Reward
-    permission = "rewards.manage"
-
-    def post(self, request, pk):
-        reward = get_object_or_404(Reward, pk=pk, kind=RewardKind.GIFT)
-        try:
-            mark_delivered(reward, by=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, f"“{reward.title}” for {reward.client} is marked delivered.")
-        return HttpResponseRedirect(request.POST.get("next") or reverse("rewards:anniversaries"))

@@ -11,538 +11,1251 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0001_initial'),
-        ('rewards', '0001_ledger'),
-        ('tenants', '0006_remove_staffmembership_cost_rate'),
+        ("clients", "0001_initial"),
+        ("rewards", "0001_ledger"),
+        ("tenants", "0006_remove_staffmembership_cost_rate"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ComplianceTier',
+            name="ComplianceTier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60)),
-                ('threshold_percent', models.DecimalField(decimal_places=2, help_text='Score reached, 0–100.', max_digits=5)),
-                ('discount_percent', models.DecimalField(decimal_places=2, help_text='Off project labour while the tier holds.', max_digits=5)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60)),
+                (
+                    "threshold_percent",
+                    models.DecimalField(decimal_places=2, help_text="Score reached, 0–100.", max_digits=5),
+                ),
+                (
+                    "discount_percent",
+                    models.DecimalField(
+                        decimal_places=2, help_text="Off project labour while the tier holds.", max_digits=5
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['threshold_percent', 'id'],
+                "ordering": ["threshold_percent", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ComplianceStanding',
+            name="ComplianceStanding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('since', models.DateField(blank=True, null=True)),
-                ('evaluated_through', models.DateField()),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clients.client')),
-                ('reward', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='rewards.reward')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
-                ('tier', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='rewards.compliancetier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("since", models.DateField(blank=True, null=True)),
+                ("evaluated_through", models.DateField()),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="clients.client"
+                    ),
+                ),
+                (
+                    "reward",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="rewards.reward",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
+                (
+                    "tier",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="rewards.compliancetier",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Nomination',
+            name="Nomination",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField()),
-                ('category', models.CharField(choices=[('project_finished', 'Project finished'), ('low_utilization', 'Low utilisation'), ('best_practice_tier', 'Best-practice tier reached'), ('other', 'Other')], max_length=30)),
-                ('reason', models.TextField(max_length=1000)),
-                ('created_at', models.DateTimeField()),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clients.client')),
-                ('nominated_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField()),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("project_finished", "Project finished"),
+                            ("low_utilization", "Low utilisation"),
+                            ("best_practice_tier", "Best-practice tier reached"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("reason", models.TextField(max_length=1000)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="clients.client"
+                    ),
+                ),
+                (
+                    "nominated_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['month', 'created_at', 'id'],
+                "ordering": ["month", "created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='MonthlyAward',
+            name="MonthlyAward",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField()),
-                ('votes', models.PositiveIntegerField(default=0)),
-                ('decided_by', models.CharField(blank=True, help_text='How the winner was picked.', max_length=200)),
-                ('closed_at', models.DateTimeField(auto_now_add=True)),
-                ('client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clients.client')),
-                ('reward', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='rewards.reward')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
-                ('nomination', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='award', to='rewards.nomination')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField()),
+                ("votes", models.PositiveIntegerField(default=0)),
+                (
+                    "decided_by",
+                    models.CharField(blank=True, help_text="How the winner was picked.", max_length=200),
+                ),
+                ("closed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "reward",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="rewards.reward",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
+                (
+                    "nomination",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="award",
+                        to="rewards.nomination",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-month'],
+                "ordering": ["-month"],
             },
         ),
         migrations.CreateModel(
-            name='Practice',
+            name="Practice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.CharField(blank=True, help_text='What it means and how staff verify it.', max_length=500)),
-                ('weight', models.PositiveSmallIntegerField(default=1, help_text='How much it counts in the score.')),
-                ('valid_for_months', models.PositiveSmallIntegerField(blank=True, help_text='Re-verify after this many months; empty: a check never expires.', null=True)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('archived_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "description",
+                    models.CharField(
+                        blank=True, help_text="What it means and how staff verify it.", max_length=500
+                    ),
+                ),
+                (
+                    "weight",
+                    models.PositiveSmallIntegerField(default=1, help_text="How much it counts in the score."),
+                ),
+                (
+                    "valid_for_months",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Re-verify after this many months; empty: a check never expires.",
+                        null=True,
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("archived_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PracticeCheck',
+            name="PracticeCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('result', models.CharField(choices=[('met', 'Met'), ('not_met', 'Not met'), ('not_applicable', 'Not applicable')], max_length=20)),
-                ('note', models.CharField(blank=True, max_length=1000)),
-                ('checked_on', models.DateField()),
-                ('expires_on', models.DateField(blank=True, help_text='Exclusive: the first day it no longer counts.', null=True)),
-                ('checked_by_name', models.CharField(max_length=200)),
-                ('evidence', models.FileField(blank=True, max_length=300, upload_to=rewards.models.best_practices.evidence_path)),
-                ('evidence_name', models.CharField(blank=True, help_text="The file's name as uploaded.", max_length=200)),
-                ('evidence_type', models.CharField(blank=True, max_length=100)),
-                ('evidence_size', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('checked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='practice_checks', to='clients.client')),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checks', to='rewards.practice')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("met", "Met"),
+                            ("not_met", "Not met"),
+                            ("not_applicable", "Not applicable"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=1000)),
+                ("checked_on", models.DateField()),
+                (
+                    "expires_on",
+                    models.DateField(
+                        blank=True, help_text="Exclusive: the first day it no longer counts.", null=True
+                    ),
+                ),
+                ("checked_by_name", models.CharField(max_length=200)),
+                (
+                    "evidence",
+                    models.FileField(
+                        blank=True, max_length=300, upload_to=rewards.models.best_practices.evidence_path
+                    ),
+                ),
+                (
+                    "evidence_name",
+                    models.CharField(blank=True, help_text="The file's name as uploaded.", max_length=200),
+                ),
+                ("evidence_type", models.CharField(blank=True, max_length=100)),
+                ("evidence_size", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "checked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="practice_checks",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="checks",
+                        to="rewards.practice",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-checked_on', '-id'],
+                "ordering": ["-checked_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Prospect',
+            name="Prospect",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=160)),
-                ('company', models.CharField(blank=True, max_length=160)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('industry', models.CharField(blank=True, max_length=120)),
-                ('area', models.CharField(blank=True, max_length=120)),
-                ('needs', models.CharField(blank=True, max_length=300)),
-                ('notes', models.TextField(blank=True)),
-                ('met_on', models.DateField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('met_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=160)),
+                ("company", models.CharField(blank=True, max_length=160)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("industry", models.CharField(blank=True, max_length=120)),
+                ("area", models.CharField(blank=True, max_length=120)),
+                ("needs", models.CharField(blank=True, max_length=300)),
+                ("notes", models.TextField(blank=True)),
+                ("met_on", models.DateField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "met_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-met_on', '-id'],
+                "ordering": ["-met_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Introduction',
+            name="Introduction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(help_text='Why they should meet.', max_length=400)),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('introduced', 'Introduced'), ('won', 'Won'), ('lost', 'Lost')], default='proposed', max_length=12)),
-                ('value', models.DecimalField(blank=True, decimal_places=2, help_text='Business won, if known.', max_digits=12, null=True)),
-                ('proposed_on', models.DateField()),
-                ('introduced_on', models.DateField(blank=True, null=True)),
-                ('closed_on', models.DateField(blank=True, null=True)),
-                ('proposed_by', models.CharField(max_length=200)),
-                ('outcome_note', models.CharField(blank=True, max_length=300)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='introductions', to='clients.client')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
-                ('to_client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='introduced_to', to='clients.client')),
-                ('to_prospect', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='introductions', to='rewards.prospect')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(help_text="Why they should meet.", max_length=400)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("introduced", "Introduced"),
+                            ("won", "Won"),
+                            ("lost", "Lost"),
+                        ],
+                        default="proposed",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Business won, if known.",
+                        max_digits=12,
+                        null=True,
+                    ),
+                ),
+                ("proposed_on", models.DateField()),
+                ("introduced_on", models.DateField(blank=True, null=True)),
+                ("closed_on", models.DateField(blank=True, null=True)),
+                ("proposed_by", models.CharField(max_length=200)),
+                ("outcome_note", models.CharField(blank=True, max_length=300)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="introductions",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
+                (
+                    "to_client",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="introduced_to",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "to_prospect",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="introductions",
+                        to="rewards.prospect",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-proposed_on', '-id'],
+                "ordering": ["-proposed_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=160)),
-                ('company', models.CharField(blank=True, max_length=160)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('note', models.TextField(blank=True)),
-                ('contact_key', models.CharField(max_length=254)),
-                ('status', models.CharField(choices=[('new', 'New'), ('contacted', 'Contacted'), ('signed', 'Signed'), ('lost', 'Lost'), ('duplicate', 'Referred before')], default='new', max_length=12)),
-                ('source', models.CharField(choices=[('portal', 'Portal'), ('staff', 'Staff')], max_length=10)),
-                ('recorded_by', models.CharField(max_length=200)),
-                ('referred_on', models.DateField()),
-                ('contacted_on', models.DateField(blank=True, null=True)),
-                ('signed_on', models.DateField(blank=True, null=True)),
-                ('lost_on', models.DateField(blank=True, null=True)),
-                ('lost_reason', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('client', models.ForeignKey(blank=True, help_text='The client the referred person became.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referred_by', to='clients.client')),
-                ('duplicate_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='duplicates', to='rewards.referral')),
-                ('referrer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals_made', to='clients.client')),
-                ('reward', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referral', to='rewards.reward')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=160)),
+                ("company", models.CharField(blank=True, max_length=160)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("note", models.TextField(blank=True)),
+                ("contact_key", models.CharField(max_length=254)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("contacted", "Contacted"),
+                            ("signed", "Signed"),
+                            ("lost", "Lost"),
+                            ("duplicate", "Referred before"),
+                        ],
+                        default="new",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(choices=[("portal", "Portal"), ("staff", "Staff")], max_length=10),
+                ),
+                ("recorded_by", models.CharField(max_length=200)),
+                ("referred_on", models.DateField()),
+                ("contacted_on", models.DateField(blank=True, null=True)),
+                ("signed_on", models.DateField(blank=True, null=True)),
+                ("lost_on", models.DateField(blank=True, null=True)),
+                ("lost_reason", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The client the referred person became.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referred_by",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "duplicate_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="duplicates",
+                        to="rewards.referral",
+                    ),
+                ),
+                (
+                    "referrer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals_made",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "reward",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referral",
+                        to="rewards.reward",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-referred_on', '-id'],
+                "ordering": ["-referred_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ReferralProfile',
+            name="ReferralProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('industry', models.CharField(blank=True, help_text="e.g. 'Dental practice'.", max_length=120)),
-                ('sells', models.CharField(blank=True, help_text='What they sell or do for customers.', max_length=300)),
-                ('target_customers', models.CharField(blank=True, help_text='Who they want as customers (industries, kinds of people).', max_length=300)),
-                ('area', models.CharField(blank=True, help_text="Where they work, e.g. 'Portland metro'.", max_length=120)),
-                ('needs', models.CharField(blank=True, help_text='What they buy or are looking for.', max_length=300)),
-                ('open_to_introductions', models.BooleanField(default=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('updated_by', models.CharField(blank=True, max_length=200)),
-                ('client', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='referral_profile', to='clients.client')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "industry",
+                    models.CharField(blank=True, help_text="e.g. 'Dental practice'.", max_length=120),
+                ),
+                (
+                    "sells",
+                    models.CharField(
+                        blank=True, help_text="What they sell or do for customers.", max_length=300
+                    ),
+                ),
+                (
+                    "target_customers",
+                    models.CharField(
+                        blank=True,
+                        help_text="Who they want as customers (industries, kinds of people).",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "area",
+                    models.CharField(
+                        blank=True, help_text="Where they work, e.g. 'Portland metro'.", max_length=120
+                    ),
+                ),
+                (
+                    "needs",
+                    models.CharField(
+                        blank=True, help_text="What they buy or are looking for.", max_length=300
+                    ),
+                ),
+                ("open_to_introductions", models.BooleanField(default=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("updated_by", models.CharField(blank=True, max_length=200)),
+                (
+                    "client",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="referral_profile",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ReferralProgram',
+            name="ReferralProgram",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_active', models.BooleanField(default=True, help_text='Off: signed referrals earn no credit.')),
-                ('credit_amount', models.DecimalField(decimal_places=2, default=Decimal('250.00'), help_text='Credited to the referrer when the referral signs.', max_digits=12)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(default=True, help_text="Off: signed referrals earn no credit."),
+                ),
+                (
+                    "credit_amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("250.00"),
+                        help_text="Credited to the referrer when the referral signs.",
+                        max_digits=12,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RelationshipStart',
+            name="RelationshipStart",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_on', models.DateField()),
-                ('reason', models.CharField(max_length=300)),
-                ('set_at', models.DateTimeField(auto_now=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='clients.client')),
-                ('set_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_on", models.DateField()),
+                ("reason", models.CharField(max_length=300)),
+                ("set_at", models.DateTimeField(auto_now=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="clients.client"
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Spotlight',
+            name="Spotlight",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('share_token', models.CharField(db_index=True, max_length=64)),
-                ('blurb', models.TextField(blank=True, max_length=1500)),
-                ('website', models.URLField(blank=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_by', models.CharField(blank=True, max_length=200)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('award', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='spotlight', to='rewards.monthlyaward')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("share_token", models.CharField(db_index=True, max_length=64)),
+                ("blurb", models.TextField(blank=True, max_length=1500)),
+                ("website", models.URLField(blank=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_by", models.CharField(blank=True, max_length=200)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "award",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="spotlight",
+                        to="rewards.monthlyaward",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='UtilizationEvaluation',
+            name="UtilizationEvaluation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField(help_text='Exclusive.')),
-                ('basis', models.CharField(choices=[('membership', 'Membership billing period'), ('calendar_month', 'Calendar month (no membership)')], max_length=20)),
-                ('tickets', models.PositiveIntegerField()),
-                ('endpoints', models.PositiveIntegerField()),
-                ('percent', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True)),
-                ('target_percent', models.DecimalField(decimal_places=2, max_digits=5)),
-                ('tier_name', models.CharField(blank=True, max_length=60)),
-                ('tier_below_percent', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True)),
-                ('tier_reward_percent', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True)),
-                ('outcome', models.CharField(choices=[('rewarded', 'Rewarded'), ('no_tier', 'No tier reached'), ('no_endpoints', 'No endpoints recorded'), ('no_plan_invoice', 'No plan invoice to discount')], max_length=20)),
-                ('note', models.CharField(help_text='What happened and why, in plain words.', max_length=400)),
-                ('evaluated_on', models.DateField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clients.client')),
-                ('reward', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='utilization_evaluation', to='rewards.reward')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField(help_text="Exclusive.")),
+                (
+                    "basis",
+                    models.CharField(
+                        choices=[
+                            ("membership", "Membership billing period"),
+                            ("calendar_month", "Calendar month (no membership)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("tickets", models.PositiveIntegerField()),
+                ("endpoints", models.PositiveIntegerField()),
+                ("percent", models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True)),
+                ("target_percent", models.DecimalField(decimal_places=2, max_digits=5)),
+                ("tier_name", models.CharField(blank=True, max_length=60)),
+                (
+                    "tier_below_percent",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True),
+                ),
+                (
+                    "tier_reward_percent",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("rewarded", "Rewarded"),
+                            ("no_tier", "No tier reached"),
+                            ("no_endpoints", "No endpoints recorded"),
+                            ("no_plan_invoice", "No plan invoice to discount"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "note",
+                    models.CharField(help_text="What happened and why, in plain words.", max_length=400),
+                ),
+                ("evaluated_on", models.DateField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="clients.client"
+                    ),
+                ),
+                (
+                    "reward",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="utilization_evaluation",
+                        to="rewards.reward",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-period_end', 'client_id'],
+                "ordering": ["-period_end", "client_id"],
             },
         ),
         migrations.CreateModel(
-            name='UtilizationProgram',
+            name="UtilizationProgram",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('enabled', models.BooleanField(default=False, help_text="Evaluate clients at each period's end.")),
-                ('target_percent', models.DecimalField(decimal_places=2, default=Decimal('20'), help_text='Tickets per 100 managed endpoints in a period that the company aims for.', max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('100'))])),
-                ('updated_by', models.CharField(blank=True, max_length=200)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "enabled",
+                    models.BooleanField(default=False, help_text="Evaluate clients at each period's end."),
+                ),
+                (
+                    "target_percent",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("20"),
+                        help_text="Tickets per 100 managed endpoints in a period that the company aims for.",
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.01")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                    ),
+                ),
+                ("updated_by", models.CharField(blank=True, max_length=200)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='UtilizationTier',
+            name="UtilizationTier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('below_percent', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('100'))])),
-                ('reward_percent', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('100'))])),
-                ('name', models.CharField(blank=True, help_text="E.g. 'Gold'; optional.", max_length=60)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tiers', to='rewards.utilizationprogram')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "below_percent",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.01")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                    ),
+                ),
+                (
+                    "reward_percent",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.01")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(blank=True, help_text="E.g. 'Gold'; optional.", max_length=60)),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tiers",
+                        to="rewards.utilizationprogram",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-below_percent'],
+                "ordering": ["-below_percent"],
             },
         ),
         migrations.CreateModel(
-            name='Vote',
+            name="Vote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField()),
-                ('cast_at', models.DateTimeField()),
-                ('nomination', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='votes', to='rewards.nomination')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
-                ('voter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField()),
+                ("cast_at", models.DateTimeField()),
+                (
+                    "nomination",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="votes",
+                        to="rewards.nomination",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
+                (
+                    "voter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AnniversaryStep',
+            name="AnniversaryStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('years', models.PositiveSmallIntegerField()),
-                ('credit', models.DecimalField(decimal_places=2, default=0, help_text='Account credit, taken off the next invoices.', max_digits=12)),
-                ('gift', models.CharField(blank=True, help_text="Something tangible staff deliver, e.g. 'a thank-you card'.", max_length=200)),
-                ('gift_cost', models.DecimalField(decimal_places=2, default=0, help_text='What the gift costs the company.', max_digits=12)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("years", models.PositiveSmallIntegerField()),
+                (
+                    "credit",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        help_text="Account credit, taken off the next invoices.",
+                        max_digits=12,
+                    ),
+                ),
+                (
+                    "gift",
+                    models.CharField(
+                        blank=True,
+                        help_text="Something tangible staff deliver, e.g. 'a thank-you card'.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "gift_cost",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        help_text="What the gift costs the company.",
+                        max_digits=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['years'],
-                'constraints': [tenants.rls.RowLevelSecurity(name='rewards_anniversarystep_rls'), models.UniqueConstraint(fields=('tenant', 'years'), name='anniversary_step_once_per_year'), models.CheckConstraint(condition=models.Q(('years__gte', 1)), name='anniversary_step_from_year_one'), models.CheckConstraint(condition=models.Q(('credit__gte', 0), ('gift_cost__gte', 0)), name='anniversary_step_not_negative'), models.CheckConstraint(condition=models.Q(('credit__gt', 0), models.Q(('gift', ''), _negated=True), _connector='OR'), name='anniversary_step_gives_something')],
+                "ordering": ["years"],
+                "constraints": [
+                    tenants.rls.RowLevelSecurity(name="rewards_anniversarystep_rls"),
+                    models.UniqueConstraint(
+                        fields=("tenant", "years"), name="anniversary_step_once_per_year"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("years__gte", 1)), name="anniversary_step_from_year_one"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("credit__gte", 0), ("gift_cost__gte", 0)),
+                        name="anniversary_step_not_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("credit__gt", 0), models.Q(("gift", ""), _negated=True), _connector="OR"
+                        ),
+                        name="anniversary_step_gives_something",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='compliancetier',
-            constraint=tenants.rls.RowLevelSecurity(name='rewards_compliancetier_rls'),
+            model_name="compliancetier",
+            constraint=tenants.rls.RowLevelSecurity(name="rewards_compliancetier_rls"),
         ),
         migrations.AddConstraint(
-            model_name='compliancetier',
-            constraint=models.UniqueConstraint(fields=('tenant', 'name'), name='compliance_tier_name_unique'),
+            model_name="compliancetier",
+            constraint=models.UniqueConstraint(fields=("tenant", "name"), name="compliance_tier_name_unique"),
         ),
         migrations.AddConstraint(
-            model_name='compliancetier',
-            constraint=models.UniqueConstraint(fields=('tenant', 'threshold_percent'), name='compliance_tier_threshold_unique'),
+            model_name="compliancetier",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "threshold_percent"), name="compliance_tier_threshold_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='compliancetier',
-            constraint=models.CheckConstraint(condition=models.Q(('threshold_percent__gt', 0), ('threshold_percent__lte', 100)), name='compliance_tier_threshold_range'),
+            model_name="compliancetier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("threshold_percent__gt", 0), ("threshold_percent__lte", 100)),
+                name="compliance_tier_threshold_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='compliancetier',
-            constraint=models.CheckConstraint(condition=models.Q(('discount_percent__gt', 0), ('discount_percent__lte', 100)), name='compliance_tier_discount_range'),
+            model_name="compliancetier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("discount_percent__gt", 0), ("discount_percent__lte", 100)),
+                name="compliance_tier_discount_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='compliancestanding',
-            constraint=tenants.rls.RowLevelSecurity(name='rewards_compliancestanding_rls'),
+            model_name="compliancestanding",
+            constraint=tenants.rls.RowLevelSecurity(name="rewards_compliancestanding_rls"),
         ),
         migrations.AddConstraint(
-            model_name='compliancestanding',
-            constraint=models.UniqueConstraint(fields=('tenant', 'client'), name='one_compliance_standing_per_client'),
+            model_name="compliancestanding",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "client"), name="one_compliance_standing_per_client"
+            ),
         ),
         migrations.AddIndex(
-            model_name='nomination',
-            index=models.Index(fields=['tenant', 'month'], name='nomination_month_idx'),
+            model_name="nomination",
+            index=models.Index(fields=["tenant", "month"], name="nomination_month_idx"),
         ),
         migrations.AddConstraint(
-            model_name='nomination',
-            constraint=tenants.rls.RowLevelSecurity(name='rewards_nomination_rls'),
+            model_name="nomination",
+            constraint=tenants.rls.RowLevelSecurity(name="rewards_nomination_rls"),
         ),
         migrations.AddConstraint(
-            model_name='nomination',
-            constraint=models.UniqueConstraint(fields=('tenant', 'client', 'month'), name='nomination_once_per_month'),
+            model_name="nomination",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "client", "month"), name="nomination_once_per_month"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='nomination',
-            constraint=models.CheckConstraint(condition=models.Q(('month__day', 1)), name='nomination_month_first_day'),
+            model_name="nomination",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("month__day", 1)), name="nomination_month_first_day"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='monthlyaward',
-            constraint=tenants.rls.RowLevelSecurity(name='rewards_monthlyaward_rls'),
+            model_name="monthlyaward",
+            constraint=tenants.rls.RowLevelSecurity(name="rewards_monthlyaward_rls"),
         ),
         migrations.AddConstraint(
-            model_name='monthlyaward',
-            constraint=models.UniqueConstraint(fields=('tenant', 'month'), name='award_once_per_month'),
+            model_name="monthlyaward",
+            constraint=models.UniqueConstraint(fields=("tenant", "month"), name="award_once_per_month"),
         ),
         migrations.AddIndex(
-            model_name='practice',
-            index=models.Index(fields=['tenant', 'position'], name='practice_order_idx'),
+            model_name="practice",
+            index=models.Index(fields=["tenant", "position"], name="practice_order_idx"),
         ),
         migrations.AddConstraint(
-            model_name='practice',
-            constraint=tenants.rls.RowLevelSecurity(name='rewards_practice_rls'),
+            model_name="practice",
+            constraint=tenants.rls.RowLevelSecurity(name="rewards_practice_rls"),
         ),
         migrations.AddConstraint(
-            model_name='practice',
-            constraint=models.UniqueConstraint(models.F('tenant'), django.db.models.functions.text.Lower('name'), name='practice_name_unique_per_tenant'),
+            model_name="practice",
+            constraint=models.UniqueConstraint(
+                models.F("tenant"),
+                django.db.models.functions.text.Lower("name"),
+                name="practice_name_unique_per_tenant",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='practice',
-            constraint=models.CheckConstraint(condition=models.Q(('weight__gt', 0)), name='practice_weight_positive'),
+            model_name="practice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weight__gt", 0)), name="practice_weight_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='practice',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_for_months__isnull', True), ('valid_for_months__gt', 0), _connector='OR'), name='practice_validity_positive'),
+            model_name="practice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_for_months__isnull", True), ("valid_for_months__gt", 0), _connector="OR"
+                ),
+                name="practice_validity_positive",
+            ),
         ),
         migrations.AddIndex(
-            model_name='practicecheck',
-            index=models.Index(fields=['tenant', 'client', 'practice', 'checked_on'], name='practice_check_client_idx'),
+            model_name="practicecheck",
+            index=models.Index(
+                fields=["tenant", "client", "practice", "checked_on"], name="practice_check_client_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='practicecheck',
-            constraint=tenants.rls.RowLevelSecurity(name='rewards_practicecheck_rls'),
+            model_name="practicecheck",
+            constraint=tenants.rls.RowLevelSecurity(name="rewards_practicecheck_rls"),
         ),
         migrations.AddConstraint(
-            model_name='practicecheck',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_on__isnull', True), ('expires_on__gt', models.F('checked_on')), _connector='OR'), name='practice_check_expires_after_check'),
+            model_name="practicecheck",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("expires_on__isnull", True), ("expires_on__gt", models.F("checked_on")), _connector="OR"
+                ),
+                name="practice_check_expires_after_check",
+            ),
         ),
         migrations.AddIndex(
-            model_name='prospect',
-            index=models.Index(fields=['tenant', 'met_on'], name='prospect_met_idx'),
+            model_name="prospect",
+            index=models.Index(fields=["tenant", "met_on"], name="prospect_met_idx"),
         ),
         migrations.AddConstraint(
-            model_name='prospect',
-            constraint=tenants.rls.RowLevelSecurity(name='rewards_prospect_rls'),
+            model_name="prospect",
+            constraint=tenants.rls.RowLevelSecurity(name="rewards_prospect_rls"),
         ),
         migrations.AddIndex(
-            model_name='introduction',
-            index=models.Index(fields=['tenant', 'client'], name='introduction_client_idx'),
+            model_name="introduction",
+            index=models.Index(fields=["tenant", "client"], name="introduction_client_idx"),
         ),
         migrations.AddIndex(
-            model_name='introduction',
-            index=models.Index(fields=['tenant', 'to_client'], name='introduction_to_client_idx'),
+            model_name="introduction",
+            index=models.Index(fields=["tenant", "to_client"], name="introduction_to_client_idx"),
         ),
         migrations.AddConstraint(
-            model_name='introduction',
-            constraint=tenants.rls.RowLevelSecurity(name='rewards_introduction_rls'),
+            model_name="introduction",
+            constraint=tenants.rls.RowLevelSecurity(name="rewards_introduction_rls"),
         ),
         migrations.AddConstraint(
-            model_name='introduction',
-            constraint=models.CheckConstraint(condition=models.Q(('to_client__isnull', True), ('to_prospect__isnull', True), _connector='XOR'), name='introduction_to_one_party'),
+            model_name="introduction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("to_client__isnull", True), ("to_prospect__isnull", True), _connector="XOR"
+                ),
+                name="introduction_to_one_party",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='introduction',
-            constraint=models.CheckConstraint(condition=models.Q(('client', models.F('to_client')), _negated=True), name='introduction_not_self'),
+            model_name="introduction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("client", models.F("to_client")), _negated=True),
+                name="introduction_not_self",
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['tenant', 'status'], name='referral_status_idx'),
+            model_name="referral",
+            index=models.Index(fields=["tenant", "status"], name="referral_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['tenant', 'referrer'], name='referral_referrer_idx'),
+            model_name="referral",
+            index=models.Index(fields=["tenant", "referrer"], name="referral_referrer_idx"),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=tenants.rls.RowLevelSecurity(name='rewards_referral_rls'),
+            model_name="referral",
+            constraint=tenants.rls.RowLevelSecurity(name="rewards_referral_rls"),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.UniqueConstraint(condition=models.Q(('duplicate_of__isnull', True)), fields=('tenant', 'contact_key'), name='referral_first_per_person'),
+            model_name="referral",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("duplicate_of__isnull", True)),
+                fields=("tenant", "contact_key"),
+                name="referral_first_per_person",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.UniqueConstraint(condition=models.Q(('client__isnull', False)), fields=('tenant', 'client'), name='referral_one_per_new_client'),
+            model_name="referral",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("client__isnull", False)),
+                fields=("tenant", "client"),
+                name="referral_one_per_new_client",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(('referrer', models.F('client')), _negated=True), name='referral_not_self'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("referrer", models.F("client")), _negated=True), name="referral_not_self"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referralprofile',
-            constraint=tenants.rls.RowLevelSecurity(name='rewards_referralprofile_rls'),
+            model_name="referralprofile",
+            constraint=tenants.rls.RowLevelSecurity(name="rewards_referralprofile_rls"),
         ),
         migrations.AddConstraint(
-            model_name='referralprogram',
-            constraint=tenants.rls.RowLevelSecurity(name='rewards_referralprogram_rls'),
+            model_name="referralprogram",
+            constraint=tenants.rls.RowLevelSecurity(name="rewards_referralprogram_rls"),
         ),
         migrations.AddConstraint(
-            model_name='referralprogram',
-            constraint=models.UniqueConstraint(fields=('tenant',), name='one_referral_program_per_tenant'),
+            model_name="referralprogram",
+            constraint=models.UniqueConstraint(fields=("tenant",), name="one_referral_program_per_tenant"),
         ),
         migrations.AddConstraint(
-            model_name='referralprogram',
-            constraint=models.CheckConstraint(condition=models.Q(('credit_amount__gt', 0)), name='referral_credit_above_zero'),
+            model_name="referralprogram",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("credit_amount__gt", 0)), name="referral_credit_above_zero"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='relationshipstart',
-            constraint=tenants.rls.RowLevelSecurity(name='rewards_relationshipstart_rls'),
+            model_name="relationshipstart",
+            constraint=tenants.rls.RowLevelSecurity(name="rewards_relationshipstart_rls"),
         ),
         migrations.AddConstraint(
-            model_name='relationshipstart',
-            constraint=models.UniqueConstraint(fields=('tenant', 'client'), name='relationship_start_once_per_client'),
+            model_name="relationshipstart",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "client"), name="relationship_start_once_per_client"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='spotlight',
-            constraint=tenants.rls.RowLevelSecurity(name='rewards_spotlight_rls'),
+            model_name="spotlight",
+            constraint=tenants.rls.RowLevelSecurity(name="rewards_spotlight_rls"),
         ),
         migrations.AddConstraint(
-            model_name='spotlight',
-            constraint=models.UniqueConstraint(fields=('tenant', 'share_token'), name='spotlight_token_unique'),
+            model_name="spotlight",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "share_token"), name="spotlight_token_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='utilizationevaluation',
-            index=models.Index(fields=['tenant', 'period_end'], name='utilization_eval_end_idx'),
+            model_name="utilizationevaluation",
+            index=models.Index(fields=["tenant", "period_end"], name="utilization_eval_end_idx"),
         ),
         migrations.AddConstraint(
-            model_name='utilizationevaluation',
-            constraint=tenants.rls.RowLevelSecurity(name='rewards_utilizationevaluation_rls'),
+            model_name="utilizationevaluation",
+            constraint=tenants.rls.RowLevelSecurity(name="rewards_utilizationevaluation_rls"),
         ),
         migrations.AddConstraint(
-            model_name='utilizationevaluation',
-            constraint=models.UniqueConstraint(fields=('tenant', 'client', 'period_start'), name='utilization_eval_once_per_period'),
+            model_name="utilizationevaluation",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "client", "period_start"), name="utilization_eval_once_per_period"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='utilizationevaluation',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gt', models.F('period_start'))), name='utilization_eval_period_order'),
+            model_name="utilizationevaluation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gt", models.F("period_start"))),
+                name="utilization_eval_period_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='utilizationevaluation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('outcome', 'rewarded'), ('reward__isnull', False)), models.Q(('outcome', 'rewarded'), _negated=True), _connector='OR'), name='utilization_eval_rewarded_has_reward'),
+            model_name="utilizationevaluation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("outcome", "rewarded"), ("reward__isnull", False)),
+                    models.Q(("outcome", "rewarded"), _negated=True),
+                    _connector="OR",
+                ),
+                name="utilization_eval_rewarded_has_reward",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='utilizationprogram',
-            constraint=tenants.rls.RowLevelSecurity(name='rewards_utilizationprogram_rls'),
+            model_name="utilizationprogram",
+            constraint=tenants.rls.RowLevelSecurity(name="rewards_utilizationprogram_rls"),
         ),
         migrations.AddConstraint(
-            model_name='utilizationprogram',
-            constraint=models.UniqueConstraint(fields=('tenant',), name='one_utilization_program_per_tenant'),
+            model_name="utilizationprogram",
+            constraint=models.UniqueConstraint(fields=("tenant",), name="one_utilization_program_per_tenant"),
         ),
         migrations.AddConstraint(
-            model_name='utilizationtier',
-            constraint=tenants.rls.RowLevelSecurity(name='rewards_utilizationtier_rls'),
+            model_name="utilizationtier",
+            constraint=tenants.rls.RowLevelSecurity(name="rewards_utilizationtier_rls"),
         ),
         migrations.AddConstraint(
-            model_name='utilizationtier',
-            constraint=models.UniqueConstraint(fields=('tenant', 'program', 'below_percent'), name='utilization_tier_threshold_unique'),
+            model_name="utilizationtier",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "program", "below_percent"), name="utilization_tier_threshold_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='utilizationtier',
-            constraint=models.CheckConstraint(condition=models.Q(('below_percent__gt', 0), ('below_percent__lte', 100)), name='utilization_tier_below_range'),
+            model_name="utilizationtier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("below_percent__gt", 0), ("below_percent__lte", 100)),
+                name="utilization_tier_below_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='utilizationtier',
-            constraint=models.CheckConstraint(condition=models.Q(('reward_percent__gt', 0), ('reward_percent__lte', 100)), name='utilization_tier_reward_range'),
+            model_name="utilizationtier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reward_percent__gt", 0), ("reward_percent__lte", 100)),
+                name="utilization_tier_reward_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='vote',
-            index=models.Index(fields=['tenant', 'nomination'], name='vote_nomination_idx'),
+            model_name="vote",
+            index=models.Index(fields=["tenant", "nomination"], name="vote_nomination_idx"),
         ),
         migrations.AddConstraint(
-            model_name='vote',
-            constraint=tenants.rls.RowLevelSecurity(name='rewards_vote_rls'),
+            model_name="vote",
+            constraint=tenants.rls.RowLevelSecurity(name="rewards_vote_rls"),
         ),
         migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.UniqueConstraint(fields=('tenant', 'voter', 'month'), name='vote_once_per_month'),
+            model_name="vote",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "voter", "month"), name="vote_once_per_month"
+            ),
         ),
     ]

@@ -78,7 +78,9 @@ def test_marking_the_gift_delivered_ends_the_task(tenant, client, login_as):
     gift = next(r for r in rewards if r.key == "year-3-gift")
     login_as(tenant, Role.MANAGER)
     assert "Mark delivered" in client.get(PAGE).content.decode()
-    assert client.post(f"/rewards/gifts/{gift.pk}/delivered/").status_code == 302
+    response = client.post(f"/rewards/{gift.pk}/deliver/", {"next": "https://evil.example/"})
+    assert response.status_code == 302
+    assert response.url == f"/rewards/clients/{gift.client_id}/"  # never off-site
     with tenant_scope(tenant):
         assert Reward.objects.get(pk=gift.pk).status == RewardStatus.DELIVERED
 
