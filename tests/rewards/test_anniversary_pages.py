@@ -121,3 +121,14 @@ def test_the_api_lists_and_adds_steps(tenant):
     assert replaced.json()["gives"] == "$120.00 credit"
     with tenant_scope(tenant):
         assert AnniversaryStep.objects.count() == 2
+
+
+@time_machine.travel("2026-12-10 15:00:00+00:00", tick=False)
+def test_the_client_page_shows_the_streak(tenant, client, login_as):
+    bakery, _, _ = _anniversary(tenant)
+    login_as(tenant, Role.DISPATCHER)
+
+    page = client.get(f"/clients/{bakery.pk}/").content.decode()
+
+    assert "Client for 3 years" in page
+    assert "next anniversary 5 Dec 2027 (year 4:" in page
