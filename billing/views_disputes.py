@@ -29,7 +29,8 @@ from billing.forms import (
     DisputeWithdrawForm,
 )
 from billing.models import Dispute, DisputeParty
-from billing.views_invoices import BillingManageMixin, BillingViewMixin, form_errors
+from billing.views_invoices import BillingManageMixin, BillingViewMixin
+from tenants.forms import add_service_errors
 from tenants.localtime import tenant_today
 
 RATE_MONTHS = 12
@@ -217,7 +218,7 @@ class DisputeActionView(BillingManageMixin, View):
             try:
                 message = self.act(dispute, form.cleaned_data, actor_label(request.user))
             except ValidationError as error:
-                form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, message)
                 return HttpResponseRedirect(reverse("billing:dispute_detail", args=[dispute.pk]))

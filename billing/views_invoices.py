@@ -32,6 +32,7 @@ from billing.forms import (
 )
 from billing.models import BillingAccount, CreditNote, DisputeParty, Invoice, InvoiceStatus
 from clients.models import Client
+from tenants.forms import add_service_errors
 from tenants.localtime import tenant_today
 from tenants.views import StaffRequiredMixin
 
@@ -52,15 +53,6 @@ HISTORY_LABELS = {
     "dispute_emailed": "Dispute: client emailed",
     "dispute_settled": "Dispute settled",  # before disputes had their own record
 }
-
-
-def form_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form it came from (by field where the form has it)."""
-    if hasattr(error, "error_dict"):
-        for name, messages_ in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 class BillingViewMixin(StaffRequiredMixin):
@@ -176,7 +168,7 @@ class InvoiceActionView(BillingManageMixin, SingleObjectMixin, View):
             try:
                 message = self.act(invoice, form.cleaned_data, actor_label(request.user))
             except ValidationError as error:
-                form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, message)
                 return HttpResponseRedirect(self.success_url(invoice))
@@ -300,7 +292,7 @@ class CreditNoteCreateView(BillingManageMixin, SingleObjectMixin, FormView):
                 actor=actor_label(self.request.user),
             )
         except ValidationError as error:
-            form_errors(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(
             self.request, f"Credit note {note.number} issued for {note.total} {invoice.currency}."
@@ -380,7 +372,7 @@ class BillingSettingsView(BillingViewMixin, FormView):
         try:
             services.update_billing_settings(**form.cleaned_data)
         except ValidationError as error:
-            form_errors(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, "Billing settings saved. Invoices issued from now on use them.")
         return HttpResponseRedirect(reverse("billing:settings"))
@@ -418,7 +410,7 @@ class BillingAccountView(BillingManageMixin, FormView):
         try:
             services.update_billing_account(self.client, **form.cleaned_data)
         except ValidationError as error:
-            form_errors(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Billing account of {self.client} saved.")
         return HttpResponseRedirect(reverse("clients:detail", args=[self.client.pk]))

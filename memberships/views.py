@@ -16,6 +16,7 @@ from django.views.generic.detail import SingleObjectMixin
 from memberships import selectors, services
 from memberships.forms import PlanForm
 from memberships.models import Plan, PlanKind
+from tenants.forms import add_service_errors
 from tenants.localtime import tenant_today
 from tenants.views import StaffRequiredMixin
 
@@ -26,15 +27,6 @@ class PlansViewMixin(StaffRequiredMixin):
 
 class PlansManageMixin(PlansViewMixin):
     permission = "plans.manage"
-
-
-def add_service_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError on the form's fields, else on the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 class PlanListView(PlansViewMixin, TemplateView):

@@ -23,6 +23,7 @@ from billing.pdf import invoice_pdf, pdf_filename
 from portal.access import account_context, account_page
 from portal.forms import DisputeForm, DisputeReplyForm, DisputeWithdrawForm
 from portal.models import PortalLink
+from tenants.forms import add_service_errors
 from tenants.localtime import tenant_today
 
 INVOICES_SHOWN = 100
@@ -94,14 +95,6 @@ def invoice_download(request, link: PortalLink, pk: int):
 # --- Disputes ---------------------------------------------------------------------------------------
 
 
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _invoice_url(request, pk: int, anchor: str = "dispute") -> str:
     return f"{reverse('portal:invoice', kwargs={'token': request.portal_token, 'pk': pk})}#{anchor}"
 
@@ -140,7 +133,7 @@ def dispute_new(request, link: PortalLink, pk: int):
                     actor=actor_label(contact=link.contact),
                 )
             except ValidationError as error:
-                _form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 url = reverse("portal:invoice", kwargs={"token": request.portal_token, "pk": invoice.pk})
                 return redirect(f"{url}?disputed=1#dispute")
@@ -165,7 +158,7 @@ def dispute_reply(request, link: PortalLink, pk: int):
                 actor=actor_label(contact=link.contact),
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             return redirect(_invoice_url(request, invoice.pk, "dispute-end"))
     return _invoice_page(request, link, invoice, reply_form=form, status=400)
@@ -200,7 +193,7 @@ def dispute_withdraw(request, link: PortalLink, pk: int):
                 actor=actor_label(contact=link.contact),
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             return redirect(_invoice_url(request, invoice.pk))
     return _invoice_page(request, link, invoice, withdraw_form=form, status=400)

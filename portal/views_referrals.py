@@ -19,16 +19,9 @@ from portal.models import PortalLink
 from rewards import referrals
 from rewards.models import ReferralProfile
 from rewards.referral_selectors import client_referrals
+from tenants.forms import add_service_errors
 
 PROFILE_FIELDS = ("industry", "sells", "target_customers", "area", "needs", "open_to_introductions")
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -53,7 +46,7 @@ def refer(request, link: PortalLink):
                     actor=actor_label(contact=link.contact),
                 )
             except ValidationError as error:
-                _form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 return redirect(reverse("portal:referred", kwargs={"token": request.portal_token}))
         status = 400
@@ -96,7 +89,7 @@ def profile(request, link: PortalLink):
             try:
                 referrals.save_profile(client, actor=actor_label(contact=link.contact), **form.cleaned_data)
             except ValidationError as error:
-                _form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 return redirect(
                     reverse("portal:referral_profile", kwargs={"token": request.portal_token}) + "?saved=1"

@@ -17,6 +17,7 @@ from portal import client_tickets
 from portal.forms import NotFixedForm, ReplyForm, TicketForm
 from portal.models import TICKETS_PURPOSES, PortalLink
 from portal.views import portal_page
+from tenants.forms import add_service_errors
 from tickets.models import TicketStatus
 
 
@@ -49,14 +50,6 @@ def tickets_page(view):
     return wrapper
 
 
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
-
 @require_http_methods(["GET", "HEAD"])
 @tickets_page
 def ticket_list(request, link: PortalLink):
@@ -87,7 +80,7 @@ def ticket_new(request, link: PortalLink):
                     urgency=data["urgency"],
                 )  # fmt: skip
             except ValidationError as error:
-                _form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 return redirect(f"{_ticket_url(request, ticket.pk)}?opened=1")
         status = 400
@@ -125,7 +118,7 @@ def ticket_reply(request, link: PortalLink, pk: int):
         try:
             client_tickets.reply_from_portal(link, ticket, body=form.cleaned_data["body"])
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             return redirect(f"{_ticket_url(request, ticket.pk)}#conversation-end")
     return _ticket_page(request, link, ticket, reply_form=form, status=400)

@@ -24,19 +24,11 @@ from rewards import selectors, services
 from rewards.forms import GrantRewardForm, WithdrawRewardForm
 from rewards.models import Program, Reward
 from rewards.sections import sections_for
+from tenants.forms import add_service_errors
 from tenants.localtime import tenant_today
 from tenants.views import StaffRequiredMixin
 
 RECENT_SHOWN = 15
-
-
-def form_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form it came from (by field where the form has it)."""
-    if hasattr(error, "error_dict"):
-        for name, messages_ in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 class RewardsViewMixin(StaffRequiredMixin):
@@ -182,7 +174,7 @@ class GrantRewardView(RewardsManageMixin, View):
                     actor=actor_label(request.user),
                 )
             except ValidationError as error:
-                form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, f"Granted to {client}: {reward.title}.")
                 return HttpResponseRedirect(reverse("rewards:client", args=[client.pk]))
@@ -226,7 +218,7 @@ class WithdrawRewardView(RewardsManageMixin, View):
                     reward, actor=actor_label(request.user), reason=form.cleaned_data["reason"]
                 )
             except ValidationError as error:
-                form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, f"Withdrawn: {reward.title}.")
                 return HttpResponseRedirect(reverse("rewards:client", args=[reward.client_id]))

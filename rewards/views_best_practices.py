@@ -17,6 +17,7 @@ from rewards import best_practice_services as services
 from rewards import best_practices as selectors
 from rewards.forms_best_practices import CheckForm, PracticeForm, TierForm
 from rewards.models import ComplianceStanding, ComplianceTier, Practice, PracticeCheck
+from tenants.forms import add_service_errors
 from tenants.localtime import tenant_today
 from tenants.views import StaffRequiredMixin
 
@@ -27,14 +28,6 @@ class RewardsViewMixin(StaffRequiredMixin):
 
 class RewardsManageMixin(StaffRequiredMixin):
     permission = "rewards.manage"
-
-
-def add_service_errors(form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 def checklist_url(anchor: str = "") -> str:

@@ -33,19 +33,11 @@ from rewards.forms_referrals import (
     ReferralProgramForm,
 )
 from rewards.models import Introduction, Prospect, Referral, ReferralProfile
+from tenants.forms import add_service_errors
 from tenants.localtime import tenant_today
 from tenants.views import StaffRequiredMixin
 
 REFERRALS_SHOWN = 50
-
-
-def form_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form it came from (by field where the form has it)."""
-    if hasattr(error, "error_dict"):
-        for name, messages_ in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _back_to_list():
@@ -127,7 +119,7 @@ class FormPageView(NominateMixin, View):
             try:
                 response = self.save(form.cleaned_data)
             except ValidationError as error:
-                form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 return response
         return self.render(self.template_name, self.context(form), status=400)
@@ -303,7 +295,7 @@ class ReferralActionView(NominateMixin, View):
                 if form is None:
                     messages.error(request, " ".join(error.messages))
                     return HttpResponseRedirect(reverse("rewards:referral_detail", args=[pk]))
-                form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, message)
                 return HttpResponseRedirect(reverse("rewards:referral_detail", args=[pk]))

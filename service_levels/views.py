@@ -44,6 +44,7 @@ from service_levels.models import (
     SlaPolicy,
     SlaTarget,
 )
+from tenants.forms import add_service_errors
 from tenants.localtime import tenant_zone
 from tenants.views import StaffRequiredMixin
 
@@ -75,16 +76,6 @@ class ManageOnPostMixin:
     @property
     def permission(self):
         return "sla.view" if self.request.method in ("GET", "HEAD") else "sla.manage"
-
-
-def add_service_errors(form, error: ValidationError, field_map: dict | None = None) -> None:
-    """Put a service's ValidationError on the form's fields (renamed by ``field_map``), else on the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        name = (field_map or {}).get(name, name)
-        form.add_error(name if name in form.fields else None, errors)
 
 
 # --- Calendars -----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import zoneinfo
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 TIMEZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
@@ -77,3 +78,14 @@ class CostRateForm(StyledFormMixin, forms.Form):
         help_text="A past day re-values their time entries from that day on.",
     )
     note = forms.CharField(max_length=200, required=False, label="Note", help_text="e.g. Annual raise.")
+
+
+def add_service_errors(form, error: ValidationError, field_map: dict | None = None) -> None:
+    """Put a service's ValidationError on the form's fields (renamed by ``field_map``), else on the form:
+    the one way every page shows what a service refused, next to what the person typed."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        name = (field_map or {}).get(name, name)
+        form.add_error(name if name in form.fields else None, errors)

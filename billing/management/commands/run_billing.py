@@ -1,26 +1,15 @@
 """``manage.py run_billing [--on YYYY-MM-DD] [--tenant SLUG]``: the billing run by hand (operators, demos,
 catching up after an outage). Idempotent: running it again issues nothing new."""
 
-from datetime import date
-
 from django.core.management.base import BaseCommand, CommandError
 
 from billing import runs
 from billing.run_plan import span_text
 from billing.runs import RunProgress, run_billing
 from contracts.documents import money
-from tenants.models import Tenant
+from tenants.commands import active_tenant_option, day_option
 
 LISTED = 100  # invoices listed by name at the default verbosity; -v 2 lists them all
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(
-            f"--on takes a date as YYYY-MM-DD, e.g. 2026-12-01; {text!r} is not one."
-        ) from None
 
 
 class Command(BaseCommand):
@@ -35,19 +24,10 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", metavar="SLUG", help="Only this company (default: every active one).")
 
     def handle(self, *args, **options):
-        on = _day(options["on"]) if options["on"] else None
+        on = day_option(options["on"]) if options["on"] else None
         tenant = None
         if options["tenant"]:
-            tenant = Tenant.objects.filter(slug=options["tenant"]).first()
-            if tenant is None:
-                known = ", ".join(
-                    Tenant.objects.filter(is_active=True).order_by("slug").values_list("slug", flat=True)
-                )
-                raise CommandError(
-                    f"No company has the slug {options['tenant']!r}. Known: {known or 'none'}."
-                )
-            if not tenant.is_active:
-                raise CommandError(f"{tenant.name} ({tenant.slug}) is not active; nothing is billed for it.")
+            tenant = active_tenant_option(options["tenant"], nothing_done="nothing is billed for it")
         verbosity = options["verbosity"]
         result = run_billing(on=on, tenant=tenant, progress=self._progress if verbosity else None)
         for run in result.tenants:

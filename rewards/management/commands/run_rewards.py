@@ -1,22 +1,11 @@
 """``manage.py run_rewards [--on YYYY-MM-DD] [--tenant SLUG]``: every rewards program due on that date, by
 hand (operators, demos, catching up). Idempotent: running it again grants nothing new."""
 
-from datetime import date
-
 from django.core.management.base import BaseCommand, CommandError
 
 from contracts.documents import money
 from rewards.programs import registered_programs, run_rewards
-from tenants.models import Tenant
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(
-            f"--on takes a date as YYYY-MM-DD, e.g. 2026-12-01; {text!r} is not one."
-        ) from None
+from tenants.commands import active_tenant_option, day_option
 
 
 class Command(BaseCommand):
@@ -31,19 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", metavar="SLUG", help="Only this company (default: every active one).")
 
     def handle(self, *args, **options):
-        on = _day(options["on"]) if options["on"] else None
+        on = day_option(options["on"]) if options["on"] else None
         tenant = None
         if options["tenant"]:
-            tenant = Tenant.objects.filter(slug=options["tenant"]).first()
-            if tenant is None:
-                known = ", ".join(
-                    Tenant.objects.filter(is_active=True).order_by("slug").values_list("slug", flat=True)
-                )
-                raise CommandError(
-                    f"No company has the slug {options['tenant']!r}. Known: {known or 'none'}."
-                )
-            if not tenant.is_active:
-                raise CommandError(f"{tenant.name} ({tenant.slug}) is not active; no rewards are run for it.")
+            tenant = active_tenant_option(options["tenant"], nothing_done="no rewards are run for it")
         programs = ", ".join(registered_programs()) or "none"
         runs = run_rewards(on=on, tenant=tenant)
         failed = 0
