@@ -22,7 +22,7 @@ from reports.api_profitability import ProfitabilityReportViewSet
 from reports.api_revenue import MrrReportViewSet
 from rewards.api import RewardViewSet
 from rewards.api_anniversaries import AnniversaryStepViewSet
-from rewards.api_best_practices import BestPracticesProgramViewSet
+from rewards.api_best_practices import BestPracticesProgramView
 from rewards.api_referrals import ReferralProgramViewSet, ReferralViewSet
 from rewards.api_utilization import UtilizationProgramView
 from service_levels.api import (
@@ -75,9 +75,6 @@ router.register(
 )
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
-router.register(
-    "reward-programs/best-practices", BestPracticesProgramViewSet, basename="reward-program-best-practices"
-)
 
 app_name = "api"
 
@@ -88,6 +85,11 @@ urlpatterns = [
         "reward-programs/utilization/",
         UtilizationProgramView.as_view(),
         name="reward-program-utilization",
+    ),
+    path(
+        "reward-programs/best-practices/",
+        BestPracticesProgramView.as_view(),
+        name="reward-program-best-practices",
     ),
     path(
         "reward-programs/referrals/",

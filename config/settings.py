@@ -367,7 +367,10 @@ SPECTACULAR_SETTINGS = {
         "DisputeStatusEnum": "billing.models.DisputeStatus.choices",
         "DisputePartyEnum": "billing.models.DisputeParty.choices",
     },
-    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "api.schema_hooks.nested_error_positions",
+    ],
 }
 
 # --- Logging --------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import generics, serializers
 from rest_framework.response import Response
 
 from api.schema import ApiAutoSchema
@@ -33,7 +33,7 @@ class BestPracticesProgramSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(
+    get=extend_schema(
         summary="Get the best-practices checklist and tiers",
         description="The active practices in checklist order with their weights, and the compliance tiers "
         "(a client holds the highest tier whose threshold its score reaches).",
@@ -67,13 +67,13 @@ class BestPracticesProgramSerializer(serializers.Serializer):
         ],
     )
 )
-class BestPracticesProgramViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class BestPracticesProgramView(generics.GenericAPIView):
     serializer_class = BestPracticesProgramSerializer
     view_permission, manage_permission = "rewards.view", "rewards.manage"
     pagination_class = None
     filter_backends = []
     schema = ApiAutoSchema()
 
-    def list(self, request, *args, **kwargs):
+    def get(self, request, *args, **kwargs):
         program = {"practices": selectors.checklist(), "tiers": selectors.tiers()}
         return Response(self.get_serializer(program).data)

@@ -264,8 +264,12 @@ class ReferralProgramViewSet(TenantScopedViewMixin, viewsets.GenericViewSet):
     serializer_class = ReferralProgramSerializer
     pagination_class = None
 
+    def get_object(self):
+        # One program per tenant, no id in the URL (OPTIONS describes PUT through this too).
+        return referrals.referral_program()
+
     def retrieve(self, request):
-        return Response(ReferralProgramSerializer(referrals.referral_program()).data)
+        return Response(ReferralProgramSerializer(self.get_object()).data)
 
     def update(self, request):
         return self._save(request, partial=False)
