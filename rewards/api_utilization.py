@@ -5,6 +5,7 @@ validate the shape, call ``rewards.utilization.save_utilization_program``, seria
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 
@@ -66,6 +67,9 @@ def _as_data(settings) -> dict:
     }
 
 
+# A missing or malformed list of tiers is reported on ``tiers`` itself (drf-standardized-errors documents
+# only its nested attrs).
+@extend_validation_errors(["required", "not_a_list", "null"], field_name="tiers", methods=["put", "patch"])
 class UtilizationProgramView(generics.GenericAPIView):
     serializer_class = UtilizationProgramSerializer
     view_permission, manage_permission = "rewards.view", "rewards.manage"

@@ -65,3 +65,16 @@ def test_an_error_in_a_tier_names_its_position_as_the_schema_says(schema, tenant
         for c in components.values()
         if "properties" in c and "attr" in c["properties"]
     )
+
+
+def test_a_missing_list_of_tiers_is_documented_where_it_is_reported(schema, tenant):
+    answer = api_client(api_key_for(tenant)[1]).put("/api/v1/reward-programs/utilization/", {}, format="json")
+    attrs = {error["attr"] for error in check_error(answer, 400)["errors"]}
+    assert "tiers" in attrs
+    documented = {
+        value
+        for name, component in schema["components"]["schemas"].items()
+        if name.startswith("RewardProgramsUtilizationUpdate") and "attr" in component.get("properties", {})
+        for value in component["properties"]["attr"].get("enum", [])
+    }
+    assert attrs <= documented
