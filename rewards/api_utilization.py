@@ -77,6 +77,10 @@ class UtilizationProgramView(generics.GenericAPIView):
     filter_backends = []
     schema = ApiAutoSchema()
 
+    def get_object(self):
+        # One program per tenant, no id in the URL (OPTIONS describes PUT through this too).
+        return program_settings()
+
     @extend_schema(
         summary="Get the utilisation rewards program",
         description="The target and tiers; switched off with a 20% target and no tiers until saved.",

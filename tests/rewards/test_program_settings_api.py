@@ -35,8 +35,9 @@ def test_a_programs_settings_are_one_object(schema, tenant, program):
     assert isinstance(answer.json(), dict)
 
 
-def test_options_describes_the_referral_program(tenant):
-    answer = api_client(api_key_for(tenant)[1]).options("/api/v1/reward-programs/referrals/")
+@pytest.mark.parametrize("program", ["utilization", "best-practices", "referrals", "anniversaries"])
+def test_options_describes_a_programs_settings(tenant, program):
+    answer = api_client(api_key_for(tenant)[1]).options(f"/api/v1/reward-programs/{program}/")
     assert answer.status_code == 200
     assert answer.json()["name"]
 
