@@ -31,8 +31,8 @@ from billing.models import (
 from contracts.documents import money
 from events.models import OutboxEvent
 from notifications.models import EmailStatus, Kind, Notification
-from tenants.models import StaffMembership
-from tenants.roles import PERMISSIONS, Role
+from tenants.roles import Role
+from tenants.selectors import staff_who_can
 
 EVENTS = ("invoice.disputed", "dispute.replied", "dispute.resolved")
 PERMISSION = "billing.manage"
@@ -43,17 +43,7 @@ QUOTE_LENGTH = 300  # a long reason or message is cut here; the dispute's page h
 def recipients() -> list[tuple[object, str]]:
     """(user, why they are told): the active staff of the current tenant who may handle disputes, each once
     (a person with two memberships is told as the first role, owners first)."""
-    roles = sorted(PERMISSIONS[PERMISSION][1], key=list(Role).index)
-    memberships = (
-        StaffMembership.objects.filter(is_active=True, user__is_active=True, role__in=roles)
-        .select_related("user")
-        .order_by("user__email")
-    )
-    people: dict[int, tuple[object, str]] = {}
-    for membership in sorted(memberships, key=lambda m: roles.index(Role(m.role))):
-        role = Role(membership.role)
-        people.setdefault(membership.user_id, (membership.user, REASONS.get(role, f"a {role.label.lower()}")))
-    return list(people.values())
+    return [(user, REASONS.get(role, f"a {role.label.lower()}")) for user, role in staff_who_can(PERMISSION)]
 
 
 def dispute_path(dispute: Dispute) -> str:

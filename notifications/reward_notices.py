@@ -17,23 +17,13 @@ from contracts.documents import money
 from events.models import OutboxEvent
 from notifications.models import EmailStatus, Kind, Notification
 from rewards.models import Reward, RewardKind, RewardStatus
-from tenants.models import StaffMembership
-from tenants.roles import PERMISSIONS, Role
+from tenants.selectors import staff_who_can
 
 PERMISSION = "rewards.manage"
 
 
 def recipients() -> list[tuple[object, str]]:
-    roles = sorted(PERMISSIONS[PERMISSION][1], key=list(Role).index)
-    memberships = (
-        StaffMembership.objects.filter(is_active=True, user__is_active=True, role__in=roles)
-        .select_related("user")
-        .order_by("user__email")
-    )
-    people: dict[int, tuple[object, str]] = {}
-    for membership in sorted(memberships, key=lambda m: roles.index(Role(m.role))):
-        people.setdefault(membership.user_id, (membership.user, f"{Role(membership.role).label.lower()}"))
-    return list(people.values())
+    return [(user, role.label.lower()) for user, role in staff_who_can(PERMISSION)]
 
 
 def _path() -> str:

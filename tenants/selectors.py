@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 from tenants.models import CostRate, StaffMembership, Tenant
+from tenants.roles import PERMISSIONS, Role
 from tenants.scope import cross_tenant
 
 ZERO_RATE = Decimal("0.00")
@@ -74,3 +75,18 @@ def cost_rate_history(memberships) -> dict[int, list[CostRate]]:
     for rate in rates.order_by(*NEWEST_FIRST):
         history[rate.membership_id].append(rate)
     return history
+
+
+def staff_who_can(permission: str) -> list[tuple[object, Role]]:
+    """(user, role) of the current tenant's active staff whose role holds ``permission``, each person once
+    (a person with two memberships counts as the higher role: roles in ``Role`` order, owners first)."""
+    roles = sorted(PERMISSIONS[permission][1], key=list(Role).index)
+    memberships = (
+        StaffMembership.objects.filter(is_active=True, user__is_active=True, role__in=roles)
+        .select_related("user")
+        .order_by("user__email")
+    )
+    people: dict[int, tuple[object, Role]] = {}
+    for membership in sorted(memberships, key=lambda m: roles.index(Role(m.role))):
+        people.setdefault(membership.user_id, (membership.user, Role(membership.role)))
+    return list(people.values())
