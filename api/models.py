@@ -2,8 +2,8 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from tenants.history import track_history
 from tenants.models import TenantOwned
-from tenants.history import label_from, track_history
 
 
 class Scope(models.TextChoices):
@@ -13,7 +13,9 @@ class Scope(models.TextChoices):
 
 # The secret's hash stays out of history; last_used_at changes on every call, so it is no event.
 @track_history(
-    object_type="API key", label=lambda d: f"{d.get('name')} ({d.get('prefix')}…)", exclude=["secret_hash", "last_used_at"]
+    object_type="API key",
+    label=lambda d: f"{d.get('name')} ({d.get('prefix')}…)",
+    exclude=["secret_hash", "last_used_at"],
 )
 class ApiKey(TenantOwned):
     """A partner's key to one tenant's API. Only a SHA-256 of the secret part is stored."""

@@ -2,8 +2,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
-from tenants.models import TenantOwned, validate_timezone
 from tenants.history import label_from, track_history
+from tenants.models import TenantOwned, validate_timezone
 
 
 class Archivable(models.Model):

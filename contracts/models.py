@@ -15,8 +15,8 @@ from django.db import models
 
 from accounts.actors import ACTOR_MAX_LENGTH
 from clients.models import Client, Contact
-from tenants.models import TenantOwned
 from tenants.history import label_from, track_history
+from tenants.models import TenantOwned
 
 
 class TemplateKind(models.TextChoices):

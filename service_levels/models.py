@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from tenants.models import TenantOwned, validate_timezone
 from tenants.history import label_from, track_history
+from tenants.models import TenantOwned, validate_timezone
 
 
 class Priority(models.TextChoices):

@@ -1,4 +1,4 @@
-"""History of every change to a staff-managed model (django-pghistory), the model-change half of the audit log.
+"""History of every change to a staff-managed model (django-pghistory): the audit log's model changes.
 
 ``@track_history(label=..., exclude=...)`` on a tenant-owned model installs PostgreSQL triggers that copy
 the row into an event table on insert, on an update that changes a tracked field, and on delete, in the

@@ -11,70 +11,143 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('api', '0002_idempotent_requests'),
-        ('tenants', '0007_history'),
+        ("api", "0002_idempotent_requests"),
+        ("tenants", "0007_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiKeyEvent',
+            name="ApiKeyEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('pgh_context', pghistory.utils.JSONField(null=True)),
-                ('pgh_context_id', models.UUIDField(null=True)),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(help_text="Who or what uses it, e.g. 'RMM integration'.", max_length=100)),
-                ('prefix', models.CharField(editable=False, max_length=16)),
-                ('scopes', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('read', 'Read'), ('write', 'Write')], max_length=10), default=list, size=None)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("pgh_context", pghistory.utils.JSONField(null=True)),
+                ("pgh_context_id", models.UUIDField(null=True)),
+                ("id", models.BigIntegerField()),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Who or what uses it, e.g. 'RMM integration'.", max_length=100
+                    ),
+                ),
+                ("prefix", models.CharField(editable=False, max_length=16)),
+                (
+                    "scopes",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[("read", "Read"), ("write", "Write")], max_length=10
+                        ),
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='apikey',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "api_apikeyevent" ("created_at", "created_by_id", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "scopes", "tenant_id") VALUES (NEW."created_at", NEW."created_by_id", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."prefix", NEW."revoked_at", NEW."scopes", NEW."tenant_id"); RETURN NULL;', hash='c5ed4305df47a64ece372e8f644da8d27b196914', operation='INSERT', pgid='pgtrigger_insert_insert_f828c', table='api_apikey', when='AFTER')),
+            model_name="apikey",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "api_apikeyevent" ("created_at", "created_by_id", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "scopes", "tenant_id") VALUES (NEW."created_at", NEW."created_by_id", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."prefix", NEW."revoked_at", NEW."scopes", NEW."tenant_id"); RETURN NULL;',
+                    hash="c5ed4305df47a64ece372e8f644da8d27b196914",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_f828c",
+                    table="api_apikey",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='apikey',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."prefix" IS DISTINCT FROM (NEW."prefix") OR OLD."revoked_at" IS DISTINCT FROM (NEW."revoked_at") OR OLD."scopes" IS DISTINCT FROM (NEW."scopes") OR OLD."tenant_id" IS DISTINCT FROM (NEW."tenant_id"))', func='INSERT INTO "api_apikeyevent" ("created_at", "created_by_id", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "scopes", "tenant_id") VALUES (NEW."created_at", NEW."created_by_id", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."prefix", NEW."revoked_at", NEW."scopes", NEW."tenant_id"); RETURN NULL;', hash='dda10acbda94f5977c01170b4a16366ceb00f387', operation='UPDATE', pgid='pgtrigger_update_update_1fd43', table='api_apikey', when='AFTER')),
+            model_name="apikey",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."prefix" IS DISTINCT FROM (NEW."prefix") OR OLD."revoked_at" IS DISTINCT FROM (NEW."revoked_at") OR OLD."scopes" IS DISTINCT FROM (NEW."scopes") OR OLD."tenant_id" IS DISTINCT FROM (NEW."tenant_id"))',
+                    func='INSERT INTO "api_apikeyevent" ("created_at", "created_by_id", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "scopes", "tenant_id") VALUES (NEW."created_at", NEW."created_by_id", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."prefix", NEW."revoked_at", NEW."scopes", NEW."tenant_id"); RETURN NULL;',
+                    hash="dda10acbda94f5977c01170b4a16366ceb00f387",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_1fd43",
+                    table="api_apikey",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='apikey',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "api_apikeyevent" ("created_at", "created_by_id", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "scopes", "tenant_id") VALUES (OLD."created_at", OLD."created_by_id", OLD."id", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."prefix", OLD."revoked_at", OLD."scopes", OLD."tenant_id"); RETURN NULL;', hash='9b28e4c64ee17ae759565752bc7ea57371829e6d', operation='DELETE', pgid='pgtrigger_delete_delete_bca37', table='api_apikey', when='AFTER')),
+            model_name="apikey",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "api_apikeyevent" ("created_at", "created_by_id", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "scopes", "tenant_id") VALUES (OLD."created_at", OLD."created_by_id", OLD."id", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."prefix", OLD."revoked_at", OLD."scopes", OLD."tenant_id"); RETURN NULL;',
+                    hash="9b28e4c64ee17ae759565752bc7ea57371829e6d",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_bca37",
+                    table="api_apikey",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddField(
-            model_name='apikeyevent',
-            name='created_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="apikeyevent",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='apikeyevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='api.apikey'),
+            model_name="apikeyevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="api.apikey",
+            ),
         ),
         migrations.AddField(
-            model_name='apikeyevent',
-            name='tenant',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='tenants.tenant'),
+            model_name="apikeyevent",
+            name="tenant",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="tenants.tenant",
+            ),
         ),
         migrations.AddIndex(
-            model_name='apikeyevent',
-            index=models.Index(fields=['tenant', 'pgh_created_at'], name='apikey_evt_idx'),
+            model_name="apikeyevent",
+            index=models.Index(fields=["tenant", "pgh_created_at"], name="apikey_evt_idx"),
         ),
         migrations.AddConstraint(
-            model_name='apikeyevent',
-            constraint=tenants.rls.RowLevelSecurity(name='api_apikeyevent_rls'),
+            model_name="apikeyevent",
+            constraint=tenants.rls.RowLevelSecurity(name="api_apikeyevent_rls"),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='apikeyevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='478b452f3a7952466f910c8ef9dc2890d13643b2', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_85f46', table='api_apikeyevent', when='BEFORE')),
+            model_name="apikeyevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="478b452f3a7952466f910c8ef9dc2890d13643b2",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_85f46",
+                    table="api_apikeyevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
     ]

@@ -10,42 +10,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0007_history'),
+        ("tenants", "0007_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
-                ('action', models.CharField(choices=[('sign_in', 'Signed in'), ('sign_in_failed', 'Failed sign-in'), ('export', 'Exported CSV')], max_length=20)),
-                ('api_key_id', models.BigIntegerField(blank=True, null=True)),
-                ('actor', models.CharField(help_text='accounts.actors.actor_label', max_length=200)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('user_agent', models.CharField(blank=True, max_length=300)),
-                ('request_id', models.CharField(blank=True, max_length=36)),
-                ('object_type', models.CharField(blank=True, max_length=60)),
-                ('object_id', models.CharField(blank=True, max_length=60)),
-                ('object_label', models.CharField(blank=True, max_length=300)),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("sign_in", "Signed in"),
+                            ("sign_in_failed", "Failed sign-in"),
+                            ("export", "Exported CSV"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("api_key_id", models.BigIntegerField(blank=True, null=True)),
+                ("actor", models.CharField(help_text="accounts.actors.actor_label", max_length=200)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("user_agent", models.CharField(blank=True, max_length=300)),
+                ("request_id", models.CharField(blank=True, max_length=36)),
+                ("object_type", models.CharField(blank=True, max_length=60)),
+                ("object_id", models.CharField(blank=True, max_length=60)),
+                ("object_label", models.CharField(blank=True, max_length=300)),
+                ("details", models.JSONField(blank=True, default=dict)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['tenant', '-created_at', '-id'], name='audit_entry_newest_idx')],
-                'constraints': [tenants.rls.RowLevelSecurity(name='audit_auditentry_rls')],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["tenant", "-created_at", "-id"], name="audit_entry_newest_idx")
+                ],
+                "constraints": [tenants.rls.RowLevelSecurity(name="audit_auditentry_rls")],
             },
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='auditentry',
-            trigger=pgtrigger.compiler.Trigger(name='audit_entries_append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='ab58e8f7673cb3bd87f1b3ae4d0ea3a5e5b79406', operation='UPDATE OR DELETE', pgid='pgtrigger_audit_entries_append_only_ec02a', table='audit_auditentry', when='BEFORE')),
+            model_name="auditentry",
+            trigger=pgtrigger.compiler.Trigger(
+                name="audit_entries_append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="ab58e8f7673cb3bd87f1b3ae4d0ea3a5e5b79406",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_audit_entries_append_only_ec02a",
+                    table="audit_auditentry",
+                    when="BEFORE",
+                ),
+            ),
         ),
     ]

@@ -12,137 +12,303 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0005_agreement_plan_moved_to_memberships'),
-        ('tenants', '0007_history'),
+        ("contracts", "0005_agreement_plan_moved_to_memberships"),
+        ("tenants", "0007_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ContractTemplateEvent',
+            name="ContractTemplateEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('pgh_context', pghistory.utils.JSONField(null=True)),
-                ('pgh_context_id', models.UUIDField(null=True)),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=120)),
-                ('kind', models.CharField(choices=[('service_contract', 'Service contract (ToS + SLA)'), ('supplement', 'Supplement (amendment to a signed contract)')], default='service_contract', max_length=20)),
-                ('description', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("pgh_context", pghistory.utils.JSONField(null=True)),
+                ("pgh_context_id", models.UUIDField(null=True)),
+                ("id", models.BigIntegerField()),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("service_contract", "Service contract (ToS + SLA)"),
+                            ("supplement", "Supplement (amendment to a signed contract)"),
+                        ],
+                        default="service_contract",
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='ContractVersionEvent',
+            name="ContractVersionEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('pgh_context', pghistory.utils.JSONField(null=True)),
-                ('pgh_context_id', models.UUIDField(null=True)),
-                ('id', models.BigIntegerField()),
-                ('number', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=10)),
-                ('title', models.CharField(max_length=200)),
-                ('terms_markdown', models.TextField(help_text='Markdown with merge fields.', verbose_name='Terms of service')),
-                ('sla_markdown', models.TextField(blank=True, help_text='Use {{ sla_table }}.', verbose_name='Service level agreement')),
-                ('coverage', models.JSONField(blank=True, default=list)),
-                ('hourly_rate_remote', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=8)),
-                ('hourly_rate_onsite', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=8)),
-                ('after_hours_multiplier', models.DecimalField(decimal_places=2, default=Decimal('1.50'), max_digits=4)),
-                ('billing_terms', models.TextField(blank=True, help_text="e.g. 'Invoiced monthly, due in 15 days.'")),
-                ('term_months', models.PositiveSmallIntegerField(default=12, validators=[django.core.validators.MinValueValidator(1)])),
-                ('auto_renew', models.BooleanField(default=True)),
-                ('notice_days', models.PositiveSmallIntegerField(default=30, help_text='Notice needed to stop auto-renewal.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("pgh_context", pghistory.utils.JSONField(null=True)),
+                ("pgh_context_id", models.UUIDField(null=True)),
+                ("id", models.BigIntegerField()),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "terms_markdown",
+                    models.TextField(
+                        help_text="Markdown with merge fields.", verbose_name="Terms of service"
+                    ),
+                ),
+                (
+                    "sla_markdown",
+                    models.TextField(
+                        blank=True, help_text="Use {{ sla_table }}.", verbose_name="Service level agreement"
+                    ),
+                ),
+                ("coverage", models.JSONField(blank=True, default=list)),
+                (
+                    "hourly_rate_remote",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=8),
+                ),
+                (
+                    "hourly_rate_onsite",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=8),
+                ),
+                (
+                    "after_hours_multiplier",
+                    models.DecimalField(decimal_places=2, default=Decimal("1.50"), max_digits=4),
+                ),
+                (
+                    "billing_terms",
+                    models.TextField(blank=True, help_text="e.g. 'Invoiced monthly, due in 15 days.'"),
+                ),
+                (
+                    "term_months",
+                    models.PositiveSmallIntegerField(
+                        default=12, validators=[django.core.validators.MinValueValidator(1)]
+                    ),
+                ),
+                ("auto_renew", models.BooleanField(default=True)),
+                (
+                    "notice_days",
+                    models.PositiveSmallIntegerField(
+                        default=30, help_text="Notice needed to stop auto-renewal."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='contracttemplate',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "contracts_contracttemplateevent" ("created_at", "description", "id", "kind", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "tenant_id") VALUES (NEW."created_at", NEW."description", NEW."id", NEW."kind", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."tenant_id"); RETURN NULL;', hash='90b2560d3bd17231a12be7540c805419c5ce8f9f', operation='INSERT', pgid='pgtrigger_insert_insert_cf1d8', table='contracts_contracttemplate', when='AFTER')),
+            model_name="contracttemplate",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "contracts_contracttemplateevent" ("created_at", "description", "id", "kind", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "tenant_id") VALUES (NEW."created_at", NEW."description", NEW."id", NEW."kind", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."tenant_id"); RETURN NULL;',
+                    hash="90b2560d3bd17231a12be7540c805419c5ce8f9f",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_cf1d8",
+                    table="contracts_contracttemplate",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='contracttemplate',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "contracts_contracttemplateevent" ("created_at", "description", "id", "kind", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "tenant_id") VALUES (NEW."created_at", NEW."description", NEW."id", NEW."kind", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."tenant_id"); RETURN NULL;', hash='a73b52f5843c46f429142eb3a96258a44c8cc16a', operation='UPDATE', pgid='pgtrigger_update_update_4251c', table='contracts_contracttemplate', when='AFTER')),
+            model_name="contracttemplate",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "contracts_contracttemplateevent" ("created_at", "description", "id", "kind", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "tenant_id") VALUES (NEW."created_at", NEW."description", NEW."id", NEW."kind", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."tenant_id"); RETURN NULL;',
+                    hash="a73b52f5843c46f429142eb3a96258a44c8cc16a",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_4251c",
+                    table="contracts_contracttemplate",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='contracttemplate',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "contracts_contracttemplateevent" ("created_at", "description", "id", "kind", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "tenant_id") VALUES (OLD."created_at", OLD."description", OLD."id", OLD."kind", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."tenant_id"); RETURN NULL;', hash='4a4802c777a26fa1afac0d17337f100d3ce5f5db', operation='DELETE', pgid='pgtrigger_delete_delete_ad129', table='contracts_contracttemplate', when='AFTER')),
+            model_name="contracttemplate",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "contracts_contracttemplateevent" ("created_at", "description", "id", "kind", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "tenant_id") VALUES (OLD."created_at", OLD."description", OLD."id", OLD."kind", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."tenant_id"); RETURN NULL;',
+                    hash="4a4802c777a26fa1afac0d17337f100d3ce5f5db",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_ad129",
+                    table="contracts_contracttemplate",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='contractversion',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "contracts_contractversionevent" ("after_hours_multiplier", "auto_renew", "billing_terms", "coverage", "created_at", "hourly_rate_onsite", "hourly_rate_remote", "id", "notice_days", "number", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "published_at", "published_by_id", "sla_markdown", "status", "template_id", "tenant_id", "term_months", "terms_markdown", "title") VALUES (NEW."after_hours_multiplier", NEW."auto_renew", NEW."billing_terms", NEW."coverage", NEW."created_at", NEW."hourly_rate_onsite", NEW."hourly_rate_remote", NEW."id", NEW."notice_days", NEW."number", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."published_at", NEW."published_by_id", NEW."sla_markdown", NEW."status", NEW."template_id", NEW."tenant_id", NEW."term_months", NEW."terms_markdown", NEW."title"); RETURN NULL;', hash='240b2f1c77331394f34a6f614b759d7a8b6b9981', operation='INSERT', pgid='pgtrigger_insert_insert_3ab13', table='contracts_contractversion', when='AFTER')),
+            model_name="contractversion",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "contracts_contractversionevent" ("after_hours_multiplier", "auto_renew", "billing_terms", "coverage", "created_at", "hourly_rate_onsite", "hourly_rate_remote", "id", "notice_days", "number", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "published_at", "published_by_id", "sla_markdown", "status", "template_id", "tenant_id", "term_months", "terms_markdown", "title") VALUES (NEW."after_hours_multiplier", NEW."auto_renew", NEW."billing_terms", NEW."coverage", NEW."created_at", NEW."hourly_rate_onsite", NEW."hourly_rate_remote", NEW."id", NEW."notice_days", NEW."number", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."published_at", NEW."published_by_id", NEW."sla_markdown", NEW."status", NEW."template_id", NEW."tenant_id", NEW."term_months", NEW."terms_markdown", NEW."title"); RETURN NULL;',
+                    hash="240b2f1c77331394f34a6f614b759d7a8b6b9981",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_3ab13",
+                    table="contracts_contractversion",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='contractversion',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "contracts_contractversionevent" ("after_hours_multiplier", "auto_renew", "billing_terms", "coverage", "created_at", "hourly_rate_onsite", "hourly_rate_remote", "id", "notice_days", "number", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "published_at", "published_by_id", "sla_markdown", "status", "template_id", "tenant_id", "term_months", "terms_markdown", "title") VALUES (NEW."after_hours_multiplier", NEW."auto_renew", NEW."billing_terms", NEW."coverage", NEW."created_at", NEW."hourly_rate_onsite", NEW."hourly_rate_remote", NEW."id", NEW."notice_days", NEW."number", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."published_at", NEW."published_by_id", NEW."sla_markdown", NEW."status", NEW."template_id", NEW."tenant_id", NEW."term_months", NEW."terms_markdown", NEW."title"); RETURN NULL;', hash='c9ce1de6755c252eae53ab7b7c5a777f8a57b22d', operation='UPDATE', pgid='pgtrigger_update_update_7345d', table='contracts_contractversion', when='AFTER')),
+            model_name="contractversion",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "contracts_contractversionevent" ("after_hours_multiplier", "auto_renew", "billing_terms", "coverage", "created_at", "hourly_rate_onsite", "hourly_rate_remote", "id", "notice_days", "number", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "published_at", "published_by_id", "sla_markdown", "status", "template_id", "tenant_id", "term_months", "terms_markdown", "title") VALUES (NEW."after_hours_multiplier", NEW."auto_renew", NEW."billing_terms", NEW."coverage", NEW."created_at", NEW."hourly_rate_onsite", NEW."hourly_rate_remote", NEW."id", NEW."notice_days", NEW."number", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."published_at", NEW."published_by_id", NEW."sla_markdown", NEW."status", NEW."template_id", NEW."tenant_id", NEW."term_months", NEW."terms_markdown", NEW."title"); RETURN NULL;',
+                    hash="c9ce1de6755c252eae53ab7b7c5a777f8a57b22d",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_7345d",
+                    table="contracts_contractversion",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='contractversion',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "contracts_contractversionevent" ("after_hours_multiplier", "auto_renew", "billing_terms", "coverage", "created_at", "hourly_rate_onsite", "hourly_rate_remote", "id", "notice_days", "number", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "published_at", "published_by_id", "sla_markdown", "status", "template_id", "tenant_id", "term_months", "terms_markdown", "title") VALUES (OLD."after_hours_multiplier", OLD."auto_renew", OLD."billing_terms", OLD."coverage", OLD."created_at", OLD."hourly_rate_onsite", OLD."hourly_rate_remote", OLD."id", OLD."notice_days", OLD."number", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."published_at", OLD."published_by_id", OLD."sla_markdown", OLD."status", OLD."template_id", OLD."tenant_id", OLD."term_months", OLD."terms_markdown", OLD."title"); RETURN NULL;', hash='b9115ada68d73b2483624d76096a7111101171f9', operation='DELETE', pgid='pgtrigger_delete_delete_c2c73', table='contracts_contractversion', when='AFTER')),
+            model_name="contractversion",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "contracts_contractversionevent" ("after_hours_multiplier", "auto_renew", "billing_terms", "coverage", "created_at", "hourly_rate_onsite", "hourly_rate_remote", "id", "notice_days", "number", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "published_at", "published_by_id", "sla_markdown", "status", "template_id", "tenant_id", "term_months", "terms_markdown", "title") VALUES (OLD."after_hours_multiplier", OLD."auto_renew", OLD."billing_terms", OLD."coverage", OLD."created_at", OLD."hourly_rate_onsite", OLD."hourly_rate_remote", OLD."id", OLD."notice_days", OLD."number", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."published_at", OLD."published_by_id", OLD."sla_markdown", OLD."status", OLD."template_id", OLD."tenant_id", OLD."term_months", OLD."terms_markdown", OLD."title"); RETURN NULL;',
+                    hash="b9115ada68d73b2483624d76096a7111101171f9",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_c2c73",
+                    table="contracts_contractversion",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddField(
-            model_name='contracttemplateevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='contracts.contracttemplate'),
+            model_name="contracttemplateevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="contracts.contracttemplate",
+            ),
         ),
         migrations.AddField(
-            model_name='contracttemplateevent',
-            name='tenant',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='tenants.tenant'),
+            model_name="contracttemplateevent",
+            name="tenant",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="tenants.tenant",
+            ),
         ),
         migrations.AddField(
-            model_name='contractversionevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='contracts.contractversion'),
+            model_name="contractversionevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="contracts.contractversion",
+            ),
         ),
         migrations.AddField(
-            model_name='contractversionevent',
-            name='published_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="contractversionevent",
+            name="published_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='contractversionevent',
-            name='template',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='contracts.contracttemplate'),
+            model_name="contractversionevent",
+            name="template",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="contracts.contracttemplate",
+            ),
         ),
         migrations.AddField(
-            model_name='contractversionevent',
-            name='tenant',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='tenants.tenant'),
+            model_name="contractversionevent",
+            name="tenant",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="tenants.tenant",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contracttemplateevent',
-            index=models.Index(fields=['tenant', 'pgh_created_at'], name='contracttemplate_evt_idx'),
+            model_name="contracttemplateevent",
+            index=models.Index(fields=["tenant", "pgh_created_at"], name="contracttemplate_evt_idx"),
         ),
         migrations.AddConstraint(
-            model_name='contracttemplateevent',
-            constraint=tenants.rls.RowLevelSecurity(name='contracts_contracttemplateevent_rls'),
+            model_name="contracttemplateevent",
+            constraint=tenants.rls.RowLevelSecurity(name="contracts_contracttemplateevent_rls"),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='contracttemplateevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='8a5d8f6fbba8007d11c2ffa4898befcb709c8a6b', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_eeb0f', table='contracts_contracttemplateevent', when='BEFORE')),
+            model_name="contracttemplateevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="8a5d8f6fbba8007d11c2ffa4898befcb709c8a6b",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_eeb0f",
+                    table="contracts_contracttemplateevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
         migrations.AddIndex(
-            model_name='contractversionevent',
-            index=models.Index(fields=['tenant', 'pgh_created_at'], name='contractversion_evt_idx'),
+            model_name="contractversionevent",
+            index=models.Index(fields=["tenant", "pgh_created_at"], name="contractversion_evt_idx"),
         ),
         migrations.AddConstraint(
-            model_name='contractversionevent',
-            constraint=tenants.rls.RowLevelSecurity(name='contracts_contractversionevent_rls'),
+            model_name="contractversionevent",
+            constraint=tenants.rls.RowLevelSecurity(name="contracts_contractversionevent_rls"),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='contractversionevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='26c7721a5373ff1e0515b40814bc97687c3378a5', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_0b38a', table='contracts_contractversionevent', when='BEFORE')),
+            model_name="contractversionevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="26c7721a5373ff1e0515b40814bc97687c3378a5",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_0b38a",
+                    table="contracts_contractversionevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
     ]
