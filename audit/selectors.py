@@ -128,7 +128,7 @@ class AuditLog:
         if not tracked:
             return None
         qs = Events.objects.across(*[apps.get_model(t.event_model) for t in tracked]).filter(
-            pgh_data__tenant_id=self.tenant.pk
+            pgh_data__tenant_id=self.tenant.pk, pgh_label__in=list(EVENT_KINDS)
         )
         if f.kind:
             qs = qs.filter(pgh_label=_EVENT_LABEL_OF_KIND[f.kind])

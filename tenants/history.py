@@ -5,7 +5,8 @@ the row into an event table on insert, on an update that changes a tracked field
 same statement as the write: ``save()``, ``qs.update()``, ``bulk_create`` and raw SQL alike. Each event
 row carries:
 
-- the tracked fields (so a diff is "this event against the object's previous one");
+- the tracked fields; an update writes two rows, the row before (label ``before_update``) and after it,
+  so the diff of an update never depends on older history (rows that existed before tracking began);
 - ``tenant_id`` and the tenant's row-level security policy, like every tenant table;
 - ``pgh_context``: who and from where (user, API key, IP, user agent, request id), set per request by
   ``audit.middleware.AuditContextMiddleware`` through ``pghistory.context``; NULL for work no person
@@ -43,6 +44,9 @@ class Tracked:
 
 
 TRACKED: dict[str, Tracked] = {}
+
+# The label of the snapshot taken of a row just before each update (not an action of its own).
+BEFORE_UPDATE = "before_update"
 
 ALWAYS_HIDDEN = frozenset({"id", "tenant_id", "created_at", "updated_at"})
 
@@ -91,9 +95,13 @@ def track_history(
         def on(row: str):
             return pgtrigger.Condition(condition.format(row=row)) if condition else None
 
+        on_update = _And(changed, on("NEW")) if condition else changed
         trackers = [
             pghistory.InsertEvent(condition=on("NEW")),
-            pghistory.UpdateEvent(condition=_And(changed, on("NEW")) if condition else changed),
+            # The row as it was, then as it is: the diff of an update is exact even for a row that was
+            # there before its history began (its trigger, "before_update", runs before "update").
+            pghistory.UpdateEvent(BEFORE_UPDATE, row="OLD", condition=on_update),
+            pghistory.UpdateEvent(condition=on_update),
             pghistory.DeleteEvent(condition=on("OLD")),
         ]
         name = model._meta.model_name

@@ -79,9 +79,27 @@ def test_editing_an_sla_policy_on_its_page_is_logged_with_who_when_where_and_the
     assert target.actor == change.actor
 
     html = page(client, object_type="SLA policy")
+    assert f"{change.at:%H:%M:%S} E" in html  # the company's time (EST or EDT), not UTC
     assert "Gold Plus" in html
     assert OFFICE_IP in html
     assert "<del>Gold</del>" in html
+
+
+def test_a_change_to_company_settings_shows_before_and_after_though_the_tenant_predates_its_history(
+    client, login_as, tenant
+):
+    login_as(tenant, Role.OWNER)
+    data = {"name": "Northwind Home Tech", "timezone": "Europe/London", "reply_to_email": ""}
+
+    assert client.post(reverse("tenants:company"), data, REMOTE_ADDR=OFFICE_IP).status_code == 302
+
+    [change] = rows(tenant, object_type="Company settings")
+    assert change.kind == "changed"
+    assert change.ip == OFFICE_IP
+    assert [(c.field, c.before, c.after) for c in change.changes] == [
+        ("Name", tenant.name, "Northwind Home Tech"),
+        ("Timezone", "America/New_York", "Europe/London"),
+    ]
 
 
 def test_a_change_made_by_a_service_outside_any_request_is_logged_as_the_system(tenant):
