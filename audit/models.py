@@ -2,7 +2,8 @@
 exports). Model changes are kept by django-pghistory in each app's event tables (``tenants.history``);
 ``audit.selectors`` reads both as one list.
 
-Entries are append-only: a trigger refuses UPDATE and DELETE (and the web role is given neither), and no
+Entries are append-only: the web and worker roles are granted neither UPDATE nor DELETE (``AppendOnly``),
+and a trigger refuses both as well, and no
 foreign key has a database constraint or an ``on_delete`` that would touch an entry when a user or a key
 goes away. Who did it is kept as ids *and* a label, so an entry reads the same after a rename.
 """
@@ -13,6 +14,7 @@ from django.db import models
 from django.db.models.functions import Now
 
 from accounts.actors import ACTOR_MAX_LENGTH
+from tenants.grants import AppendOnly
 from tenants.models import TenantOwned
 
 
@@ -26,6 +28,8 @@ class Action(models.TextChoices):
     pgtrigger.Protect(name="audit_entries_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
 )
 class AuditEntry(TenantOwned):
+    append_only = AppendOnly()  # SELECT and INSERT only, for the web and worker roles (tenants.grants)
+
     created_at = models.DateTimeField(db_default=Now())
     action = models.CharField(max_length=20, choices=Action.choices)
     user = models.ForeignKey(

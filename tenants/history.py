@@ -12,7 +12,8 @@ row carries:
   ``audit.middleware.AuditContextMiddleware`` through ``pghistory.context``; NULL for work no person
   started (Celery tasks, commands), which the audit log shows as "system".
 
-Event tables are append-only (a pgtrigger ``Protect`` on UPDATE and DELETE), and their foreign keys carry
+Event tables are append-only (``tenants.grants.AppendOnly``: the web and worker roles are granted SELECT and
+INSERT only; and pghistory's own ``Protect`` trigger), and their foreign keys carry
 no database constraint, so deleting or renaming the tracked object never touches its history.
 
 Columns worth leaving out (``exclude=``): ones the system bumps on its own (``updated_at``, an API key's
@@ -31,6 +32,7 @@ import pghistory
 import pgtrigger
 from django.db import models
 
+from tenants.grants import AppendOnly
 from tenants.rls import RowLevelSecurity
 
 
@@ -105,7 +107,7 @@ def track_history(
             pghistory.DeleteEvent(condition=on("OLD")),
         ]
         name = model._meta.model_name
-        attrs = {}
+        attrs = {"append_only": AppendOnly()}  # the web and worker roles get SELECT and INSERT only
         if tenant_column == "id":
             attrs["tenant_id"] = models.GeneratedField(
                 expression=models.F("id"), output_field=models.BigIntegerField(), db_persist=True

@@ -16,13 +16,13 @@ def validate_timezone(value: str) -> None:
 
 
 # The company's settings, in the tenant's own history (tenant_id = the row's id). Only changes made inside
-# that tenant's scope (its settings page) or an explicit cross-tenant block are recorded: creating a
+# that tenant's scope (its settings page) or by a role past RLS (cross_tenant) are recorded: creating a
 # tenant, or a script touching one outside any scope, could not write the history row under RLS.
 @track_history(
     object_type="Company settings",
     label=label_from("name"),
     tenant_column="id",
-    condition="{row}.id = app_current_tenant() OR app_rls_bypassed()",
+    condition="{row}.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER')",
 )
 class Tenant(models.Model):
     """An integrator or managed-service provider: the company that uses Accord."""
