@@ -16,6 +16,7 @@ Any error while reading or validating makes the seal count as broken, never as i
 from __future__ import annotations
 
 import enum
+import functools
 import io
 import logging
 from dataclasses import dataclass
@@ -41,18 +42,29 @@ SIGNER_KEY_USAGE = frozenset({"digital_signature", "non_repudiation"})  # either
 
 @dataclass(frozen=True)
 class Timestamping:
-    """Where timestamps come from, and the roots that make that authority trusted (None: the system's)."""
+    """Where timestamps come from, and the roots that make that authority trusted."""
 
     timestamper: TimeStamper
-    trust_roots: list[asn1_x509.Certificate] | None = None
+    trust_roots: list[asn1_x509.Certificate]
 
 
-def _load_pem_roots(path: str) -> list[asn1_x509.Certificate]:
+@functools.lru_cache(maxsize=4)
+def _load_pem_roots(path: str) -> tuple[asn1_x509.Certificate, ...]:
     from asn1crypto import pem
     from asn1crypto import x509 as asn1_x509
 
     data = Path(path).read_bytes()
-    return [asn1_x509.Certificate.load(der) for _, _, der in pem.unarmor(data, multiple=True)]
+    return tuple(asn1_x509.Certificate.load(der) for _, _, der in pem.unarmor(data, multiple=True))
+
+
+def timestamp_trust_roots() -> list[asn1_x509.Certificate]:
+    """The roots a timestamp authority must chain to: ``ACCORD_TSA_TRUST_ROOTS``, else the Mozilla roots
+    (certifi), where the public authorities' roots usually are."""
+    if settings.ACCORD_TSA_TRUST_ROOTS:
+        return list(_load_pem_roots(settings.ACCORD_TSA_TRUST_ROOTS))
+    import certifi
+
+    return list(_load_pem_roots(certifi.where()))
 
 
 def configured_timestamping() -> Timestamping | None:
@@ -61,9 +73,9 @@ def configured_timestamping() -> Timestamping | None:
         return None
     from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 
-    roots = _load_pem_roots(settings.ACCORD_TSA_TRUST_ROOTS) if settings.ACCORD_TSA_TRUST_ROOTS else None
     return Timestamping(
-        RequestsHTTPTimeStamper(settings.ACCORD_TSA_URL, timeout=settings.ACCORD_TSA_TIMEOUT_SECONDS), roots
+        RequestsHTTPTimeStamper(settings.ACCORD_TSA_URL, timeout=settings.ACCORD_TSA_TIMEOUT_SECONDS),
+        timestamp_trust_roots(),
     )
 
 
@@ -139,10 +151,7 @@ def seal_pdf(
 
     if timestamping is not None:
         context = ValidationContext(
-            trust_roots=None
-            if timestamping.trust_roots is None
-            else _anchors(identity) + timestamping.trust_roots,
-            extra_trust_roots=_anchors(identity) if timestamping.trust_roots is None else None,
+            trust_roots=_anchors(identity) + list(timestamping.trust_roots),
             other_certs=_chain(identity),
             allow_fetching=True,
             revocation_mode="soft-fail",
@@ -184,12 +193,11 @@ def _fingerprint(certificate: asn1_x509.Certificate) -> str:
     return hashlib.sha256(certificate.dump()).hexdigest()
 
 
-def _validation_context(trust_roots, *, other_certs=(), moment=None, extra=None):
+def _validation_context(trust_roots, *, other_certs=(), moment=None):
     from pyhanko_certvalidator import ValidationContext
 
     return ValidationContext(
-        trust_roots=trust_roots,
-        extra_trust_roots=extra,
+        trust_roots=list(trust_roots),
         other_certs=list(other_certs),
         moment=moment,
         allow_fetching=False,
@@ -202,7 +210,7 @@ def check_seal(
 ) -> SealCheck:
     """Whether ``pdf`` carries an intact seal made with one of ``identities`` (the tenant's), covering
     the whole file but for validation data added after it. ``timestamp_roots``: the authorities whose
-    timestamps are trusted (default: ``ACCORD_TSA_TRUST_ROOTS``, else the system's roots)."""
+    timestamps are trusted (default: timestamp_trust_roots())."""
     try:
         return _check_seal(pdf, identities, timestamp_roots=timestamp_roots)
     except Exception as error:  # any read or validation error: never "sealed"
@@ -215,8 +223,8 @@ def check_seal(
 def _check_seal(pdf: bytes, identities: list[SigningIdentity], *, timestamp_roots) -> SealCheck:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.diff_analysis import ModificationLevel
-    from pyhanko.sign.general import SignatureValidationError
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.settings import KeyUsageConstraints
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
@@ -235,8 +243,8 @@ def _check_seal(pdf: bytes, identities: list[SigningIdentity], *, timestamp_root
             signer_subject=subject,
         )
     sig, identity = ours[-1]
-    if timestamp_roots is None and settings.ACCORD_TSA_TRUST_ROOTS:
-        timestamp_roots = _load_pem_roots(settings.ACCORD_TSA_TRUST_ROOTS)
+    if timestamp_roots is None:
+        timestamp_roots = timestamp_trust_roots()
     try:
         status = validate_pdf_signature(
             sig,
