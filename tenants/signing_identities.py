@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from tenants.key_encryption import decrypt_private_key, encrypt_private_key
@@ -148,7 +149,8 @@ def current_signing_identity(tenant: Tenant, *, now: datetime | None = None) -> 
 
 def signing_identities(tenant: Tenant) -> list[SigningIdentity]:
     """Every identity the tenant has sealed with, current first: what the verify page trusts."""
-    return list(SigningIdentity.objects.filter(tenant=tenant).order_by("retired_at", "-created_at", "-id"))
+    current_first = F("retired_at").desc(nulls_first=True)
+    return list(SigningIdentity.objects.filter(tenant=tenant).order_by(current_first, "-created_at", "-id"))
 
 
 def key_material(identity: SigningIdentity) -> KeyMaterial:

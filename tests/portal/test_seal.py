@@ -225,3 +225,55 @@ def test_when_the_timestamp_authority_fails_the_pdf_is_still_sealed_without_a_ti
     _, status = validate(pdf, tenant_certificate(tenant))
     assert status.bottom_line
     assert status.timestamp_validity is None
+
+
+# --- After an owner uploads their own certificate ---------------------------------------------------
+
+
+def another_sign_link(tenant, version):
+    from portal.models import LinkPurpose
+    from tests.factories import PortalLinkFactory
+
+    client = ClientFactory(tenant=tenant, name="Okafor Residence")
+    contact = ContactFactory(client=client, full_name="Ada Okafor", email="ada@okafor.example", can_sign=True)
+    agreement = sent_agreement(version, client)
+    return PortalLinkFactory(contact=contact, agreement=agreement, purpose=LinkPurpose.SIGN_AGREEMENT)
+
+
+def test_after_a_pkcs12_upload_new_pdfs_validate_against_it_and_older_ones_still_verify(
+    staff_client, signed, version, tenant
+):
+    key = pki.ec_key()
+    certificate = pki.certificate("Harbor AV document signing", key)
+    response = staff_client.post(
+        reverse("tenants:seal"),
+        {
+            "file": SimpleUploadedFile("seal.p12", pki.pkcs12_file(key, certificate)),
+            "password": "correct horse",
+        },
+    )
+    assert response.status_code == 302
+
+    later = bytes(sign(another_sign_link(tenant, version)).pdf)
+    embedded, status = validate(later, pki.asn1(certificate))
+    assert status.bottom_line
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert embedded.signer_cert.dump() == pki.asn1(certificate).dump()
+    html = staff_client.post(VERIFY, upload("later.pdf", later)).content.decode()
+    assert f"Sealed by {tenant.name} on" in html
+    assert "CN=Harbor AV document signing" in html
+    html = staff_client.post(VERIFY, upload("earlier.pdf", bytes(signed.pdf))).content.decode()
+    assert f"Sealed by {tenant.name} on" in html, "a PDF sealed with the replaced certificate still verifies"
+
+
+def test_a_wrong_password_keeps_sealing_with_the_old_certificate(staff_client, signed, version, tenant):
+    before = tenant_certificate(tenant)
+    key = pki.ec_key()
+    data = pki.pkcs12_file(key, pki.certificate("Mallory", key))
+    response = staff_client.post(
+        reverse("tenants:seal"), {"file": SimpleUploadedFile("seal.p12", data), "password": "guess"}
+    )
+    assert response.status_code == 400
+    assert "The password does not open this file." in response.content.decode()
+    later = bytes(sign(another_sign_link(tenant, version)).pdf)
+    assert validate(later, before)[1].bottom_line
