@@ -26,9 +26,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("ACCORD_TESTING", "0")
 
 import django
-import psycopg2
 
-from bench.scratch import scratch_database
+from bench.scratch import as_web, as_worker, owner_connection, scratch_database
 
 MEMBERS = int(os.environ.get("BENCH_BILLING_MEMBERS", "10000"))  # smaller for a quick look
 OTHERS = MEMBERS // 10
@@ -46,18 +45,7 @@ def main() -> None:
 
 
 def _admin(dbname: str):
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    admin = psycopg2.connect(
-        dbname=dbname,
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        host=db["HOST"] or None,
-        port=db["PORT"] or None,
-    )
-    admin.autocommit = True
-    return admin
+    return owner_connection(dbname)
 
 
 @contextmanager
@@ -211,9 +199,9 @@ def seed() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('app.rls_bypass', 'on', false)")
+        cursor.execute(as_worker())
         cursor.execute(SEED, {"clients": MEMBERS + OTHERS, "members": MEMBERS, "entries": ENTRIES_PER_CLIENT})
-        cursor.execute("SELECT set_config('app.rls_bypass', '', false)")
+        cursor.execute(as_web())
 
 
 def naive_run(tenant, on):
@@ -405,12 +393,12 @@ def run(bench_name: str, admin_database: str) -> None:
     started = time.perf_counter()
     seed()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('app.rls_bypass', 'on', false)")
+        cursor.execute(as_worker())
         cursor.execute("SELECT count(*) FROM memberships_subscription")
         subscriptions = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM tickets_timeentry")
         entries = cursor.fetchone()[0]
-        cursor.execute("SELECT set_config('app.rls_bypass', '', false)")
+        cursor.execute(as_web())
     print(
         f"seeded {subscriptions:,} memberships, {MEMBERS + OTHERS:,} clients and {entries:,} time entries "
         f"in {time.perf_counter() - started:.1f} s",

@@ -23,7 +23,7 @@ os.environ.setdefault("ACCORD_TESTING", "0")
 
 import django
 
-from bench.scratch import scratch_database
+from bench.scratch import database_env, scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = int(os.environ.get("ACCORD_BENCH_EVENTS", "4000"))
@@ -74,7 +74,7 @@ def run(bench_name: str) -> None:
     from tenants.scope import cross_tenant
 
     tenant = Tenant.objects.create(name="Bench AV", slug="bench-av")
-    env = {**os.environ, "DATABASE_URL": _url(connection.settings_dict)}
+    env = {**os.environ, **database_env(connection.settings_dict["NAME"])}
 
     def one_run(count: int) -> float:
         """Seconds for ``count`` workers to drain EVENTS deliveries, from the moment all are ready."""
@@ -109,13 +109,6 @@ def run(bench_name: str) -> None:
             f"(x{rate / baseline:.2f} vs 1 worker)",
             flush=True,
         )
-
-
-def _url(db: dict) -> str:
-    from urllib.parse import quote
-
-    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{quote(db['HOST'] or '', safe='')}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ os.environ.setdefault("ACCORD_TESTING", "0")
 
 import django
 
-from bench.scratch import scratch_database
+from bench.scratch import as_web, as_worker, scratch_database
 
 SMALL, LARGE = 100, int(os.environ.get("BENCH_REVENUE_CLIENTS", "1000"))
 REPEAT = int(os.environ.get("BENCH_REVENUE_REPEAT", "20"))
@@ -84,7 +84,6 @@ PAGES = [
 ]
 
 SEED = """
-SELECT set_config('app.rls_bypass', 'on', false);
 SELECT setseed(0.42);
 INSERT INTO tenants_tenant (name, slug, timezone, currency, country, subdivision, is_active, created_at, reply_to_email)
 VALUES (%(name)s, %(slug)s, 'America/New_York', 'USD', 'US', 'NY', true, now(), '');
@@ -346,7 +345,6 @@ CROSS JOIN LATERAL (SELECT 2 + (t.number %% 5) AS hours) d;
 INSERT INTO tickets_slabreach (tenant_id, clock_id, ticket_id, metric, due_at, recorded_at, reason)
 SELECT tenant_id, id, ticket_id, metric, due_at, breached_at, '' FROM tickets_slaclock
 WHERE breached_at IS NOT NULL AND tenant_id = (SELECT tenant FROM bench);
-SELECT set_config('app.rls_bypass', '', false);
 """
 
 
@@ -354,7 +352,9 @@ def seed(slug: str, clients: int) -> None:
     from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(as_worker())
         cursor.execute(SEED, {"slug": slug, "name": f"Bench {clients} clients", "clients": clients})
+        cursor.execute(as_web())
 
 
 def settle() -> None:
@@ -382,7 +382,7 @@ def counts(slug: str) -> str:
         "tickets_timeentry",
     ]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('app.rls_bypass', 'on', false)")
+        cursor.execute(as_worker())
         found = []
         for table in tables:
             cursor.execute(
@@ -390,7 +390,7 @@ def counts(slug: str) -> str:
                 [slug],
             )
             found.append(f"{cursor.fetchone()[0]:,} {table.split('_', 1)[1]}")
-        cursor.execute("SELECT set_config('app.rls_bypass', '', false)")
+        cursor.execute(as_web())
     return ", ".join(found)
 
 

@@ -17,7 +17,7 @@ os.environ.setdefault("ACCORD_TESTING", "0")
 
 import django
 
-from bench.scratch import scratch_database
+from bench.scratch import as_web, as_worker, scratch_database
 
 SIZES = [10_000, 100_000, 1_000_000]
 DUE = 100
@@ -36,7 +36,7 @@ def run(bench_name: str) -> None:
     from tickets.sweeper import sweep
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('app.rls_bypass', 'on', false)")
+        cursor.execute(as_worker())
         cursor.execute(
             "INSERT INTO tenants_tenant (name, slug, timezone, currency, country, subdivision, is_active,"
             " created_at) VALUES ('Bench', 'bench', 'UTC', 'USD', 'US', '', true, now()) RETURNING id"
@@ -60,7 +60,7 @@ def run(bench_name: str) -> None:
     for size in SIZES:
         print(f"seeding open clocks up to {size:,}…", flush=True)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('app.rls_bypass', 'on', false)")
+            cursor.execute(as_worker())
             cursor.execute(
                 """
                 WITH new_tickets AS (
@@ -91,7 +91,7 @@ def run(bench_name: str) -> None:
         timings = []
         for _ in range(RUNS):
             with connection.cursor() as cursor:  # arm 100 clocks: due a minute ago, not yet breached
-                cursor.execute("SELECT set_config('app.rls_bypass', 'on', false)")
+                cursor.execute(as_worker())
                 cursor.execute("DELETE FROM tickets_slabreach")
                 cursor.execute("DELETE FROM events_outboxevent")
                 cursor.execute(
@@ -99,17 +99,17 @@ def run(bench_name: str) -> None:
                     " WHERE id IN (SELECT id FROM tickets_slaclock ORDER BY random() LIMIT %s)",
                     [DUE],
                 )
-                cursor.execute("SELECT set_config('app.rls_bypass', '', false)")
+                cursor.execute(as_web())
             started = time.perf_counter()
             result = sweep()
             timings.append((time.perf_counter() - started) * 1000)
             assert result.breached == DUE, result
             with connection.cursor() as cursor:  # push them back into the future for the next run
-                cursor.execute("SELECT set_config('app.rls_bypass', 'on', false)")
+                cursor.execute(as_worker())
                 cursor.execute(
                     "UPDATE tickets_slaclock SET due_at = now() + interval '1 day' WHERE breached_at IS NOT NULL"
                 )
-                cursor.execute("SELECT set_config('app.rls_bypass', '', false)")
+                cursor.execute(as_web())
         results[size] = statistics.median(timings)
         print(
             f"  {size:>9,} open clocks: sweep with {DUE} due = {results[size]:6.1f} ms (median of {RUNS})",

@@ -26,9 +26,8 @@ os.environ.setdefault("ACCORD_TESTING", "0")
 os.environ["ACCORD_WEBHOOK_ALLOW_PRIVATE_URLS"] = "1"  # the receiver is on 127.0.0.1
 
 import django
-from django.conf import settings
 
-from bench.scratch import scratch_database
+from bench.scratch import database_env, scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 ONE_AT_A_TIME = int(os.environ.get("ACCORD_BENCH_WEBHOOKS", "40"))
@@ -67,12 +66,6 @@ def start_receiver(arrivals: Arrivals) -> ThreadingHTTPServer:
     return server
 
 
-def database_url(name: str) -> str:
-    db = settings.DATABASES["default"]
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
-
-
 def main() -> None:
     django.setup()
     with scratch_database("bench_webhooks") as bench_name:
@@ -99,7 +92,7 @@ def run(bench_name: str) -> None:
 
     queue = f"accord-bench-{uuid.uuid4().hex[:8]}"
     celery_app.conf.task_default_queue = queue  # this process's wake-ups go to the bench worker
-    env = {**os.environ, "DATABASE_URL": database_url(bench_name), "ACCORD_CELERY_QUEUE": queue,
+    env = {**os.environ, **database_env(bench_name), "ACCORD_CELERY_QUEUE": queue,
            "ACCORD_TESTING": "0"}  # fmt: skip
     logs = tempfile.TemporaryDirectory()
     worker_log = Path(logs.name) / "worker.log"

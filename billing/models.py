@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from tenants.grants import AppendOnly
 from tenants.models import TenantOwned
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -98,6 +99,8 @@ class InvoiceKind(models.TextChoices):
 
 
 class Invoice(TenantOwned):
+    append_only = AppendOnly(guarded_updates=True)  # tenants/grants.py
+
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="invoices")
     kind = models.CharField(max_length=15, choices=InvoiceKind.choices)
     subscription = models.ForeignKey(
@@ -180,6 +183,8 @@ class LineKind(models.TextChoices):
 
 
 class InvoiceLine(TenantOwned):
+    append_only = AppendOnly(guarded_updates=True)  # tenants/grants.py
+
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField(default=0)
     kind = models.CharField(max_length=12, choices=LineKind.choices)
@@ -332,6 +337,8 @@ class CreditEntry(TenantOwned):
 
 
 class CreditNote(TenantOwned):
+    append_only = AppendOnly()  # tenants/grants.py: SELECT and INSERT only
+
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
     sequence = models.PositiveIntegerField()
     number = models.CharField(max_length=20)
@@ -357,6 +364,8 @@ class CreditNote(TenantOwned):
 
 
 class CreditNoteLine(TenantOwned):
+    append_only = AppendOnly()  # tenants/grants.py: SELECT and INSERT only
+
     credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
     invoice_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="credit_note_lines")
     description = models.CharField(max_length=400)

@@ -118,16 +118,37 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------------
-# The app's role is no superuser and has no BYPASSRLS (tenants/database_setup.py); tenant isolation is
-# enforced by row-level security on top of the scoped querysets.
+# Three roles, none a superuser nor BYPASSRLS (tenants/database_setup.py): DATABASE_URL is the web role,
+# which owns nothing and is bound by row-level security; DATABASE_WORKER_URL the only login past RLS,
+# used by tenants.scope.cross_tenant through the `worker` alias; DATABASE_OWNER_URL runs migrations.
+# Unset, the worker's and owner's URLs are DATABASE_URL with `_worker` / `_owner` after the user name.
 if not os.environ.get("DATABASE_URL"):
     from config import embedded
 
     embedded.postgres_url(BASE_DIR)
 
+from tenants.database_setup import derived_url  # noqa: E402 (after the embedded server set the URL)
+
+DATABASE_WORKER_URL = os.environ.get("DATABASE_WORKER_URL") or derived_url(
+    os.environ["DATABASE_URL"], "_worker"
+)
+DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL") or derived_url(os.environ["DATABASE_URL"], "_owner")
 DATABASES = {
-    "default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)
+    "default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True),
+    # Tests share the default test database (tests/conftest.py); in production it is its own connection.
+    "worker": {
+        **dj_database_url.parse(DATABASE_WORKER_URL, conn_max_age=60, conn_health_checks=True),
+        "TEST": {"MIRROR": "default"},
+    },
 }
+DATABASE_OWNER = dj_database_url.parse(DATABASE_OWNER_URL)
+DATABASE_ROLES = {
+    "web": DATABASES["default"]["USER"],
+    "worker": DATABASES["worker"]["USER"],
+    "owner": DATABASE_OWNER["USER"],
+}
+# "connection": cross_tenant() runs on the worker alias's own connection. The test suite sets "role".
+CROSS_TENANT_VIA = "connection"
 DATABASE_ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -15,6 +15,7 @@ from django.db import models
 
 from accounts.actors import ACTOR_MAX_LENGTH
 from clients.models import Client, Contact
+from tenants.grants import AppendOnly
 from tenants.models import TenantOwned
 
 
@@ -63,6 +64,8 @@ class ContractVersion(TenantOwned):
     {{ sla_table }}, …) rendered to safe HTML. ``coverage`` says what is covered and what is billable:
     ``[{"category": "hardware"|"software"|"", "work_type": "…"|"", "covered": bool, "note": "…"}]``
     (first matching rule wins; see contracts/coverage.py)."""
+
+    append_only = AppendOnly(guarded_updates=True)  # tenants/grants.py
 
     template = models.ForeignKey(ContractTemplate, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
@@ -158,6 +161,8 @@ class Agreement(TenantOwned):
 class AgreementEvent(TenantOwned):
     """The agreement's history: every status change and send, who did it and when."""
 
+    append_only = AppendOnly()  # tenants/grants.py: SELECT and INSERT only
+
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="history")
     kind = models.CharField(max_length=40)
     from_status = models.CharField(max_length=10, blank=True)
@@ -178,6 +183,8 @@ class AgreementEvent(TenantOwned):
 
 class Signature(TenantOwned):
     """Who signed (or declined) what, from where, with the SHA-256 of exactly the document shown."""
+
+    append_only = AppendOnly(guarded_updates=True)  # tenants/grants.py
 
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="signatures")
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="signatures")

@@ -118,10 +118,11 @@ def dispatch_pending(*, now: datetime | None = None, batch: int = BATCH) -> Disp
     now = now or timezone.now()
     outcomes: dict[str, int] = defaultdict(int)
     unsubscribed: dict[str, int] = defaultdict(int)
-    with transaction.atomic():  # the row locks last until every handler of the batch has run
-        with cross_tenant("the event dispatcher claims due deliveries of every tenant"):
-            claimed = _claim(now, batch)
-            tenant_of = dict(EventDelivery.objects.filter(pk__in=claimed).values_list("pk", "tenant_id"))
+    # One transaction on the worker's connection: the claim's row locks last until every handler of the
+    # batch has run, and each handler runs in its event's tenant scope.
+    with cross_tenant("the event dispatcher claims due deliveries of every tenant and runs them"):
+        claimed = _claim(now, batch)
+        tenant_of = dict(EventDelivery.objects.filter(pk__in=claimed).values_list("pk", "tenant_id"))
         by_tenant: dict[int, list[int]] = defaultdict(list)
         for delivery_id in claimed:
             by_tenant[tenant_of[delivery_id]].append(delivery_id)

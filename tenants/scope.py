@@ -5,7 +5,9 @@ PostgreSQL's row-level security and the django-scopes scope for the querysets, a
 way out. Outside any scope, tenant-owned querysets raise ``ScopeError`` and PostgreSQL returns no rows.
 
 ``cross_tenant(reason)`` is the one explicit bypass, for work that spans tenants (authenticating an API
-key, listing a user's tenants, sweepers, migrations of data). Grep for it.
+key, listing a user's tenants, sweepers, billing runs, the event bus). Grep for it. It runs its block as
+the worker role, the only login the row-level security policies let past, on that role's own
+connection (tenants/connections.py): no setting a web session can change lifts RLS.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django_scopes import scope, scopes_disabled
+
+from tenants.connections import worker_connection
 
 if TYPE_CHECKING:
     from tenants.models import Tenant
@@ -63,12 +67,8 @@ def cross_tenant(reason: str) -> Iterator[None]:
     if not reason:
         raise ValueError("cross_tenant() needs a reason, so every bypass says why it exists")
     logger.debug("entering cross-tenant scope: %s", reason)
-    with transaction.atomic():
-        previous = _swap_setting("app.rls_bypass", "on")
-        with scopes_disabled():
-            yield
-        if not transaction.get_rollback():
-            _swap_setting("app.rls_bypass", previous)
+    with worker_connection(), transaction.atomic(), scopes_disabled():
+        yield
 
 
 def current_tenant() -> Tenant:

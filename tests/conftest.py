@@ -1,7 +1,26 @@
 import pytest
+from django.conf import settings
 
 from tenants.roles import Role
+from tests import databases
 from tests.factories import PASSWORD, ClientFactory, StaffMembershipFactory, TenantFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The suite creates, migrates and drops its test database as the owner (tests/databases.py)."""
+    databases.use_owner_login(settings.DATABASES["default"])
+    settings.CROSS_TENANT_VIA = "role"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Once the test database exists, every test acts as the web role, bound by row-level security."""
+    with django_db_blocker.unblock():
+        databases.act_as_web(settings.DATABASES["default"])
+    yield
+    with django_db_blocker.unblock():
+        databases.stop_acting(settings.DATABASES["default"])
 
 
 @pytest.fixture

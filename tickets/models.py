@@ -12,6 +12,7 @@ from accounts.actors import ACTOR_MAX_LENGTH
 from clients.models import Client, Contact, Site
 from service_levels.models import BusinessCalendar, IssueType, Level, Metric, Priority, WorkLocation
 from service_levels.selectors import engine_calendar
+from tenants.grants import AppendOnly
 from tenants.models import TenantOwned
 from tickets import clock as clock_math
 
@@ -111,6 +112,8 @@ class Ticket(TenantOwned):
 
 class TicketEvent(TenantOwned):
     """The ticket's history: status, priority, assignment and SLA changes, with who and why."""
+
+    append_only = AppendOnly()  # tenants/grants.py: SELECT and INSERT only
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="history")
     kind = models.CharField(max_length=40)
@@ -241,6 +244,8 @@ class SlaClock(TenantOwned):
 
 class SlaBreach(TenantOwned):
     """A breach, recorded once per clock (the constraint backs the sweeper's claim)."""
+
+    append_only = AppendOnly()  # tenants/grants.py: SELECT and INSERT only
 
     clock = models.OneToOneField(SlaClock, on_delete=models.CASCADE, related_name="breach")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="breaches")

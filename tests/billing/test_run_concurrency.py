@@ -20,7 +20,7 @@ from billing.models import Invoice, InvoiceLine
 from memberships.periods import periods_from
 from tenants.scope import tenant_scope
 from tests.billing.run_setup import catalog, customer, subscribe, technician, work
-from tests.tickets.test_breach_timer_celery import test_database_url
+from tests.databases import database_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,7 +78,7 @@ def expected_periods(subscriptions) -> set[tuple[int, date]]:
 def start_runs(tenant, tmp_path, count: int) -> list[subprocess.Popen]:
     env = {
         **os.environ,
-        "DATABASE_URL": test_database_url(),
+        **database_env(),
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "ACCORD_BILLING_CHUNK_SIZE": "3",

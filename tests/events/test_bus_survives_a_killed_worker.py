@@ -17,7 +17,7 @@ from events.dispatch import dispatch_pending
 from events.models import DeliveryStatus, EventDelivery
 from events.services import record_event
 from tenants.scope import cross_tenant, tenant_scope
-from tests.tickets.test_breach_timer_celery import test_database_url
+from tests.databases import database_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,7 +63,7 @@ def test_a_worker_killed_mid_handler_leaves_the_event_for_the_next_pass(tenant, 
         EventDelivery.objects.create(tenant=tenant, event=event, consumer="test.killed")
 
     marker = tmp_path / "claimed"
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "REDIS_URL": settings.REDIS_URL,
+    env = {**os.environ, **database_env(), "REDIS_URL": settings.REDIS_URL,
            "DJANGO_SETTINGS_MODULE": "config.settings"}  # fmt: skip
     worker = subprocess.Popen([sys.executable, "-c", DOOMED_WORKER, str(marker)], cwd=ROOT, env=env)
     try:

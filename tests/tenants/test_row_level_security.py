@@ -38,7 +38,7 @@ def test_the_app_connects_as_a_role_that_is_no_superuser_and_cannot_bypass_rls()
         assert cursor.fetchone() == (False, False)
 
 
-def test_every_table_with_a_tenant_id_has_rls_enabled_forced_and_a_policy():
+def test_every_table_with_a_tenant_id_has_rls_enabled_forced_and_its_two_policies():
     tables = tenant_tables()
     assert {
         "clients_client",
@@ -50,12 +50,18 @@ def test_every_table_with_a_tenant_id_has_rls_enabled_forced_and_a_policy():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
-            "  (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) "
-            "FROM pg_class c WHERE c.relname = ANY(%s)",
+            "  (SELECT array_agg(p.policyname || ' to ' || array_to_string(p.roles, ',') || ': ' || p.qual "
+            "                    ORDER BY p.policyname) "
+            "   FROM pg_policies p WHERE p.tablename = c.relname AND p.schemaname = 'public') "
+            "FROM pg_class c WHERE c.relname = ANY(%s) AND c.relkind = 'r'",
             [tables],
         )
         rows = {name: (enabled, forced, policies) for name, enabled, forced, policies in cursor.fetchall()}
-    assert rows == dict.fromkeys(tables, (True, True, 1))
+    expected = [
+        "cross_tenant to accord_cross_tenant: true",
+        "tenant_isolation to public: (tenant_id = ( SELECT app_current_tenant() AS app_current_tenant))",
+    ]
+    assert rows == dict.fromkeys(tables, (True, True, expected))
 
 
 def test_after_seed_demo_every_tenant_table_shows_no_rows_without_a_tenant_or_with_an_unknown_one(small_demo):

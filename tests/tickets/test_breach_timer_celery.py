@@ -14,16 +14,15 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from events.models import OutboxEvent
 from service_levels.models import Metric
 from tenants.scope import cross_tenant, tenant_scope
+from tests.databases import database_env
 from tickets import services
 from tickets.models import SlaBreach, SlaClock
 
@@ -32,22 +31,12 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_integr
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_database_url() -> str:
-    db = connection.settings_dict
-    host = quote(db["HOST"] or "", safe="")
-    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-test_database_url.__test__ = False
-
-
 class CeleryProcesses:
     def __init__(self, tmp_path: Path):
         self.queue = f"accord-test-{uuid.uuid4().hex[:8]}"
         self.env = {
             **os.environ,
-            "DATABASE_URL": test_database_url(),
+            **database_env(),
             "REDIS_URL": settings.REDIS_URL,
             "ACCORD_CELERY_QUEUE": self.queue,
             "ACCORD_SWEEP_SECONDS": "1",

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tenants", "0006_remove_staffmembership_cost_rate"),
+        ("tenants", "0007_policies_by_role"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,85 @@
+"""Which database role a piece of work runs as (tenants/database_setup.py describes the three).
+
+- Requests, the API and tenant-scoped tasks use the ``default`` alias: the web role, bound by RLS.
+- ``worker_connection()`` runs a block on the worker role, the only login past RLS. In production
+  (``CROSS_TENANT_VIA = "connection"``) it puts the ``worker`` alias's own connection in place of
+  ``default`` for the block, so everything inside, ORM, ``transaction.atomic()`` and raw cursors alike,
+  runs on that connection. The test suite (``"role"``) has one connection per test, wrapped in a
+  transaction the worker's connection could not see, so it logs in as the owner acting as web
+  (``-c role=<web>``) and switches to the worker role with ``SET LOCAL ROLE`` for the block. The web
+  role is a member of nothing, so it cannot do that switch itself.
+- ``as_owner()`` runs ``migrate`` and ``flush`` as the owner: the web role may neither create nor
+  truncate tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from psycopg2 import sql
+
+WORKER_ALIAS = "worker"
+
+
+def on_worker_connection() -> bool:
+    return connections[DEFAULT_DB_ALIAS].alias == WORKER_ALIAS
+
+
+@contextmanager
+def worker_connection() -> Iterator[None]:
+    if settings.CROSS_TENANT_VIA == "role":
+        with transaction.atomic():
+            previous = _set_local_role(settings.DATABASE_ROLES["worker"])
+            yield
+            # An exception or a rollback restores the role with the savepoint.
+            if not transaction.get_rollback():
+                _set_local_role(previous)
+        return
+    if on_worker_connection():
+        yield
+        return
+    web = connections[DEFAULT_DB_ALIAS]
+    connections[DEFAULT_DB_ALIAS] = connections[WORKER_ALIAS]
+    try:
+        yield
+    finally:
+        connections[DEFAULT_DB_ALIAS] = web
+
+
+def _set_local_role(role: str) -> str:
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        previous = cursor.fetchone()[0]
+        cursor.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
+    return previous
+
+
+@contextmanager
+def as_owner(alias: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Connect ``alias`` as the owner for the block (its database name stays what it is)."""
+    connection = connections[alias]
+    owner = settings.DATABASE_OWNER
+    saved = {
+        key: connection.settings_dict.get(key) for key in ("USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
+    }
+    options = {key: value for key, value in (saved["OPTIONS"] or {}).items() if key != "options"}
+    wanted = {
+        "USER": owner["USER"],
+        "PASSWORD": owner["PASSWORD"],
+        "HOST": owner["HOST"],
+        "PORT": owner["PORT"],
+    }
+    wanted["OPTIONS"] = options
+    if all(saved[key] == value for key, value in wanted.items()):
+        yield
+        return
+    connection.close()
+    connection.settings_dict.update(wanted)
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict.update(saved)
