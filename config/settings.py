@@ -257,6 +257,19 @@ ACCORD_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("ACCORD_WEBHOOK_TIMEOUT_SE
 # so two workers never send one delivery at once, and short enough that a dead worker delays it little.
 ACCORD_WEBHOOK_LEASE_SECONDS = float(os.environ.get("ACCORD_WEBHOOK_LEASE_SECONDS", "60"))
 
+# --- Sealed PDFs (PAdES) -----------------------------------------------------------------------------
+# Each tenant's signing key is stored encrypted (AES-GCM) with a key derived from this secret. Several,
+# comma-separated, rotate it: the first encrypts, any of them decrypts. Unset (development, tests) it is
+# derived from SECRET_KEY, so changing SECRET_KEY would make every stored signing key unreadable:
+# production sets it (`manage.py check --deploy` warns, tenants.checks).
+ACCORD_SIGNING_KEY_SECRET = os.environ.get("ACCORD_SIGNING_KEY_SECRET", "")
+# An RFC 3161 timestamp authority: with one, seals are PAdES B-LT (timestamped, validation info embedded);
+# without one, B-B. ACCORD_TSA_TRUST_ROOTS is a PEM file of the authority's root certificate(s), which
+# the verify page needs to trust its timestamps.
+ACCORD_TSA_URL = os.environ.get("ACCORD_TSA_URL", "")
+ACCORD_TSA_TRUST_ROOTS = os.environ.get("ACCORD_TSA_TRUST_ROOTS", "")
+ACCORD_TSA_TIMEOUT_SECONDS = float(os.environ.get("ACCORD_TSA_TIMEOUT_SECONDS", "10"))
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -1,10 +1,8 @@
 """The signed PDF (WeasyPrint): exactly the document that was signed, then a certificate page with the
-signature's audit trail. The file's SHA-256 is stored with the signature, so a PDF can later be checked
-byte for byte (portal/verify.py).
-
-The PDF is not signed cryptographically (PAdES): the stored hash proves a file is the one Accord issued,
-for the tenant who checks it. A PAdES signature that third parties can check needs a managed key and
-certificate per installation; that is a separate decision.
+signature's audit trail, sealed with the tenant's signing identity (PAdES, tenants.seals). The sealed
+file's SHA-256 is stored with the signature, so a PDF can later be checked byte for byte as well as by
+its seal (portal/verify.py): the hash needs Accord's records, the seal can be checked by anyone who has
+the tenant's certificate (any PDF reader shows who sealed it and whether it changed since).
 """
 
 from __future__ import annotations
@@ -19,7 +17,9 @@ from django.template.loader import render_to_string
 
 from contracts import signatures
 from contracts.models import Signature
+from tenants import seals
 from tenants.localtime import tenant_zone
+from tenants.signing_identities import current_signing_identity
 
 # Print styles live here rather than in a template: WeasyPrint reads them directly, and templates keep
 # the rule that no page carries inline styles.
@@ -116,9 +116,26 @@ def render_signed_pdf(signature: Signature) -> bytes:
     return document.write_pdf(stylesheets=[weasyprint.CSS(string=PDF_CSS)])
 
 
+def seal_signed_pdf(signature: Signature, pdf: bytes) -> bytes:
+    """``pdf`` sealed by the agreement's tenant with its current signing identity (issued first if the
+    tenant has none): "Sealed by <tenant> for agreement <n>". Within the caller's tenant scope."""
+    agreement = signature.agreement
+    tenant = agreement.tenant
+    return seals.seal_pdf(
+        pdf,
+        identity=current_signing_identity(tenant),
+        reason=f"Sealed by {tenant.name} for agreement {agreement.pk}",
+        location=f"Accord, {settings.SITE_URL}",
+        signer_name=tenant.name,
+        contact_info=tenant.reply_to_email,
+        timestamping=seals.configured_timestamping(),
+    )
+
+
 def attach_signed_pdf(signature: Signature) -> Signature:
-    """Render the signed PDF and have contracts store it with its SHA-256 (within the caller's tenant)."""
-    return signatures.store_signed_pdf(signature, render_signed_pdf(signature))
+    """Render the signed PDF, seal it, and have contracts store it once with the SHA-256 of the sealed
+    file (within the caller's tenant)."""
+    return signatures.store_signed_pdf(signature, seal_signed_pdf(signature, render_signed_pdf(signature)))
 
 
 def stored_signed_pdf(signature: Signature) -> bytes:

@@ -1,6 +1,11 @@
-"""Is this a document the tenant had signed? A PDF matches when its SHA-256 is that of a signed PDF the
-tenant issued (any changed byte fails); a pasted hash matches a signed PDF's or the signed document's
-SHA-256. Reads only the current tenant's signatures (scoped queryset and row-level security)."""
+"""Is this a document the tenant had signed? Two independent answers for a PDF:
+
+- its hash: the file matches when its SHA-256 is that of a signed PDF the tenant issued (any changed byte
+  fails); a pasted hash matches a signed PDF's or the signed document's SHA-256;
+- its seal: the PAdES signature in the file validates against the tenant's own certificates and covers
+  the whole file (tenants.seals); a PDF issued before seals existed has none.
+
+Reads only the current tenant's signatures and certificates (scoped querysets and row-level security)."""
 
 from __future__ import annotations
 
@@ -13,6 +18,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from contracts.models import Signature
+from tenants import seals
+from tenants.scope import current_tenant
+from tenants.signing_identities import signing_identities
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -22,6 +30,7 @@ class Verification:
     sha256: str
     signature: Signature | None = None
     matched_on: str = ""  # "pdf" (the signed PDF file) or "document" (the document as shown)
+    seal: seals.SealCheck | None = None  # for a PDF file; None for a pasted hash
 
     @property
     def matches(self) -> bool:
@@ -42,10 +51,13 @@ def sha256_of(chunks: bytes | Iterable[bytes]) -> str:
 
 
 def verify_pdf(data: bytes | Iterable[bytes]) -> Verification:
-    """Whether a PDF file (bytes, or chunks of an upload) is, byte for byte, a signed PDF of this tenant."""
-    digest = sha256_of(data)
+    """Whether a PDF file (bytes, or chunks of an upload) is, byte for byte, a signed PDF of this tenant,
+    and whether it carries an intact seal of this tenant (checked whatever the hash says)."""
+    pdf = bytes(data) if isinstance(data, bytes | bytearray) else b"".join(data)
+    digest = sha256_of(pdf)
     signature = _signed().filter(pdf_sha256=digest).first()
-    return Verification(digest, signature, "pdf" if signature else "")
+    seal = seals.check_seal(pdf, signing_identities(current_tenant()))
+    return Verification(digest, signature, "pdf" if signature else "", seal)
 
 
 def normalize_hash(value: str) -> str:

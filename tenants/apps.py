@@ -7,6 +7,7 @@ class TenantsConfig(AppConfig):
     verbose_name = "Tenants"
 
     def ready(self):
+        from tenants import checks  # noqa: F401 (registers the system checks)
         from tenants.grants import apply_grants_after_migrate
 
         # post_migrate is sent once per app after the whole run; answering only our own sends it once.

@@ -62,6 +62,23 @@ class CompanySettingsForm(StyledFormMixin, forms.Form):
     )
 
 
+class SigningIdentityForm(StyledFormMixin, forms.Form):
+    """A PKCS#12 file with the key and certificate that will seal signed PDFs; checked by
+    tenants.signing_identities.replace_with_pkcs12."""
+
+    file = forms.FileField(
+        label="Key and certificate (.p12 or .pfx)",
+        help_text="From your certificate authority, or exported with its private key. At most 256 KB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".p12,.pfx,application/x-pkcs12"}),
+    )
+    password = forms.CharField(
+        label="Password of the file",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+
 class CostRateForm(StyledFormMixin, forms.Form):
     """A change of what an hour of someone costs; tenants.services.record_cost_rate has the last word."""
 

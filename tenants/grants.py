@@ -6,9 +6,9 @@ Both roles may read and write every table, except the **append-only evidence**, 
 - a history (agreement and ticket history, SLA breaches, credit notes, the audit log) is granted SELECT
   and INSERT only;
 - a table that holds drafts beside finished rows (contract versions, signatures, invoices and their
-  lines) keeps UPDATE for the drafts (``guarded_updates=True``) but never DELETE, and its guard trigger
-  refuses any change to a finished row except its few legitimate transitions (a signature's PDF stored
-  once, an invoice marked paid).
+  lines; ``drafts=True``) keeps UPDATE and DELETE for its drafts, and its guard trigger refuses any
+  change to a finished row except its few legitimate transitions (a signature's PDF stored once, an
+  invoice marked paid or credited).
 
 The guard triggers are plain PL/pgSQL in each app's migrations, not pgtrigger's, so no setting such as
 ``pgtrigger.ignore`` lifts them, and neither role owns a table, so neither can disable one. Neither role
@@ -29,7 +29,7 @@ from psycopg2 import sql
 class AppendOnly:
     """Declared on a model: its rows are added, never removed, and changed only as its guard allows."""
 
-    guarded_updates: bool = False
+    drafts: bool = False
 
 
 def append_only_models():
@@ -56,8 +56,8 @@ def apply_grants(using: str) -> None:
         )
         for model in append_only_models():
             table = sql.Identifier(model._meta.db_table)
-            revoked = "DELETE" if model.append_only.guarded_updates else "UPDATE, DELETE"
-            cursor.execute(sql.SQL("REVOKE {} ON {} FROM {}").format(sql.SQL(revoked), table, grantees))
+            if not model.append_only.drafts:
+                cursor.execute(sql.SQL("REVOKE UPDATE, DELETE ON {} FROM {}").format(table, grantees))
 
 
 def apply_grants_after_migrate(sender, using, **kwargs) -> None:

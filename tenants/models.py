@@ -130,3 +130,45 @@ class CostRate(TenantOwned):
 
     def __str__(self):
         return f"{self.rate} from {self.effective_from}"
+
+
+class SigningIdentitySource(models.TextChoices):
+    SELF_ISSUED = "self_issued", "Issued by Accord"
+    UPLOADED = "uploaded", "Uploaded (PKCS#12)"
+
+
+class SigningIdentity(TenantOwned):
+    """The key and certificate that seal the tenant's signed PDFs (PAdES). One is current (``retired_at``
+    empty); replaced ones are kept, so PDFs sealed with them still verify. The private key is stored
+    encrypted (tenants.key_encryption); ``tenants.signing_identities`` creates, replaces and reads them.
+    """
+
+    source = models.CharField(max_length=20, choices=SigningIdentitySource.choices)
+    certificate = models.BinaryField(help_text="The signing certificate, DER.")
+    chain_pem = models.TextField(blank=True, help_text="Certificates above it (PEM), as uploaded.")
+    encrypted_private_key = models.BinaryField()
+    fingerprint_sha256 = models.CharField(max_length=64)
+    subject = models.CharField(max_length=500)
+    issuer = models.CharField(max_length=500)
+    not_valid_before = models.DateTimeField()
+    not_valid_after = models.DateTimeField()
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "fingerprint_sha256"], name="signing_identity_print_idx")]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=models.Q(retired_at__isnull=True),
+                name="one_current_signing_identity_per_tenant",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} ({self.fingerprint_sha256[:16]})"

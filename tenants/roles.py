@@ -35,6 +35,10 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
         "Change the company's settings: name, time zone, reply-to address",
         frozenset({Role.OWNER, Role.MANAGER}),
     ),
+    "tenant.seal": (
+        "Replace the certificate that seals signed PDFs (upload a PKCS#12 key and certificate)",
+        frozenset({Role.OWNER}),
+    ),
     "sla.view": ("See business calendars, SLA policies, the priority matrix and the issue catalog", EVERYONE),
     "sla.manage": (
         "Change business calendars, SLA policies, the priority matrix and the issue catalog",

@@ -11,6 +11,7 @@ from tenants.localtime import tenant_localtime
 from tenants.models import CostRate, StaffMembership, Tenant
 from tenants.roles import Role
 from tenants.scope import current_tenant, tenant_scope
+from tenants.signing_identities import current_signing_identity
 
 
 def _unique_slug(name: str) -> str:
@@ -33,7 +34,8 @@ def create_tenant(
     subdivision: str = "",
     slug: str | None = None,
 ) -> Tenant:
-    """Create a tenant with its first owner (an existing user is reused). Validates the settings."""
+    """Create a tenant with its first owner (an existing user is reused) and its signing identity (a
+    self-issued certificate that seals its signed PDFs). Validates the settings."""
     tenant = Tenant(
         name=name,
         slug=slug or _unique_slug(name),
@@ -47,6 +49,7 @@ def create_tenant(
     owner = ensure_user(email=owner_email, password=owner_password)
     with tenant_scope(tenant):
         add_staff_member(tenant=tenant, user=owner, role=Role.OWNER)
+        current_signing_identity(tenant)
     return tenant
 
 

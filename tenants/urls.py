@@ -8,6 +8,7 @@ app_name = "tenants"
 urlpatterns = [
     path("switch-tenant/", views.SwitchTenantView.as_view(), name="switch"),
     path("company/", views.CompanySettingsView.as_view(), name="company"),
+    path("company/seal/", views.SigningIdentityView.as_view(), name="seal"),
     path("team/", views.TeamView.as_view(), name="team"),
     path("team/invite/", views.InviteStaffView.as_view(), name="invite"),
     path("team/<int:pk>/", views.StaffMemberActionView.as_view(), name="staff_member"),

@@ -9,8 +9,8 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
-from tenants import services
-from tenants.forms import CompanySettingsForm, InviteStaffForm
+from tenants import services, signing_identities
+from tenants.forms import CompanySettingsForm, InviteStaffForm, SigningIdentityForm, add_service_errors
 from tenants.localtime import tenant_today
 from tenants.middleware import SESSION_TENANT_KEY
 from tenants.models import StaffMembership
@@ -146,3 +146,42 @@ class CompanySettingsView(StaffRequiredMixin, FormView):
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["seal_identity"] = signing_identities.current_signing_identity(self.request.tenant)
+        if self.request.membership.can(SigningIdentityView.permission):
+            context.setdefault("seal_form", SigningIdentityForm())
+        return context
+
+
+class SigningIdentityView(StaffRequiredMixin, View):
+    """POST a PKCS#12 file: its key and certificate seal the signed PDFs from now on (owners only). A bad
+    file changes nothing and shows why on the company settings page."""
+
+    permission = "tenant.seal"
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = SigningIdentityForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                identity = signing_identities.replace_with_pkcs12(
+                    request.tenant,
+                    data=upload.read(signing_identities.MAX_PKCS12_BYTES + 1),
+                    password=form.cleaned_data["password"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request, f"Signed PDFs are now sealed with the certificate of {identity.subject}."
+                )
+                return redirect(reverse("tenants:company") + "#seal")
+        company = CompanySettingsView(request=request, kwargs={})
+        context = company.get_context_data(
+            form=CompanySettingsForm(initial=company.get_initial()), seal_form=form
+        )
+        return render(request, CompanySettingsView.template_name, context, status=400)

@@ -12,6 +12,8 @@ from tenants.localtime import tenant_today
 from tenants.models import StaffMembership, Tenant
 from tenants.roles import Role
 from tenants.scope import cross_tenant, tenant_scope
+from tenants.seals import check_seal
+from tenants.signing_identities import signing_identities
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +40,10 @@ def test_seed_demo_is_idempotent_prints_the_logins_and_has_signers_use_the_porta
             signatures = Signature.objects.all()
             # three campaign signers each sign, decline and only open their portal links
             assert signatures.filter(signed_at__isnull=False).exclude(pdf_sha256="").count() == 3
+            # and their PDFs carry the tenant's seal
+            identities = signing_identities(tenant)
+            for signature in signatures.filter(signed_at__isnull=False):
+                assert check_seal(bytes(signature.pdf), identities).is_sealed
             assert signatures.filter(declined_at__isnull=False).count() == 3
             assert signatures.filter(signed_at__isnull=True, declined_at__isnull=True).count() == 3
             # the revenue page has every kind of MRR movement to show (billing.demo.seed_membership_changes)
