@@ -13,7 +13,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("api", "0002_idempotent_requests"),
-        ("tenants", "0008_history"),
+        ("tenants", "0009_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

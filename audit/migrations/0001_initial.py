@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("tenants", "0008_history"),
+        ("tenants", "0009_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("clients", "0001_initial"),
-        ("tenants", "0008_history"),
+        ("tenants", "0009_history"),
     ]
 
     operations = [

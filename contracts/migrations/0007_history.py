@@ -14,7 +14,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("contracts", "0006_evidence_guards"),
-        ("tenants", "0008_history"),
+        ("tenants", "0009_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

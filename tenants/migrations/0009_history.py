@@ -12,7 +12,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tenants", "0007_policies_by_role"),
+        ("tenants", "0008_signing_identity"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
