@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from tenants.history import track_history
 from tenants.models import TenantOwned
 
 
@@ -10,6 +11,12 @@ class Scope(models.TextChoices):
     WRITE = "write", "Write"
 
 
+# The secret's hash stays out of history; last_used_at changes on every call, so it is no event.
+@track_history(
+    object_type="API key",
+    label=lambda d: f"{d.get('name')} ({d.get('prefix')}…)",
+    exclude=["secret_hash", "last_used_at"],
+)
 class ApiKey(TenantOwned):
     """A partner's key to one tenant's API. Only a SHA-256 of the secret part is stored."""
 

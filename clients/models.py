@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
+from tenants.history import label_from, track_history
 from tenants.models import TenantOwned, validate_timezone
 
 
@@ -16,6 +17,7 @@ class Archivable(models.Model):
         return self.archived_at is not None
 
 
+@track_history(object_type="Client", label=label_from("name"), exclude=["updated_at"])
 class Client(TenantOwned, Archivable):
     """A customer of the tenant: a household or a business."""
 
@@ -47,6 +49,7 @@ class Client(TenantOwned, Archivable):
         return self.name
 
 
+@track_history(object_type="Contact", label=label_from("full_name", "email"), exclude=["updated_at"])
 class Contact(TenantOwned, Archivable):
     """A person at a client. Signers can sign service contracts for the client."""
 
@@ -73,6 +76,7 @@ class Contact(TenantOwned, Archivable):
             raise ValidationError({"email": "A signer needs an email address: contracts are sent by email."})
 
 
+@track_history(object_type="Site", label=label_from("name"), exclude=["updated_at"])
 class Site(TenantOwned, Archivable):
     """A place where a client's systems are installed and on-site work happens."""
 

@@ -58,8 +58,10 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "pgtrigger",
+    "pghistory",
     "accounts",
     "tenants",
+    "audit",
     "clients",
     "service_levels",
     "events",
@@ -91,6 +93,8 @@ MIDDLEWARE = [
     "api.middleware.ApiKeyMiddleware",
     # Last: everything after authentication runs inside the request's tenant scope.
     "tenants.middleware.TenantMiddleware",
+    # Inside the tenant scope: who/where on every history row (django-pghistory), CSV downloads audited.
+    "audit.middleware.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -151,6 +155,15 @@ DATABASE_ROLES = {
 CROSS_TENANT_VIA = "connection"
 DATABASE_ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Audit log -------------------------------------------------------------------------------------
+# History rows (tenants/history.py) keep the request's who/where in a JSON column of their own, so no
+# shared, cross-tenant context table is written; and they are append-only.
+import pghistory  # noqa: E402
+
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
+PGHISTORY_APPEND_ONLY = True
+PGHISTORY_INSTALL_CONTEXT_FUNC_ON_MIGRATE = False
 
 # --- Redis and Celery -----------------------------------------------------------------------------
 if not os.environ.get("REDIS_URL"):

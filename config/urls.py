@@ -32,6 +32,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("clients/", include("clients.urls")),
     path("api-keys/", include("api.staff_urls")),
+    path("audit/", include("audit.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("sla/", include("service_levels.urls")),
     path("plans/", include("memberships.urls")),

@@ -16,6 +16,7 @@ from django.db import models
 from accounts.actors import ACTOR_MAX_LENGTH
 from clients.models import Client, Contact
 from tenants.grants import AppendOnly
+from tenants.history import label_from, track_history
 from tenants.models import TenantOwned
 
 
@@ -24,6 +25,7 @@ class TemplateKind(models.TextChoices):
     SUPPLEMENT = "supplement", "Supplement (amendment to a signed contract)"
 
 
+@track_history(object_type="Contract template", label=label_from("name"))
 class ContractTemplate(TenantOwned):
     """A document the tenant asks clients to sign, in successive versions."""
 
@@ -52,6 +54,7 @@ class VersionStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+@track_history(object_type="Contract version", label=lambda d: f"{d.get('title')} v{d.get('number')}")
 @pgtrigger.register(
     pgtrigger.Protect(
         name="published_versions_never_change",

@@ -11,13 +11,13 @@ import re
 from functools import wraps
 from html import unescape
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.origin import client_ip
 from contracts.models import Agreement, AgreementStatus
 from portal import selectors, signing
 from portal.forms import DeclineForm, FreshLinkForm, SignForm
@@ -31,18 +31,6 @@ REFUSAL_STATUS = {
     Refusal.REVOKED: 410,
     Refusal.WRONG_CONTACT: 403,
 }
-
-
-def client_ip(request) -> str | None:
-    """The caller's address. Behind N trusted proxies (settings.TRUSTED_PROXY_HOPS) it is the Nth
-    address from the right of X-Forwarded-For; otherwise the socket's peer, which nobody can forge."""
-    hops = int(getattr(settings, "TRUSTED_PROXY_HOPS", 0) or 0)
-    if hops:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [part for part in forwarded if part]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _private(response):

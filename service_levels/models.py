@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from tenants.history import label_from, track_history
 from tenants.models import TenantOwned, validate_timezone
 
 
@@ -62,6 +63,7 @@ def validate_weekly_hours(value) -> None:
                 ) from error
 
 
+@track_history(object_type="Business calendar", label=label_from("name"), exclude=["updated_at"])
 class BusinessCalendar(TenantOwned):
     """When the clock runs: a time zone, weekly open hours, public holidays and the tenant's closures."""
 
@@ -108,6 +110,7 @@ class BusinessCalendar(TenantOwned):
         return total
 
 
+@track_history(object_type="Closure day", label=label_from("date"))
 class ClosureDay(TenantOwned):
     """A day the tenant is closed besides public holidays (e.g. the company retreat)."""
 
@@ -135,6 +138,7 @@ class PolicyKind(models.TextChoices):
     RIDER = "rider", "Rider (tightens targets)"
 
 
+@track_history(object_type="SLA policy", label=label_from("name"), exclude=["updated_at"])
 class SlaPolicy(TenantOwned):
     """A set of targets. Which one applies is decided by ``service_levels.selectors.effective_sla``."""
 
@@ -186,6 +190,7 @@ class SlaPolicy(TenantOwned):
             self.key = ""
 
 
+@track_history(object_type="SLA target", label=lambda d: f"{d.get('priority')} {d.get('metric')}")
 class SlaTarget(TenantOwned):
     """One promise: for this priority, this metric is met within ``minutes`` on ``calendar``."""
 
@@ -213,6 +218,9 @@ class SlaTarget(TenantOwned):
         return timedelta(minutes=self.minutes)
 
 
+@track_history(
+    object_type="Priority matrix", label=lambda d: f"{d.get('impact')} impact × {d.get('urgency')} urgency"
+)
 class PriorityRule(TenantOwned):
     """One cell of the priority matrix: impact × urgency → priority."""
 
@@ -243,6 +251,7 @@ class WorkLocation(models.TextChoices):
     ON_SITE = "on_site", "On-site"
 
 
+@track_history(object_type="Issue type", label=label_from("name"))
 class IssueType(TenantOwned):
     """An entry of the issue catalog: what can go wrong, how urgent it usually is, where it is fixed."""
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django_scopes import ScopedManager
 
+from tenants.history import label_from, track_history
 from tenants.rls import RowLevelSecurity
 from tenants.roles import Role
 
@@ -14,6 +15,15 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known time zone (use an IANA name such as Europe/London).")
 
 
+# The company's settings, in the tenant's own history (tenant_id = the row's id). Only changes made inside
+# that tenant's scope (its settings page) or by a role past RLS (cross_tenant) are recorded: creating a
+# tenant, or a script touching one outside any scope, could not write the history row under RLS.
+@track_history(
+    object_type="Company settings",
+    label=label_from("name"),
+    tenant_column="id",
+    condition="{row}.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER')",
+)
 class Tenant(models.Model):
     """An integrator or managed-service provider: the company that uses Accord."""
 
@@ -63,6 +73,8 @@ class TenantOwned(models.Model):
         constraints = [RowLevelSecurity(name="%(app_label)s_%(class)s_rls")]
 
 
+# Invitations (a new membership), role changes and removals; the audit log names the person by user_id.
+@track_history(object_type="Staff member", label=label_from("user_id"))
 class StaffMembership(TenantOwned):
     """A user's place on a tenant's staff, with one role."""
 

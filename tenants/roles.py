@@ -107,6 +107,12 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
         "Set up the rewards programs, grant or withdraw rewards by hand, mark gifts delivered",
         frozenset({Role.OWNER, Role.MANAGER}),
     ),
+    # Owners only: the log holds every colleague's sign-ins with their addresses and devices, personal
+    # data like the cost rates; managers make most of the changes it records.
+    "audit.view": (
+        "See the audit log of staff actions (changes, sign-ins, exports) and export it",
+        frozenset({Role.OWNER}),
+    ),
 }
 
 

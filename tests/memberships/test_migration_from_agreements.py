@@ -9,6 +9,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from tenants.connections import as_owner
+from tenants.grants import apply_grants
 
 BEFORE = [("contracts", "0003_agreement_event_actor_label")]
 AFTER = [("contracts", "0005_agreement_plan_moved_to_memberships")]
@@ -105,4 +106,7 @@ def test_agreement_tiers_riders_and_fees_become_plans_subscriptions_and_offers(a
         assert finished.phases.get().plan_price == Decimal("80.00")
         assert Subscription.objects.filter(tenant_id=tenant.pk).count() == 2
     finally:
-        migrate(AFTER)
+        # Back to the latest state of every app (later migrations, e.g. the history tables, were unapplied
+        # on the way to BEFORE), with the roles' grants on the tables they recreated.
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        apply_grants(connection.alias)

@@ -1,0 +1,300 @@
+"""The audit log as one list, newest first: the history rows of every tracked model (django-pghistory's
+aggregate ``Events`` over the event tables that ``tenants.history.TRACKED`` lists) merged with the
+explicit entries (sign-ins, failed sign-ins, CSV exports).
+
+Read through the apps registry, never by importing the apps above this one. Both sources are cut to the
+current tenant twice: by row-level security on every table read, and by an explicit filter on the
+tenant's id.
+
+``AuditLog`` behaves like a sequence for Django's ``Paginator``: ``count()`` and a slice. A slice
+``[a:b]`` reads the newest ``b`` rows of each source and merges them, so deep pages cost more
+(``MAX_PAGES`` bounds it); filters narrow both sources in SQL.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Q
+from pghistory.models import Events
+
+from accounts.models import User
+from audit.models import Action, AuditEntry
+from tenants.history import TRACKED, Tracked
+from tenants.localtime import tenant_localtime
+from tenants.models import Tenant
+
+MAX_PAGES = 200
+
+# An event's pgh_label -> the kind the log shows; then the explicit entries' kinds.
+EVENT_KINDS = {
+    "insert": ("created", "Created"),
+    "update": ("changed", "Changed"),
+    "delete": ("deleted", "Deleted"),
+}
+KINDS: dict[str, str] = {
+    **dict(EVENT_KINDS.values()),
+    **{action.value: action.label for action in Action},
+}
+_EVENT_LABEL_OF_KIND = {kind: label for label, (kind, _) in EVENT_KINDS.items()}
+
+# Data keys searched for the object's label (history rows keep columns, not labels).
+_LABEL_KEYS = ("name", "full_name", "email", "title", "prefix", "reason")
+
+
+def as_text(value: Any) -> str:
+    """A value of a history row as the page and the CSV show it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(as_text(item) for item in value) or "(none)"
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {as_text(item)}" for key, item in value.items()) or "(none)"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: Any
+    after: Any
+
+    @property
+    def before_text(self) -> str:
+        return as_text(self.before)
+
+    @property
+    def after_text(self) -> str:
+        return as_text(self.after)
+
+
+@dataclass
+class AuditRow:
+    key: str
+    at: datetime
+    kind: str
+    kind_label: str
+    actor: str
+    ip: str | None
+    user_agent: str
+    request_id: str
+    object_type: str
+    object_id: str
+    object_label: str
+    changes: list[Change] = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """``actor``: "user:<id>", "key:<id>", "system" or "anonymous"; ``kind``: a key of KINDS;
+    ``object_type``: one of ``object_types()``; ``since``/``until``: aware datetimes, until exclusive;
+    ``q``: part of the object's label."""
+
+    actor: str = ""
+    kind: str = ""
+    object_type: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    q: str = ""
+
+
+def object_types() -> list[str]:
+    types = {tracked.object_type for tracked in TRACKED.values()} | {"CSV export"}
+    return sorted(types)
+
+
+def audit_log(tenant: Tenant, filters: AuditFilters) -> AuditLog:
+    return AuditLog(tenant, filters)
+
+
+class AuditLog:
+    def __init__(self, tenant: Tenant, filters: AuditFilters):
+        self.tenant = tenant
+        self.filters = filters
+
+    # --- the two sources ---------------------------------------------------------------------------
+    def _events(self):
+        f = self.filters
+        if f.kind and f.kind not in _EVENT_LABEL_OF_KIND:
+            return None
+        tracked = [t for t in TRACKED.values() if not f.object_type or t.object_type == f.object_type]
+        if not tracked:
+            return None
+        qs = Events.objects.across(*[apps.get_model(t.event_model) for t in tracked]).filter(
+            pgh_data__tenant_id=self.tenant.pk, pgh_label__in=list(EVENT_KINDS)
+        )
+        if f.kind:
+            qs = qs.filter(pgh_label=_EVENT_LABEL_OF_KIND[f.kind])
+        if f.actor:
+            who, _, pk = f.actor.partition(":")
+            if who == "user" and pk.isdigit():
+                qs = qs.filter(pgh_context__user=int(pk))
+            elif who == "key" and pk.isdigit():
+                qs = qs.filter(pgh_context__api_key=int(pk))
+            elif who == "system":
+                qs = qs.filter(pgh_context__isnull=True)
+            else:
+                qs = qs.filter(pgh_context__actor="anonymous")
+        if f.since:
+            qs = qs.filter(pgh_created_at__gte=f.since)
+        if f.until:
+            qs = qs.filter(pgh_created_at__lt=f.until)
+        if f.q:
+            match = Q()
+            for key in _LABEL_KEYS:
+                match |= Q(**{f"pgh_data__{key}__icontains": f.q})
+            people = User.objects.filter(Q(email__icontains=f.q) | Q(full_name__icontains=f.q))
+            match |= Q(pgh_data__user_id__in=list(people.values_list("pk", flat=True)[:200]))
+            qs = qs.filter(match)
+        return qs.order_by("-pgh_created_at", "-pgh_id")
+
+    def _entries(self):
+        f = self.filters
+        if f.kind and f.kind not in Action.values:
+            return None
+        qs = AuditEntry.objects.filter(tenant=self.tenant)
+        if f.kind:
+            qs = qs.filter(action=f.kind)
+        if f.object_type:
+            qs = qs.filter(object_type=f.object_type)
+        if f.actor:
+            who, _, pk = f.actor.partition(":")
+            if who == "user" and pk.isdigit():
+                qs = qs.filter(user_id=int(pk))
+            elif who == "key" and pk.isdigit():
+                qs = qs.filter(api_key_id=int(pk))
+            elif who == "system":
+                qs = qs.filter(actor="system")
+            else:
+                qs = qs.filter(actor="anonymous")
+        if f.since:
+            qs = qs.filter(created_at__gte=f.since)
+        if f.until:
+            qs = qs.filter(created_at__lt=f.until)
+        if f.q:
+            qs = qs.filter(object_label__icontains=f.q)
+        return qs.order_by("-created_at", "-id")
+
+    # --- the sequence Paginator needs --------------------------------------------------------------
+    def count(self) -> int:
+        return sum(qs.count() for qs in (self._events(), self._entries()) if qs is not None)
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        start, stop = index.start or 0, index.stop
+        events, entries = self._events(), self._entries()
+        event_rows = [] if events is None else _event_rows(list(events[:stop]), self.tenant)
+        entry_rows = [] if entries is None else [_entry_row(e, self.tenant) for e in entries[:stop]]
+        merged = heapq.merge(event_rows, entry_rows, key=lambda row: row.at, reverse=True)
+        return list(merged)[start:stop]
+
+    def __iter__(self):  # the CSV: every row that matches
+        return iter(self[0 : self.count()])
+
+
+# --- rows ------------------------------------------------------------------------------------------
+
+
+def _verbose_names(tracked: Tracked) -> dict[str, str]:
+    model = apps.get_model(tracked.model)
+    return {f.column: str(f.verbose_name).capitalize() for f in model._meta.concrete_fields}
+
+
+def _changes(event, tracked: Tracked, names: dict[str, str]) -> list[Change]:
+    data = {k: v for k, v in (event.pgh_data or {}).items() if k not in tracked.hidden}
+    if event.pgh_label == "insert":
+        pairs = [(column, None, value) for column, value in data.items() if value not in (None, "", [], {})]
+    elif event.pgh_label == "delete":
+        pairs = [(column, value, None) for column, value in data.items()]
+    else:
+        diff = event.pgh_diff or {}
+        pairs = [
+            (column, values[0], values[1]) for column, values in diff.items() if column not in tracked.hidden
+        ]
+    return [Change(names.get(column, column), before, after) for column, before, after in sorted(pairs)]
+
+
+def _event_rows(events: list, tenant: Tenant) -> list[AuditRow]:
+    names: dict[str, dict[str, str]] = {}
+    user_ids = {e.pgh_data.get("user_id") for e in events if e.pgh_data.get("user_id")}
+    people = {u.pk: u.email for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+    rows = []
+    for event in events:
+        tracked = TRACKED[event.pgh_model]
+        if tracked.event_model not in names:
+            names[tracked.event_model] = _verbose_names(tracked)
+        context = event.pgh_context or {}
+        data = event.pgh_data or {}
+        label = tracked.label(data)
+        if "user_id" in data and tracked.object_type == "Staff member":
+            label = people.get(data["user_id"], label)
+        kind, kind_label = EVENT_KINDS.get(event.pgh_label, (event.pgh_label, event.pgh_label))
+        rows.append(
+            AuditRow(
+                key=event.pgh_slug,
+                at=tenant_localtime(event.pgh_created_at, tenant),
+                kind=kind,
+                kind_label=kind_label,
+                actor=context.get("actor") or "system",
+                ip=context.get("ip"),
+                user_agent=context.get("user_agent") or "",
+                request_id=context.get("request_id") or "",
+                object_type=tracked.object_type,
+                object_id=str(event.pgh_obj_id or ""),
+                object_label=label,
+                changes=_changes(event, tracked, names[tracked.event_model]),
+            )
+        )
+    return rows
+
+
+def _entry_row(entry: AuditEntry, tenant: Tenant) -> AuditRow:
+    details = dict(entry.details or {})
+    changes = []
+    if entry.action == Action.EXPORT:
+        changes = [Change("Page", None, details.get("path", ""))]
+        changes += [Change(f"Filter “{k}”", None, ", ".join(v)) for k, v in details.get("query", {}).items()]
+    elif entry.action == Action.SIGN_IN_FAILED and details.get("email"):
+        changes = [Change("Email tried", None, details["email"])]
+    return AuditRow(
+        key=f"audit.AuditEntry:{entry.pk}",
+        at=tenant_localtime(entry.created_at, tenant),
+        kind=entry.action,
+        kind_label=entry.get_action_display(),
+        actor=entry.actor,
+        ip=entry.ip,
+        user_agent=entry.user_agent,
+        request_id=entry.request_id,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        object_label=entry.object_label,
+        changes=changes,
+        details=details,
+    )
+
+
+def actor_choices(tenant: Tenant) -> list[tuple[str, str]]:
+    """Who can be picked in the actor filter: the tenant's staff (past and present), its API keys, the
+    system and anonymous callers. Read from the tenant's staff and the keys' history, in scope."""
+    from tenants.models import StaffMembership
+
+    staff = StaffMembership.objects.filter(tenant=tenant).select_related("user").order_by("user__email")
+    choices = [(f"user:{m.user_id}", m.user.get_full_name()) for m in staff]
+    key_model = apps.get_model("api", "ApiKeyEvent")
+    keys = {}
+    history = key_model.objects.filter(tenant=tenant).order_by("pgh_id")
+    for pk, name, prefix in history.values_list("pgh_obj_id", "name", "prefix"):
+        keys[pk] = f"API key “{name}” ({prefix}…)"
+    choices += [(f"key:{pk}", label) for pk, label in keys.items()]
+    return [*choices, ("system", "System (scheduled jobs)"), ("anonymous", "Anonymous")]
