@@ -99,7 +99,7 @@ class InvoiceKind(models.TextChoices):
 
 
 class Invoice(TenantOwned):
-    append_only = AppendOnly(drafts=True)  # tenants/grants.py: finished rows refused by a guard
+    append_only = AppendOnly(guarded=True)  # tenants/grants.py: finished rows refused by a guard
 
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="invoices")
     kind = models.CharField(max_length=15, choices=InvoiceKind.choices)
@@ -183,7 +183,7 @@ class LineKind(models.TextChoices):
 
 
 class InvoiceLine(TenantOwned):
-    append_only = AppendOnly(drafts=True)  # tenants/grants.py: finished rows refused by a guard
+    append_only = AppendOnly(guarded=True)  # tenants/grants.py: finished rows refused by a guard
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField(default=0)

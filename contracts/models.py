@@ -68,7 +68,7 @@ class ContractVersion(TenantOwned):
     ``[{"category": "hardware"|"software"|"", "work_type": "…"|"", "covered": bool, "note": "…"}]``
     (first matching rule wins; see contracts/coverage.py)."""
 
-    append_only = AppendOnly(drafts=True)  # tenants/grants.py: finished rows refused by a guard
+    append_only = AppendOnly(guarded=True)  # tenants/grants.py: finished rows refused by a guard
 
     template = models.ForeignKey(ContractTemplate, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
@@ -187,7 +187,7 @@ class AgreementEvent(TenantOwned):
 class Signature(TenantOwned):
     """Who signed (or declined) what, from where, with the SHA-256 of exactly the document shown."""
 
-    append_only = AppendOnly(drafts=True)  # tenants/grants.py: finished rows refused by a guard
+    append_only = AppendOnly(guarded=True)  # tenants/grants.py: finished rows refused by a guard
 
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="signatures")
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="signatures")

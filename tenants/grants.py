@@ -5,10 +5,10 @@ Both roles may read and write every table, except the **append-only evidence**, 
 
 - a history (agreement and ticket history, SLA breaches, credit notes, the audit log) is granted SELECT
   and INSERT only;
-- a table that holds drafts beside finished rows (contract versions, signatures, invoices and their
-  lines; ``drafts=True``) keeps UPDATE and DELETE for its drafts, and its guard trigger refuses any
-  change to a finished row except its few legitimate transitions (a signature's PDF stored once, an
-  invoice marked paid or credited).
+- a table whose rows legitimately change for a while (``guarded=True``: contract versions and invoices
+  while drafts, signatures until completed, signing identities until retired) keeps UPDATE and DELETE,
+  and its guard trigger refuses any change to a finished row except its few legitimate transitions (a
+  signature's PDF stored once, an invoice marked paid or credited, an identity retired).
 
 The guard triggers are plain PL/pgSQL in each app's migrations, not pgtrigger's, so no setting such as
 ``pgtrigger.ignore`` lifts them, and neither role owns a table, so neither can disable one. Neither role
@@ -29,7 +29,7 @@ from psycopg2 import sql
 class AppendOnly:
     """Declared on a model: its rows are added, never removed, and changed only as its guard allows."""
 
-    drafts: bool = False
+    guarded: bool = False
 
 
 def append_only_models():
@@ -56,7 +56,7 @@ def apply_grants(using: str) -> None:
         )
         for model in append_only_models():
             table = sql.Identifier(model._meta.db_table)
-            if not model.append_only.drafts:
+            if not model.append_only.guarded:
                 cursor.execute(sql.SQL("REVOKE UPDATE, DELETE ON {} FROM {}").format(table, grantees))
 
 

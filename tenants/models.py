@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django_scopes import ScopedManager
 
+from tenants.grants import AppendOnly
 from tenants.history import label_from, track_history
 from tenants.rls import RowLevelSecurity
 from tenants.roles import Role
@@ -141,7 +142,10 @@ class SigningIdentity(TenantOwned):
     """The key and certificate that seal the tenant's signed PDFs (PAdES). One is current (``retired_at``
     empty); replaced ones are kept, so PDFs sealed with them still verify. The private key is stored
     encrypted (tenants.key_encryption); ``tenants.signing_identities`` creates, replaces and reads them.
+    Never deleted or rewritten (its guard in migration 0010 lets only the retirement through).
     """
+
+    append_only = AppendOnly(guarded=True)  # tenants/grants.py: finished rows refused by a guard
 
     source = models.CharField(max_length=20, choices=SigningIdentitySource.choices)
     certificate = models.BinaryField(help_text="The signing certificate, DER.")

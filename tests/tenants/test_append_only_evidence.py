@@ -8,14 +8,20 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.db import DatabaseError, connection, transaction
 
+from audit.models import Action, AuditEntry
+from audit.services import record
 from billing import services as billing
 from billing.models import CreditNote, Invoice, InvoiceStatus
+from clients.models import Client
 from contracts.models import AgreementEvent, ContractVersion, Signature
 from contracts.signatures import store_signed_pdf
 from tenants.grants import append_only_models
+from tenants.models import SigningIdentity
 from tenants.scope import tenant_scope
+from tenants.signing_identities import current_signing_identity
 from tests.billing.run_setup import bill, catalog, customer, subscribe
 from tests.factories import (
     AgreementFactory,
@@ -51,7 +57,7 @@ def refused(write) -> bool:
     return False
 
 
-def assert_rewrites_refused(model, pk, *, column: str, value) -> None:
+def assert_rewrites_refused(model, pk, *, column: str, value, pk_column: str = "id") -> None:
     """qs.update(), qs.delete() and raw UPDATE / DELETE of one row, each refused."""
     table = model._meta.db_table
     ignore_every_trigger_of(table)
@@ -68,8 +74,8 @@ def assert_rewrites_refused(model, pk, *, column: str, value) -> None:
 
         return run
 
-    assert refused(raw(f'UPDATE "{table}" SET "{column_name}" = %s WHERE id = %s', value)), table
-    assert refused(raw(f'DELETE FROM "{table}" WHERE id = %s')), table
+    assert refused(raw(f'UPDATE "{table}" SET "{column_name}" = %s WHERE "{pk_column}" = %s', value)), table
+    assert refused(raw(f'DELETE FROM "{table}" WHERE "{pk_column}" = %s')), table
     assert rows.exists()
 
 
@@ -173,7 +179,7 @@ def test_an_issued_invoice_changes_only_by_being_paid_and_credit_notes_never(ten
         assert_rewrites_refused(CreditNote, note.pk, column="reason", value="Forged")
 
 
-def test_a_history_is_granted_select_and_insert_only_and_a_table_with_drafts_relies_on_its_guard():
+def test_a_history_is_granted_select_and_insert_only_and_a_guarded_table_relies_on_its_guard():
     with connection.cursor() as cursor:
         for model in append_only_models():
             cursor.execute(
@@ -182,5 +188,24 @@ def test_a_history_is_granted_select_and_insert_only_and_a_table_with_drafts_rel
                 "has_table_privilege(current_user, %s, 'INSERT')",
                 [model._meta.db_table] * 3,
             )
-            drafts = model.append_only.drafts
-            assert cursor.fetchone() == (drafts, drafts, True), model._meta.db_table
+            guarded = model.append_only.guarded
+            assert cursor.fetchone() == (guarded, guarded, True), model._meta.db_table
+
+
+def test_a_signing_identity_is_never_rewritten_or_deleted_only_retired(tenant):
+    with tenant_scope(tenant):
+        identity = current_signing_identity(tenant)
+        assert_rewrites_refused(SigningIdentity, identity.pk, column="encrypted_private_key", value=b"forged")
+        SigningIdentity.objects.filter(pk=identity.pk).update(retired_at=NY_MONDAY_9AM)
+        assert refused(lambda: SigningIdentity.objects.filter(pk=identity.pk).update(retired_at=None))
+
+
+def test_audit_entries_and_history_rows_are_refused_any_change(tenant):
+    client = ClientFactory(tenant=tenant, name="Before")
+    ClientEvent = apps.get_model("clients", "ClientEvent")
+    with tenant_scope(tenant):
+        Client.objects.filter(pk=client.pk).update(name="After")
+        event = ClientEvent.objects.order_by("-pgh_id").first()
+        assert_rewrites_refused(ClientEvent, event.pgh_id, column="name", value="Forged", pk_column="pgh_id")
+        entry = record(action=Action.EXPORT, context={"actor": "Owner"}, object_label="clients.csv")
+        assert_rewrites_refused(AuditEntry, entry.pk, column="actor", value="Someone else")
