@@ -23,7 +23,8 @@ os.environ.setdefault("ACCORD_TESTING", "0")
 
 import django
 
-from bench.scratch import database_env, scratch_database
+from bench.scratch import scratch_database
+from tenants.connections import role_urls
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = int(os.environ.get("ACCORD_BENCH_EVENTS", "4000"))
@@ -74,7 +75,7 @@ def run(bench_name: str) -> None:
     from tenants.scope import cross_tenant
 
     tenant = Tenant.objects.create(name="Bench AV", slug="bench-av")
-    env = {**os.environ, **database_env(connection.settings_dict["NAME"])}
+    env = {**os.environ, **role_urls(connection.settings_dict["NAME"])}
 
     def one_run(count: int) -> float:
         """Seconds for ``count`` workers to drain EVENTS deliveries, from the moment all are ready."""

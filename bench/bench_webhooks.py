@@ -27,7 +27,8 @@ os.environ["ACCORD_WEBHOOK_ALLOW_PRIVATE_URLS"] = "1"  # the receiver is on 127.
 
 import django
 
-from bench.scratch import database_env, scratch_database
+from bench.scratch import scratch_database
+from tenants.connections import role_urls
 
 ROOT = Path(__file__).resolve().parents[1]
 ONE_AT_A_TIME = int(os.environ.get("ACCORD_BENCH_WEBHOOKS", "40"))
@@ -92,7 +93,7 @@ def run(bench_name: str) -> None:
 
     queue = f"accord-bench-{uuid.uuid4().hex[:8]}"
     celery_app.conf.task_default_queue = queue  # this process's wake-ups go to the bench worker
-    env = {**os.environ, **database_env(bench_name), "ACCORD_CELERY_QUEUE": queue,
+    env = {**os.environ, **role_urls(bench_name), "ACCORD_CELERY_QUEUE": queue,
            "ACCORD_TESTING": "0"}  # fmt: skip
     logs = tempfile.TemporaryDirectory()
     worker_log = Path(logs.name) / "worker.log"

@@ -14,9 +14,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import quote
 
+import dj_database_url
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from psycopg2 import sql
@@ -57,22 +60,40 @@ def _set_local_role(role: str) -> str:
     return previous
 
 
+def owner_login() -> dict:
+    """The owner's credentials, to ``update()`` a connection's settings with."""
+    owner = settings.DATABASE_OWNER
+    return {key: owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
+
+
+def acting_as(options: dict | None, role: str | None) -> dict:
+    """Connection OPTIONS that make the login act as ``role`` from the start (None: as itself)."""
+    kept = {key: value for key, value in (options or {}).items() if key != "options"}
+    return {**kept, "options": f"-c role={role}"} if role else kept
+
+
+def role_urls(database: str) -> dict[str, str]:
+    """The three roles' URLs for ``database`` (a test or scratch database), as a child process's env."""
+
+    def url(config: dict) -> str:
+        host = quote(config["HOST"] or "", safe="")
+        password = f":{quote(config['PASSWORD'])}" if config["PASSWORD"] else ""
+        return f"postgres://{config['USER']}{password}@{host}:{config['PORT'] or 5432}/{database}"
+
+    return {
+        "DATABASE_URL": url(dj_database_url.parse(os.environ["DATABASE_URL"])),
+        "DATABASE_WORKER_URL": url(dj_database_url.parse(settings.DATABASE_WORKER_URL)),
+        "DATABASE_OWNER_URL": url(settings.DATABASE_OWNER),
+    }
+
+
 @contextmanager
 def as_owner(alias: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     """Connect ``alias`` as the owner for the block (its database name stays what it is)."""
     connection = connections[alias]
-    owner = settings.DATABASE_OWNER
-    saved = {
-        key: connection.settings_dict.get(key) for key in ("USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
-    }
-    options = {key: value for key, value in (saved["OPTIONS"] or {}).items() if key != "options"}
-    wanted = {
-        "USER": owner["USER"],
-        "PASSWORD": owner["PASSWORD"],
-        "HOST": owner["HOST"],
-        "PORT": owner["PORT"],
-    }
-    wanted["OPTIONS"] = options
+    keys = ("USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
+    saved = {key: connection.settings_dict.get(key) for key in keys}
+    wanted = {**owner_login(), "OPTIONS": acting_as(saved["OPTIONS"], None)}
     if all(saved[key] == value for key, value in wanted.items()):
         yield
         return
