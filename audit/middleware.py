@@ -1,17 +1,6 @@
 import pghistory
-from django.db import connection
-from psycopg2.sql import Composable
 
 from audit import services
-
-
-def _as_text(execute, sql, params, many, context):
-    """pghistory reads each statement as text to prefix its context; a psycopg2 ``sql.Composed`` (such as
-    the ``SET LOCAL ROLE`` of ``tenants.connections``) is rendered first. Registered before pghistory's
-    wrapper, so it runs first."""
-    if isinstance(sql, Composable):
-        sql = sql.as_string(context["cursor"].cursor)
-    return execute(sql, params, many, context)
 
 
 class AuditContextMiddleware:
@@ -27,7 +16,7 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        with connection.execute_wrapper(_as_text), pghistory.context(**services.request_context(request)):
+        with pghistory.context(**services.request_context(request)):
             response = self.get_response(request)
         if (
             getattr(request, "tenant", None) is not None

@@ -22,7 +22,6 @@ from urllib.parse import quote
 import dj_database_url
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from psycopg2 import sql
 
 WORKER_ALIAS = "worker"
 
@@ -53,10 +52,12 @@ def worker_connection() -> Iterator[None]:
 
 
 def _set_local_role(role: str) -> str:
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+    connection = connections[DEFAULT_DB_ALIAS]
+    with connection.cursor() as cursor:
         cursor.execute("SELECT current_user")
         previous = cursor.fetchone()[0]
-        cursor.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
+        # Plain text, not a psycopg2 sql.Composed: pghistory's context wrapper prefixes statements as text.
+        cursor.execute(f"SET LOCAL ROLE {connection.ops.quote_name(role)}")
     return previous
 
 
