@@ -1,3 +1,6 @@
+import copy
+import uuid
+
 import pytest
 from django.conf import settings
 
@@ -21,6 +24,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         databases.stop_acting(settings.DATABASES["default"])
+
+
+@pytest.fixture(autouse=True)
+def _cache_keys_of_its_own(settings):
+    """Throttles and lockouts count in Redis: each test counts from zero, whatever ran before or beside it."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = caches
 
 
 @pytest.fixture
