@@ -293,6 +293,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("DJANGO_SECURE_COOKIES", default=not TESTING and not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Abuse limits, counted in Redis (accounts/rate_limits.py): name -> (count, period in seconds).
+ACCORD_RATE_LIMITS = {}
+
 # --- I18N -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
