@@ -38,7 +38,14 @@ def _secret_key() -> str:
 
 DEBUG = env_bool("DJANGO_DEBUG")
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+# Loopback names are always allowed: docker-compose's healthchecks and the tools that serve the app on
+# 127.0.0.1 (../shared/tools/api-fuzz) call http://localhost with no extra settings. A loopback name only
+# ever points at the machine itself, so it cannot aim a link (a password reset...) at anyone else.
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+ALLOWED_HOSTS = [
+    *env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"),
+    *LOOPBACK_HOSTS,
+]
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("ACCORD_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -294,7 +301,59 @@ SESSION_COOKIE_SECURE = not DEBUG and env_bool("DJANGO_SECURE_COOKIES", default=
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # Abuse limits, counted in Redis (accounts/rate_limits.py): name -> (count, period in seconds).
-ACCORD_RATE_LIMITS = {}
+ACCORD_RATE_LIMITS = {
+    # Portal links. An address that presents this many tokens that open nothing (unknown or expired) is
+    # refused (429) for the rest of the window: guessing a 256-bit token is hopeless, but a scan still
+    # costs a database lookup per try. Genuine links keep working for everyone else.
+    "portal_bad_token": (20, 600),
+    # Any one link, whatever it is used for: a person clicks a few pages a minute, a script far more.
+    "portal_link_requests": (120, 60),
+    # Tickets opened from the portal, per link and per client: a burst cap, a daily cap, and a stricter
+    # one on urgent (P1) tickets, which start the tightest clocks and page the on-call staff.
+    "portal_ticket_burst": (3, 600),
+    "portal_ticket_daily": (10, 86400),
+    "portal_urgent_ticket_daily": (2, 86400),
+    # The staff verify page (checks a PDF or hash: hashing and seal validation cost CPU), per user and per
+    # address.
+    "verify_per_user": (30, 600),
+    "verify_per_ip": (60, 600),
+}
+
+# --- Transport security (production) --------------------------------------------------------------
+# `manage.py check --deploy --fail-level WARNING` is clean with DJANGO_DEBUG=0, a secret key and the hosts
+# (tests/test_deploy_check.py). With DEBUG off, every request over plain http is redirected to https, but:
+# - /healthz, which docker-compose and load balancers probe over plain http inside their network;
+# - `manage.py runserver`, which cannot serve https at all (tools such as ../shared/tools/api-fuzz run it
+#   with DEBUG off on http://127.0.0.1; a redirect would only make it unusable); and the test suite.
+# A subclass of SecurityMiddleware exempting loopback hosts was the alternative; Django's deploy checks
+# only recognise its own class, so they would have gone quiet about HSTS and the redirect.
+_RUNSERVER = len(sys.argv) > 1 and sys.argv[1] == "runserver"
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG and not TESTING and not _RUNSERVER)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+# HSTS: browsers that saw the site over https refuse plain http to it for this long. One year, the usual
+# value once https works; lower it (e.g. 300) for a first rollout, as it cannot be taken back early.
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+# Off by default: includeSubDomains would force https on every subdomain of the partner's domain (their
+# own intranet or mail hosts), and preload puts the domain on a list baked into browsers for months.
+# Both are the domain owner's decision; turn them on with the env when it is yours to make.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD")
+SILENCED_SYSTEM_CHECKS = [
+    *(["security.W005"] if not SECURE_HSTS_INCLUDE_SUBDOMAINS else []),  # deliberately off, see above
+    *(["security.W021"] if not SECURE_HSTS_PRELOAD else []),
+]
+# Behind a reverse proxy that terminates TLS: the header it sets to say the request came over https,
+# e.g. DJANGO_SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto. Only set it when the proxy always overwrites that
+# header: otherwise any client could claim https. Unset, only the socket says whether a request is https.
+_proxy_ssl_header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+# How many reverse proxies of yours stand in front of the app, each appending the address it received the
+# request from to X-Forwarded-For. 0 (default): the socket's peer is the client. N: the Nth address from
+# the right is the client (accounts/origin.py), as recorded by signatures, the audit log and rate limits.
+# Never set it higher than the real number of proxies: the leftmost addresses are whatever the client sent.
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
 
 # --- I18N -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
