@@ -328,7 +328,9 @@ ACCORD_RATE_LIMITS = {
 # A subclass of SecurityMiddleware exempting loopback hosts was the alternative; Django's deploy checks
 # only recognise its own class, so they would have gone quiet about HSTS and the redirect.
 _RUNSERVER = len(sys.argv) > 1 and sys.argv[1] == "runserver"
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG and not TESTING and not _RUNSERVER)
+SECURE_SSL_REDIRECT = env_bool(
+    "DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG and not TESTING and not _RUNSERVER
+)
 SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
 # HSTS: browsers that saw the site over https refuse plain http to it for this long. One year, the usual
 # value once https works; lower it (e.g. 300) for a first rollout, as it cannot be taken back early.

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
-from clients.models import Contact
 from accounts.origin import client_ip
+from clients.models import Contact
 from portal import throttles
 from portal.forms import VerifyForm
 from portal.links import send_tickets_link

@@ -20,7 +20,7 @@ def production_env(**extra) -> dict[str, str]:
     inherited = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "ACCORD_", "SECURE_", "TRUSTED_")) and name != "PYTEST_XDIST_WORKER"
+        if not name.startswith(("DJANGO_", "ACCORD_", "TRUSTED_"))
     }
     return {
         **inherited,
@@ -54,7 +54,8 @@ def test_check_deploy_is_clean_with_the_production_environment():
 
 def test_check_deploy_fails_when_hsts_is_turned_off():
     """The test above can fail: without HSTS the deploy check warns and exits non-zero."""
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env(DJANGO_HSTS_SECONDS="0"))
+    env = production_env(DJANGO_HSTS_SECONDS="0")
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode != 0
     assert "security.W004" in result.stderr
 
@@ -63,8 +64,9 @@ def test_production_defaults_are_one_year_hsts_without_subdomains_or_preload_and
     env = production_env()
     values = setting_in(
         env,
-        "(settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD,"
-        " settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE,"
+        "(settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS,"
+        " settings.SECURE_HSTS_PRELOAD, settings.SECURE_SSL_REDIRECT,"
+        " settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE,"
         " settings.SECURE_PROXY_SSL_HEADER, settings.TRUSTED_PROXY_HOPS)",
     )
     assert values == "(31536000, False, False, True, True, True, None, 0)"
@@ -102,7 +104,10 @@ def test_behind_a_tls_proxy_the_forwarded_proto_counts_as_https_and_gets_hsts():
 def test_runserver_is_never_redirected_to_https_even_with_debug_off():
     """Tools (../shared/tools/api-fuzz) serve the app with `DJANGO_DEBUG=0 runserver` on plain http."""
     env = production_env()
-    code = "import sys; sys.argv = ['manage.py', 'runserver']; from config import settings; print(settings.SECURE_SSL_REDIRECT)"
+    code = (
+        "import sys; sys.argv = ['manage.py', 'runserver']; "
+        "from config import settings; print(settings.SECURE_SSL_REDIRECT)"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True,
                             text=True, timeout=60)  # fmt: skip
     assert result.stdout.strip() == "False", result.stderr
