@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "accounts",
+    "health",
     "tenants",
     "audit",
     "clients",
@@ -188,6 +189,12 @@ CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves it to be rede
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    # Beat's tick and the worker's heartbeat, for /healthz (health/heartbeats.py).
+    "health-heartbeat": {
+        "task": "health.heartbeat",
+        "schedule": float(os.environ.get("ACCORD_HEALTH_HEARTBEAT_SECONDS", "30")),
+        "options": {"expires": 25},  # a heartbeat that waited this long says nothing about now
+    },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
@@ -244,6 +251,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("ACCORD_WEBHOOK_SWEEP_SECONDS", "2")),
         "options": {"expires": 10},
     },
+}
+# /healthz reports the worker or beat as failing when its heartbeat is older than this (seconds): a few
+# missed heartbeats, so a worker busy with one long task is not reported dead at once.
+ACCORD_HEALTH_STALE_SECONDS = {
+    "worker": int(os.environ.get("ACCORD_HEALTH_WORKER_STALE_SECONDS", "120")),
+    "beat": int(os.environ.get("ACCORD_HEALTH_BEAT_STALE_SECONDS", "120")),
 }
 # The billing run works through clients this many at a time, one transaction per chunk.
 ACCORD_BILLING_CHUNK_SIZE = int(os.environ.get("ACCORD_BILLING_CHUNK_SIZE", "200"))
@@ -331,7 +344,7 @@ _RUNSERVER = len(sys.argv) > 1 and sys.argv[1] == "runserver"
 SECURE_SSL_REDIRECT = env_bool(
     "DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG and not TESTING and not _RUNSERVER
 )
-SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/web)?$"]
 # HSTS: browsers that saw the site over https refuse plain http to it for this long. One year, the usual
 # value once https works; lower it (e.g. 300) for a first rollout, as it cannot be taken back early.
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0" if DEBUG else "31536000"))
