@@ -4,6 +4,7 @@ Production sets DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, REDIS_URL
 A fresh laptop sets nothing: PostgreSQL and Redis are then embedded under .data/ (config/embedded.py).
 """
 
+import logging
 import os
 import secrets
 import sys
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "csp",
     "pgtrigger",
     "pghistory",
+    "django_structlog",
     "accounts",
     "health",
     "tenants",
@@ -93,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication, so the first line of a request already has its user (see Logging below).
+    "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -498,11 +502,60 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging --------------------------------------------------------------------------------------
+# Structured logs (django-structlog): every line of a request carries its `request_id` (an incoming
+# X-Request-ID when it looks like one, else a new one; returned in the response's X-Request-ID and the
+# same as the audit log's), `user_id`, `ip` and, once known, `tenant` and `tenant_id` (audit/log_context.py,
+# tenants.scope). Celery tasks carry the request id of the request that queued them. JSON, one object a
+# line, when DJANGO_LOG_FORMAT=json (the default with DEBUG off); a readable console format otherwise.
+import structlog  # noqa: E402
+
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "console" if DEBUG or TESTING else "json")
+_LOG_PRE_CHAIN = [
+    structlog.contextvars.merge_contextvars,  # also on lines of plain `logging` loggers (Django's, ours)
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    structlog.stdlib.add_logger_name,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.ExtraAdder(),
+]
+structlog.configure(
+    processors=[
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.filter_by_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.PositionalArgumentsFormatter(),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.format_exc_info,
+        structlog.processors.UnicodeDecoder(),
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    cache_logger_on_first_use=True,
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "json": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.dict_tracebacks,
+                structlog.processors.JSONRenderer(),
+            ],
+            "foreign_pre_chain": _LOG_PRE_CHAIN,
+        },
+        "console": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.dev.ConsoleRenderer(colors=False),
+            ],
+            "foreign_pre_chain": _LOG_PRE_CHAIN,
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "pgserver": {"level": "WARNING"},
@@ -511,6 +564,9 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+DJANGO_STRUCTLOG_CELERY_ENABLED = True  # the request id travels in the task's headers
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # audit/log_context.py binds accounts.origin's address instead
+DJANGO_STRUCTLOG_STATUS_4XX_LOG_LEVEL = logging.INFO  # a 404 or a refused form is no warning
 
 if TESTING:
     # Speed only: argon2 is deliberately slow. Everything else runs as in production.
