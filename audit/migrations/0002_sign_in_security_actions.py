@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_initial'),
+        ("audit", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('sign_in', 'Signed in'), ('sign_in_failed', 'Failed sign-in'), ('export', 'Exported CSV'), ('locked_out', 'Sign-in locked'), ('unlocked', 'Sign-in unlocked'), ('two_factor_on', 'Two-step sign-in on'), ('two_factor_off', 'Two-step sign-in off')], max_length=20),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("sign_in", "Signed in"),
+                    ("sign_in_failed", "Failed sign-in"),
+                    ("export", "Exported CSV"),
+                    ("locked_out", "Sign-in locked"),
+                    ("unlocked", "Sign-in unlocked"),
+                    ("two_factor_on", "Two-step sign-in on"),
+                    ("two_factor_off", "Two-step sign-in off"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

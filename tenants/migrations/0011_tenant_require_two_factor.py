@@ -6,52 +6,103 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0010_signing_identities_are_kept'),
+        ("tenants", "0010_signing_identities_are_kept"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='tenant',
-            name='insert_insert',
+            model_name="tenant",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='tenant',
-            name='before_update_update',
+            model_name="tenant",
+            name="before_update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='tenant',
-            name='update_update',
+            model_name="tenant",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='tenant',
-            name='delete_delete',
+            model_name="tenant",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='require_two_factor',
-            field=models.BooleanField(default=False, help_text='Staff without an authenticator app are sent to set one up before they can go on.', verbose_name='Require two-step sign-in'),
+            model_name="tenant",
+            name="require_two_factor",
+            field=models.BooleanField(
+                default=False,
+                help_text="Staff without an authenticator app are sent to set one up before they can go on.",
+                verbose_name="Require two-step sign-in",
+            ),
         ),
         migrations.AddField(
-            model_name='tenantevent',
-            name='require_two_factor',
-            field=models.BooleanField(default=False, help_text='Staff without an authenticator app are sent to set one up before they can go on.', verbose_name='Require two-step sign-in'),
+            model_name="tenantevent",
+            name="require_two_factor",
+            field=models.BooleanField(
+                default=False,
+                help_text="Staff without an authenticator app are sent to set one up before they can go on.",
+                verbose_name="Require two-step sign-in",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='tenant',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(condition="WHEN (NEW.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER'))", func='INSERT INTO "tenants_tenantevent" ("country", "created_at", "currency", "id", "is_active", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "slug", "subdivision", "timezone") VALUES (NEW."country", NEW."created_at", NEW."currency", NEW."id", NEW."is_active", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."reply_to_email", NEW."require_two_factor", NEW."slug", NEW."subdivision", NEW."timezone"); RETURN NULL;', hash='4ba7439402ccca195ca249741134cb2fb13bb21d', operation='INSERT', pgid='pgtrigger_insert_insert_0f00f', table='tenants_tenant', when='AFTER')),
+            model_name="tenant",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (NEW.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER'))",
+                    func='INSERT INTO "tenants_tenantevent" ("country", "created_at", "currency", "id", "is_active", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "slug", "subdivision", "timezone") VALUES (NEW."country", NEW."created_at", NEW."currency", NEW."id", NEW."is_active", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."reply_to_email", NEW."require_two_factor", NEW."slug", NEW."subdivision", NEW."timezone"); RETURN NULL;',
+                    hash="4ba7439402ccca195ca249741134cb2fb13bb21d",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_0f00f",
+                    table="tenants_tenant",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='tenant',
-            trigger=pgtrigger.compiler.Trigger(name='before_update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition="WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (NEW.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER')))", func='INSERT INTO "tenants_tenantevent" ("country", "created_at", "currency", "id", "is_active", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "slug", "subdivision", "timezone") VALUES (OLD."country", OLD."created_at", OLD."currency", OLD."id", OLD."is_active", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'before_update\', OLD."id", OLD."reply_to_email", OLD."require_two_factor", OLD."slug", OLD."subdivision", OLD."timezone"); RETURN NULL;', hash='b45e62ab395492baeca5372bbb97b30651a6167d', operation='UPDATE', pgid='pgtrigger_before_update_update_a2df2', table='tenants_tenant', when='AFTER')),
+            model_name="tenant",
+            trigger=pgtrigger.compiler.Trigger(
+                name="before_update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (NEW.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER')))",
+                    func='INSERT INTO "tenants_tenantevent" ("country", "created_at", "currency", "id", "is_active", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "slug", "subdivision", "timezone") VALUES (OLD."country", OLD."created_at", OLD."currency", OLD."id", OLD."is_active", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'before_update\', OLD."id", OLD."reply_to_email", OLD."require_two_factor", OLD."slug", OLD."subdivision", OLD."timezone"); RETURN NULL;',
+                    hash="b45e62ab395492baeca5372bbb97b30651a6167d",
+                    operation="UPDATE",
+                    pgid="pgtrigger_before_update_update_a2df2",
+                    table="tenants_tenant",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='tenant',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition="WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (NEW.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER')))", func='INSERT INTO "tenants_tenantevent" ("country", "created_at", "currency", "id", "is_active", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "slug", "subdivision", "timezone") VALUES (NEW."country", NEW."created_at", NEW."currency", NEW."id", NEW."is_active", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."reply_to_email", NEW."require_two_factor", NEW."slug", NEW."subdivision", NEW."timezone"); RETURN NULL;', hash='e09aafd4cf99b78e754aaa0eec3a79b17bc0da1c', operation='UPDATE', pgid='pgtrigger_update_update_8ddba', table='tenants_tenant', when='AFTER')),
+            model_name="tenant",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (NEW.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER')))",
+                    func='INSERT INTO "tenants_tenantevent" ("country", "created_at", "currency", "id", "is_active", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "slug", "subdivision", "timezone") VALUES (NEW."country", NEW."created_at", NEW."currency", NEW."id", NEW."is_active", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."reply_to_email", NEW."require_two_factor", NEW."slug", NEW."subdivision", NEW."timezone"); RETURN NULL;',
+                    hash="e09aafd4cf99b78e754aaa0eec3a79b17bc0da1c",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_8ddba",
+                    table="tenants_tenant",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='tenant',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(condition="WHEN (OLD.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER'))", func='INSERT INTO "tenants_tenantevent" ("country", "created_at", "currency", "id", "is_active", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "slug", "subdivision", "timezone") VALUES (OLD."country", OLD."created_at", OLD."currency", OLD."id", OLD."is_active", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."reply_to_email", OLD."require_two_factor", OLD."slug", OLD."subdivision", OLD."timezone"); RETURN NULL;', hash='da629d7a49ef10fd48578a3d753815a7fecc5ea8', operation='DELETE', pgid='pgtrigger_delete_delete_e3c84', table='tenants_tenant', when='AFTER')),
+            model_name="tenant",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER'))",
+                    func='INSERT INTO "tenants_tenantevent" ("country", "created_at", "currency", "id", "is_active", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "slug", "subdivision", "timezone") VALUES (OLD."country", OLD."created_at", OLD."currency", OLD."id", OLD."is_active", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."reply_to_email", OLD."require_two_factor", OLD."slug", OLD."subdivision", OLD."timezone"); RETURN NULL;',
+                    hash="da629d7a49ef10fd48578a3d753815a7fecc5ea8",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_e3c84",
+                    table="tenants_tenant",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]
