@@ -8,6 +8,7 @@ from django.views.generic import ListView
 from django.views.generic.detail import SingleObjectMixin
 from django.views.generic.edit import BaseFormView, FormView
 
+from accounts.reauth import RecentAuthenticationRequiredMixin
 from api.keys import create_api_key, revoke_api_key
 from api.models import ApiKey, Scope
 from tenants.forms import StyledFormMixin
@@ -33,7 +34,7 @@ class ApiKeyListView(StaffRequiredMixin, ListView):
         return ApiKey.objects.select_related("created_by")
 
 
-class ApiKeyCreateView(StaffRequiredMixin, FormView):
+class ApiKeyCreateView(StaffRequiredMixin, RecentAuthenticationRequiredMixin, FormView):
     permission = "api_keys.manage"
     form_class = ApiKeyForm
     template_name = "api/apikey_form.html"
@@ -48,7 +49,9 @@ class ApiKeyCreateView(StaffRequiredMixin, FormView):
         return response
 
 
-class ApiKeyRevokeView(StaffRequiredMixin, SingleObjectMixin, BaseFormView):
+class ApiKeyRevokeView(
+    StaffRequiredMixin, RecentAuthenticationRequiredMixin, SingleObjectMixin, BaseFormView
+):
     permission = "api_keys.manage"
     model = ApiKey
     http_method_names = ["post"]

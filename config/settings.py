@@ -8,6 +8,7 @@ import logging
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -68,6 +69,10 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "django_structlog",
+    "axes",  # sign-in lockout (accounts/lockout.py)
+    "django_otp",  # two-step sign-in: authenticator apps (TOTP) and recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "health",
     "tenants",
@@ -95,9 +100,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): passed the second step
     # After authentication, so the first line of a request already has its user (see Logging below).
     "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs out a session left idle past ACCORD_IDLE_TIMEOUT_SECONDS, before anything reads the user.
+    "accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -107,6 +115,10 @@ MIDDLEWARE = [
     "tenants.middleware.TenantMiddleware",
     # Inside the tenant scope: who/where on every history row (django-pghistory), CSV downloads audited.
     "audit.middleware.AuditContextMiddleware",
+    # A tenant that requires two-step sign-in sends its staff without it to set it up.
+    "tenants.middleware.TwoFactorRequiredMiddleware",
+    # Outermost of the view: turns a lockout found while signing in into the page saying until when.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -115,6 +127,10 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "tenants:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked account or address before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 TEMPLATES = [
     {
@@ -334,6 +350,10 @@ ACCORD_RATE_LIMITS = {
     # address.
     "verify_per_user": (30, 600),
     "verify_per_ip": (60, 600),
+    # Password reset emails: past either limit nothing is sent; the page stays neutral for an address,
+    # and answers 429 to an address that asks too often.
+    "password_reset_email": (3, 3600),
+    "password_reset_ip": (20, 3600),
 }
 
 # --- Transport security (production) --------------------------------------------------------------
@@ -373,6 +393,31 @@ SECURE_PROXY_SSL_HEADER = (
 # the right is the client (accounts/origin.py), as recorded by signatures, the audit log and rate limits.
 # Never set it higher than the real number of proxies: the leftmost addresses are whatever the client sent.
 TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
+
+# Sign-in lockout (django-axes with accounts.lockout.SignInLockoutHandler, counted in Redis): the 6th
+# wrong password (or code) in a row locks the account for the cool-off; failures across accounts from
+# one address lock that address too. An owner can unlock a member from the team page.
+AXES_HANDLER = "accounts.lockout.SignInLockoutHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("ACCORD_SIGN_IN_FAILURE_LIMIT", "6"))  # per account, in a row
+ACCORD_SIGN_IN_IP_FAILURE_LIMIT = int(os.environ.get("ACCORD_SIGN_IN_IP_FAILURE_LIMIT", "30"))  # per address
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ACCORD_SIGN_IN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"  # EmailAuthenticationForm's email field
+AXES_USERNAME_CALLABLE = "accounts.lockout.email_of_attempt"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip_of"  # TRUSTED_PROXY_HOPS, as the audit log
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True  # "in a row": a successful sign-in forgets the account's failures
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lock ends when the page said it would
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_DISABLE_ACCESS_LOG = True  # the audit log records sign-ins; axes keeps nothing in the database
+AXES_VERBOSE = False
+
+# Sessions: signed out after this long without a request (the 14-day absolute limit stays), and
+# sensitive actions (API keys, roles, company settings, two-step settings, CSV exports) ask for the
+# password again when the last sign-in or confirmation is older than ACCORD_REAUTH_SECONDS.
+ACCORD_IDLE_TIMEOUT_SECONDS = int(os.environ.get("ACCORD_IDLE_TIMEOUT_SECONDS", str(30 * 60)))
+ACCORD_REAUTH_SECONDS = int(os.environ.get("ACCORD_REAUTH_SECONDS", str(10 * 60)))
+OTP_TOTP_ISSUER = "Accord"
 
 # --- I18N -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
