@@ -78,7 +78,8 @@ class TwoFactorRequiredMiddleware:
         return self.get_response(request)
 
     def send_to_second_step(self, request):
-        if request.path.startswith("/api/"):  # a script has no page to be sent to: say why, in the API's format
+        # A script has no page to be sent to: say why, in the API's error format.
+        if request.path.startswith("/api/"):
             detail = "Your company requires two-step sign-in: sign in with your authenticator code first."
             error = {"code": "two_factor_required", "detail": detail, "attr": None}
             return JsonResponse({"type": "client_error", "errors": [error]}, status=403)
