@@ -33,8 +33,6 @@ RESOURCES: dict[str, tuple[str, str]] = {
 }
 _RESOURCE_OF_APP = {app: resource for resource, (app, _) in RESOURCES.items()}
 
-BROAD_SCOPES = {READ: "Read every resource", WRITE: "Change every resource"}
-
 
 def scope_name(resource: str, access: str) -> str:
     return f"{resource}:{access}"

@@ -15,7 +15,7 @@ from django.views.generic.edit import BaseFormView, FormView
 
 from api.keys import active_staff_ids, create_api_key, key_status, reassign_api_key, revoke_api_key
 from api.models import ApiKey, KeyKind
-from api.scopes import ACCESSES, BROAD_SCOPES, RESOURCES, all_scopes, scope_name
+from api.scopes import ACCESSES, RESOURCES, all_scopes, scope_name
 from tenants.forms import StyledFormMixin
 from tenants.scope import current_tenant
 from tenants.views import StaffRequiredMixin
@@ -38,9 +38,8 @@ class ApiKeyForm(StyledFormMixin, forms.Form):
     )
     owner = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(),
-        required=False,
-        help_text="For a service key: who is responsible for it. "
-        "The key stops working if they leave the team.",
+        help_text="Who is responsible for a service key (a personal key is always yours). "
+        "A key stops working when its owner leaves the team.",
     )
     expires_on = forms.DateField(
         required=False,
@@ -68,12 +67,6 @@ class ApiKeyForm(StyledFormMixin, forms.Form):
             raise forms.ValidationError("Pick today or a later day.")
         return day
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("kind") == KeyKind.SERVICE and not cleaned.get("owner"):
-            self.add_error("owner", "A service key needs an owner.")
-        return cleaned
-
     def key_owner(self):
         data = self.cleaned_data
         return self.user if data["kind"] == KeyKind.PERSONAL else data["owner"]
@@ -85,7 +78,7 @@ class ApiKeyForm(StyledFormMixin, forms.Form):
     def scope_rows(self):
         """The scopes as a grid for the template: (label, [(access, bound checkbox)...]) per row."""
         by_value = {choice.data["value"]: choice for choice in self["scopes"]}
-        rows = [("Every resource", [(access, by_value[access]) for access in ACCESSES], BROAD_SCOPES)]
+        rows = [("Every resource", [(access, by_value[access]) for access in ACCESSES], True)]
         for resource, (_, label) in RESOURCES.items():
             rows.append(
                 (label, [(access, by_value[scope_name(resource, access)]) for access in ACCESSES], None)
