@@ -31,6 +31,7 @@ class ApiKeyForm(StyledFormMixin, forms.Form):
     kind = forms.ChoiceField(
         choices=KeyKind.choices,
         initial=KeyKind.SERVICE,
+        required=False,  # a service key unless said otherwise
         widget=forms.RadioSelect,
         label="Type",
         help_text="A personal key is yours alone. A service key is for an integration, with an owner "
@@ -38,6 +39,7 @@ class ApiKeyForm(StyledFormMixin, forms.Form):
     )
     owner = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(),
+        required=False,  # you, unless you pick someone
         help_text="Who is responsible for a service key (a personal key is always yours). "
         "A key stops working when its owner leaves the team.",
     )
@@ -67,9 +69,12 @@ class ApiKeyForm(StyledFormMixin, forms.Form):
             raise forms.ValidationError("Pick today or a later day.")
         return day
 
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or KeyKind.SERVICE
+
     def key_owner(self):
         data = self.cleaned_data
-        return self.user if data["kind"] == KeyKind.PERSONAL else data["owner"]
+        return self.user if data["kind"] == KeyKind.PERSONAL else data.get("owner") or self.user
 
     def expires_at(self):
         day = self.cleaned_data.get("expires_on")
