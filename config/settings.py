@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "api.middleware.ApiKeyMiddleware",
     # Last: everything after authentication runs inside the request's tenant scope.
     "tenants.middleware.TenantMiddleware",
+    # Inside the tenant's transaction: every API POST with an Idempotency-Key is answered once.
+    "api.idempotency.IdempotencyMiddleware",
     # Inside the tenant scope: who/where on every history row (django-pghistory), CSV downloads audited.
     "audit.middleware.AuditContextMiddleware",
     # A tenant that requires two-step sign-in sends its staff without it to set it up.
@@ -473,6 +475,18 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- REST API -------------------------------------------------------------------------------------
+# Rate limits per caller (api/throttles.py): an API key per key, a signed-in staff member per user, anyone
+# else (and bad keys) per IP. A burst window per minute and a sustained one per day, counted in Redis.
+# 3,000 a minute (50 a second) per key is far above what a partner's integration sends and what the
+# schema fuzzer sends (tens a second), and 250,000 a day caps a runaway script.
+API_THROTTLE_RATES = {
+    "key_burst": os.environ.get("ACCORD_API_RATE_KEY_BURST", "3000/min"),
+    "key_sustained": os.environ.get("ACCORD_API_RATE_KEY_SUSTAINED", "250000/day"),
+    "user_burst": os.environ.get("ACCORD_API_RATE_USER_BURST", "600/min"),
+    "user_sustained": os.environ.get("ACCORD_API_RATE_USER_SUSTAINED", "50000/day"),
+    "anon_burst": os.environ.get("ACCORD_API_RATE_ANON_BURST", "60/min"),
+    "anon_sustained": os.environ.get("ACCORD_API_RATE_ANON_SUSTAINED", "2000/day"),
+}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiKeyAuthentication",
@@ -490,14 +504,25 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.BurstThrottle", "api.throttles.SustainedThrottle"],
+    "DEFAULT_THROTTLE_RATES": API_THROTTLE_RATES,
 }
 DRF_STANDARDIZED_ERRORS = {"ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Accord partner API",
     "DESCRIPTION": (
         "Clients, contacts and sites of one Accord tenant. Authenticate with an API key: "
-        "`Authorization: Bearer <key>`. Keys carry scopes: `read` for GET, `write` for changes. "
+        "`Authorization: Bearer <key>`. Keys carry scopes: `read` for GET, `write` for changes, for every "
+        "resource or per resource area (`tickets:read`, `billing:write`...: see the ApiKey security scheme). "
         "Every error has the same JSON shape: `{type, errors: [{code, detail, attr}]}`. "
+        f"Rate limits: {API_THROTTLE_RATES['key_burst']} and {API_THROTTLE_RATES['key_sustained']} per API "
+        f"key; {API_THROTTLE_RATES['user_burst']} and {API_THROTTLE_RATES['user_sustained']} per signed-in "
+        f"staff member; {API_THROTTLE_RATES['anon_burst']} and {API_THROTTLE_RATES['anon_sustained']} per IP "
+        "address for unauthenticated calls and bad keys. Past a limit every operation answers `429` "
+        "with a `Retry-After` header (seconds to wait) and the usual error body. "
+        "Every POST honours an `Idempotency-Key` header (up to 255 characters, kept 24 hours per key or "
+        "user): a retry with the same key and body gets the first answer again, with "
+        "`Idempotent-Replayed: true`, and no second effect; the same key with another body is a 422. "
         "Events reach partners as signed webhooks (Standard Webhooks): register an endpoint with "
         "`POST /api/v1/webhook-endpoints/`, whose callbacks document every event type's message."
     ),

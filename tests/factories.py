@@ -5,7 +5,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from api.keys import create_api_key
+from api.keys import create_api_key, first_owner
 from clients.models import Client, Contact, Site
 from service_levels.models import BusinessCalendar, ClosureDay, IssueType, PolicyKind, SlaPolicy, SlaTarget
 from tenants.localtime import tenant_today
@@ -114,10 +114,13 @@ class SiteFactory(TenantOwnedFactory):
     timezone = "America/New_York"
 
 
-def api_key_for(tenant, scopes=("read", "write"), name="Partner"):
-    """(ApiKey, clear key) for a tenant."""
+def api_key_for(tenant, scopes=("read", "write"), name="Partner", owner=None, **extra):
+    """(ApiKey, clear key) for a tenant, owned by ``owner`` (default: the tenant's first owner, made if
+    there is none)."""
     with tenant_scope(tenant):
-        return create_api_key(name=name, scopes=list(scopes))
+        if owner is None and first_owner() is None:
+            owner = StaffMembershipFactory(tenant=tenant, role=Role.OWNER).user
+        return create_api_key(name=name, scopes=list(scopes), owner=owner, **extra)
 
 
 # --- Service levels -------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ def targets(tenant):
 SENSITIVE = {
     "create an API key": ("get", lambda t: reverse("api_keys:create"), {}),
     "revoke an API key": ("post", lambda t: reverse("api_keys:revoke", args=[t["key"]]), {}),
+    "reassign an API key": ("post", lambda t: reverse("api_keys:reassign", args=[t["key"]]), {}),
     "change a role": (
         "post",
         lambda t: reverse("tenants:staff_member", args=[t["member"]]),
