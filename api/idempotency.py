@@ -69,12 +69,6 @@ class IdempotencyMiddleware:
         return response
 
 
-def idempotent(request, handle):
-    """Run ``handle()``: ``IdempotencyMiddleware`` already makes every API POST idempotent. Kept so views
-    written before the middleware read the same; it adds nothing."""
-    return handle()
-
-
 def purge_expired(*, now=None) -> int:
     """Forget answers older than a day (run daily, across tenants)."""
     now = now or timezone.now()
