@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the form: 413 past DATA_UPLOAD_MAX_MEMORY_SIZE, 400 for NUL / lone surrogates.
+    "api.middleware.InputLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -363,18 +365,30 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    # JSON only, at most api.input_limits.MAX_JSON_DEPTH deep, no NUL or lone surrogate in any string.
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
 }
-DRF_STANDARDIZED_ERRORS = {"ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True}
+DRF_STANDARDIZED_ERRORS = {
+    "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    "EXCEPTION_HANDLER_CLASS": "api.exception_handler.ApiExceptionHandler",  # a body over the limit is a 413
+    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "413", "415", "429", "500"],
+    "ERROR_SCHEMAS": {"413": "api.schema.ErrorResponse413Serializer"},
+}
+# The largest request body read into memory (file uploads' files aside): 2.5 MB, Django's default, said
+# in the README and the API description. Past it: 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 SPECTACULAR_SETTINGS = {
     "TITLE": "Accord partner API",
     "DESCRIPTION": (
         "Clients, contacts and sites of one Accord tenant. Authenticate with an API key: "
         "`Authorization: Bearer <key>`. Keys carry scopes: `read` for GET, `write` for changes. "
         "Every error has the same JSON shape: `{type, errors: [{code, detail, attr}]}`. "
+        "Request bodies are JSON of at most 2,621,440 bytes (2.5 MB; more is a `413`), nested at most 64 "
+        "arrays or objects deep; a NUL character or a lone UTF-16 surrogate (`\\ud800`) in any string, "
+        "key, query parameter or path is refused with a `400` `parse_error`. "
         "Events reach partners as signed webhooks (Standard Webhooks): register an endpoint with "
         "`POST /api/v1/webhook-endpoints/`, whose callbacks document every event type's message."
     ),
@@ -396,6 +410,7 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode404Enum": "drf_standardized_errors.openapi_serializers.ErrorCode404Enum.choices",
         "ErrorCode405Enum": "drf_standardized_errors.openapi_serializers.ErrorCode405Enum.choices",
         "ErrorCode406Enum": "drf_standardized_errors.openapi_serializers.ErrorCode406Enum.choices",
+        "ErrorCode413Enum": "api.errors.ErrorCode413Enum.choices",
         "ErrorCode415Enum": "drf_standardized_errors.openapi_serializers.ErrorCode415Enum.choices",
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
