@@ -132,7 +132,9 @@ def test_a_body_without_content_length_is_still_cut_at_the_limit(writer, setting
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10
     request = Request(APIRequestFactory().post("/"))
     with pytest.raises(RequestTooLarge):
-        LimitedJSONParser().parse(BytesIO(b'{"name": "longer than ten"}'), parser_context={"request": request})
+        LimitedJSONParser().parse(
+            BytesIO(b'{"name": "longer than ten"}'), parser_context={"request": request}
+        )
 
 
 def test_the_limits_are_in_the_api_description(settings):
