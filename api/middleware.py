@@ -82,4 +82,5 @@ def _refusal_page(request, status: int, error: Exception | None = None):
     else:
         message = f"{error} Remove it and try again."
     # No request context: this runs before the session and user are loaded.
-    return HttpResponse(render_to_string("refused.html", {"status": status, "message": message}), status=status)
+    page = render_to_string("refused.html", {"status": status, "message": message})
+    return HttpResponse(page, status=status)

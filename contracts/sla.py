@@ -11,5 +11,11 @@ from service_levels.engine import (
     check_supported,
 )
 
-__all__ = ["FIRST_YEAR", "LAST_YEAR", "MAX_SPAN_YEARS", "SEARCH_HORIZON_YEARS",
-    "BusinessCalendar", "check_supported"]
+__all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "MAX_SPAN_YEARS",
+    "SEARCH_HORIZON_YEARS",
+    "BusinessCalendar",
+    "check_supported",
+]

@@ -55,11 +55,11 @@ including, 2101-01-01 00:00 UTC). ``is_open``, ``between`` and ``add`` refuse an
 ``ValueError``, and ``add`` refuses when the answer would fall outside it. SLA deadlines live in the
 present; the bound keeps a typed far date (``9999-12-31``) from overflowing ``datetime`` arithmetic.
 
-Errors (``ValueError`` unless noted): instants outside the supported range, naive datetimes, unknown time zones, overlapping or malformed
-weekly hours, negative durations for ``add``, asking a calendar without any open hours for positive
-business time, and questions that need more than ``MAX_SPAN_YEARS`` of calendar or find no business
-time within ``SEARCH_HORIZON_YEARS`` (e.g. every day is a holiday). A non-timedelta duration raises
-``TypeError``.
+Errors (``ValueError`` unless noted): instants outside the supported range, naive datetimes, unknown time
+zones, overlapping or malformed weekly hours, negative durations for ``add``, asking a calendar without
+any open hours for positive business time, and questions that need more than ``MAX_SPAN_YEARS`` of
+calendar or find no business time within ``SEARCH_HORIZON_YEARS`` (e.g. every day is a holiday). A
+non-timedelta duration raises ``TypeError``.
 
 How it works
 ------------
@@ -83,7 +83,14 @@ from itertools import pairwise
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["FIRST_YEAR", "LAST_YEAR", "MAX_SPAN_YEARS", "SEARCH_HORIZON_YEARS", "BusinessCalendar", "check_supported"]
+__all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "MAX_SPAN_YEARS",
+    "SEARCH_HORIZON_YEARS",
+    "BusinessCalendar",
+    "check_supported",
+]
 
 #: The supported range: instants in the UTC years FIRST_YEAR..LAST_YEAR, both included.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -133,7 +140,9 @@ def _instant_us(value: datetime, name: str) -> int:
     except TypeError:
         raise ValueError(f"{name} must be an aware datetime (with a UTC offset), got {value!r}") from None
     if not _FIRST_US <= instant < _END_US:
-        raise ValueError(f"{name} must lie in the years {FIRST_YEAR} to {LAST_YEAR} (UTC), got {value.isoformat()}")
+        raise ValueError(
+            f"{name} must lie in the years {FIRST_YEAR} to {LAST_YEAR} (UTC), got {value.isoformat()}"
+        )
     return instant
 
 

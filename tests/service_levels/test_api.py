@@ -309,7 +309,7 @@ def test_the_effective_sla_question_is_validated(tenant, writer, other_tenant, p
 
 
 @pytest.mark.parametrize(
-    "start, message",
+    ("start", "message"),
     [
         ("9999-12-31T23:59", "Datetime value out of range."),  # past year 9999 in UTC
         ("9999-12-30T12:00", "start must lie in the years 2000 to 2100 (UTC)"),
