@@ -9,7 +9,7 @@ from drf_standardized_errors.openapi_utils import (
     get_flat_serializer_fields,
     get_serializer_fields_with_error_codes,
 )
-from rest_framework import serializers
+from rest_framework import mixins, serializers
 from rest_framework.settings import api_settings
 
 from api.errors import ErrorCode413Enum
@@ -51,7 +51,22 @@ class ApiAutoSchema(StandardizedErrorsAutoSchema):
         return query_serializer_class() if self.method == "GET" and query_serializer_class else None
 
     def _should_add_validation_error_response(self) -> bool:
-        return super()._should_add_validation_error_response() or self._query_serializer() is not None
+        return (
+            super()._should_add_validation_error_response()
+            or self._query_serializer() is not None
+            or self._destroy_may_refuse()
+        )
+
+    def _destroy_may_refuse(self) -> bool:
+        """A DELETE with a destroy of its own goes through a service, which may refuse (a calendar still
+        used by a target): ``raise_as_drf`` answers 400 ``validation_error`` on ``non_field_errors``."""
+        if self.method != "DELETE":
+            return False
+        view = type(self.view)
+        return (
+            getattr(view, "perform_destroy", None) is not mixins.DestroyModelMixin.perform_destroy
+            or getattr(view, "destroy", None) is not mixins.DestroyModelMixin.destroy
+        )
 
     def _determine_fields_with_error_codes(self):
         fields = super()._determine_fields_with_error_codes()
@@ -60,7 +75,24 @@ class ApiAutoSchema(StandardizedErrorsAutoSchema):
         if self.method in ("PUT", "PATCH", "POST"):
             fields.extend(_empty_nested_errors(fields))
             fields.extend(_model_validation_errors(fields))
+            fields.extend(_service_errors(fields))
+        elif self._destroy_may_refuse():
+            fields.append(InputDataField(api_settings.NON_FIELD_ERRORS_KEY, None, {"invalid"}))
         return fields
+
+
+def _service_errors(fields: list[InputDataField]) -> list[InputDataField]:
+    """Writes are thin: a ``validate_<field>`` method or the service behind the view (``through_service``)
+    refuses a value with a plain ValidationError, reported under the field's name with the code
+    ``invalid``. So every top-level field may answer ``invalid`` at its own path (a nested object or
+    list too: at ``tiers``, not ``tiers.non_field_errors``)."""
+    suffix = "." + api_settings.NON_FIELD_ERRORS_KEY
+    extra = []
+    for data_field in fields:
+        name = data_field.name.removesuffix(suffix) if is_serializer(data_field.field) else data_field.name
+        if "." not in name:
+            extra.append(InputDataField(name, data_field.field, {"invalid"}))
+    return extra
 
 
 def _empty_nested_errors(fields: list[InputDataField]) -> list[InputDataField]:
