@@ -427,11 +427,13 @@ def seed_tickets(
     progress: Callable[[str], None] = print,
     *,
     now: datetime,
-    count: int = TICKETS_PER_TENANT,
+    count: int | None = None,
     seed: int = DEMO_SEED,
 ) -> int:
-    """Seed ``count`` demo tickets over the ``DAYS_BACK`` days before ``now`` unless the tenant has tickets.
-    Returns how many were created."""
+    """Seed ``count`` demo tickets (``TICKETS_PER_TENANT`` when not given) over the ``DAYS_BACK`` days before
+    ``now`` unless the tenant has tickets. Returns how many were created."""
+    # Read at call time, not bound as a default, so the suite's small_demo fixture takes effect.
+    count = TICKETS_PER_TENANT if count is None else count
     with tenant_scope(tenant):
         if Ticket.objects.exists():
             progress(f"  {tenant.name}: tickets already there.")

@@ -14,6 +14,7 @@ from tenants.roles import Role
 from tenants.scope import cross_tenant, tenant_scope
 from tenants.seals import check_seal
 from tenants.signing_identities import signing_identities
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,7 @@ def test_seed_demo_is_idempotent_prints_the_logins_and_has_signers_use_the_porta
     for tenant in Tenant.objects.all():
         with tenant_scope(tenant):
             assert set(StaffMembership.objects.values_list("role", flat=True)) == set(Role.values)
+            assert Ticket.objects.count() == 24  # small_demo's count, read when seed_demo runs
             signatures = Signature.objects.all()
             # three campaign signers each sign, decline and only open their portal links
             assert signatures.filter(signed_at__isnull=False).exclude(pdf_sha256="").count() == 3
