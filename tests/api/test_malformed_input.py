@@ -145,3 +145,18 @@ def test_the_limits_are_in_the_api_description(settings):
     assert f"at most {MAX_JSON_DEPTH}" in description
     assert "413" in schema["paths"]["/api/v1/clients/"]["post"]["responses"]
     assert "413" not in schema["paths"]["/api/v1/clients/"]["get"]["responses"]
+
+
+def test_request_data_too_big_met_inside_a_view_is_a_413(settings):
+    """Anything reading ``request.body`` past the limit (the Idempotency-Key fingerprint, say) raises
+    Django's RequestDataTooBig; the API's exception handler answers it as the documented 413."""
+    from django.core.exceptions import RequestDataTooBig
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from api.exception_handler import ApiExceptionHandler
+
+    request = Request(APIRequestFactory().post("/api/v1/clients/"))
+    response = ApiExceptionHandler(RequestDataTooBig(), {"request": request, "view": None}).run()
+    assert response.status_code == 413
+    assert response.data["errors"][0]["code"] == "request_too_large"
