@@ -2,6 +2,9 @@ from django.utils.functional import cached_property
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from api.scopes import describe_for_docs as describe_scopes
+from api.throttles import throttle_failed_key
+
 
 class ApiKeyPrincipal:
     """The ``request.user`` of a request made with an API key."""
@@ -30,6 +33,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if getattr(django_request, "api_key", None) is not None:
             return ApiKeyPrincipal(django_request.api_key), django_request.api_key
         if getattr(django_request, "api_key_error", None):
+            throttle_failed_key(django_request)  # guessing keys is counted per IP
             raise exceptions.AuthenticationFailed(django_request.api_key_error)
         return None
 
@@ -49,7 +53,11 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "An Accord API key: `acc_<prefix>_<secret>`.",
+            "description": (
+                "An Accord API key: `acc_<prefix>_<secret>`. Every key has an owner on the staff and may "
+                "have an expiry; an expired key, a revoked one, or one whose owner has left the team gets "
+                "401.\n\n" + describe_scopes()
+            ),
         }
 
 

@@ -1,12 +1,12 @@
 from rest_framework import permissions
 
-from api.models import Scope
+from api.scopes import READ, WRITE, needed_scope, resource_of_view
 
 
 class TenantAccess(permissions.BasePermission):
-    """API keys need the ``read`` scope for reads and ``write`` for changes; staff need their role's
-    permission (``view_permission`` / ``manage_permission`` on the view). A view's ``read_only_actions``
-    count as reads."""
+    """API keys need a scope for the view's resource (``tickets:read``, ``tickets:write``...) or the broad
+    ``read`` / ``write`` (see ``api.scopes``); staff need their role's permission (``view_permission`` /
+    ``manage_permission`` on the view). A view's ``read_only_actions`` count as reads."""
 
     message = "Your key or role does not allow this."
 
@@ -19,8 +19,15 @@ class TenantAccess(permissions.BasePermission):
         )
         key = getattr(request._request, "api_key", None)
         if key is not None:
-            self.message = f"This API key lacks the '{'read' if safe else 'write'}' scope."
-            return key.allows(Scope.READ if safe else Scope.WRITE)
+            access = READ if safe else WRITE
+            resource = resource_of_view(view)
+            self.message = (
+                f"This API key lacks the '{needed_scope(resource, access)}' scope "
+                f"(or the '{access}' scope, for every resource)."
+                if resource
+                else f"This API key lacks the '{access}' scope."
+            )
+            return key.allows(resource, access)
         membership = getattr(request._request, "membership", None)
         if membership is None:
             self.message = "You are not on the staff of any company."

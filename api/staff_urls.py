@@ -8,4 +8,5 @@ urlpatterns = [
     path("", staff_views.ApiKeyListView.as_view(), name="list"),
     path("new/", staff_views.ApiKeyCreateView.as_view(), name="create"),
     path("<int:pk>/revoke/", staff_views.ApiKeyRevokeView.as_view(), name="revoke"),
+    path("<int:pk>/reassign/", staff_views.ApiKeyReassignView.as_view(), name="reassign"),
 ]

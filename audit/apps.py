@@ -6,4 +6,7 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit log"
 
     def ready(self):
-        from audit import handlers  # noqa: F401  (sign-in signals)
+        from audit import (
+            handlers,  # noqa: F401  (sign-in signals)
+            log_context,  # noqa: F401  (request id and tenant on structured log lines)
+        )

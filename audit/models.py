@@ -22,6 +22,10 @@ class Action(models.TextChoices):
     SIGN_IN = "sign_in", "Signed in"
     SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
     EXPORT = "export", "Exported CSV"
+    LOCKED_OUT = "locked_out", "Sign-in locked"
+    UNLOCKED = "unlocked", "Sign-in unlocked"
+    TWO_FACTOR_ON = "two_factor_on", "Two-step sign-in on"
+    TWO_FACTOR_OFF = "two_factor_off", "Two-step sign-in off"
 
 
 @pgtrigger.register(

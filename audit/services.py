@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from accounts.actors import actor_label
 from accounts.origin import client_ip, user_agent
 from audit.models import Action, AuditEntry
-from tenants.scope import current_tenant, tenant_scope
+from tenants.scope import current_tenant, current_tenant_or_none, tenant_scope
 from tenants.selectors import memberships_for_user
 
 logger = logging.getLogger(__name__)
@@ -121,6 +121,59 @@ def record_failed_sign_in(request, email: str) -> list[AuditEntry]:
                     object_id=str(user.pk),
                     object_label=user.email,
                     details={"email": email[:200]},
+                )
+            )
+    return entries
+
+
+def record_lockout(request, email: str, until) -> list[AuditEntry]:
+    """The account was locked after too many failures: once in each company the person is staff of."""
+    user = get_user_model().objects.filter(email__iexact=email).first() if email else None
+    if user is None:
+        logger.warning("sign-in locked for an email of no staff: %r", (email or "")[:200])
+        return []
+    context = request_context(request, user=None) if request is not None else {}
+    context["actor"] = "anonymous"
+    return _in_each_company_of(
+        user,
+        action=Action.LOCKED_OUT,
+        context=context,
+        details={"email": email[:200], "until": until.isoformat()},
+    )
+
+
+def record_unlock(request, email: str) -> AuditEntry | None:
+    """An owner lifted a member's lock, in the company they did it from."""
+    user = get_user_model().objects.filter(email__iexact=email).first()
+    if user is None or current_tenant_or_none() is None:
+        return None
+    return record(
+        action=Action.UNLOCKED,
+        context=request_context(request),
+        object_type="Staff member",
+        object_id=str(user.pk),
+        object_label=user.email,
+    )
+
+
+def record_two_factor_change(request, user, *, enabled: bool) -> list[AuditEntry]:
+    context = request_context(request, user=user) if request is not None else {"actor": actor_label(user)}
+    action = Action.TWO_FACTOR_ON if enabled else Action.TWO_FACTOR_OFF
+    return _in_each_company_of(user, action=action, context=context)
+
+
+def _in_each_company_of(user, *, action, context, details=None) -> list[AuditEntry]:
+    entries = []
+    for membership in memberships_for_user(user):
+        with tenant_scope(membership.tenant):
+            entries.append(
+                record(
+                    action=action,
+                    context=context,
+                    object_type="Staff member",
+                    object_id=str(user.pk),
+                    object_label=user.email,
+                    details=details,
                 )
             )
     return entries

@@ -3,6 +3,7 @@ import csv
 from django.http import Http404, HttpResponse
 from django.views.generic import ListView
 
+from accounts.reauth import confirmation_redirect, is_recently_authenticated
 from audit import selectors
 from audit.forms import AuditFilterForm
 from tenants.localtime import tenant_zone
@@ -46,6 +47,8 @@ class AuditLogView(StaffRequiredMixin, ListView):
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") == "csv":
+            if not is_recently_authenticated(request):
+                return confirmation_redirect(request)  # an export of the whole log: confirm it's you
             return self.csv()
         return super().get(request, *args, **kwargs)
 

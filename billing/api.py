@@ -19,7 +19,6 @@ from rest_framework import mixins, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.idempotency import idempotent
 from api.viewsets import TenantScopedViewMixin, calling_staff_user, request_actor, through_service
 from billing import pdf, services
 from billing.models import (
@@ -337,7 +336,7 @@ class CreditNoteViewSet(
         return super().get_queryset().select_related("invoice").prefetch_related("lines")
 
     def create(self, request, *args, **kwargs):
-        return idempotent(request, lambda: self._create(request))
+        return self._create(request)
 
     def _create(self, request):
         data = CreditNoteCreateSerializer(data=request.data)
@@ -425,7 +424,7 @@ class PaymentViewSet(
         return super().get_queryset().select_related("invoice")
 
     def create(self, request, *args, **kwargs):
-        return idempotent(request, lambda: self._create(request))
+        return self._create(request)
 
     def _create(self, request):
         data = PaymentSerializer(data=request.data)

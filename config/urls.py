@@ -3,6 +3,7 @@ from django.views import defaults
 
 from api import errors as api_errors
 from billing import urls as billing_urls
+from health.views import HealthView
 from reports.views import DashboardView
 from reports.views_accounting import AccountingExportFileView, AccountingExportView
 from tenants import urls as tenants_urls
@@ -28,6 +29,9 @@ billing_patterns = [
 ]
 
 urlpatterns = [
+    # Load balancers and docker-compose: every check; a web process's own (database, Redis).
+    path("healthz", HealthView.as_view(), name="healthz"),
+    path("healthz/web", HealthView.as_view(group="web"), name="healthz_web"),
     path("", include((tenants_patterns, tenants_urls.app_name))),
     path("accounts/", include("accounts.urls")),
     path("clients/", include("clients.urls")),

@@ -13,7 +13,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.idempotency import idempotent
 from api.viewsets import TenantScopedViewMixin, calling_staff_user, request_actor, through_service
 from clients.api import ActiveClientField
 from contracts import agreements, campaigns, versions
@@ -223,7 +222,7 @@ class AgreementViewSet(
         return AgreementDetailSerializer if self.action == "retrieve" else AgreementSerializer
 
     def create(self, request, *args, **kwargs):
-        return idempotent(request, lambda: self._create(request))
+        return self._create(request)
 
     def _create(self, request):
         data = AgreementCreateSerializer(data=request.data)
@@ -389,7 +388,7 @@ class CampaignViewSet(
         examples=[OpenApiExample("Everyone who has not signed", request_only=True, value=CAMPAIGN_EXAMPLE)],
     )
     def create(self, request, *args, **kwargs):
-        return idempotent(request, lambda: self._create(request))
+        return self._create(request)
 
     def _create(self, request):
         data = CampaignCreateSerializer(data=request.data)

@@ -1,10 +1,16 @@
 """The one place that renders contract documents: merge fields, Markdown, sanitising, the SLA and
 coverage tables, the full document (on screen, in the portal and in the PDF) and its SHA-256.
 
-User text is never run through Django's template engine. Merge fields (``{{ client_name }}``) are
-substituted with a regular expression: text values are escaped first, so a client called
-``<b>Smith & *Sons*</b>`` is printed as typed; the tables are HTML that Accord builds itself (from
-templates with auto-escaping) and are put in after the author's Markdown has been sanitised with nh3.
+User text is never run through Django's template engine, and no user text can imitate a merge field:
+
+- text values (``{{ client_name }}``, ``{{ tier }}``, …) are substituted on Markdown's tree, by an inline
+  processor, as text nodes that nothing parses again: a client called ``<b>Smith & *Sons*</b>``, or one
+  called ``{{ coverage_table }}``, is printed as typed;
+- the tables are HTML that Accord builds itself (from templates with auto-escaping) and go in after the
+  author's Markdown has been sanitised with nh3, through a placeholder that carries a random nonce drawn
+  for each rendering (``secrets.token_hex``). Author and client text is fixed before the nonce is drawn,
+  so it cannot contain it: text that looks like a placeholder is printed as typed. The nonce never
+  reaches the output, so renderings stay byte-for-byte repeatable.
 
 Rendering is deterministic: the same version, client, tier, riders, tenant, SLA configuration and
 ``today`` give byte-for-byte the same HTML, so ``document_sha256`` identifies exactly what a signer saw.
@@ -15,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -25,7 +32,10 @@ import nh3
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeData, SafeString, mark_safe
+from markdown.extensions import Extension
 from markdown.extensions.toc import slugify
+from markdown.inlinepatterns import InlineProcessor
+from markdown.util import AtomicString
 
 from contracts.coverage import CATEGORIES, WorkType
 from contracts.models import ContractVersion, TemplateKind
@@ -48,10 +58,13 @@ MERGE_FIELDS: dict[str, str] = {
 # Anything between double braces is meant as a merge field; the name is checked separately, so a typo
 # like {{ client name }} is reported rather than printed.
 _MERGE_FIELD = re.compile(r"\{\{\s*(.*?)\s*\}\}")
-# Placeholders for HTML fields survive Markdown untouched (letters and digits only).
-_PLACEHOLDER = "accordmergefield{}x"
-_PLACEHOLDER_RE = re.compile(r"(<p>)?accordmergefield(\d+)x(</p>)?")
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+# Placeholders for HTML fields survive Markdown and nh3 untouched (letters and digits only); the nonce is
+# drawn for each rendering, so no text typed before it can match.
+_PLACEHOLDER = "accordmergefield{nonce}n{index}x"
+_PLACEHOLDER_PATTERN = r"(<p>)?accordmergefield{nonce}n(\d+)x(</p>)?"
+# Python-Markdown marks its own placeholders with STX/ETX and removes them from the source it reads;
+# they are removed from values too, so a value cannot name one of Markdown's stashed fragments.
+_MARKDOWN_MARKERS = str.maketrans("", "", "\x02\x03")
 
 SAMPLE_CLIENT_NAME = "[Client name]"
 _PRIORITIES = ("P1", "P2", "P3", "P4")
@@ -127,9 +140,31 @@ def validate_merge_fields(text: str, *, field: str | None = None) -> None:
     raise ValidationError({field: message} if field else message, code="unknown_merge_field")
 
 
-def _as_markdown_text(value: object) -> str:
-    """Plain text that Markdown prints as typed (HTML-escaped, Markdown punctuation backslashed)."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(str(value), quote=False))
+class _TextMergeFields(InlineProcessor):
+    """``{{ name }}`` of a text value, replaced by the value as a text node (escaped when serialised,
+    never parsed as Markdown, HTML or a merge field). Fields that are not in the context stay as typed."""
+
+    def __init__(self, context: Mapping[str, object]):
+        super().__init__(_MERGE_FIELD.pattern)
+        self.context = context
+
+    def handleMatch(self, m: re.Match, data: str):
+        name = m.group(1)
+        if name not in MERGE_FIELDS or name not in self.context or isinstance(self.context[name], SafeData):
+            return None, None, None  # left visible: an unsaved draft may still have a typo
+        value = str(self.context[name]).translate(_MARKDOWN_MARKERS)
+        # Markdown's serialiser escapes < and > but leaves "&" that starts an entity ("&amp;") alone.
+        return AtomicString(value.replace("&", "&amp;")), m.start(0), m.end(0)
+
+
+class _MergeFieldsExtension(Extension):
+    def __init__(self, context: Mapping[str, object]):
+        super().__init__()
+        self.context = context
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        # After code spans (a field in `code` is shown as typed), before everything else that is inline.
+        md.inlinePatterns.register(_TextMergeFields(self.context), "accord_merge_fields", 185)
 
 
 # --- Markdown -------------------------------------------------------------------------------------
@@ -168,21 +203,20 @@ def render_markdown_with_toc(
     if not id_prefix.startswith(ID_PREFIXES):
         raise ValueError(f"id_prefix must start with one of {ID_PREFIXES}")
     blocks: list[str] = []
+    nonce = secrets.token_hex(16)
 
-    def substitute(match: re.Match) -> str:
+    def substitute_html(match: re.Match) -> str:
         name = match.group(1)
-        if name not in MERGE_FIELDS or name not in context:
-            return match.group(0)  # left visible: an unsaved draft may still have a typo
-        value = context[name]
-        if isinstance(value, SafeData):  # HTML Accord built: inserted after sanitising
-            blocks.append(str(value))
-            placeholder = _PLACEHOLDER.format(len(blocks) - 1)
-            return f"\n\n{placeholder}\n\n" if name in ("sla_table", "coverage_table") else placeholder
-        return _as_markdown_text(value)
+        value = context.get(name) if name in MERGE_FIELDS else None
+        if not isinstance(value, SafeData):  # text values: on the tree (_TextMergeFields)
+            return match.group(0)
+        blocks.append(str(value))  # HTML Accord built: inserted after sanitising
+        placeholder = _PLACEHOLDER.format(nonce=nonce, index=len(blocks) - 1)
+        return f"\n\n{placeholder}\n\n" if name in ("sla_table", "coverage_table") else placeholder
 
-    merged = _MERGE_FIELD.sub(substitute, text or "")
+    merged = _MERGE_FIELD.sub(substitute_html, text or "")
     converter = markdown.Markdown(
-        extensions=["tables", "toc", "sane_lists"],
+        extensions=["tables", "toc", "sane_lists", _MergeFieldsExtension(context)],
         extension_configs={
             "toc": {
                 "baselevel": base_level,
@@ -196,14 +230,12 @@ def render_markdown_with_toc(
     if blocks:
 
         def put_back(match: re.Match) -> str:
-            index = int(match.group(2))
-            if index >= len(blocks):  # an author typed something that looks like a placeholder
-                return match.group(0)
+            block = blocks[int(match.group(2))]
             if match.group(1) and match.group(3):  # alone in its paragraph: the block replaces it
-                return blocks[index]
-            return (match.group(1) or "") + blocks[index] + (match.group(3) or "")
+                return block
+            return (match.group(1) or "") + block + (match.group(3) or "")
 
-        body = _PLACEHOLDER_RE.sub(put_back, body)
+        body = re.sub(_PLACEHOLDER_PATTERN.format(nonce=nonce), put_back, body)
     return RenderedMarkdown(html=body, toc=tuple(_flatten_toc(converter.toc_tokens)))
 
 

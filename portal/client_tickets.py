@@ -19,6 +19,7 @@ from accounts.actors import actor_label
 from clients.models import Site
 from contracts.selectors import contract_terms
 from portal.models import TICKETS_PURPOSES, PortalLink
+from portal.throttles import take_ticket_slot
 from service_levels.models import Metric
 from service_levels.selectors import active_issue_types
 from tickets import services
@@ -156,8 +157,11 @@ def _check(link: PortalLink) -> None:
 def open_from_portal(link: PortalLink, *, title: str, description: str = "", site=None, issue_type=None,
                      impact: str = "medium", urgency: str = "medium") -> Ticket:  # fmt: skip
     """Open a ticket for the link's client, by the link's contact, on the portal channel (clocks start
-    from the client's effective SLA; ``ticket.created`` is recorded by the service)."""
+    from the client's effective SLA; ``ticket.created`` is recorded by the service). Raises
+    ``portal.throttles.TicketCapReached`` past the portal's caps (nothing is opened)."""
     _check(link)
+    # Capped per link and per client, urgent ones more strictly (raises TicketCapReached).
+    take_ticket_slot(link, impact=impact, urgency=urgency)
     return services.open_ticket(
         client=link.contact.client, contact=link.contact, title=title, description=description,
         site=site, issue_type=issue_type, impact=impact, urgency=urgency, channel=Channel.PORTAL,

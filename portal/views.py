@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.origin import client_ip
 from contracts.models import Agreement, AgreementStatus
-from portal import selectors, signing
+from portal import selectors, signing, throttles
 from portal.forms import DeclineForm, FreshLinkForm, SignForm
 from portal.links import LinkRefused, Refusal, resolve_portal_link, send_fresh_link
 from portal.models import LinkPurpose, PortalLink
@@ -54,6 +54,24 @@ def _refused(request, token: str, refused: LinkRefused):
         return render(request, "portal/refused.html", context, status=status)
 
 
+def too_many_requests(request, decision, *, probing: bool, tenant=None):
+    """The 429 page: what happened and when to try again (also in ``Retry-After``)."""
+    context = {"probing": probing, "tenant": tenant, "retry_minutes": max(1, -(-decision.retry_after // 60))}
+    response = render(request, "portal/too_many_requests.html", context, status=429)
+    response["Retry-After"] = str(decision.retry_after)
+    return _private(response)
+
+
+def _counted_refusal(request, token: str, refused: LinkRefused):
+    """The refusal page; a token that opens nothing (unknown, expired) counts against the address, and
+    past its limit the address gets a 429 instead (portal/throttles.py)."""
+    if refused.reason in (Refusal.UNKNOWN, Refusal.EXPIRED):
+        decision = throttles.count_bad_token(client_ip(request))
+        if not decision.allowed:
+            return too_many_requests(request, decision, probing=True)
+    return _private(_refused(request, token, refused))
+
+
 def portal_page(view):
     """Resolve the token, then run ``view(request, link, ...)`` inside the link's tenant."""
 
@@ -61,7 +79,10 @@ def portal_page(view):
     def wrapper(request, token, *args, **kwargs):
         resolved = resolve_portal_link(token)
         if isinstance(resolved, LinkRefused):
-            return _private(_refused(request, token, resolved))
+            return _counted_refusal(request, token, resolved)
+        decision = throttles.count_link_request(resolved)
+        if not decision.allowed:
+            return too_many_requests(request, decision, probing=False, tenant=resolved.tenant)
         request.portal_link, request.portal_token = resolved, token
         with tenant_scope(resolved.tenant):
             response = view(request, resolved, *args, **kwargs)
@@ -265,10 +286,15 @@ def signed_pdf(request, link: PortalLink):
 def fresh_link(request, token: str):
     """Email a fresh link to the contact of an expired link. The answer is the same whether or not one
     was sent, so the form tells nobody which addresses belong to a contact."""
+    probing = throttles.is_probing(client_ip(request))
+    if not probing.allowed:  # an address scanning tokens gets no answer about any of them
+        return too_many_requests(request, probing, probing=True)
     resolved = resolve_portal_link(token)
     form = FreshLinkForm(request.POST)
     if isinstance(resolved, PortalLink):  # still valid: nothing to refresh
         return _private(redirect("portal:open", token=token))
+    if resolved.reason == Refusal.UNKNOWN:
+        throttles.count_bad_token(client_ip(request))
     old_link = resolved.link
     if old_link is None:
         return _private(render(request, "portal/fresh_link_sent.html", {}))

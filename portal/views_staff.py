@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
+from accounts.origin import client_ip
 from clients.models import Contact
+from portal import throttles
 from portal.forms import VerifyForm
 from portal.links import send_tickets_link
 from portal.verify import verify_hash, verify_pdf
@@ -21,6 +23,13 @@ class VerifyView(StaffRequiredMixin, View):
         return render(request, self.template_name, {"form": VerifyForm()})
 
     def post(self, request):
+        refused = throttles.count_verify(user_id=request.user.pk, ip=client_ip(request))
+        if refused is not None:
+            minutes = max(1, -(-refused.retry_after // 60))
+            context = {"form": VerifyForm(), "throttled_minutes": minutes}
+            response = render(request, self.template_name, context, status=429)
+            response["Retry-After"] = str(refused.retry_after)
+            return response
         form = VerifyForm(request.POST, request.FILES)
         result, checked = None, ""
         if form.is_valid():

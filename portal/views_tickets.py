@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portal import client_tickets
 from portal.forms import NotFixedForm, ReplyForm, TicketForm
 from portal.models import TICKETS_PURPOSES, PortalLink
+from portal.throttles import TicketCapReached
 from portal.views import portal_page
 from tenants.forms import add_service_errors
 from tickets.models import TicketStatus
@@ -79,6 +80,12 @@ def ticket_new(request, link: PortalLink):
                     site=data.get("site"), issue_type=data.get("issue_type"), impact=data["impact"],
                     urgency=data["urgency"],
                 )  # fmt: skip
+            except TicketCapReached as cap:
+                # The form comes back as typed, with when and how to reach the integrator instead.
+                context = _context(request, link, form=form, cap=cap)
+                response = render(request, "portal/tickets/new.html", context, status=429)
+                response["Retry-After"] = str(cap.retry_after)
+                return response
             except ValidationError as error:
                 add_service_errors(form, error)
             else:

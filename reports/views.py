@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import RedirectView, TemplateView
 
+from accounts.reauth import RecentAuthenticationRequiredMixin
 from billing import selectors as billing_selectors
 from clients import selectors as client_selectors
 from contracts import campaigns, renewals
@@ -118,7 +119,7 @@ class ComplianceView(ReportPageView):
         }  # fmt: skip
 
 
-class CsvExportView(ReportMixin, View):
+class CsvExportView(ReportMixin, RecentAuthenticationRequiredMixin, View):
     """A report as CSV. An export never falls back to another period: a bad range is a 400 saying why."""
 
     def get(self, request):

@@ -15,6 +15,7 @@ from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.views import View
 
+from accounts.reauth import RecentAuthenticationRequiredMixin
 from billing import accounting_export as export
 from billing import selectors as billing_selectors
 from billing.services import current_billing_settings
@@ -94,7 +95,7 @@ def _rows(tenant, document, start, end, options, *, bom: bool) -> Iterator[str]:
             yield "".join(chunk)
 
 
-class AccountingExportFileView(ExportMixin, View):
+class AccountingExportFileView(ExportMixin, RecentAuthenticationRequiredMixin, View):
     """One CSV file of the export. A bad period is a 400 saying why, never another period's file."""
 
     def get(self, request, kind):

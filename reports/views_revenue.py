@@ -6,6 +6,7 @@ from django.http import HttpResponseBadRequest
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.reauth import RecentAuthenticationRequiredMixin
 from reports import revenue, revenue_exports
 from reports.views import _api
 from tenants.localtime import tenant_today
@@ -44,7 +45,7 @@ class RevenueView(RevenueMixin, TemplateView):
         )
 
 
-class RevenueCsvView(RevenueMixin, View):
+class RevenueCsvView(RevenueMixin, RecentAuthenticationRequiredMixin, View):
     """One table of the page as CSV: ``?table=movements|mrr|retention|plans|coverage`` (and ``months``)."""
 
     def get(self, request):

@@ -12,7 +12,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.idempotency import idempotent
 from api.viewsets import TenantScopedViewMixin, calling_staff_user, request_actor, through_service
 from clients.models import Client
 from rewards import selectors, services
@@ -195,7 +194,7 @@ class RewardViewSet(
         ],
     )
     def create(self, request, *args, **kwargs):
-        return idempotent(request, lambda: self._create(request))
+        return self._create(request)
 
     def _create(self, request):
         data = RewardGrantSerializer(data=request.data)
@@ -222,7 +221,7 @@ class RewardViewSet(
     )
     @action(detail=True, methods=["post"])
     def deliver(self, request, pk=None):
-        return idempotent(request, lambda: self._deliver(request))
+        return self._deliver(request)
 
     def _deliver(self, request):
         reward = self.get_object()
@@ -240,7 +239,7 @@ class RewardViewSet(
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        return idempotent(request, lambda: self._withdraw(request))
+        return self._withdraw(request)
 
     def _withdraw(self, request):
         reward = self.get_object()

@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, viewsets
 
-from api.idempotency import idempotent
 from api.viewsets import TenantScopedViewMixin, through_service
 from rewards import anniversaries
 from rewards.models import AnniversaryStep
@@ -86,6 +85,4 @@ class AnniversaryStepViewSet(
     # Setting a year's step is one POST (it replaces that year's); removing one is on the settings page.
 
     def create(self, request, *args, **kwargs):
-        return idempotent(
-            request, lambda: super(AnniversaryStepViewSet, self).create(request, *args, **kwargs)
-        )
+        return super().create(request, *args, **kwargs)

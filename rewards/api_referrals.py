@@ -10,7 +10,6 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_f
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from api.idempotency import idempotent
 from api.viewsets import TenantScopedViewMixin, request_actor, through_service
 from clients.models import Client
 from rewards import referrals
@@ -183,7 +182,7 @@ class ReferralViewSet(
         ],
     )
     def create(self, request, *args, **kwargs):
-        return idempotent(request, lambda: self._create(request))
+        return self._create(request)
 
     def _create(self, request):
         data = ReferralCreateSerializer(data=request.data)

@@ -41,6 +41,11 @@ class Tenant(models.Model):
         blank=True,
         help_text="Where clients' answers to Accord's emails go, e.g. support@yourcompany.com.",
     )
+    require_two_factor = models.BooleanField(
+        "Require two-step sign-in",
+        default=False,
+        help_text="Staff without an authenticator app are sent to set one up before they can go on.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

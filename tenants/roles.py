@@ -35,6 +35,10 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
         "Change the company's settings: name, time zone, reply-to address",
         frozenset({Role.OWNER, Role.MANAGER}),
     ),
+    "tenant.two_factor": (
+        "Require two-step sign-in (an authenticator app) for all staff",
+        frozenset({Role.OWNER}),
+    ),
     "tenant.seal": (
         "Replace the certificate that seals signed PDFs (upload a PKCS#12 key and certificate)",
         frozenset({Role.OWNER}),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django_scopes import scope, scopes_disabled
+from structlog.contextvars import bound_contextvars
 
 from tenants.connections import worker_connection
 
@@ -52,7 +53,8 @@ def tenant_scope(tenant: Tenant) -> Iterator[Tenant]:
         previous = _swap_setting("app.tenant_id", str(tenant.pk))
         token = _current_tenant.set(tenant)
         try:
-            with scope(tenant=tenant):
+            # Every log line inside names its tenant (structured logs, config/settings.py: Logging).
+            with scope(tenant=tenant), bound_contextvars(tenant=tenant.slug, tenant_id=tenant.pk):
                 yield tenant
         finally:
             _current_tenant.reset(token)

@@ -148,6 +148,14 @@ def update_company_settings(tenant: Tenant, *, name: str, timezone: str, reply_t
     return tenant
 
 
+def set_two_factor_requirement(tenant: Tenant, *, required: bool) -> Tenant:
+    """Whether the company's staff must sign in with an authenticator app (enforced on every request by
+    ``tenants.middleware.TwoFactorRequiredMiddleware``)."""
+    Tenant.objects.filter(pk=tenant.pk).update(require_two_factor=required)
+    tenant.require_two_factor = required
+    return tenant
+
+
 # --- Cost rates -------------------------------------------------------------------------------------
 
 MAX_COST_RATE = Decimal("10000.00")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("switch-tenant/", views.SwitchTenantView.as_view(), name="switch"),
     path("company/", views.CompanySettingsView.as_view(), name="company"),
     path("company/seal/", views.SigningIdentityView.as_view(), name="seal"),
+    path("company/two-factor/", views.TwoFactorPolicyView.as_view(), name="two_factor_policy"),
     path("team/", views.TeamView.as_view(), name="team"),
     path("team/invite/", views.InviteStaffView.as_view(), name="invite"),
     path("team/<int:pk>/", views.StaffMemberActionView.as_view(), name="staff_member"),

@@ -9,6 +9,8 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
+from accounts import lockout, two_factor
+from accounts.reauth import RecentAuthenticationRequiredMixin
 from tenants import services, signing_identities
 from tenants.forms import CompanySettingsForm, InviteStaffForm, SigningIdentityForm, add_service_errors
 from tenants.localtime import tenant_today
@@ -56,6 +58,7 @@ def team_context(invite_form=None) -> dict:
     for member in members:  # shown to those who may see costs (the template checks)
         member.current_cost_rate = rates[member.pk] if history[member.pk] else None
         member.cost_rate_changes = len(history[member.pk])
+        member.locked_until = lockout.locked_until(member.user.email)
     return {
         "members": members,
         "roles": list(Role),
@@ -72,7 +75,7 @@ class TeamView(StaffRequiredMixin, TemplateView):
         return super().get_context_data(**team_context(), **kwargs)
 
 
-class InviteStaffView(StaffRequiredMixin, FormView):
+class InviteStaffView(StaffRequiredMixin, RecentAuthenticationRequiredMixin, FormView):
     """Add someone to the team; they get an email to choose their password."""
 
     permission = "staff.manage"
@@ -96,8 +99,10 @@ class InviteStaffView(StaffRequiredMixin, FormView):
         return super().get_context_data(**team_context(invite_form=form), **kwargs)
 
 
-class StaffMemberActionView(StaffRequiredMixin, SingleObjectMixin, View):
-    """POST role=<role> changes a role; POST action=remove takes the person off the staff."""
+class StaffMemberActionView(StaffRequiredMixin, RecentAuthenticationRequiredMixin, SingleObjectMixin, View):
+    """POST role=<role> changes a role; POST action=remove takes the person off the staff; POST
+    action=unlock lifts the lock put on their sign-in after too many failures (recorded in the audit
+    log)."""
 
     permission = "staff.manage"
     model = StaffMembership
@@ -109,7 +114,12 @@ class StaffMemberActionView(StaffRequiredMixin, SingleObjectMixin, View):
     def post(self, request, *args, **kwargs):
         membership = self.get_object()
         try:
-            if request.POST.get("action") == "remove":
+            if request.POST.get("action") == "unlock":
+                if lockout.unlock_account(membership.user.email, request=request):
+                    messages.success(request, f"{membership.user} can sign in again.")
+                else:
+                    messages.info(request, f"{membership.user} was not locked.")
+            elif request.POST.get("action") == "remove":
                 services.remove_staff_member(membership)
                 messages.success(request, f"{membership.user} is no longer on the team.")
             else:
@@ -123,10 +133,11 @@ class StaffMemberActionView(StaffRequiredMixin, SingleObjectMixin, View):
         return HttpResponseRedirect(reverse("tenants:team"))
 
 
-class CompanySettingsView(StaffRequiredMixin, FormView):
+class CompanySettingsView(StaffRequiredMixin, RecentAuthenticationRequiredMixin, FormView):
     """The company's name, time zone and reply-to address, for owners and managers."""
 
     permission = "tenant.manage"
+    reauth_methods = frozenset({"POST"})  # looking is free; saving asks for the password when stale
     form_class = CompanySettingsForm
     template_name = "tenants/company_settings.html"
 
@@ -152,10 +163,13 @@ class CompanySettingsView(StaffRequiredMixin, FormView):
         context["seal_identity"] = signing_identities.current_signing_identity(self.request.tenant)
         if self.request.membership.can(SigningIdentityView.permission):
             context.setdefault("seal_form", SigningIdentityForm())
+        if self.request.membership.can(TwoFactorPolicyView.permission):
+            context["two_factor_policy"] = True
+            context["owner_has_two_factor"] = two_factor.has_two_factor(self.request.user)
         return context
 
 
-class SigningIdentityView(StaffRequiredMixin, View):
+class SigningIdentityView(StaffRequiredMixin, RecentAuthenticationRequiredMixin, View):
     """POST a PKCS#12 file: its key and certificate seal the signed PDFs from now on (owners only). A bad
     file changes nothing and shows why on the company settings page."""
 
@@ -185,3 +199,30 @@ class SigningIdentityView(StaffRequiredMixin, View):
             form=CompanySettingsForm(initial=company.get_initial()), seal_form=form
         )
         return render(request, CompanySettingsView.template_name, context, status=400)
+
+
+class TwoFactorPolicyView(StaffRequiredMixin, RecentAuthenticationRequiredMixin, View):
+    """POST require=on|off: whether all staff must sign in with an authenticator app (owners only). An
+    owner without one turns it on for themselves first, so the rule never starts by stopping them."""
+
+    permission = "tenant.two_factor"
+    http_method_names = ["post"]
+
+    def post(self, request):
+        required = request.POST.get("require") == "on"
+        if required and not two_factor.has_two_factor(request.user):
+            messages.error(
+                request, "Turn on two-step sign-in for yourself first, on your sign-in security page."
+            )
+        else:
+            services.set_two_factor_requirement(request.tenant, required=required)
+            if required:
+                messages.success(
+                    request,
+                    "Two-step sign-in is now required: staff without it set it up at their next request.",
+                )
+            else:
+                messages.success(
+                    request, "Two-step sign-in is no longer required (staff who use it keep it)."
+                )
+        return redirect(reverse("tenants:company") + "#two-factor")

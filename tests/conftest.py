@@ -81,6 +81,18 @@ def password():
 
 
 @pytest.fixture
+def sign_in_with_password(client):
+    """sign_in_with_password(email, password): through the sign-in form, as a person would. (The test
+    client's login() passes no request, which django-axes' lockout needs.) Returns the response."""
+    from django.urls import reverse
+
+    def _sign_in(email, password=PASSWORD, **extra):
+        return client.post(reverse("accounts:login"), {"username": email, "password": password}, **extra)
+
+    return _sign_in
+
+
+@pytest.fixture
 def small_demo(monkeypatch):
     """seed_demo with fewer demo tickets: the same code paths, a fraction of the time."""
     import tickets.demo

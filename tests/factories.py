@@ -5,7 +5,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from api.keys import create_api_key
+from api.keys import create_api_key, first_owner
 from clients.models import Client, Contact, Site
 from service_levels.models import BusinessCalendar, ClosureDay, IssueType, PolicyKind, SlaPolicy, SlaTarget
 from tenants.localtime import tenant_today
@@ -114,10 +114,13 @@ class SiteFactory(TenantOwnedFactory):
     timezone = "America/New_York"
 
 
-def api_key_for(tenant, scopes=("read", "write"), name="Partner"):
-    """(ApiKey, clear key) for a tenant."""
+def api_key_for(tenant, scopes=("read", "write"), name="Partner", owner=None, **extra):
+    """(ApiKey, clear key) for a tenant, owned by ``owner`` (default: the tenant's first owner, made if
+    there is none)."""
     with tenant_scope(tenant):
-        return create_api_key(name=name, scopes=list(scopes))
+        if owner is None and first_owner() is None:
+            owner = StaffMembershipFactory(tenant=tenant, role=Role.OWNER).user
+        return create_api_key(name=name, scopes=list(scopes), owner=owner, **extra)
 
 
 # --- Service levels -------------------------------------------------------------------------------
@@ -511,3 +514,25 @@ def give_membership(agreement, *, tier="gold", riders=(), cycle="monthly", start
             started_on=started_on or agreement.starts_on,
             actor="test setup",
         )
+
+
+def authenticator_code(device, *, steps_ahead: int = 0) -> str:
+    """The code an authenticator app shows for a django-otp TOTP device (``steps_ahead`` periods later:
+    a device refuses a code of a period it already accepted one in)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def enable_two_factor(user) -> tuple[object, list[str]]:
+    """Turn on two-step sign-in for ``user`` as the security page does: (authenticator, recovery codes)."""
+    from accounts import two_factor
+
+    device = two_factor.start_setup(user)
+    codes = two_factor.confirm_setup(user, authenticator_code(device))
+    device.refresh_from_db()
+    return device, codes

@@ -21,7 +21,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.idempotency import idempotent
 from api.viewsets import TenantScopedViewMixin, calling_staff_user, request_actor, through_service
 from clients.api import ActiveClientField
 from clients.models import Contact, Site
@@ -364,7 +363,7 @@ class TicketViewSet(
         return Response(TicketEventSerializer(ticket.history.all(), many=True).data)
 
     def create(self, request, *args, **kwargs):
-        return idempotent(request, lambda: self._create(request))
+        return self._create(request)
 
     def _create(self, request):
         data = TicketCreateSerializer(data=request.data)
@@ -466,7 +465,7 @@ class ReplyViewSet(
         return super().get_queryset().select_related("author", "author_contact")
 
     def create(self, request, *args, **kwargs):
-        return idempotent(request, lambda: self._create(request))
+        return self._create(request)
 
     def _create(self, request):
         data = ReplySerializer(data=request.data)
@@ -583,7 +582,7 @@ class TimeEntryViewSet(
         return super().get_queryset().select_related("tenant")
 
     def create(self, request, *args, **kwargs):
-        return idempotent(request, lambda: self._create(request))
+        return self._create(request)
 
     def _create(self, request):
         data = TimeEntrySerializer(data=request.data)

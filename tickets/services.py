@@ -3,6 +3,19 @@
 Every change leaves a TicketEvent; clocks follow the ticket: the first public staff reply stops first
 response, a check-in stops on-site arrival, resolving stops resolution (reopening restarts it), and the
 policy's pause statuses pause every running clock in business time.
+
+Lock order, for every write to a ticket here and for the SLA sweeper (``tickets.sweeper``):
+
+1. the ticket row (``_lock_ticket``: ``SELECT … FOR UPDATE``); several tickets in one transaction
+   are locked in ascending id (``retarget_open_tickets``);
+2. then its clocks;
+3. then breach rows (only the sweeper inserts them; their foreign key share-locks the ticket, which
+   the sweeper already holds).
+
+A function that touches a ticket's clocks locks the ticket first, even when it only stops a clock, so
+no transaction ever holds a clock while it waits for the clock's ticket. The sweeper claims a due clock
+together with its ticket and skips what is locked, so it never waits for a ticket action. Taking locks
+in the opposite order (clock, then ticket) is what deadlocked a re-target against the sweeper.
 """
 
 from __future__ import annotations
@@ -42,6 +55,11 @@ from tickets.models import (
 )
 
 PAUSING_DEFAULT = ["waiting_on_client"]
+
+
+def _lock_ticket(ticket: Ticket) -> Ticket:
+    """The ticket row, locked until the transaction ends: the first lock of every ticket write."""
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
 def _history(ticket: Ticket, kind: str, *, actor: str, at: datetime, **details) -> TicketEvent:
@@ -190,7 +208,7 @@ def _stop_clock(ticket: Ticket, metric: str, now: datetime) -> SlaClock | None:
 def change_status(ticket: Ticket, status: str, *, actor: str, now: datetime | None = None) -> Ticket:
     """Move the ticket; pause or resume clocks; resolving stops resolution, reopening restarts it."""
     now = now or timezone.now()
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket = _lock_ticket(ticket)
     old = ticket.status
     status = TicketStatus(status)
     if status == old:
@@ -265,6 +283,7 @@ def add_reply(
     now = now or timezone.now()
     if not body.strip():
         raise ValidationError({"body": "Write something first."})
+    _lock_ticket(ticket)  # before the reply's foreign key and the first-response clock (lock order)
     reply = Reply.objects.create(
         tenant_id=ticket.tenant_id,
         ticket=ticket,
@@ -299,6 +318,7 @@ def add_reply(
 def check_in(ticket: Ticket, *, technician, now: datetime | None = None) -> Ticket:
     """A technician arrived on site: the on-site clock is met."""
     now = now or timezone.now()
+    _lock_ticket(ticket)  # before its on-site clock (lock order)
     _stop_clock(ticket, Metric.ONSITE, now)
     _history(ticket, "check_in", actor=actor_label(technician), at=now)
     if ticket.status in (TicketStatus.NEW, TicketStatus.ACKNOWLEDGED, TicketStatus.SCHEDULED):
@@ -319,7 +339,7 @@ def retarget(
     """Change priority and/or issue type (or re-read the client's tier): targets are recomputed from
     the ticket's start, keeping pauses, and the history says why."""
     now = now or timezone.now()
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket = _lock_ticket(ticket)
     changed, changed_ids = {}, {}
     if priority and priority != ticket.priority:
         changed["priority"] = changed_ids["priority"] = [ticket.priority, priority]

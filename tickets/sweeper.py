@@ -4,6 +4,14 @@ The database is the source of truth. Each pass claims due clocks with one condit
 partial indexes (``state = 'running'`` and not yet warned/breached), so two workers racing claim each
 row once, and a worker that died before a deadline loses nothing: the next pass finds the clock. The
 breach row and its outbox event are written in the same transaction as the claim.
+
+Lock order (the one ``tickets.services`` documents: ticket, then its clocks, then breach rows): the
+claim locks each due clock *together with its ticket* (``FOR NO KEY UPDATE OF ticket, clock SKIP
+LOCKED``), so the breach inserted afterwards, whose foreign key needs a share lock on the ticket, never
+waits for a ticket action. A clock whose ticket or clock row is held by a ticket action (a status
+change, a reply, a re-target) is skipped, never waited for: the next pass claims it, against the
+clock's due time as that action left it. So the sweeper takes no lock it has to wait for, and a ticket
+action can wait for the sweeper but the sweeper never waits for it: no deadlock either way round.
 """
 
 from __future__ import annotations
@@ -30,9 +38,10 @@ class SweepResult:
 CLAIM_WARNINGS = """
     UPDATE tickets_slaclock SET warned_at = %(now)s
     WHERE id IN (
-        SELECT id FROM tickets_slaclock
-        WHERE state = 'running' AND warned_at IS NULL AND warn_at <= %(now)s
-        ORDER BY warn_at LIMIT %(batch)s FOR UPDATE SKIP LOCKED
+        SELECT clock.id FROM tickets_slaclock clock JOIN tickets_ticket ticket ON ticket.id = clock.ticket_id
+        WHERE clock.state = 'running' AND clock.warned_at IS NULL AND clock.warn_at <= %(now)s
+        ORDER BY clock.warn_at LIMIT %(batch)s
+        FOR NO KEY UPDATE OF ticket, clock SKIP LOCKED
     ) AND warned_at IS NULL
     RETURNING id, tenant_id, ticket_id, metric, warn_at, due_at
 """
@@ -40,9 +49,10 @@ CLAIM_WARNINGS = """
 CLAIM_BREACHES = """
     UPDATE tickets_slaclock SET breached_at = %(now)s
     WHERE id IN (
-        SELECT id FROM tickets_slaclock
-        WHERE state = 'running' AND breached_at IS NULL AND due_at <= %(now)s
-        ORDER BY due_at LIMIT %(batch)s FOR UPDATE SKIP LOCKED
+        SELECT clock.id FROM tickets_slaclock clock JOIN tickets_ticket ticket ON ticket.id = clock.ticket_id
+        WHERE clock.state = 'running' AND clock.breached_at IS NULL AND clock.due_at <= %(now)s
+        ORDER BY clock.due_at LIMIT %(batch)s
+        FOR NO KEY UPDATE OF ticket, clock SKIP LOCKED
     ) AND breached_at IS NULL
     RETURNING id, tenant_id, ticket_id, metric, due_at
 """

@@ -19,7 +19,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.idempotency import idempotent
 from api.schema import ApiAutoSchema
 from api.viewsets import TenantScopedViewMixin, calling_staff_user, request_actor, through_service
 from webhooks import services
@@ -237,7 +236,7 @@ class WebhookEndpointViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def create(self, request, *args, **kwargs):
-        return idempotent(request, lambda: self._create(request))
+        return self._create(request)
 
     def _create(self, request):
         data = WebhookEndpointCreateSerializer(data=request.data)
@@ -280,10 +279,7 @@ class WebhookEndpointViewSet(
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request, pk=None):
         endpoint = self.get_object()
-        return idempotent(
-            request,
-            lambda: Response(WebhookEndpointWithSecretSerializer(services.rotate_secret(endpoint)).data),
-        )
+        return Response(WebhookEndpointWithSecretSerializer(services.rotate_secret(endpoint)).data)
 
 
 # --- Deliveries -------------------------------------------------------------------------------------

@@ -236,7 +236,7 @@ def test_a_refused_key_records_no_use(tenant, write_key, api_as):
 # --- Issuing and revoking -------------------------------------------------------------------------
 
 
-def test_the_create_api_key_command_prints_a_working_key_alone_on_its_last_line(tenant, api_as):
+def test_the_create_api_key_command_prints_a_working_key_alone_on_its_last_line(tenant, owner, api_as):
     ClientFactory(tenant=tenant, name="Whitaker Residence")
     out = io.StringIO()
 

@@ -248,8 +248,11 @@ def test_the_dispute_rate_counts_invoices_and_amounts_by_the_month_they_were_iss
     assert (december.invoices, december.invoice_percent, december.amount_percent) == (0, None, None)
 
 
-def test_the_rate_table_chart_data_and_csv_agree(staff_client, months_of_invoices):
+def test_the_rate_table_chart_data_and_csv_agree(staff_client, owner, months_of_invoices):
     with time_machine.travel(datetime(2026, 12, 15, 15, 0, tzinfo=UTC), tick=False):
+        staff_client.force_login(
+            owner
+        )  # signed in on that day: a session idle since today would be signed out
         page = text(staff_client.get(reverse("billing:disputes")))
         data = staff_client.get(reverse("billing:dispute_rate_json")).json()
         response = staff_client.get(reverse("billing:dispute_rate_csv"))

@@ -303,7 +303,8 @@ def test_the_client_page_has_a_rewards_panel_with_the_latest_rewards(staff_clien
 
 
 @time_machine.travel(MID_DECEMBER, tick=False)
-def test_the_tenants_page_shows_the_cost_per_month_by_program(staff_client, household):
+def test_the_tenants_page_shows_the_cost_per_month_by_program(staff_client, household, owner):
+    staff_client.force_login(owner)  # signed in on the day travelled to (sessions time out when idle)
     grant(household, "2026-11", value="20.00", on=date(2026, 11, 30))
     grant(household, "2026-12", value="15.00", on=date(2026, 12, 1))
     grant(
@@ -333,7 +334,10 @@ def test_the_tenants_page_shows_the_cost_per_month_by_program(staff_client, hous
 
 
 @time_machine.travel(MID_DECEMBER, tick=False)
-def test_rewarded_clients_are_compared_with_the_others_on_retention_and_utilisation(staff_client, tenant):
+def test_rewarded_clients_are_compared_with_the_others_on_retention_and_utilisation(
+    staff_client, tenant, owner
+):
+    staff_client.force_login(owner)  # signed in on the day travelled to (sessions time out when idle)
     year_ago = date(2025, 12, 1)
 
     def customer(name, endpoints, *, ends_on=date(2027, 11, 30), membership=False):

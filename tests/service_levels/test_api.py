@@ -353,7 +353,12 @@ def test_a_read_only_key_reads_but_every_write_is_a_403(tenant, reader, policies
         reader.delete(f"/api/v1/issue-types/{issue_type.pk}/"),
     ]
     for response in writes:
-        assert errors(response, 403) == {None: ["This API key lacks the 'write' scope."]}
+        assert errors(response, 403) == {
+            None: [
+                "This API key lacks the 'service-levels:write' scope "
+                "(or the 'write' scope, for every resource)."
+            ]
+        }
     assert in_tenant(tenant, lambda: SlaPolicy.objects.get(pk=policies.gold.pk).is_active)
 
 

@@ -102,9 +102,9 @@ def test_the_secret_rotates_the_first_encrypts_any_decrypts(settings):
     assert key_encryption.decrypt_private_key(new, tenant_id=1) == b"new key"
 
 
-def test_check_deploy_warns_when_the_signing_key_secret_is_not_set(settings):
+def test_check_deploy_notes_when_the_signing_key_secret_is_not_set(settings):
     settings.ACCORD_SIGNING_KEY_SECRET = ""
-    assert [w.id for w in checks.signing_key_secret_is_set(None)] == ["accord.W001"]
+    assert [w.id for w in checks.signing_key_secret_is_set(None)] == ["accord.I001"]
     settings.ACCORD_SIGNING_KEY_SECRET = "x" * 40
     assert checks.signing_key_secret_is_set(None) == []
 
@@ -112,7 +112,7 @@ def test_check_deploy_warns_when_the_signing_key_secret_is_not_set(settings):
 def test_the_system_check_is_registered_for_deploy(settings, capsys):
     settings.ACCORD_SIGNING_KEY_SECRET = ""
     call_command("check", "--deploy", "--tag", "security", fail_level="CRITICAL")
-    assert "accord.W001" in capsys.readouterr().err
+    assert "accord.I001" in capsys.readouterr().err
 
 
 def test_another_tenant_cannot_read_an_identity(tenant, other_tenant):
