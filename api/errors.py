@@ -1,8 +1,30 @@
-"""The API's one error format for errors raised outside DRF views (no route, server error, CSRF)."""
+"""The API's one error format for errors raised outside DRF views (no route, server error, CSRF, input
+refused by ``api.middleware.InputLimitsMiddleware``), and the one error DRF does not know of (413)."""
 
+from django.conf import settings
+from django.db import models
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+
+def too_large_detail() -> str:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return f"The request body is larger than the limit of {limit:,} bytes."
+
+
+class ErrorCode413Enum(models.TextChoices):
+    REQUEST_TOO_LARGE = "request_too_large"
+
+
+class RequestTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = ErrorCode413Enum.REQUEST_TOO_LARGE.value
+
+    def __init__(self):
+        super().__init__(too_large_detail())
 
 
 def _error(status: int, code: str, detail: str, error_type: str = "client_error") -> JsonResponse:
@@ -50,3 +72,13 @@ def permission_denied(
 
 def bad_request(request) -> JsonResponse:
     return _error(400, "bad_request", "Bad request.")
+
+
+def request_too_large(request) -> JsonResponse:
+    return _error(413, RequestTooLarge.default_code, too_large_detail())
+
+
+def unparsable(request, detail: str) -> JsonResponse:
+    """A 400 for a request the API cannot read (bad characters in its address or query string): the
+    ``parse_error`` every operation documents for a body it cannot parse."""
+    return _error(400, "parse_error", detail)

@@ -96,6 +96,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the form: 413 past DATA_UPLOAD_MAX_MEMORY_SIZE, 400 for NUL / lone surrogates.
+    "api.middleware.InputLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -500,14 +502,23 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    # JSON only, at most api.input_limits.MAX_JSON_DEPTH deep, no NUL or lone surrogate in any string.
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
     "DEFAULT_THROTTLE_CLASSES": ["api.throttles.BurstThrottle", "api.throttles.SustainedThrottle"],
     "DEFAULT_THROTTLE_RATES": API_THROTTLE_RATES,
 }
-DRF_STANDARDIZED_ERRORS = {"ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True}
+DRF_STANDARDIZED_ERRORS = {
+    "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    "EXCEPTION_HANDLER_CLASS": "api.exception_handler.ApiExceptionHandler",  # a body over the limit is a 413
+    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "413", "415", "429", "500"],
+    "ERROR_SCHEMAS": {"413": "api.schema.ErrorResponse413Serializer"},
+}
+# The largest request body read into memory (file uploads' files aside): 2.5 MB, Django's default, said
+# in the README and the API description. Past it: 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 SPECTACULAR_SETTINGS = {
     "TITLE": "Accord partner API",
     "DESCRIPTION": (
@@ -515,6 +526,9 @@ SPECTACULAR_SETTINGS = {
         "`Authorization: Bearer <key>`. Keys carry scopes: `read` for GET, `write` for changes, for every "
         "resource or per resource area (`tickets:read`, `billing:write`...: see the ApiKey security scheme). "
         "Every error has the same JSON shape: `{type, errors: [{code, detail, attr}]}`. "
+        "Request bodies are JSON of at most 2,621,440 bytes (2.5 MB; more is a `413`), nested at most 64 "
+        "arrays or objects deep; a NUL character or a lone UTF-16 surrogate (`\\ud800`) in any string, "
+        "key, query parameter or path is refused with a `400` `parse_error`. "
         f"Rate limits: {API_THROTTLE_RATES['key_burst']} and {API_THROTTLE_RATES['key_sustained']} per API "
         f"key; {API_THROTTLE_RATES['user_burst']} and {API_THROTTLE_RATES['user_sustained']} per signed-in "
         f"staff member; {API_THROTTLE_RATES['anon_burst']} and {API_THROTTLE_RATES['anon_sustained']} per IP "
@@ -544,6 +558,7 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode404Enum": "drf_standardized_errors.openapi_serializers.ErrorCode404Enum.choices",
         "ErrorCode405Enum": "drf_standardized_errors.openapi_serializers.ErrorCode405Enum.choices",
         "ErrorCode406Enum": "drf_standardized_errors.openapi_serializers.ErrorCode406Enum.choices",
+        "ErrorCode413Enum": "api.errors.ErrorCode413Enum.choices",
         "ErrorCode415Enum": "drf_standardized_errors.openapi_serializers.ErrorCode415Enum.choices",
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",

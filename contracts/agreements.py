@@ -20,6 +20,7 @@ from events.services import record_event
 from memberships import services as memberships
 from memberships.models import BillingCycle, OfferKind, Plan, PlanOffer
 from memberships.selectors import current_subscription
+from service_levels.engine import FIRST_YEAR, LAST_YEAR
 from tenants.localtime import tenant_today
 
 S = AgreementStatus
@@ -101,6 +102,8 @@ def create_agreement(*, client, version: ContractVersion, actor: str, starts_on:
         raise ValidationError("Only a published version can be offered to a client.")
     if version.tenant_id != client.tenant_id or (parent and parent.client_id != client.pk):
         raise ValidationError("The version and the parent agreement must belong to this client's company.")
+    if starts_on is not None and not FIRST_YEAR <= starts_on.year <= LAST_YEAR:  # the SLA engine's range
+        raise ValidationError({"starts_on": f"An agreement starts between {FIRST_YEAR} and {LAST_YEAR}."})
     agreement = Agreement.objects.create(
         tenant_id=client.tenant_id, client=client, version=version, parent=parent, renewed_from=renewed_from,
         starts_on=starts_on, ends_on=term_end(starts_on, version.term_months) if starts_on else None,

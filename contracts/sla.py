@@ -2,6 +2,20 @@
 is written down. The engine itself is ``service_levels/engine.py``: service levels need it and sit below
 contracts, so it lives there."""
 
-from service_levels.engine import MAX_SPAN_YEARS, SEARCH_HORIZON_YEARS, BusinessCalendar
+from service_levels.engine import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_SPAN_YEARS,
+    SEARCH_HORIZON_YEARS,
+    BusinessCalendar,
+    check_supported,
+)
 
-__all__ = ["MAX_SPAN_YEARS", "SEARCH_HORIZON_YEARS", "BusinessCalendar"]
+__all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "MAX_SPAN_YEARS",
+    "SEARCH_HORIZON_YEARS",
+    "BusinessCalendar",
+    "check_supported",
+]

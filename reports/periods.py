@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from service_levels.engine import FIRST_YEAR, LAST_YEAR
+
 PRESETS = {
     "this_month": "This month",
     "last_month": "Last month",
@@ -91,6 +93,8 @@ def resolve_period(key: str | None, *, today: date, timezone: str, start: date |
         raise PeriodError("A custom range needs a start and an end date.")
     if start > end:
         raise PeriodError("The start date must be on or before the end date.")
+    if start.year < FIRST_YEAR or end.year > LAST_YEAR:  # the range SLA clocks and reports support
+        raise PeriodError(f"Choose dates from {FIRST_YEAR} to {LAST_YEAR}.")
     if (end - start).days + 1 > MAX_DAYS:
         raise PeriodError("Choose a range of at most three years.")
     return Period(key, start, end, timezone)

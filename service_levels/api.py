@@ -13,11 +13,12 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_f
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from api.fields import DateTimeField
 from api.permissions import TenantAccess
 from api.schema import ApiAutoSchema
 from api.viewsets import TenantModelViewSet, raise_as_drf, through_service
 from clients.api import ActiveClientField
-from service_levels import selectors, services
+from service_levels import engine, selectors, services
 from service_levels.models import (
     BusinessCalendar,
     ClosureDay,
@@ -503,17 +504,25 @@ class EffectiveSlaQuerySerializer(serializers.Serializer):
     riders = serializers.ListField(
         child=serializers.SlugField(), required=False, help_text="Rider keys, e.g. `premium-response`."
     )
-    start = serializers.DateTimeField(
+    start = DateTimeField(
         required=False,
         allow_null=True,
         help_text="When the ticket was reported (ISO 8601). Without an offset it is read in the tenant's "
-        "time zone. Given, each target gets a `due_at`.",
+        f"time zone. Given, each target gets a `due_at`. From {engine.FIRST_YEAR} to {engine.LAST_YEAR}.",
     )
 
     def __init__(self, *args, zone: ZoneInfo | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if zone is not None:
             self.fields["start"].timezone = zone
+
+    def validate_start(self, value):
+        if value is not None:
+            try:
+                engine.check_supported(value, "start")
+            except ValueError as error:
+                raise serializers.ValidationError(str(error), code="invalid") from None
+        return value
 
     def validate(self, attrs):
         if not attrs.get("priority") and not attrs.get("issue_type"):

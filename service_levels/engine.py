@@ -50,11 +50,16 @@ Beware of Python's aware-datetime rules around DST changes, which apply to these
 Convert to UTC first (``dt.astimezone(datetime.UTC)``) to compare or subtract instants reliably; Django
 does that itself when it stores an aware datetime.
 
-Errors (``ValueError`` unless noted): naive datetimes, unknown time zones, overlapping or malformed
-weekly hours, negative durations for ``add``, asking a calendar without any open hours for positive
-business time, and questions that need more than ``MAX_SPAN_YEARS`` of calendar or find no business
-time within ``SEARCH_HORIZON_YEARS`` (e.g. every day is a holiday). A non-timedelta duration raises
-``TypeError``.
+Supported range: instants from ``FIRST_YEAR`` to ``LAST_YEAR`` (2000-01-01 00:00 UTC up to, not
+including, 2101-01-01 00:00 UTC). ``is_open``, ``between`` and ``add`` refuse an instant outside it with
+``ValueError``, and ``add`` refuses when the answer would fall outside it. SLA deadlines live in the
+present; the bound keeps a typed far date (``9999-12-31``) from overflowing ``datetime`` arithmetic.
+
+Errors (``ValueError`` unless noted): instants outside the supported range, naive datetimes, unknown time
+zones, overlapping or malformed weekly hours, negative durations for ``add``, asking a calendar without
+any open hours for positive business time, and questions that need more than ``MAX_SPAN_YEARS`` of
+calendar or find no business time within ``SEARCH_HORIZON_YEARS`` (e.g. every day is a holiday). A
+non-timedelta duration raises ``TypeError``.
 
 How it works
 ------------
@@ -78,8 +83,17 @@ from itertools import pairwise
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["MAX_SPAN_YEARS", "SEARCH_HORIZON_YEARS", "BusinessCalendar"]
+__all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "MAX_SPAN_YEARS",
+    "SEARCH_HORIZON_YEARS",
+    "BusinessCalendar",
+    "check_supported",
+]
 
+#: The supported range: instants in the UTC years FIRST_YEAR..LAST_YEAR, both included.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 #: A single question may need at most this many UTC years of expanded calendar.
 MAX_SPAN_YEARS = 200
 #: ``add`` gives up after this many consecutive years without any business time.
@@ -95,14 +109,20 @@ _SECOND_US = 1_000_000
 _HOUR_US = 3600 * _SECOND_US
 _DAY_US = 24 * _HOUR_US
 _WEEK_US = 7 * _DAY_US
-# Keep a few days of margin inside datetime's year range (local dates around a UTC year).
-_MIN_YEAR = 2
-_MAX_YEAR = 9998
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _year_start_us(year: int) -> int:
     return (date(year, 1, 1).toordinal() - _EPOCH_ORDINAL) * _DAY_US
+
+
+_FIRST_US, _END_US = _year_start_us(FIRST_YEAR), _year_start_us(LAST_YEAR + 1)
+
+
+def check_supported(instant: datetime, name: str = "instant") -> None:
+    """Raise ValueError unless ``instant`` is an aware datetime in the supported range (for forms and
+    serializers to refuse a date before asking a calendar)."""
+    _instant_us(instant, name)
 
 
 def _utc_year(instant_us: int) -> int:
@@ -114,11 +134,16 @@ def _time_us(value: time) -> int:
 
 
 def _instant_us(value: datetime, name: str) -> int:
-    """Microseconds since the Unix epoch for an aware datetime (exact integer arithmetic)."""
+    """Microseconds since the Unix epoch for an aware datetime in the supported range (exact integers)."""
     try:
-        return (value - _EPOCH) // _ONE_US
+        instant = (value - _EPOCH) // _ONE_US
     except TypeError:
         raise ValueError(f"{name} must be an aware datetime (with a UTC offset), got {value!r}") from None
+    if not _FIRST_US <= instant < _END_US:
+        raise ValueError(
+            f"{name} must lie in the years {FIRST_YEAR} to {LAST_YEAR} (UTC), got {value.isoformat()}"
+        )
+    return instant
 
 
 @lru_cache(maxsize=4096)
@@ -314,8 +339,8 @@ class BusinessCalendar:
         """A snapshot whose range contains ``[low_us, high_us]``, growing (or restarting) the cache."""
         low_year = _utc_year(low_us)
         high_year = _utc_year(high_us) + 1
-        if low_year < _MIN_YEAR or high_year > _MAX_YEAR + 1:
-            raise ValueError(f"instants must lie in the years {_MIN_YEAR}..{_MAX_YEAR}")
+        if low_year < FIRST_YEAR or high_year > LAST_YEAR + 1:
+            raise ValueError(f"instants must lie in the years {FIRST_YEAR} to {LAST_YEAR} (UTC)")
         if high_year - low_year > MAX_SPAN_YEARS:
             raise ValueError(f"business-time questions may span at most {MAX_SPAN_YEARS} years")
         span = self._span
@@ -335,8 +360,9 @@ class BusinessCalendar:
         while span.cum_hi < target:
             if span.hi_year + batch - span.lo_year > MAX_SPAN_YEARS:
                 raise ValueError(f"the duration needs more than {MAX_SPAN_YEARS} years of this calendar")
-            if span.hi_year + batch > _MAX_YEAR + 1:
-                raise ValueError(f"the result would lie beyond the year {_MAX_YEAR}")
+            batch = min(batch, LAST_YEAR + 1 - span.hi_year)  # grow up to the supported range's end
+            if batch <= 0:
+                raise ValueError(f"the result would lie beyond the year {LAST_YEAR}")
             starts: list[int] = []
             ends: list[int] = []
             for year in range(span.hi_year, span.hi_year + batch):

@@ -11,6 +11,7 @@ from holidays.registry import COUNTRIES
 
 from clients import selectors as client_selectors
 from clients.forms import TIMEZONE_CHOICES
+from service_levels import engine
 from service_levels.durations import minutes_words
 from service_levels.models import (
     PAUSABLE_STATUSES,
@@ -440,6 +441,17 @@ class PreviewForm(StyledFormMixin, forms.Form):
         ]
         self.fields["riders"].choices = [(p.key, p.name) for p in active.filter(kind=PolicyKind.RIDER)]
         self.fields["riders"].widget.attrs["class"] = "form-check-input"
+
+    def clean_start(self):
+        start = self.cleaned_data["start"]
+        if start is not None:
+            try:
+                engine.check_supported(start, "The start")
+            except ValueError:
+                raise forms.ValidationError(
+                    f"Choose a moment from {engine.FIRST_YEAR} to {engine.LAST_YEAR}.", code="invalid"
+                ) from None
+        return start
 
     def clean(self):
         data = super().clean()

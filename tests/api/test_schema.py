@@ -166,3 +166,70 @@ def test_an_mrr_month_is_documented_as_the_yyyy_mm_it_answers(schema):
     month = schema["components"]["schemas"]["MrrMonth"]["properties"]["month"]
 
     assert (month["type"], month["pattern"]) == ("string", r"^\d{4}-\d{2}$")
+
+
+# --- Answers match the schema ---------------------------------------------------------------------
+
+
+def _json_schema(node, components):
+    """An OpenAPI 3.0 schema as JSON Schema: references inlined, `nullable` as a null type, and no
+    discriminator (JSON Schema has none; the oneOf alone must pick one)."""
+    if isinstance(node, list):
+        return [_json_schema(item, components) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return _json_schema(components[node["$ref"].rsplit("/", 1)[-1]], components)
+    converted = {
+        key: _json_schema(value, components) for key, value in node.items() if key != "discriminator"
+    }
+    if converted.pop("nullable", False):
+        converted = {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+def assert_documented(schema, path, method, response):
+    """The answer's status is documented for the operation, and its JSON body matches that schema."""
+    from jsonschema import validate as validate_json
+
+    responses = schema["paths"][path][method]["responses"]
+    assert str(response.status_code) in responses, (method, path, response.status_code, response.content)
+    body_schema = responses[str(response.status_code)]["content"]["application/json"]["schema"]
+    validate_json(response.json(), _json_schema(body_schema, schema["components"]["schemas"]))
+
+
+def test_a_model_validation_error_from_a_service_matches_the_schema(schema, writer):
+    """The service's full_clean reports an empty weekly_hours as `blank`, which the schema now lists."""
+    answer = writer.post(
+        "/api/v1/calendars/", {"name": "Hours", "timezone": "UTC", "weekly_hours": {}}, format="json"
+    )
+    assert answer.status_code == 400
+    assert [e["code"] for e in answer.json()["errors"]] == ["blank"]
+    assert_documented(schema, "/api/v1/calendars/", "post", answer)
+
+
+def test_a_null_list_item_is_documented_at_its_position(schema, writer):
+    answer = writer.patch(
+        "/api/v1/reward-programs/utilization/", {"enabled": False, "tiers": [None]}, format="json"
+    )
+    assert [(e["attr"], e["code"]) for e in answer.json()["errors"]] == [("tiers.0", "null")]
+    assert_documented(schema, "/api/v1/reward-programs/utilization/", "patch", answer)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/api/v1/clients/?search=a%00b", None),
+        ("get", "/api/v1/subscriptions/?search=%00", None),
+        ("post", "/api/v1/clients/", '{"name": "\\ud800"}'),
+        ("post", "/api/v1/calendars/", "[" * 100 + "]" * 100),
+        ("post", "/api/v1/clients/", '{"name": "' + "x" * 3_000_000 + '"}'),
+    ],
+)
+def test_refused_input_answers_match_the_schema(schema, writer, method, path, body):
+    if body is None:
+        answer = writer.get(path)
+    else:
+        answer = writer.generic("POST", path, body, content_type="application/json")
+    assert answer.status_code in (400, 413)
+    assert_documented(schema, path.split("?")[0], method, answer)

@@ -71,6 +71,15 @@ def test_an_agreement_comes_with_its_history(reader, book):
     assert body["history"][0]["at"].endswith("Z") or "+" in body["history"][0]["at"]
 
 
+@pytest.mark.parametrize("starts_on", ["9999-12-31", "1999-12-31"])
+def test_an_agreement_starting_outside_the_supported_years_is_a_400(starts_on, writer, version, book):
+    payload = {"client": book["okafor"].pk, "version": version.pk, "starts_on": starts_on}
+    body = check_error(writer.post("/api/v1/agreements/", payload, format="json"), 400)
+    assert body["errors"] == [
+        {"code": "invalid", "detail": "An agreement starts between 2000 and 2100.", "attr": "starts_on"}
+    ]
+
+
 def test_a_draft_is_created_once_even_when_the_request_is_retried(writer, tenant, version, book):
     PlanFactory(tenant=tenant, key="silver")
     payload = {"client": book["okafor"].pk, "version": version.pk, "tier": "silver", "plan_price": "99.00"}

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from contracts.sla import SEARCH_HORIZON_YEARS, BusinessCalendar
+from contracts.sla import FIRST_YEAR, LAST_YEAR, SEARCH_HORIZON_YEARS, BusinessCalendar
 
 NEW_YORK = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")
@@ -334,17 +334,49 @@ def test_long_durations_cross_year_boundaries():
 
 def test_questions_far_in_the_past_and_future_work():
     calendar = office()
-    assert calendar.add(ny(1995, 3, 3, 16), hours(2)) == ny(1995, 3, 6, 9)
+    assert calendar.add(ny(2000, 3, 3, 16), hours(2)) == ny(2000, 3, 6, 9)
     assert calendar.add(ny(2090, 3, 3, 16), hours(2)) == ny(2090, 3, 6, 9)
     assert calendar.between(ny(2025, 12, 29), ny(2026, 1, 5)) == hours(40)
+    assert calendar.between(ny(2000, 1, 3), ny(2100, 12, 31)) > hours(40 * 52 * 100)
 
 
-def test_questions_spanning_centuries_or_leaving_the_datetime_range_are_rejected():
+def test_the_supported_range_ends_are_answered():
+    always = BusinessCalendar.always_open()
+    first, last = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC), datetime(LAST_YEAR, 12, 31, 23, tzinfo=UTC)
+    assert always.add(first, hours(1)) == first + hours(1)
+    assert always.add(last, hours(1)) == datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC)
+    assert always.is_open(first)
+    assert always.is_open(last)
+    # A long duration close to the end is still answered when it fits.
+    assert office().add(ny(2090, 1, 2, 9), hours(40 * 52 * 5)).year == 2094
+
+
+@pytest.mark.parametrize(
+    "outside",
+    [
+        datetime(9999, 12, 31, 23, 59, tzinfo=ZoneInfo("America/New_York")),  # overflowed datetime before
+        datetime(1999, 12, 31, 23, 59, tzinfo=UTC),
+        datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+    ],
+)
+def test_instants_outside_the_supported_range_are_refused_by_every_question(outside):
     calendar = office()
-    with pytest.raises(ValueError, match="at most"):
-        calendar.between(ny(1800, 1, 1), ny(2100, 1, 1))
-    with pytest.raises(ValueError, match="years"):
-        calendar.add(datetime(9999, 12, 30, tzinfo=UTC), hours(1))
+    inside = ny(2026, 3, 2, 9)
+    for question in (
+        lambda: calendar.add(outside, hours(1)),
+        lambda: calendar.add(outside, timedelta(0)),
+        lambda: calendar.between(outside, inside),
+        lambda: calendar.between(inside, outside),
+        lambda: calendar.is_open(outside),
+    ):
+        with pytest.raises(ValueError, match=f"years {FIRST_YEAR} to {LAST_YEAR}"):
+            question()
+
+
+def test_an_answer_past_the_supported_range_is_refused():
+    with pytest.raises(ValueError, match=f"beyond the year {LAST_YEAR}"):
+        office().add(ny(LAST_YEAR, 12, 1, 9), hours(40 * 52))
 
 
 # --- errors ----------------------------------------------------------------------------------------

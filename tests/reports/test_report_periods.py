@@ -42,6 +42,15 @@ def test_a_custom_range_needs_both_ends_in_order():
         resolve("custom", start=date(2020, 1, 1), end=date(2026, 1, 1))
 
 
+def test_a_custom_range_lies_in_the_supported_years():
+    """9999-12-31 used to overflow ``bounds`` (the day after the last) into a 500."""
+    for start, end in [(date(9999, 12, 29), date(9999, 12, 31)), (date(1999, 12, 30), date(2000, 1, 2))]:
+        with pytest.raises(PeriodError, match="from 2000 to 2100"):
+            resolve("custom", start=start, end=end)
+    last_days = resolve("custom", start=date(2100, 12, 1), end=date(2100, 12, 31))
+    assert last_days.bounds()[1].year == 2101
+
+
 def test_a_preset_ignores_dates_left_over_from_another_choice():
     period = resolve("last_month", start=date(2025, 10, 17), end=TODAY)
     assert (period.key, period.start, period.end) == ("last_month", date(2025, 12, 1), date(2025, 12, 31))

@@ -7,6 +7,7 @@ from service_levels.models import BusinessCalendar, ClosureDay, IssueType, Prior
 from service_levels.services import PRESETS
 from tenants.roles import Role
 from tenants.scope import tenant_scope
+from tests.api.conftest import check_error
 from tests.factories import CalendarFactory, ClientFactory, ClosureDayFactory, IssueTypeFactory
 
 pytestmark = pytest.mark.django_db
@@ -305,6 +306,30 @@ def test_the_effective_sla_question_is_validated(tenant, writer, other_tenant, p
         )
     )
     assert set(body) == {"client", "issue_type"}
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        ("9999-12-31T23:59", "Datetime value out of range."),  # past year 9999 in UTC
+        ("9999-12-30T12:00", "start must lie in the years 2000 to 2100 (UTC)"),
+        ("1999-12-31T12:00-05:00", "start must lie in the years 2000 to 2100 (UTC)"),
+    ],
+)
+def test_an_effective_sla_start_outside_the_supported_years_is_a_400(
+    start, message, tenant, reader, policies
+):
+    whitaker = ClientFactory(tenant=tenant)
+    response = reader.post(
+        "/api/v1/effective-sla/",
+        {"client": whitaker.pk, "priority": "P1", "has_signed_contract": True, "start": start},
+        format="json",
+    )
+    body = check_error(response, 400)
+    assert [(e["attr"], e["code"]) for e in body["errors"]] == [
+        ("start", "overflow" if "range" in message else "invalid")
+    ]
+    assert message in body["errors"][0]["detail"]
 
 
 # --- Who may write ---------------------------------------------------------------------------------

@@ -559,6 +559,16 @@ def test_a_preview_without_a_priority_or_issue_type_says_what_is_missing(staff_c
     assert "Choose a priority, or an issue type whose default priority applies." in page
 
 
+@pytest.mark.parametrize("start", ["9999-12-31T23:59", "1999-12-31T12:00", "2101-01-01T12:00"])
+def test_a_start_outside_the_supported_years_is_a_form_error(start, staff_client, tenant, policies):
+    whitaker = ClientFactory(tenant=tenant)
+    response = preview(staff_client, client=whitaker.pk, priority="P1", start=start)
+    assert response.status_code == 200
+    page = html(response)
+    assert "Choose a moment from 2000 to 2100." in page
+    assert 'data-due="' not in page
+
+
 def test_htmx_gets_only_the_result_and_the_url_keeps_the_question(staff_client, tenant, policies):
     whitaker = ClientFactory(tenant=tenant, name="Whitaker Residence")
     response = staff_client.get(
