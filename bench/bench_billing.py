@@ -90,8 +90,10 @@ INSERT INTO tenants_tenant (name, slug, timezone, currency, country, subdivision
 VALUES ('Bench AV', 'bench-av', 'America/New_York', 'USD', 'US', 'NY', true, now(), '');
 CREATE TEMP TABLE bench AS SELECT (SELECT id FROM tenants_tenant WHERE slug = 'bench-av') AS tenant;
 
-INSERT INTO billing_billingsettings (tenant_id, tax_rate_percent, tax_label, payment_terms_days, run_hour, invoice_footer)
-SELECT tenant, 8.875, 'Sales tax', 14, 6, 'Pay by bank transfer.' FROM bench;
+INSERT INTO billing_billingsettings (tenant_id, tax_rate_percent, tax_label, payment_terms_days, run_hour, invoice_footer,
+    membership_account_code, labour_account_code, xero_tax_type, xero_exempt_tax_type, qbo_tax_code, qbo_exempt_tax_code)
+SELECT tenant, 8.875, 'Sales tax', 14, 6, 'Pay by bank transfer.', '200', '200', 'Tax on Sales', 'Tax Exempt', 'TAX', 'NON'
+FROM bench;
 INSERT INTO accounts_user (password, is_superuser, email, full_name, is_active, is_staff, date_joined)
 VALUES ('!', false, 'jo@bench.example', 'Jo Tech', true, false, now());
 

@@ -33,6 +33,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("ACCORD_TESTING", "0")
+# Its test client speaks plain http, as runserver does: no redirect to https.
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 
 import django
 
