@@ -15,6 +15,8 @@ import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
+from api.scopes import RESOURCES as API_RESOURCES  # plain data: the API's resource areas, for its description
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules or os.environ.get("ACCORD_TESTING") == "1"
 
@@ -526,7 +528,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 SPECTACULAR_SETTINGS = {
     "TITLE": "Accord partner API",
     "DESCRIPTION": (
-        "Clients, contacts and sites of one Accord tenant. Authenticate with an API key: "
+        "The service desk of one Accord tenant, by resource area: "
+        + "; ".join(f"`{area}`: {what}" for area, (_app, what) in API_RESOURCES.items())
+        + ". Authenticate with an API key: "
         "`Authorization: Bearer <key>`. Keys carry scopes: `read` for GET, `write` for changes, for every "
         "resource or per resource area (`tickets:read`, `billing:write`...: see the ApiKey security scheme). "
         "Every error has the same JSON shape: `{type, errors: [{code, detail, attr}]}`. "

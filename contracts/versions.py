@@ -66,11 +66,22 @@ STARTER = {
 }
 
 
+# Texts a person writes in a version; browsers send them with "\r\n" line endings.
+WRITTEN_TEXT_FIELDS = ("terms_markdown", "sla_markdown", "billing_terms")
+
+
+def only_newlines(text: str) -> str:
+    """``text`` with every line ending ("\r\n" from browsers, a lone "\r") as "\n", so that a text saved
+    from a browser equals the same text typed anywhere else and a diff shows only real changes."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
 # --- Templates ------------------------------------------------------------------------------------
 
 
 def _save_template(template: ContractTemplate) -> ContractTemplate:
     template.name = template.name.strip()
+    template.description = only_newlines(template.description)
     template.full_clean(exclude=["tenant"], validate_constraints=False, validate_unique=False)
     taken = ContractTemplate.objects.filter(name__iexact=template.name).exclude(pk=template.pk).exists()
     if taken:
@@ -118,6 +129,8 @@ def _check_draft(version: ContractVersion) -> None:
     """What a draft must satisfy to be saved at all: known merge fields, well-formed coverage rules
     and valid field values. (Publishing asks for more: see ``publication_problems``.)"""
     errors: dict[str, list[str]] = {}
+    for name in WRITTEN_TEXT_FIELDS:
+        setattr(version, name, only_newlines(getattr(version, name)))
     for name in MARKDOWN_FIELDS:
         try:
             documents.validate_merge_fields(getattr(version, name), field=name)
@@ -425,7 +438,8 @@ def diff_versions(a: ContractVersion, b: ContractVersion) -> VersionDiff:
         if name == "coverage":
             before, after = "\n".join(_coverage_lines(a.coverage)), "\n".join(_coverage_lines(b.coverage))
         else:
-            before, after = getattr(a, name) or "", getattr(b, name) or ""
+            # Line endings are not a change (versions published before saving normalised them keep "\r\n").
+            before, after = only_newlines(getattr(a, name)), only_newlines(getattr(b, name))
         if before == after:
             continue
         added, removed = _lines_added_and_removed(before, after)

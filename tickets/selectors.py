@@ -56,6 +56,12 @@ BOARD_LIMIT = 200
 # --- Countdowns in words (countdown.js writes the same words every second) ----------------------------
 
 
+def business_words(left: timedelta) -> str:
+    """Business time in hours however long: 24 business hours are not the calendar day a "1 d" reads as
+    (a business day is the calendar's opening hours, often 8 or 9)."""
+    return duration_words(left, days=False)
+
+
 def countdown_words(seconds_left: float) -> str:
     left = duration_words(timedelta(seconds=seconds_left))
     return f"breaches in {left}" if seconds_left > 0 else f"breached {left} ago"
@@ -120,7 +126,7 @@ class ClockView:
         if self.clock.state == ClockState.PAUSED:
             left = self.business_left or timedelta(0)
             if left > timedelta(0):
-                return f"paused · {duration_words(left)} of business time left"
+                return f"paused · {business_words(left)} of business time left"
             return "paused · no business time left"
         if self.state == MET:
             return "met in time"
@@ -130,9 +136,9 @@ class ClockView:
 
     @property
     def paused_left(self) -> str:
-        """A paused clock's business time left, short: "1 d 16 h left"."""
+        """A paused clock's business time left: "40 h of business time left"."""
         left = self.business_left or timedelta(0)
-        return f"{duration_words(left)} left" if left > timedelta(0) else "no time left"
+        return f"{business_words(left)} of business time left" if left > timedelta(0) else "no time left"
 
     @property
     def target_words(self) -> str:

@@ -37,6 +37,17 @@
     }
   });
 
+  // <details data-open-when="audience=chosen">: choosing that radio (or ticking that checkbox) in the
+  // same form unfolds the details, e.g. the client list of "Only the clients I tick".
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.form || !input.name || !input.checked) return;
+    var wanted = input.name + "=" + input.value;
+    input.form.querySelectorAll("details[data-open-when]").forEach(function (details) {
+      if (details.getAttribute("data-open-when") === wanted) details.open = true;
+    });
+  });
+
   function selectText(element) {
     var range = document.createRange();
     range.selectNodeContents(element);

@@ -233,3 +233,12 @@ def test_refused_input_answers_match_the_schema(schema, writer, method, path, bo
         answer = writer.generic("POST", path, body, content_type="application/json")
     assert answer.status_code in (400, 413)
     assert_documented(schema, path.split("?")[0], method, answer)
+
+
+def test_the_description_describes_every_resource_area_not_only_clients(schema):
+    from api.scopes import RESOURCES
+
+    description = schema["info"]["description"]
+    assert not description.startswith("Clients, contacts and sites of one Accord tenant")
+    for _app, what in RESOURCES.values():
+        assert what in description

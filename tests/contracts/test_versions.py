@@ -585,3 +585,71 @@ def test_templates_of_another_tenant_are_not_listed(staff_client, other_tenant):
     assert "Rival Agreement" not in staff_client.get(reverse("contracts:template_list")).content.decode()
     with tenant_scope(other_tenant):
         assert ContractTemplate.objects.filter(name="Rival Agreement").exists()
+
+
+# --- Line endings -----------------------------------------------------------------------------------
+
+
+def test_text_saved_from_a_browser_keeps_only_newlines(staff_client, draft):
+    windows = "# Scope\r\n\r\nWe look after your systems.\r\nOld Macs end lines\rlike this."
+    response = staff_client.post(
+        reverse("contracts:version_update", args=[draft.pk]),
+        edit_data(
+            draft,
+            terms_markdown=windows,
+            sla_markdown="{{ sla_table }}\r\nAfter",
+            billing_terms="Due\r\nsoon",
+        ),
+    )
+
+    assert response.status_code == 302
+    saved = fresh(draft)
+    assert saved.terms_markdown == "# Scope\n\nWe look after your systems.\nOld Macs end lines\nlike this."
+    assert (saved.sla_markdown, saved.billing_terms) == ("{{ sla_table }}\nAfter", "Due\nsoon")
+
+
+def test_the_services_keep_only_newlines_too(tenant, template, draft):
+    with tenant_scope(tenant):
+        new = versions.create_draft(template=template, terms_markdown="A\r\nB", billing_terms="C\r\n")
+        changed = versions.update_draft(draft, sla_markdown="{{ sla_table }}\r\nAfter hours\r\n")
+        renamed = versions.update_template(template, description="For\r\nhomes")
+
+    assert (new.terms_markdown, new.billing_terms) == ("A\nB", "C\n")
+    assert changed.sla_markdown == "{{ sla_table }}\nAfter hours\n"
+    assert renamed.description == "For\nhomes"
+
+
+def test_the_diff_ignores_differences_of_line_endings_only(tenant, template):
+    with tenant_scope(tenant):
+        old = ContractVersionFactory(
+            template=template, number=5, published=True, sla_markdown="{{ sla_table }}\r\nAfter hours.\r\n"
+        )
+        new = ContractVersionFactory(  # as saved from a browser before line endings were normalised
+            template=template, number=6, sla_markdown="{{ sla_table }}\nAfter hours.\n",
+            terms_markdown=old.terms_markdown + "\n\nOne more line.",
+        )  # fmt: skip
+        diff = versions.diff_versions(old, new)
+
+    assert [change.name for change in diff.changes] == ["terms_markdown"]
+
+
+def test_the_migration_normalises_drafts_and_leaves_published_versions_as_published(tenant, template):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("contracts.migrations.0008_drafts_keep_only_newlines")
+    published = ContractVersionFactory(template=template, number=7, published=True, terms_markdown="P\r\nQ")
+    draft = ContractVersionFactory(template=template, number=8)
+    with tenant_scope(tenant):
+        ContractVersion.objects.filter(pk=draft.pk).update(
+            terms_markdown="A\r\nB", sla_markdown="{{ sla_table }}\r\n", billing_terms="C\rD"
+        )
+
+    with tenant_scope(tenant):  # RLS shows this tenant's rows; the migration itself runs as the owner
+        migration.drafts_keep_only_newlines(apps, None)
+
+    saved = fresh(draft)
+    assert (saved.terms_markdown, saved.sla_markdown) == ("A\nB", "{{ sla_table }}\n")
+    assert saved.billing_terms == "C\nD"
+    assert fresh(published).terms_markdown == "P\r\nQ"

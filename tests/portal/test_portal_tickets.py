@@ -420,3 +420,22 @@ def test_send_tickets_link_refuses_an_archived_contact(tenant, dana):
     dana.archived_at = TUESDAY
     with tenant_scope(tenant), pytest.raises(ValidationError):
         send_tickets_link(dana)
+
+
+def test_a_ticket_staff_opened_for_the_contact_says_who_opened_it_not_you(
+    client, tenant, household, dana, token, owner
+):
+    owner.full_name = "Olivia Owens"
+    owner.save(update_fields=["full_name"])
+    ticket = ticket_of(household, contact=dana, channel=Channel.STAFF, created_by=owner)
+
+    page = text(client.get(url("ticket", token, pk=ticket.pk)))
+
+    assert "by you" not in page
+    assert f"by Olivia Owens at {tenant.name}" in page
+
+
+def test_a_ticket_the_contact_opened_in_the_portal_says_by_you(client, tenant, household, dana, token):
+    ticket = ticket_of(household, contact=dana, channel=Channel.PORTAL)
+
+    assert "by you" in text(client.get(url("ticket", token, pk=ticket.pk)))

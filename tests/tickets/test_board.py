@@ -86,8 +86,8 @@ def test_each_row_says_its_state_in_a_word_and_a_colour_with_a_countdown_and_the
     assert "was due Mon 16 Nov, 08:00 EST" in page
     assert 'data-due="2026-11-16T09:10:00-05:00">breaches in 10 min<' in page
     assert "due Mon 16 Nov, 09:10 EST" in page
-    assert ">3 h left<" in page
-    assert "of business time · clock paused" in page
+    assert ">3 h of business time left<" in page
+    assert "clock paused" in page
     for state, count in (("breached", 1), ("warning", 1), ("on_track", 1), ("paused", 1)):
         assert re.search(rf'data-count="{state}">[A-Za-z ]+ · {count}<', page)
     assert "times in America/New_York" in page
