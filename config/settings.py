@@ -49,7 +49,11 @@ ALLOWED_HOSTS = [
     *LOOPBACK_HOSTS,
 ]
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
-SITE_URL = os.environ.get("ACCORD_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where emailed links point. Development (no ACCORD_SITE_URL) follows the port `make run` serves on
+# (`PORT=8811 make run`), which the web, worker and beat processes all inherit.
+SITE_URL = (
+    os.environ.get("ACCORD_SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -64,3 +64,19 @@ def test_client_emails_answer_to_the_company_unless_the_sender_names_someone(ten
         send_tickets_link(contact)
         send_tickets_link(contact, reply_to="sam@harbor-av.example")  # staff sending it themselves
     assert [m.reply_to for m in mail.outbox] == [["support@harbor-av.example"], ["sam@harbor-av.example"]]
+
+
+def test_a_tenant_written_in_sql_without_the_two_step_requirement_does_not_require_it(db):
+    """Benchmarks and bulk loads write tenants in SQL: the requirement defaults in the database too."""
+    from django.db import connection
+
+    from tenants.scope import cross_tenant
+
+    with cross_tenant("write a tenant in SQL"), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO tenants_tenant (name, slug, timezone, currency, country, subdivision, is_active,"
+            " reply_to_email, created_at)"
+            " VALUES ('SQL Shop', 'sql-shop', 'UTC', 'USD', 'US', '', true, '', now())"
+            " RETURNING require_two_factor"
+        )
+        assert cursor.fetchone() == (False,)
