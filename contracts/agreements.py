@@ -2,7 +2,9 @@
 partners care, an outbox event in the same transaction.
 
 draft -> sent -> signed -> active -> expiring -> expired; sent -> declined (-> sent again);
-cancelled from any state that is not over. Renewal opens the next term as a new agreement.
+cancelled from any state that is not over; sent or declined -> superseded when a newer service
+agreement for the same term is sent to the client (one agreement in force per client and term, also a
+database constraint). Renewal opens the next term as a new agreement.
 """
 
 from __future__ import annotations
@@ -13,9 +15,17 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.actors import SYSTEM
-from contracts.models import Agreement, AgreementEvent, AgreementStatus, ClientStanding, ContractVersion
+from contracts.models import (
+    IN_FORCE,
+    Agreement,
+    AgreementEvent,
+    AgreementStatus,
+    ClientStanding,
+    ContractVersion,
+)
 from events.services import record_event
 from memberships import services as memberships
 from memberships.models import BillingCycle, OfferKind, Plan, PlanOffer
@@ -26,14 +36,17 @@ from tenants.localtime import tenant_today
 S = AgreementStatus
 ALLOWED = {
     S.DRAFT: {S.SENT, S.CANCELLED},
-    S.SENT: {S.SENT, S.SIGNED, S.DECLINED, S.CANCELLED},
-    S.DECLINED: {S.SENT, S.CANCELLED},
-    S.SIGNED: {S.ACTIVE, S.CANCELLED},
-    S.ACTIVE: {S.EXPIRING, S.EXPIRED, S.CANCELLED},
-    S.EXPIRING: {S.EXPIRED, S.CANCELLED},
+    S.SENT: {S.SENT, S.SIGNED, S.DECLINED, S.CANCELLED, S.SUPERSEDED},
+    S.DECLINED: {S.SENT, S.CANCELLED, S.SUPERSEDED},
+    S.SIGNED: {S.ACTIVE, S.CANCELLED, S.SUPERSEDED},
+    S.ACTIVE: {S.EXPIRING, S.EXPIRED, S.CANCELLED, S.SUPERSEDED},
+    S.EXPIRING: {S.EXPIRED, S.CANCELLED, S.SUPERSEDED},
     S.EXPIRED: set(),
     S.CANCELLED: set(),
+    S.SUPERSEDED: set(),
 }
+# Unsigned agreements whose link is out with the client: a newer one sent for the same term replaces them.
+WITHDRAWN_BY_A_NEWER = (S.SENT, S.DECLINED)
 EVENTS = {status: f"agreement.{status}" for status in (S.SENT, S.SIGNED, S.DECLINED, S.EXPIRING, S.EXPIRED,
                                                        S.CANCELLED)}  # fmt: skip
 EVENTS[S.ACTIVE] = "agreement.activated"
@@ -120,20 +133,87 @@ def create_agreement(*, client, version: ContractVersion, actor: str, starts_on:
 
 @transaction.atomic
 def mark_sent(agreement: Agreement, *, actor: str, to: str = "") -> Agreement:
+    """Sent (again): an older unsigned service agreement of the client for the same term is withdrawn,
+    so the client has one agreement to sign and its old link says what replaced it."""
     kind = "resent" if agreement.status == S.SENT else "sent"
-    return _transition(agreement, S.SENT, actor=actor, kind=kind, to=to)
+    agreement = _transition(agreement, S.SENT, actor=actor, kind=kind, to=to)
+    supersede_older_unsigned(agreement, actor=actor)
+    return agreement
+
+
+def _same_term(newer: Agreement):
+    """Agreements whose term may overlap ``newer``'s (a term without dates overlaps any)."""
+    if newer.starts_on is None:
+        return Q()
+    undated = Q(starts_on__isnull=True)
+    overlapping = Q(starts_on__lte=newer.ends_on or date.max) & (
+        Q(ends_on__isnull=True) | Q(ends_on__gte=newer.starts_on)
+    )
+    return undated | overlapping
+
+
+def _supersede_the_one_in_force(newer: Agreement, *, actor: str) -> None:
+    """A newer service agreement signed for a term the client already has one for replaces it: the older
+    one is superseded (pointing at the newer), so only one is ever in force, as the database insists."""
+    if newer.parent_id is not None:
+        return
+    in_force = (
+        Agreement.objects.filter(client_id=newer.client_id, parent__isnull=True, status__in=IN_FORCE)
+        .filter(_same_term(newer))
+        .exclude(pk=newer.pk)
+        .order_by("pk")
+    )
+    for older in in_force:
+        older = _transition(
+            older, S.SUPERSEDED, actor=actor, kind="superseded", superseded_by=newer.pk,
+            version=str(newer.version),
+        )  # fmt: skip
+        older.superseded_by = newer
+        older.save(update_fields=["superseded_by", "updated_at"])
+
+
+def supersede_older_unsigned(newer: Agreement, *, actor: str) -> list[Agreement]:
+    """Withdraw the client's older unsigned service agreements for ``newer``'s term: superseded, pointing
+    at ``newer``. Supplements are left alone (several may amend one contract)."""
+    if newer.parent_id is not None:
+        return []
+    older = (
+        Agreement.objects.filter(
+            client_id=newer.client_id,
+            parent__isnull=True,
+            status__in=WITHDRAWN_BY_A_NEWER,
+            created_at__lte=newer.created_at,
+        )
+        .filter(_same_term(newer))
+        .exclude(pk=newer.pk)
+        .order_by("pk")
+    )
+    superseded = []
+    for agreement in older:
+        agreement = _transition(
+            agreement, S.SUPERSEDED, actor=actor, kind="superseded", superseded_by=newer.pk,
+            version=str(newer.version),
+        )  # fmt: skip
+        agreement.superseded_by = newer
+        agreement.save(update_fields=["superseded_by", "updated_at"])
+        superseded.append(agreement)
+    return superseded
 
 
 @transaction.atomic
 def mark_signed(agreement: Agreement, *, actor: str, signature_id: int | None = None) -> Agreement:
     """Signed: the term starts today unless a start was agreed; a term already started is active at once.
     The client is no longer held to basic triage."""
-    agreement = _transition(agreement, S.SIGNED, actor=actor, signature_id=signature_id)
     today = tenant_today()
     if agreement.starts_on is None:
-        agreement.starts_on = today
-        agreement.ends_on = term_end(today, agreement.version.term_months)
-        agreement.save(update_fields=["starts_on", "ends_on", "updated_at"])
+        # Dated before it counts as in force: the database checks its term against the client's others.
+        Agreement.objects.filter(pk=agreement.pk, status=S.SENT, starts_on__isnull=True).update(
+            starts_on=today, ends_on=term_end(today, agreement.version.term_months)
+        )
+    agreement.refresh_from_db(fields=["starts_on", "ends_on"])
+    # In this transaction: if the signature is refused below, the older agreement stays in force.
+    _supersede_the_one_in_force(agreement, actor=actor)
+    agreement = _transition(agreement, S.SIGNED, actor=actor, signature_id=signature_id)
     ClientStanding.objects.filter(client_id=agreement.client_id, basic_triage_only=True).update(
         basic_triage_only=False, reason=f"Signed {agreement.version} on {today:%d %b %Y}."
     )

@@ -9,9 +9,11 @@ from decimal import Decimal
 
 import pgtrigger
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, BigIntegerRangeField, DateRangeField, RangeOperators
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import F, Func, Q, Value
 
 from accounts.actors import ACTOR_MAX_LENGTH
 from clients.models import Client, Contact
@@ -118,6 +120,7 @@ class AgreementStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
     CANCELLED = "cancelled", "Cancelled"
     DECLINED = "declined", "Declined"
+    SUPERSEDED = "superseded", "Superseded"
 
 
 # An agreement in one of these counts as "the client has a signed service contract".
@@ -142,6 +145,10 @@ class Agreement(TenantOwned):
     ends_on = models.DateField(null=True, blank=True)
     auto_renew = models.BooleanField(default=True)
     declined_reason = models.TextField(blank=True)
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The newer agreement sent to the client in place of this unsigned one.",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -151,7 +158,37 @@ class Agreement(TenantOwned):
             models.Index(fields=["tenant", "client", "status"], name="agreement_client_status_idx"),
             models.Index(fields=["tenant", "status", "ends_on"], name="agreement_status_end_idx"),
         ]
-        constraints = [*TenantOwned.Meta.constraints]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            # One service agreement in force per client and term, whatever path the write takes. Both
+            # columns as ranges, so plain GiST serves (no btree_gist); a term without dates is open-ended.
+            ExclusionConstraint(
+                name="agreement_one_in_force_per_term",
+                expressions=[
+                    (
+                        Func(
+                            F("client"),
+                            F("client"),
+                            Value("[]"),
+                            function="int8range",
+                            output_field=BigIntegerRangeField(),
+                        ),
+                        RangeOperators.OVERLAPS,
+                    ),
+                    (
+                        Func(
+                            F("starts_on"),
+                            F("ends_on"),
+                            Value("[]"),
+                            function="daterange",
+                            output_field=DateRangeField(),
+                        ),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                condition=Q(parent__isnull=True, status__in=[str(s) for s in IN_FORCE]),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.client} · {self.version}"

@@ -52,6 +52,10 @@ def _new_signature(agreement: Agreement, contact, *, link_issued_at: datetime, n
 
 
 def _not_waiting(agreement: Agreement) -> ValidationError:
+    if agreement.status == AgreementStatus.SUPERSEDED:
+        return ValidationError(
+            "This agreement was replaced by a newer agreement, so it can no longer be signed from this link."
+        )
     if agreement.status == AgreementStatus.DECLINED:
         return ValidationError("This agreement was declined, so it can no longer be signed from this link.")
     if agreement.is_in_force:

@@ -45,6 +45,7 @@ STATUS_BADGES = {
     S.EXPIRING: "text-bg-warning",
     S.EXPIRED: "text-bg-dark",
     S.CANCELLED: "text-bg-light border",
+    S.SUPERSEDED: "text-bg-light border",
     S.DECLINED: "text-bg-danger",
 }
 CAMPAIGN_BADGES = {
@@ -62,6 +63,7 @@ HISTORY_LABELS = {
     "activated": "Term started",
     "declined": "Declined",
     "cancelled": "Cancelled",
+    "superseded": "Replaced by a newer agreement",
     "expiring": "Entered the notice window",
     "expired": "Term ended",
     "not_delivered": "Email not delivered",

@@ -78,6 +78,13 @@ def signed_signature(agreement: Agreement, *, with_pdf: bool = False) -> Signatu
     return signatures.order_by("-signed_at", "-id").first()
 
 
+def newer_agreement(agreement: Agreement) -> Agreement | None:
+    """The agreement that replaced a superseded one (for its old link to name), if any."""
+    if agreement.superseded_by_id is None:
+        return None
+    return Agreement.objects.select_related("version").filter(pk=agreement.superseded_by_id).first()
+
+
 def declined_signature(agreement: Agreement) -> Signature | None:
     return (
         Signature.objects.filter(agreement=agreement, declined_at__isnull=False)

@@ -146,7 +146,10 @@ def _status_page(request, link, agreement, *, status=200):
     readable = agreement.is_in_force or agreement.status == AgreementStatus.EXPIRED
     if readable or (link.purpose == LinkPurpose.VIEW_AGREEMENT and agreement.status == AgreementStatus.SENT):
         return _agreement_page(request, link, agreement, status=status)
-    context = _common(request, link, agreement, declined=selectors.declined_signature(agreement))
+    context = _common(
+        request, link, agreement, declined=selectors.declined_signature(agreement),
+        newer=selectors.newer_agreement(agreement),
+    )  # fmt: skip
     return render(request, "portal/status.html", context, status=status)
 
 
