@@ -232,13 +232,16 @@ def test_per_agreement_the_amounts_go_to_the_contract_in_force_on_their_day(tena
     assert (rows[new.pk].cost, rows[new.pk].revenue) == (Decimal("30.00"), Decimal("149.00"))
 
 
-def test_per_agreement_the_newest_contract_wins_while_two_overlap_and_days_outside_have_none(tenant, march):
+def test_per_agreement_each_day_goes_to_the_contract_in_force_and_days_outside_have_none(tenant, march):
+    # One service agreement is in force per client and term (a database constraint), so contracts follow
+    # each other; a declined one never counts.
     client = ClientFactory(tenant=tenant, name="Lindqvist Studio")
-    long = AgreementFactory(client=client, starts_on=date(2026, 1, 1), ends_on=date(2026, 3, 25))
+    first = AgreementFactory(client=client, starts_on=date(2026, 1, 1), ends_on=date(2026, 3, 9))
     short = AgreementFactory(
         client=client, status="signed", starts_on=date(2026, 3, 10), ends_on=date(2026, 3, 15)
     )
     AgreementFactory(client=client, status="declined", starts_on=date(2026, 3, 16), ends_on=date(2026, 3, 31))
+    then = AgreementFactory(client=client, starts_on=date(2026, 3, 16), ends_on=date(2026, 3, 25))
     tech = StaffMembershipFactory(tenant=tenant, role=Role.TECHNICIAN, cost_rate="60")
     for day, minutes in ((5, 10), (10, 20), (15, 30), (16, 40), (25, 50), (26, 60)):
         work(client, tech, on=date(2026, 3, day), minutes=minutes)
@@ -247,9 +250,10 @@ def test_per_agreement_the_newest_contract_wins_while_two_overlap_and_days_outsi
     )
     with tenant_scope(tenant):
         rows = {row.agreement_id: row for row in profitability_by_agreement(march).rows}
-    assert set(rows) == {long.pk, short.pk, None}
-    assert (rows[long.pk].minutes, rows[long.pk].revenue) == (10 + 40 + 50, Decimal("0.00"))
+    assert set(rows) == {first.pk, short.pk, then.pk, None}
+    assert (rows[first.pk].minutes, rows[first.pk].revenue) == (10, Decimal("0.00"))
     assert (rows[short.pk].minutes, rows[short.pk].revenue) == (20 + 30, Decimal("149.00"))
+    assert (rows[then.pk].minutes, rows[then.pk].revenue) == (40 + 50, Decimal("0.00"))
     assert (rows[None].minutes, rows[None].agreement) == (60, "No agreement in force")
 
 
