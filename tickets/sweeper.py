@@ -91,7 +91,7 @@ RECORD = f"""
             'Not met by ' || to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC'
         FROM claimed WHERE breaches
         ON CONFLICT DO NOTHING
-        RETURNING clock_id
+        RETURNING tenant_id, clock_id, ticket_id, metric, due_at
     ),
     sla_events AS (
         SELECT tenant_id, name, payload, row_number() OVER (ORDER BY kind, at, clock_id) AS position
@@ -101,10 +101,10 @@ RECORD = f"""
                     'warn_at', {_iso("warn_at")}, 'due_at', {_iso("due_at")}) AS payload
             FROM claimed WHERE warns
             UNION ALL
-            SELECT 1, due_at, id, tenant_id, 'sla.breached',
-                jsonb_build_object('clock_id', id, 'ticket_id', ticket_id, 'metric', metric,
+            SELECT 1, due_at, clock_id, tenant_id, 'sla.breached',
+                jsonb_build_object('clock_id', clock_id, 'ticket_id', ticket_id, 'metric', metric,
                     'due_at', {_iso("due_at")})
-            FROM claimed JOIN breaches ON breaches.clock_id = claimed.id
+            FROM breaches
         ) AS happened
     ),
     {{outbox}}
