@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from events.services import outbox_ctes, wake_dispatcher_after_commit
@@ -124,7 +124,8 @@ def _claim_and_record(now: datetime) -> tuple[int, int, int]:
 def sweep(*, now: datetime | None = None) -> SweepResult:
     """One pass over every tenant's clocks. Safe to run concurrently and repeatedly."""
     now = now or timezone.now()
-    with cross_tenant("the SLA sweeper claims due clocks of every tenant"), transaction.atomic():
+    # cross_tenant's transaction is the pass's: the statement and the wake-up commit together.
+    with cross_tenant("the SLA sweeper claims due clocks of every tenant"):
         warned, breached, deliveries = _claim_and_record(now)
         if deliveries:
             wake_dispatcher_after_commit()
