@@ -34,8 +34,8 @@ def record_event(name: str, **payload) -> OutboxEvent:
 
 def record_events(events: Iterable[tuple[int, str, dict]]) -> list[OutboxEvent]:
     """Write many ``(tenant_id, name, payload)`` events and their deliveries in a few statements, in the
-    caller's transaction: the SLA sweeper records every tenant's warnings and breaches together with its
-    claim (inside its cross-tenant bypass)."""
+    caller's transaction: a billing run announces thousands of invoices at once. (The SLA sweeper writes
+    its events in its claim's own statement instead: ``OUTBOX_CTES`` below.)"""
     with transaction.atomic():
         events = OutboxEvent.objects.bulk_create(
             OutboxEvent(tenant_id=tenant_id, name=name, payload=_json_safe(payload))
