@@ -135,7 +135,9 @@ def bare_claim(claim_sql: str, batch: int) -> int:
 
     with transaction.atomic(using=WORKER_ALIAS):
         with connections[WORKER_ALIAS].cursor() as cursor:
-            cursor.execute(claim_sql + " SELECT count(*) FROM claimed", {"now": timezone.now(), "batch": batch})
+            cursor.execute(
+                claim_sql + " SELECT count(*) FROM claimed", {"now": timezone.now(), "batch": batch}
+            )
             claimed = cursor.fetchone()[0]
         transaction.set_rollback(True, using=WORKER_ALIAS)
     return claimed
