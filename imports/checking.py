@@ -310,3 +310,13 @@ def _check_same_client(first: MappedRow, row: MappedRow, problems: _Problems) ->
             f"{column} '{row.raw[(CLIENT, name)]}' differs from row {first.number} "
             f"('{first.raw[(CLIENT, name)]}') for the same client: keep one value.",
         )
+
+
+def first_rows(table: Table, layout: Layout, *, limit: int = 20) -> list[MappedRow]:
+    """The first ``limit`` rows read through ``layout``, unchecked: what the preview shows of the file."""
+    mapping = layout.mapping(table.headers)
+    ignored = _Problems()
+    return [
+        _map_row(number, values, mapping, table.headers, ignored)
+        for number, values in zip(table.row_numbers[:limit], table.rows[:limit], strict=True)
+    ]
