@@ -13,7 +13,7 @@ client's name on several rows is one client, as long as the rows do not give it 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from clients.bulk import ClientRecord, active_clients_named, contact_key, field_problems, site_key
 from imports.layouts import CLIENT, CONTACT, FIELD_LABELS, SITE, Layout
@@ -125,7 +125,9 @@ def _convert(target, text: str, problems: _Problems, row: int, column: str):
             return True
         if lowered in NO:
             return False
-        problems.add(row, column, f"{column} '{text}' is neither yes nor no: write yes or no, or leave it empty.")
+        problems.add(
+            row, column, f"{column} '{text}' is neither yes nor no: write yes or no, or leave it empty."
+        )
         return None
     if target in WHOLE_NUMBER_FIELDS:
         cleaned = text.replace(",", "").replace(" ", "")
@@ -133,7 +135,9 @@ def _convert(target, text: str, problems: _Problems, row: int, column: str):
             cleaned = cleaned[:-2]
         if not cleaned.isdigit():
             problems.add(
-                row, column, f"{column} '{text}' is not a whole number: write digits only (e.g. 25), or leave it empty."
+                row,
+                column,
+                f"{column} '{text}' is not a whole number: write digits only (e.g. 25), or leave it empty.",
             )
             return None
         return int(cleaned)
@@ -143,7 +147,9 @@ def _convert(target, text: str, problems: _Problems, row: int, column: str):
         code = COUNTRY_CODES.get(text.lower())
         if code is None:
             problems.add(
-                row, column, f"{column} '{text}' is not a country we know: use its two-letter ISO code (US, CA, GB…)."
+                row,
+                column,
+                f"{column} '{text}' is not a country we know: use its two-letter ISO code (US, CA, GB…).",
             )
         return code
     return text
@@ -165,7 +171,9 @@ def _map_row(number: int, values: list[str], layout_mapping, headers, problems: 
     first, last = contact.pop("first_name", ""), contact.pop("last_name", "")
     if not contact.get("full_name") and (first or last):
         contact["full_name"] = f"{first} {last}".strip()
-        columns[(CONTACT, "full_name")] = columns.get((CONTACT, "first_name")) or columns[(CONTACT, "last_name")]
+        columns[(CONTACT, "full_name")] = (
+            columns.get((CONTACT, "first_name")) or columns[(CONTACT, "last_name")]
+        )
     return MappedRow(
         number=number,
         client=client,
@@ -186,11 +194,16 @@ def _field_message(kind: str, name: str, row: MappedRow, messages: list[str]) ->
     if name == "timezone":
         return column, f"{column} '{text}' is not a time zone: use an IANA name such as America/New_York."
     if text:
-        return column, f"{column} '{text}': {detail.lower() if detail[:1].isupper() else detail}. Fix it in the file."
+        return (
+            column,
+            f"{column} '{text}': {detail.lower() if detail[:1].isupper() else detail}. Fix it in the file.",
+        )
     return column, f"{detail}: fill in {column}."
 
 
-def check_table(table: Table, layout: Layout, *, default_timezone: str, default_country: str = "US") -> CheckedImport:
+def check_table(
+    table: Table, layout: Layout, *, default_timezone: str, default_country: str = "US"
+) -> CheckedImport:
     """Check every row of ``table`` read through ``layout`` (see the module docstring). Runs inside the
     tenant's scope (it looks up the tenant's existing clients)."""
     problems = _Problems()
@@ -222,7 +235,9 @@ def check_table(table: Table, layout: Layout, *, default_timezone: str, default_
             if not row.contact.get("full_name"):
                 column = row.columns.get((CONTACT, "email")) or "the contact's name"
                 problems.add(
-                    row.number, column, "a contact without a name: fill in the contact's name, or clear the contact's columns."
+                    row.number,
+                    column,
+                    "a contact without a name: fill in the contact's name, or clear the contact's columns.",
                 )
             else:
                 _check_record(CONTACT, row.contact, row, problems)
@@ -234,7 +249,11 @@ def check_table(table: Table, layout: Layout, *, default_timezone: str, default_
                 site["name"] = site["address_line1"]
             if not ADDRESS_FIELDS & set(site):
                 site_column = row.columns.get((SITE, "name"), "the address")
-                problems.add(row.number, site_column, "a site without an address: fill in its address and city, or clear the site's columns.")
+                problems.add(
+                    row.number,
+                    site_column,
+                    "a site without an address: fill in its address and city, or clear the site's columns.",
+                )
             else:
                 _check_record(SITE, site, row, problems)
         key = name.lower()
@@ -245,21 +264,36 @@ def check_table(table: Table, layout: Layout, *, default_timezone: str, default_
             contact_id = (key, contact_key(row.contact))
             earlier = seen_contacts.setdefault(contact_id, row.number)
             if earlier != row.number:
-                problems.add(row.number, row.columns.get((CONTACT, "email"), row.columns.get((CONTACT, "full_name"), "")),
-                             f"the contact '{row.contact['full_name']}' of '{name}' is already on row {earlier}: remove one of the two rows.")
+                problems.add(
+                    row.number,
+                    row.columns.get((CONTACT, "email"), row.columns.get((CONTACT, "full_name"), "")),
+                    f"the contact '{row.contact['full_name']}' of '{name}' is already on row {earlier}: "
+                    "remove one of the two rows.",
+                )
             if row.contact.get("is_primary"):
                 other = primary_of.setdefault(key, row.number)
                 if other != row.number:
-                    problems.add(row.number, row.columns[(CONTACT, "is_primary")],
-                                 f"'{name}' has a primary contact on row {other} already: mark only one.")
+                    problems.add(
+                        row.number,
+                        row.columns[(CONTACT, "is_primary")],
+                        f"'{name}' has a primary contact on row {other} already: mark only one.",
+                    )
         if row.site and row.site.get("name"):
             site_id = (key, site_key(row.site))
             earlier = seen_sites.setdefault(site_id, row.number)
             if earlier != row.number:
-                problems.add(row.number, row.columns.get((SITE, "name"), row.columns.get((SITE, "address_line1"), "")),
-                             f"the site '{row.site['name']}' of '{name}' is already on row {earlier}: remove one of the two rows.")
+                problems.add(
+                    row.number,
+                    row.columns.get((SITE, "name"), row.columns.get((SITE, "address_line1"), "")),
+                    f"the site '{row.site['name']}' of '{name}' is already on row {earlier}: "
+                    "remove one of the two rows.",
+                )
         if first is not row and not row.contact and not row.site:
-            problems.add(row.number, client_column, f"'{name}' is already on row {first.number}: remove the repeated row.")
+            problems.add(
+                row.number,
+                client_column,
+                f"'{name}' is already on row {first.number}: remove the repeated row.",
+            )
 
     records: dict[str, ClientRecord] = {}
     for row in rows:

@@ -20,7 +20,9 @@ class UploadForm(StyledFormMixin, forms.Form):
 
 
 class RecheckForm(StyledFormMixin, forms.Form):
-    layout = forms.ChoiceField(label="Read the columns as", choices=[(k, v.label) for k, v in LAYOUTS.items()])
+    layout = forms.ChoiceField(
+        label="Read the columns as", choices=[(k, v.label) for k, v in LAYOUTS.items()]
+    )
     on_existing = forms.ChoiceField(label="Clients you already have", choices=OnExisting.choices)
 
 

@@ -146,7 +146,13 @@ AUTOTASK = Layout(
     label="Autotask (organizations / accounts, contacts)",
     columns=_columns(
         {
-            (CLIENT, "name"): ("Account Name", "Organization Name", "Organization: Name", "Organization", "Name"),
+            (CLIENT, "name"): (
+                "Account Name",
+                "Organization Name",
+                "Organization: Name",
+                "Organization",
+                "Name",
+            ),
             (CLIENT, "phone"): ("Phone", "Organization: Phone"),
             (CLIENT, "managed_endpoints"): ENDPOINT_HEADERS,
             (CLIENT, "notes"): ("Description", "Organization: Description"),
@@ -165,7 +171,15 @@ AUTOTASK = Layout(
         }
     ),
     signature=frozenset(
-        {"accountname", "address1", "address2", "zipcode", "organizationname", "accountnumber", "emailaddress"}
+        {
+            "accountname",
+            "address1",
+            "address2",
+            "zipcode",
+            "organizationname",
+            "accountnumber",
+            "emailaddress",
+        }
     ),
 )
 
@@ -194,11 +208,16 @@ HALOPSA = Layout(
             (SITE, "timezone"): ("timezone", "Time Zone"),
         }
     ),
-    signature=frozenset({"clientname", "sitename", "firstname", "surname", "emailaddress", "line1", "postcode"}),
+    signature=frozenset(
+        {"clientname", "sitename", "firstname", "surname", "emailaddress", "line1", "postcode"}
+    ),
 )
 
 LAYOUTS: dict[str, Layout] = {layout.key: layout for layout in (ACCORD, CONNECTWISE, AUTOTASK, HALOPSA)}
-LAYOUT_CHOICES = [(AUTO, "Detect from the header row"), *((key, layout.label) for key, layout in LAYOUTS.items())]
+LAYOUT_CHOICES = [
+    (AUTO, "Detect from the header row"),
+    *((key, layout.label) for key, layout in LAYOUTS.items()),
+]
 
 
 def detect_layout(headers: list[str]) -> Layout:

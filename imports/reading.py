@@ -69,8 +69,8 @@ def read_table(data: bytes, *, max_rows: int = MAX_ROWS) -> Table:
     """The header row and data rows of a CSV file (see the module docstring), or UnreadableFile."""
     if len(data) > MAX_BYTES:
         raise UnreadableFile(
-            f"The file is {len(data) / 1_048_576:.1f} MB; at most {MAX_BYTES // 1_048_576} MB can be imported "
-            "at once. Split it into smaller files."
+            f"The file is {len(data) / 1_048_576:.1f} MB; at most {MAX_BYTES // 1_048_576} MB can be "
+            "imported at once. Split it into smaller files."
         )
     text, encoding = decode(data)
     if "\x00" in text:

@@ -26,7 +26,8 @@ PREVIEW_ROWS = 20
 PROBLEMS_SHOWN = 200
 TEMPLATE_HEADERS = [
     "client_name", "client_email", "client_phone", "managed_endpoints", "notes",
-    "contact_name", "contact_email", "contact_phone", "contact_job_title", "contact_is_primary", "contact_can_sign",
+    "contact_name", "contact_email", "contact_phone", "contact_job_title", "contact_is_primary",
+    "contact_can_sign",
     "site_name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "timezone",
     "travel_minutes",
 ]  # fmt: skip
@@ -139,7 +140,9 @@ class ImportJobView(ImportMixin, TemplateView):
         job = self.get_job()
         form = RecheckForm(request.POST)
         if job.status == ImportStatus.PREVIEWED and form.is_valid():
-            services.recheck(job, layout=form.cleaned_data["layout"], on_existing=form.cleaned_data["on_existing"])
+            services.recheck(
+                job, layout=form.cleaned_data["layout"], on_existing=form.cleaned_data["on_existing"]
+            )
             messages.success(request, f"Read again as {LAYOUTS[job.layout].label}.")
         return HttpResponseRedirect(reverse("imports:job", args=[job.pk]))
 

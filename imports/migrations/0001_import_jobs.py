@@ -7,44 +7,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0012_require_two_factor_default_in_the_database'),
+        ("tenants", "0012_require_two_factor_default_in_the_database"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_by_label', models.CharField(blank=True, help_text='Who started it, as shown.', max_length=200)),
-                ('file_name', models.CharField(blank=True, max_length=255)),
-                ('csv_text', models.TextField(help_text='The file as read (UTF-8); emptied once imported.')),
-                ('encoding', models.CharField(blank=True, max_length=20)),
-                ('delimiter', models.CharField(blank=True, max_length=10)),
-                ('layout', models.CharField(help_text='The layout the rows are read in.', max_length=20)),
-                ('layout_detected', models.CharField(blank=True, max_length=20)),
-                ('on_existing', models.CharField(choices=[('update', "Update them with the file's values"), ('skip', 'Leave them as they are')], default='update', max_length=10)),
-                ('skip_invalid', models.BooleanField(default=False, help_text='Import the valid rows and skip the rest.')),
-                ('status', models.CharField(choices=[('previewed', 'Checked, not imported'), ('queued', 'Queued'), ('running', 'Importing'), ('done', 'Imported'), ('failed', 'Failed')], default='previewed', max_length=12)),
-                ('total_rows', models.PositiveIntegerField(default=0)),
-                ('counts', models.JSONField(blank=True, default=dict)),
-                ('problems', models.JSONField(blank=True, default=list)),
-                ('summary', models.JSONField(blank=True, default=dict)),
-                ('failure', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_by_label",
+                    models.CharField(blank=True, help_text="Who started it, as shown.", max_length=200),
+                ),
+                ("file_name", models.CharField(blank=True, max_length=255)),
+                ("csv_text", models.TextField(help_text="The file as read (UTF-8); emptied once imported.")),
+                ("encoding", models.CharField(blank=True, max_length=20)),
+                ("delimiter", models.CharField(blank=True, max_length=10)),
+                ("layout", models.CharField(help_text="The layout the rows are read in.", max_length=20)),
+                ("layout_detected", models.CharField(blank=True, max_length=20)),
+                (
+                    "on_existing",
+                    models.CharField(
+                        choices=[
+                            ("update", "Update them with the file's values"),
+                            ("skip", "Leave them as they are"),
+                        ],
+                        default="update",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "skip_invalid",
+                    models.BooleanField(default=False, help_text="Import the valid rows and skip the rest."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("previewed", "Checked, not imported"),
+                            ("queued", "Queued"),
+                            ("running", "Importing"),
+                            ("done", "Imported"),
+                            ("failed", "Failed"),
+                        ],
+                        default="previewed",
+                        max_length=12,
+                    ),
+                ),
+                ("total_rows", models.PositiveIntegerField(default=0)),
+                ("counts", models.JSONField(blank=True, default=dict)),
+                ("problems", models.JSONField(blank=True, default=list)),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                ("failure", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['tenant', '-created_at'], name='importjob_tenant_created_idx')],
-                'constraints': [tenants.rls.RowLevelSecurity(name='imports_importjob_rls')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["tenant", "-created_at"], name="importjob_tenant_created_idx")
+                ],
+                "constraints": [tenants.rls.RowLevelSecurity(name="imports_importjob_rls")],
             },
         ),
     ]

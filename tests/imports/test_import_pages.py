@@ -79,7 +79,10 @@ def test_the_layout_can_be_changed_on_the_preview(staff_client, tenant):
     staff_client.post(reverse("imports:job", args=[job.pk]), {"layout": "connectwise", "on_existing": "skip"})
     refreshed(tenant, job)
     assert (job.layout, job.on_existing) == ("connectwise", "skip")
-    assert "Read again as ConnectWise" in staff_client.get(reverse("imports:job", args=[job.pk])).content.decode()
+    assert (
+        "Read again as ConnectWise"
+        in staff_client.get(reverse("imports:job", args=[job.pk])).content.decode()
+    )
 
 
 def test_a_large_file_is_queued_and_its_progress_polled_until_it_ends(staff_client, tenant):
@@ -95,7 +98,9 @@ def test_a_large_file_is_queued_and_its_progress_polled_until_it_ends(staff_clie
     with tenant_scope(tenant):
         job.status = ImportStatus.RUNNING
         job.save()
-    card = staff_client.get(reverse("imports:progress", args=[job.pk]), HTTP_HX_REQUEST="true").content.decode()
+    card = staff_client.get(
+        reverse("imports:progress", args=[job.pk]), HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert "250 of 501 rows written" in card
     assert 'value="50"' in card
 
@@ -121,7 +126,9 @@ def test_a_redelivered_task_imports_nothing_twice(tenant):
         assert Client.objects.count() == 1
 
 
-@pytest.mark.parametrize("role, allowed", [(Role.MANAGER, True), (Role.TECHNICIAN, False), (Role.READ_ONLY, False)])
+@pytest.mark.parametrize(
+    ("role", "allowed"), [(Role.MANAGER, True), (Role.TECHNICIAN, False), (Role.READ_ONLY, False)]
+)
 def test_those_who_may_add_clients_may_import_them(client, login_as, tenant, role, allowed):
     login_as(tenant, role)
     assert client.get(reverse("imports:start")).status_code == (200 if allowed else 403)
@@ -140,4 +147,5 @@ def test_another_tenants_import_is_not_found(staff_client, tenant, other_tenant)
 def test_the_template_lists_every_column(staff_client):
     response = staff_client.get(reverse("imports:template"))
     header = response.content.decode().splitlines()[0]
-    assert header.startswith("client_name,client_email") and "managed_endpoints" in header
+    assert header.startswith("client_name,client_email")
+    assert "managed_endpoints" in header

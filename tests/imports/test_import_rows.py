@@ -12,7 +12,8 @@ pytestmark = pytest.mark.django_db
 
 ACCORD_CSV = (
     "client_name,client_email,managed_endpoints,contact_name,contact_email,address_line1,city,region\n"
-    "Whitaker Residence,ops@whitaker.example,12,Priya Lindqvist,priya@whitaker.example,12 Harbor Lane,Rye,NY\n"
+    "Whitaker Residence,ops@whitaker.example,12,Priya Lindqvist,priya@whitaker.example,"
+    "12 Harbor Lane,Rye,NY\n"
     "Okafor Dental Group,,40,Ade Okafor,ade@okafor.example,,,\n"
 )
 
@@ -51,12 +52,13 @@ def test_a_file_with_three_bad_rows_names_each_row_and_imports_nothing(tenant):
         "Good Two,Dan Roe,dan@two.example,6\n"
         "Bad Count,Eve Fox,eve@count.example,ten\n"
     )
-    job, checked = upload(tenant, text)
+    job, _checked = upload(tenant, text)
     messages = [problem["message"] for problem in job.problems]
     assert messages == [
         "Row 3: contact_email 'bob@' is not an email address: fix it or leave it empty.",
         "Row 4: the client name is empty: fill in client_name.",
-        "Row 6: managed_endpoints 'ten' is not a whole number: write digits only (e.g. 25), or leave it empty.",
+        "Row 6: managed_endpoints 'ten' is not a whole number: write digits only (e.g. 25), "
+        "or leave it empty.",
     ]
     with tenant_scope(tenant):
         with pytest.raises(services.ImportRefused):
@@ -76,7 +78,9 @@ def test_skipping_the_bad_rows_imports_the_valid_ones_when_asked(tenant):
 
 def test_existing_clients_are_updated_or_left_as_chosen(tenant):
     ClientFactory(tenant=tenant, name="Whitaker Residence", managed_endpoints=3)
-    job, checked = upload(tenant, "client_name,managed_endpoints\nwhitaker residence,30\nNew Client,5\n", on_existing="skip")
+    job, _checked = upload(
+        tenant, "client_name,managed_endpoints\nwhitaker residence,30\nNew Client,5\n", on_existing="skip"
+    )
     assert job.counts["existing_clients"] == 1
     with tenant_scope(tenant):
         services.start(job, skip_invalid=False)
@@ -93,7 +97,11 @@ def test_existing_clients_are_updated_or_left_as_chosen(tenant):
 def test_a_contact_already_there_is_updated_and_a_new_primary_replaces_the_old(tenant):
     client = ClientFactory(tenant=tenant, name="Acme")
     old = ContactFactory(client=client, full_name="Old Boss", email="boss@acme.example", is_primary=True)
-    text = "client_name,contact_name,contact_email,contact_job_title,contact_is_primary\nAcme,New Boss,new@acme.example,CEO,yes\nAcme,Old Boss,BOSS@acme.example,Founder,\n"
+    text = (
+        "client_name,contact_name,contact_email,contact_job_title,contact_is_primary\n"
+        "Acme,New Boss,new@acme.example,CEO,yes\n"
+        "Acme,Old Boss,BOSS@acme.example,Founder,\n"
+    )
     job, checked = upload(tenant, text)
     assert checked.problems == []
     with tenant_scope(tenant):
@@ -130,12 +138,15 @@ def test_a_connectwise_company_export_is_detected_and_read(tenant):
         services.start(job, skip_invalid=False)
         site = Site.objects.get()
         assert (site.client.name, site.client.phone, site.postal_code, site.country) == (
-            "Harbor Marine", "207-555-0100", "04101", "US",
+            "Harbor Marine",
+            "207-555-0100",
+            "04101",
+            "US",
         )
 
 
 @pytest.mark.parametrize(
-    "headers, layout",
+    ("headers", "layout"),
     [
         ("client_name,managed_endpoints", "accord"),
         ("Company Name,Company ID,Address Line1,City,State,Zip", "connectwise"),
@@ -151,7 +162,10 @@ def test_the_layout_is_detected_from_the_header_row(headers, layout):
 
 
 def test_an_autotask_contact_export_builds_full_names(tenant):
-    text = "Account Name,First Name,Last Name,Email Address,Title\nLakeside Clinic,Maria,Lopez,maria@lakeside.example,Office manager\n"
+    text = (
+        "Account Name,First Name,Last Name,Email Address,Title\n"
+        "Lakeside Clinic,Maria,Lopez,maria@lakeside.example,Office manager\n"
+    )
     job, _ = upload(tenant, text)
     assert job.layout == "autotask"
     with tenant_scope(tenant):
@@ -170,13 +184,14 @@ def test_the_layout_can_be_overridden(tenant):
 
 def test_a_bom_semicolons_and_windows_1252_are_read():
     table = read_table("\ufeffclient_name;notes\nCafé Müller;a;b\n".encode())
-    assert table.headers == ["client_name", "notes"] and table.delimiter == ";"
+    assert table.headers == ["client_name", "notes"]
+    assert table.delimiter == ";"
     table = read_table("client_name\tnotes\nCafé Müller\tok\n".encode("cp1252"))
     assert (table.rows, table.encoding, table.delimiter) == ([["Café Müller", "ok"]], "Windows-1252", "\t")
 
 
 @pytest.mark.parametrize(
-    "data, says",
+    ("data", "says"),
     [
         (b"", "empty"),
         (b"client_name\n", "no rows"),
