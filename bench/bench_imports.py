@@ -14,6 +14,7 @@ In a scratch database `<app db>_bench_imports`, for a fresh company:
 Prints figures and ratios; the 60 s target is said, not asserted.
 """
 
+import itertools
 import os
 import sys
 import time
@@ -29,7 +30,7 @@ from bench.scratch import scratch_database
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
 TARGET_S = 60
-HEADER = "client_name,client_email,client_phone,managed_endpoints,contact_name,contact_email,contact_job_title,address_line1,city,region,postal_code\n"  # noqa: E501
+HEADER = "client_name,client_email,client_phone,managed_endpoints,contact_name,contact_email,contact_job_title,address_line1,city,region,postal_code\n"
 
 
 def csv_of(rows: int, prefix: str = "Client") -> bytes:
@@ -76,15 +77,25 @@ def bare_floor(tenant, rows: int) -> float:
     def run():
         with tenant_scope(tenant):
             clients = Client.objects.bulk_create(
-                [Client(tenant=tenant, name=f"Floor {n}", managed_endpoints=5) for n in range(rows)], batch_size=500
+                [Client(tenant=tenant, name=f"Floor {n}", managed_endpoints=5) for n in range(rows)],
+                batch_size=500,
             )
             Contact.objects.bulk_create(
                 [Contact(tenant=tenant, client=c, full_name="Someone", email="a@b.example") for c in clients],
                 batch_size=500,
             )
             Site.objects.bulk_create(
-                [Site(tenant=tenant, client=c, name="Main", address_line1="1 Main St", city="Springfield",
-                      timezone="America/Chicago") for c in clients],  # fmt: skip
+                [
+                    Site(
+                        tenant=tenant,
+                        client=c,
+                        name="Main",
+                        address_line1="1 Main St",
+                        city="Springfield",
+                        timezone="America/Chicago",
+                    )
+                    for c in clients
+                ],
                 batch_size=500,
             )
 
@@ -105,13 +116,15 @@ def run() -> None:
     print(f"file: {ROWS:,} rows, {len(data) / 1_048_576:.2f} MB", flush=True)
 
     floor_s = bare_floor(floor_tenant, ROWS)
-    *_, tenth_check_s, tenth_import_s, _ = import_file(tenth_tenant, csv_of(ROWS // 10), f"{ROWS // 10:,} rows")
-    job, checked, summary, check_s, import_s, reports = import_file(tenant, data, f"{ROWS:,} rows")
+    *_, tenth_check_s, tenth_import_s, _ = import_file(
+        tenth_tenant, csv_of(ROWS // 10), f"{ROWS // 10:,} rows"
+    )
+    _job, checked, summary, check_s, import_s, reports = import_file(tenant, data, f"{ROWS:,} rows")
     total_s = check_s + import_s
     with tenant_scope(tenant):
         stored = Client.objects.count()
 
-    gaps = [later[0] - earlier[0] for earlier, later in zip(reports, reports[1:], strict=False)]
+    gaps = [later[0] - earlier[0] for earlier, later in itertools.pairwise(reports)]
     print(f"\nimported: {summary['clients']['created']:,} clients, {summary['contacts']['created']:,} contacts, "
           f"{summary['sites']['created']:,} sites ({stored:,} clients stored); problems: {checked.problem_count}")  # fmt: skip
     print(f"progress: {len(reports)} reports ({reports[0][1]:,} of {reports[0][2]:,} rows first), "
@@ -121,7 +134,9 @@ def run() -> None:
     print(f"ratio: import / bare bulk_create floor = {import_s / floor_s:.1f}×; "
           f"(preview + import) / floor = {total_s / floor_s:.1f}×")  # fmt: skip
     tenth_total = tenth_check_s + tenth_import_s
-    print(f"ratio: {ROWS:,} rows / {ROWS // 10:,} rows = {total_s / tenth_total:.1f}× (10× the rows; 10 is linear)")
+    print(
+        f"ratio: {ROWS:,} rows / {ROWS // 10:,} rows = {total_s / tenth_total:.1f}× (10× the rows; 10 is linear)"
+    )
 
     bad = (
         b"client_name,contact_name,contact_email,managed_endpoints\n"

@@ -13,7 +13,7 @@ class ImportStatus(models.TextChoices):
 
 
 class OnExisting(models.TextChoices):
-    UPDATE = "update", "Update them with the file's values"
+    UPDATE = "update", "Update them"
     SKIP = "skip", "Leave them as they are"
 
 

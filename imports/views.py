@@ -40,6 +40,7 @@ TEMPLATE_EXAMPLE = [
 
 class ImportMixin(StaffRequiredMixin):
     permission = "clients.manage"
+    model = ImportJob  # the object a route's pk names (tests/test_tenant_isolation_urls.py)
 
     def get_job(self) -> ImportJob:
         return get_object_or_404(ImportJob, pk=self.kwargs["pk"])
