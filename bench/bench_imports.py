@@ -114,6 +114,8 @@ def run() -> None:
     tenth_tenant = Tenant.objects.create(name="Bench Tenth", slug="bench-tenth", timezone="America/Chicago")
     data = csv_of(ROWS)
     print(f"file: {ROWS:,} rows, {len(data) / 1_048_576:.2f} MB", flush=True)
+    # Other work on the machine slows every figure alike; the ratios to the floor measured beside them hold.
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
 
     floor_s = bare_floor(floor_tenant, ROWS)
     *_, tenth_check_s, tenth_import_s, _ = import_file(
@@ -133,6 +135,7 @@ def run() -> None:
           f"target under {TARGET_S} s: {'met' if total_s < TARGET_S else 'MISSED'}")  # fmt: skip
     print(f"ratio: import / bare bulk_create floor = {import_s / floor_s:.1f}×; "
           f"(preview + import) / floor = {total_s / floor_s:.1f}×")  # fmt: skip
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     tenth_total = tenth_check_s + tenth_import_s
     print(
         f"ratio: {ROWS:,} rows / {ROWS // 10:,} rows = {total_s / tenth_total:.1f}× (10× the rows; 10 is linear)"
