@@ -18,6 +18,15 @@ class UploadForm(StyledFormMixin, forms.Form):
         label="Clients you already have (same name)", choices=OnExisting.choices, initial=OnExisting.UPDATE
     )
 
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:  # refused before it is read into memory
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1_048_576:.1f} MB; at most {MAX_BYTES // 1_048_576} MB can be "
+                "imported at once. Split it into smaller files."
+            )
+        return upload
+
 
 class RecheckForm(StyledFormMixin, forms.Form):
     layout = forms.ChoiceField(

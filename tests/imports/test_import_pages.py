@@ -73,6 +73,15 @@ def test_an_unreadable_file_is_refused_on_the_form(staff_client, tenant):
     assert "no rows below it" in response.content.decode()
 
 
+def test_a_file_over_the_limit_is_refused_before_it_is_read(staff_client, tenant, monkeypatch):
+    monkeypatch.setattr("imports.forms.MAX_BYTES", 10)
+    response = upload(staff_client, "client_name\nWhitaker Residence\n")
+    assert response.status_code == 400
+    assert "Split it into smaller files" in response.content.decode()
+    with tenant_scope(tenant):
+        assert not ImportJob.objects.exists()
+
+
 def test_the_layout_can_be_changed_on_the_preview(staff_client, tenant):
     upload(staff_client, "Name,Phone\nAcme,555\n")
     job = the_job(tenant)
