@@ -571,7 +571,7 @@ def staff_urls() -> list[str]:
     return sorted({
         url for url in found
         if not url.startswith(skipped) and not url.endswith(("new/", ".csv", "logout/", "/run/"))
-        and "export" not in url
+        and not any(part in url for part in ("export", "/new/", "switch-tenant", "read-all", "/start/"))
     })  # fmt: skip
 
 
