@@ -110,8 +110,9 @@ def report(gaps: list[Gap]) -> list[str]:
     for kind in KINDS:
         of_kind = [gap for gap in gaps if gap.kind == kind]
         lines.append(f"{kind}: {len(of_kind)}")
-        if kind == NO_TENANT_COLUMN:
-            tables = [gap.table for gap in of_kind]
+        if kind in (NO_TENANT_COLUMN, PRIMARY_KEY):  # one line per table would say the same 100 times
+            tables = [gap.table if kind == NO_TENANT_COLUMN else f"{gap.table} {gap.detail.split(' ', 1)[1]}"
+                      for gap in of_kind]  # fmt: skip
             lines += [f"    {', '.join(tables[i : i + 6])}" for i in range(0, len(tables), 6)]
         else:
             lines += [f"    {gap.table}: {gap.detail}" for gap in of_kind]
