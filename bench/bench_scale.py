@@ -451,6 +451,8 @@ def percentile(values: list[float], share: float) -> float:
 def time_get(client, url: str) -> Timing:
     with counting_queries() as counted:
         response = client.get(url, secure=True)  # the warm-up, with its queries counted
+    if response.status_code != 200:  # a redirect or a POST-only page: nothing to time
+        return Timing(response.status_code, 0.0, 0.0, counted[0], 0)
     timings: list[float] = []
     spent = time.perf_counter()
     for _ in range(RUNS):
