@@ -7,6 +7,7 @@ from django.urls import path
 
 from portal import (
     views,
+    views_branding,
     views_invoices,
     views_plan,
     views_referrals,
@@ -24,6 +25,7 @@ urlpatterns = [
     path("<str:token>/decline/", views.decline, name="decline"),
     path("<str:token>/signed/", views.done, name="done"),
     path("<str:token>/signed.pdf", views.signed_pdf, name="pdf"),
+    path("<str:token>/logo/", views_branding.logo, name="logo"),
     path("<str:token>/fresh-link/", views.fresh_link, name="fresh_link"),
     path("<str:token>/plan/", views_plan.plan_overview, name="plan"),
     path("<str:token>/plan/<int:plan_id>/", views_plan.plan_choose, name="plan_choose"),
