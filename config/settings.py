@@ -356,6 +356,9 @@ ACCORD_RATE_LIMITS = {
     "portal_ticket_burst": (3, 600),
     "portal_ticket_daily": (10, 86400),
     "portal_urgent_ticket_daily": (2, 86400),
+    # Files added to tickets from the portal, per link and per client: a handful of photos per problem,
+    # not a disk filled by a script (each file is at most 10 MB: tickets/attachments.py).
+    "portal_attachment_uploads": (30, 3600),
     # The staff verify page (checks a PDF or hash: hashing and seal validation cost CPU), per user and per
     # address.
     "verify_per_user": (30, 600),

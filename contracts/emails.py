@@ -43,7 +43,9 @@ def _brand_context(tenant: Tenant) -> tuple[dict, MIMEImage | None]:
     if content and tenant.logo_type.startswith("image/"):
         logo = MIMEImage(content, _subtype=tenant.logo_type.removeprefix("image/"))
         logo.add_header("Content-ID", f"<{LOGO_CID}>")
-        logo.add_header("Content-Disposition", "inline", filename=f"logo.{tenant.logo.name.rsplit('.', 1)[-1]}")
+        logo.add_header(
+            "Content-Disposition", "inline", filename=f"logo.{tenant.logo.name.rsplit('.', 1)[-1]}"
+        )
     return {"brand": brand, "logo_cid": LOGO_CID if logo else ""}, logo
 
 

@@ -34,6 +34,12 @@ urlpatterns = [
     path("<str:token>/tickets/new/", views_tickets.ticket_new, name="ticket_new"),
     path("<str:token>/tickets/<int:pk>/", views_tickets.ticket_detail, name="ticket"),
     path("<str:token>/tickets/<int:pk>/reply/", views_tickets.ticket_reply, name="ticket_reply"),
+    path("<str:token>/tickets/<int:pk>/files/", views_tickets.ticket_attach, name="ticket_attach"),
+    path(
+        "<str:token>/tickets/<int:pk>/files/<int:attachment_pk>/",
+        views_tickets.ticket_file,
+        name="ticket_file",
+    ),
     path("<str:token>/tickets/<int:pk>/close/", views_tickets.ticket_close, name="ticket_close"),
     path("<str:token>/tickets/<int:pk>/reopen/", views_tickets.ticket_reopen, name="ticket_reopen"),
     path("<str:token>/refer/", views_referrals.refer, name="refer"),

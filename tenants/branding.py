@@ -33,7 +33,10 @@ LOGO_MAX_BYTES = 1024 * 1024
 LOGO_MAX_SIDE = 2000
 # Pillow's format name -> (content type, file suffix).
 LOGO_FORMATS = {"PNG": ("image/png", ".png"), "JPEG": ("image/jpeg", ".jpg"), "WEBP": ("image/webp", ".webp")}
-LOGO_HELP = "PNG, JPEG or WebP, at most 1 MB and 2000 × 2000 pixels. A wide logo on a transparent background looks best."
+LOGO_HELP = (
+    "PNG, JPEG or WebP, at most 1 MB and 2000 × 2000 pixels. A wide logo on a transparent background "
+    "looks best."
+)
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 
@@ -220,7 +223,7 @@ def pdf_css(tenant) -> str:
     """A stylesheet laid over a PDF's own: headings and rules in the brand's ink, the logo's box."""
     ink = brand_for(tenant).ink  # a validated #rrggbb, readable on white
     return (
-        f"h1, h2, .wordmark, .title h1, table.totals .balance th, table.totals .balance td {{ color: {ink}; }}\n"
+        f"h1, h2, .wordmark, table.totals .balance th, table.totals .balance td {{ color: {ink}; }}\n"
         f"table.lines th {{ color: {ink}; border-bottom-color: {ink}; }}\n"
         f".reason {{ border-left-color: {ink}; }}\n"
         ".brand-logo { margin: 0 0 4mm; }\n"

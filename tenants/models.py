@@ -50,7 +50,9 @@ class Tenant(models.Model):
         help_text="#rrggbb; empty: Accord's blue. Set through tenants.services.update_branding.",
     )
     logo = models.FileField(upload_to=logo_path, max_length=300, blank=True, db_default="")
-    logo_type = models.CharField(max_length=20, blank=True, db_default="", help_text="image/png, image/jpeg...")
+    logo_type = models.CharField(
+        max_length=20, blank=True, db_default="", help_text="image/png, image/jpeg..."
+    )
     require_two_factor = models.BooleanField(
         "Require two-step sign-in",
         default=False,

@@ -7,72 +7,135 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0012_require_two_factor_default_in_the_database'),
+        ("tenants", "0012_require_two_factor_default_in_the_database"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='tenant',
-            name='insert_insert',
+            model_name="tenant",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='tenant',
-            name='before_update_update',
+            model_name="tenant",
+            name="before_update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='tenant',
-            name='update_update',
+            model_name="tenant",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='tenant',
-            name='delete_delete',
+            model_name="tenant",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='brand_colour',
-            field=models.CharField(blank=True, db_default='', help_text="#rrggbb; empty: Accord's blue. Set through tenants.services.update_branding.", max_length=7, verbose_name='Brand colour'),
+            model_name="tenant",
+            name="brand_colour",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                help_text="#rrggbb; empty: Accord's blue. Set through tenants.services.update_branding.",
+                max_length=7,
+                verbose_name="Brand colour",
+            ),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='logo',
-            field=models.FileField(blank=True, db_default='', max_length=300, upload_to=tenants.branding.logo_path),
+            model_name="tenant",
+            name="logo",
+            field=models.FileField(
+                blank=True, db_default="", max_length=300, upload_to=tenants.branding.logo_path
+            ),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='logo_type',
-            field=models.CharField(blank=True, db_default='', help_text='image/png, image/jpeg...', max_length=20),
+            model_name="tenant",
+            name="logo_type",
+            field=models.CharField(
+                blank=True, db_default="", help_text="image/png, image/jpeg...", max_length=20
+            ),
         ),
         migrations.AddField(
-            model_name='tenantevent',
-            name='brand_colour',
-            field=models.CharField(blank=True, db_default='', help_text="#rrggbb; empty: Accord's blue. Set through tenants.services.update_branding.", max_length=7, verbose_name='Brand colour'),
+            model_name="tenantevent",
+            name="brand_colour",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                help_text="#rrggbb; empty: Accord's blue. Set through tenants.services.update_branding.",
+                max_length=7,
+                verbose_name="Brand colour",
+            ),
         ),
         migrations.AddField(
-            model_name='tenantevent',
-            name='logo',
-            field=models.FileField(blank=True, db_default='', max_length=300, upload_to=tenants.branding.logo_path),
+            model_name="tenantevent",
+            name="logo",
+            field=models.FileField(
+                blank=True, db_default="", max_length=300, upload_to=tenants.branding.logo_path
+            ),
         ),
         migrations.AddField(
-            model_name='tenantevent',
-            name='logo_type',
-            field=models.CharField(blank=True, db_default='', help_text='image/png, image/jpeg...', max_length=20),
+            model_name="tenantevent",
+            name="logo_type",
+            field=models.CharField(
+                blank=True, db_default="", help_text="image/png, image/jpeg...", max_length=20
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='tenant',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(condition="WHEN (NEW.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER'))", func='INSERT INTO "tenants_tenantevent" ("brand_colour", "country", "created_at", "currency", "id", "is_active", "logo", "logo_type", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "slug", "subdivision", "timezone") VALUES (NEW."brand_colour", NEW."country", NEW."created_at", NEW."currency", NEW."id", NEW."is_active", NEW."logo", NEW."logo_type", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."reply_to_email", NEW."require_two_factor", NEW."slug", NEW."subdivision", NEW."timezone"); RETURN NULL;', hash='43b905b6fbd3a5fd1b02755599f17b0316361007', operation='INSERT', pgid='pgtrigger_insert_insert_0f00f', table='tenants_tenant', when='AFTER')),
+            model_name="tenant",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (NEW.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER'))",
+                    func='INSERT INTO "tenants_tenantevent" ("brand_colour", "country", "created_at", "currency", "id", "is_active", "logo", "logo_type", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "slug", "subdivision", "timezone") VALUES (NEW."brand_colour", NEW."country", NEW."created_at", NEW."currency", NEW."id", NEW."is_active", NEW."logo", NEW."logo_type", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."reply_to_email", NEW."require_two_factor", NEW."slug", NEW."subdivision", NEW."timezone"); RETURN NULL;',
+                    hash="43b905b6fbd3a5fd1b02755599f17b0316361007",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_0f00f",
+                    table="tenants_tenant",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='tenant',
-            trigger=pgtrigger.compiler.Trigger(name='before_update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition="WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (NEW.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER')))", func='INSERT INTO "tenants_tenantevent" ("brand_colour", "country", "created_at", "currency", "id", "is_active", "logo", "logo_type", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "slug", "subdivision", "timezone") VALUES (OLD."brand_colour", OLD."country", OLD."created_at", OLD."currency", OLD."id", OLD."is_active", OLD."logo", OLD."logo_type", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'before_update\', OLD."id", OLD."reply_to_email", OLD."require_two_factor", OLD."slug", OLD."subdivision", OLD."timezone"); RETURN NULL;', hash='8aae338f99aca17f96fe1519a7a2977604dc4caf', operation='UPDATE', pgid='pgtrigger_before_update_update_a2df2', table='tenants_tenant', when='AFTER')),
+            model_name="tenant",
+            trigger=pgtrigger.compiler.Trigger(
+                name="before_update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (NEW.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER')))",
+                    func='INSERT INTO "tenants_tenantevent" ("brand_colour", "country", "created_at", "currency", "id", "is_active", "logo", "logo_type", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "slug", "subdivision", "timezone") VALUES (OLD."brand_colour", OLD."country", OLD."created_at", OLD."currency", OLD."id", OLD."is_active", OLD."logo", OLD."logo_type", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'before_update\', OLD."id", OLD."reply_to_email", OLD."require_two_factor", OLD."slug", OLD."subdivision", OLD."timezone"); RETURN NULL;',
+                    hash="8aae338f99aca17f96fe1519a7a2977604dc4caf",
+                    operation="UPDATE",
+                    pgid="pgtrigger_before_update_update_a2df2",
+                    table="tenants_tenant",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='tenant',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition="WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (NEW.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER')))", func='INSERT INTO "tenants_tenantevent" ("brand_colour", "country", "created_at", "currency", "id", "is_active", "logo", "logo_type", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "slug", "subdivision", "timezone") VALUES (NEW."brand_colour", NEW."country", NEW."created_at", NEW."currency", NEW."id", NEW."is_active", NEW."logo", NEW."logo_type", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."reply_to_email", NEW."require_two_factor", NEW."slug", NEW."subdivision", NEW."timezone"); RETURN NULL;', hash='f13297f4993a25462a2cca946559d7bf7d979b80', operation='UPDATE', pgid='pgtrigger_update_update_8ddba', table='tenants_tenant', when='AFTER')),
+            model_name="tenant",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (NEW.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER')))",
+                    func='INSERT INTO "tenants_tenantevent" ("brand_colour", "country", "created_at", "currency", "id", "is_active", "logo", "logo_type", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "slug", "subdivision", "timezone") VALUES (NEW."brand_colour", NEW."country", NEW."created_at", NEW."currency", NEW."id", NEW."is_active", NEW."logo", NEW."logo_type", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."reply_to_email", NEW."require_two_factor", NEW."slug", NEW."subdivision", NEW."timezone"); RETURN NULL;',
+                    hash="f13297f4993a25462a2cca946559d7bf7d979b80",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_8ddba",
+                    table="tenants_tenant",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='tenant',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(condition="WHEN (OLD.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER'))", func='INSERT INTO "tenants_tenantevent" ("brand_colour", "country", "created_at", "currency", "id", "is_active", "logo", "logo_type", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "slug", "subdivision", "timezone") VALUES (OLD."brand_colour", OLD."country", OLD."created_at", OLD."currency", OLD."id", OLD."is_active", OLD."logo", OLD."logo_type", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."reply_to_email", OLD."require_two_factor", OLD."slug", OLD."subdivision", OLD."timezone"); RETURN NULL;', hash='323e446fcca9f8ba29493047757d18c01bdeccc7', operation='DELETE', pgid='pgtrigger_delete_delete_e3c84', table='tenants_tenant', when='AFTER')),
+            model_name="tenant",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER'))",
+                    func='INSERT INTO "tenants_tenantevent" ("brand_colour", "country", "created_at", "currency", "id", "is_active", "logo", "logo_type", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "slug", "subdivision", "timezone") VALUES (OLD."brand_colour", OLD."country", OLD."created_at", OLD."currency", OLD."id", OLD."is_active", OLD."logo", OLD."logo_type", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."reply_to_email", OLD."require_two_factor", OLD."slug", OLD."subdivision", OLD."timezone"); RETURN NULL;',
+                    hash="323e446fcca9f8ba29493047757d18c01bdeccc7",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_e3c84",
+                    table="tenants_tenant",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]
