@@ -26,7 +26,7 @@ from django.core.exceptions import ValidationError
 
 DEFAULT_COLOUR = "#1f4e79"
 LIGHT_TEXT = "#ffffff"
-DARK_TEXT = "#111111"
+DARK_TEXT = "#000000"
 AA_CONTRAST = 4.5
 
 LOGO_MAX_BYTES = 1024 * 1024
