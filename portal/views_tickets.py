@@ -142,9 +142,6 @@ def ticket_reply(request, link: PortalLink, pk: int):
 def ticket_attach(request, link: PortalLink, pk: int):
     """Photos or files from the client (a phone's camera included) on one of its open tickets."""
     ticket = client_tickets.client_ticket(link, pk)
-    if attachments.upload_request_too_large(request):
-        errors = [f"That is too much at once. {attachments.ACCEPTED_HELP}"]
-        return _ticket_page(request, link, ticket, upload_errors=errors, status=413)
     try:
         added = client_tickets.attach_from_portal(link, ticket, uploads=request.FILES.getlist("files"))
     except UploadCapReached as cap:

@@ -9,7 +9,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -20,12 +19,6 @@ from tickets.api import TicketsViewSetMixin
 from tickets.attachments import ACCEPTED_HELP
 from tickets.attachments import MAX_FILES as MAX_ATTACHMENT_FILES
 from tickets.models import Ticket, TicketAttachment
-
-
-class RequestTooLarge(APIException):
-    status_code = 413
-    default_detail = f"The upload is larger than any accepted one. {ACCEPTED_HELP}"
-    default_code = "request_too_large"
 
 
 class TicketAttachmentSerializer(serializers.ModelSerializer):
@@ -114,8 +107,6 @@ class TicketAttachmentViewSet(
 
     def create(self, request, *args, **kwargs):
         ticket = self.ticket()
-        if attachments.upload_request_too_large(request._request):
-            raise RequestTooLarge()
         data = TicketAttachmentUploadSerializer(
             data={"files": request.FILES.getlist("files"), "is_public": request.data.get("is_public", True)}
         )

@@ -29,10 +29,9 @@ from tickets import services
 from tickets.models import Ticket, TicketAttachment
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_FILES = 10
-# A request larger than this is refused before its files are read (the per-file limit times the count,
-# plus room for the form around them).
-MAX_UPLOAD_REQUEST_BYTES = MAX_FILES * MAX_FILE_BYTES + 1024 * 1024
+MAX_FILES = (
+    10  # a request larger than all of them is refused earlier: settings.ACCORD_UPLOAD_MAX_REQUEST_BYTES
+)
 ACCEPTED_HELP = "Photos (JPEG, PNG, WebP, HEIC), PDF, ZIP or text (.txt, .csv, .log), up to 10 MB each."
 # For the file input's accept attribute: a hint to the picker; the content check has the last word.
 ACCEPT_ATTRIBUTE = "image/*,.heic,.heif,application/pdf,.pdf,application/zip,.zip,.txt,.csv,.log,text/plain"
@@ -53,14 +52,6 @@ TEXT_SUFFIXES = {".txt": "text/plain", ".log": "text/plain", ".csv": "text/csv"}
 INLINE_TYPES = {"image/jpeg", "image/png", "image/webp"}  # shown in the browser; everything else downloads
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
-
-
-def upload_request_too_large(request) -> bool:
-    """A request past what any accepted upload can weigh: refused before its files are read."""
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_UPLOAD_REQUEST_BYTES
-    except ValueError:
-        return False
 
 
 def sniff_content_type(head: bytes, filename: str) -> str | None:

@@ -25,9 +25,6 @@ class AttachmentUploadView(TicketViewMixin, View):
     def post(self, request, pk):
         ticket = get_object_or_404(Ticket, pk=pk)
         url = reverse("tickets:detail", args=[ticket.pk]) + "#files"
-        if attachments.upload_request_too_large(request):
-            messages.error(request, f"That is too much at once. {attachments.ACCEPTED_HELP}")
-            return HttpResponseRedirect(url)
         try:
             added = attachments.add_attachments(
                 ticket,

@@ -80,7 +80,9 @@ def test_anything_but_a_hex_colour_is_refused_and_nothing_changes(staff_client, 
 # --- Logo ---------------------------------------------------------------------------------------------
 
 
-def test_the_owner_uploads_a_logo_stored_under_the_tenant_and_served_to_its_staff(staff_client, tenant, media):
+def test_the_owner_uploads_a_logo_stored_under_the_tenant_and_served_to_its_staff(
+    staff_client, tenant, media
+):
     response = upload_logo(staff_client, image_file("Our Logo.PNG"))
     assert response.status_code == 302
     tenant.refresh_from_db()
@@ -185,7 +187,9 @@ def test_the_portal_wears_the_tenants_logo_and_colour_under_the_csp(client, bran
     logo_url = reverse("portal:logo", kwargs={"token": tickets_link.token})
     assert f'src="{logo_url}?v=' in page
     assert 'alt="Harbor AV logo"' in page
-    nonce = re.search(r'<style nonce="([^"]+)">:root\{--portal-primary:#7a1f5c;--portal-on-primary:#ffffff;', page)
+    nonce = re.search(
+        r'<style nonce="([^"]+)">:root\{--portal-primary:#7a1f5c;--portal-on-primary:#ffffff;', page
+    )
     assert nonce, page[:2000]
     assert f"'nonce-{nonce[1]}'" in response["Content-Security-Policy"]
 
