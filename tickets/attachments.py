@@ -195,12 +195,16 @@ def add_attachments(
 
 def staff_attachments(ticket: Ticket) -> list[TicketAttachment]:
     """Every file on the ticket, oldest first (staff of its tenant see them all)."""
-    return list(TicketAttachment.objects.filter(ticket=ticket))
+    return list(
+        TicketAttachment.objects.filter(ticket=ticket).select_related("uploaded_by", "uploaded_by_contact")
+    )
 
 
 def public_attachments(ticket: Ticket) -> list[TicketAttachment]:
     """The files the ticket's client sees: theirs and those staff shared."""
-    return list(TicketAttachment.objects.filter(ticket=ticket, is_public=True))
+    return list(
+        TicketAttachment.objects.filter(ticket=ticket, is_public=True).select_related("uploaded_by_contact")
+    )
 
 
 def is_inline(attachment: TicketAttachment) -> bool:
