@@ -64,11 +64,15 @@ class CompanySettingsForm(StyledFormMixin, forms.Form):
     )
     brand_colour = forms.CharField(
         max_length=7,
+        required=False,  # left out: unchanged (tenants.services.update_company_settings)
         label="Brand colour",
         help_text="The portal's header and buttons, emails and PDFs. Text on it is made white or black, "
         "whichever reads better.",
         widget=forms.TextInput(attrs={"type": "color"}),
     )
+
+    def clean_brand_colour(self):
+        return self.cleaned_data.get("brand_colour") or None
 
 
 class BrandLogoForm(StyledFormMixin, forms.Form):

@@ -19,6 +19,7 @@ from tickets.views import TicketViewMixin
 class AttachmentUploadView(TicketViewMixin, View):
     """POST files=<one or more files>, visibility=public|internal."""
 
+    model = Ticket
     permission = "tickets.manage"
     http_method_names = ["post"]
 
@@ -43,6 +44,7 @@ class AttachmentUploadView(TicketViewMixin, View):
 
 
 class AttachmentDownloadView(TicketViewMixin, View):
+    model = Ticket
     http_method_names = ["get", "head"]
 
     def get(self, request, pk, attachment_pk):
