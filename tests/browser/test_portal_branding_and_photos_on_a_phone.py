@@ -86,7 +86,7 @@ def test_a_client_sees_the_brand_and_adds_a_photo_on_a_phone(phone_page, branded
     shoot(page, "portal-ticket-phone.png")
 
     with tenant_scope(tenant):
-        stored = TicketAttachment.objects.get(ticket=ticket)
+        stored = TicketAttachment.objects.select_related("uploaded_by_contact").get(ticket=ticket)
     assert stored.content_type == "image/png"
     assert stored.uploaded_by_contact.full_name == "Dana Whitaker"
     # The photo opens from the portal (the same origin, through the checking view).
