@@ -10,8 +10,8 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 
 
-def too_large_detail() -> str:
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+def too_large_detail(limit: int | None = None) -> str:
+    limit = limit or settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return f"The request body is larger than the limit of {limit:,} bytes."
 
 
@@ -74,8 +74,8 @@ def bad_request(request) -> JsonResponse:
     return _error(400, "bad_request", "Bad request.")
 
 
-def request_too_large(request) -> JsonResponse:
-    return _error(413, RequestTooLarge.default_code, too_large_detail())
+def request_too_large(request, limit: int | None = None) -> JsonResponse:
+    return _error(413, RequestTooLarge.default_code, too_large_detail(limit))
 
 
 def unparsable(request, detail: str) -> JsonResponse:

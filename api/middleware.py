@@ -30,7 +30,8 @@ class InputLimitsMiddleware:
     on every page, so no view can forget to:
 
     * a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (file uploads aside: their files do not count) gets a
-      413, not the 400 or 500 Django's ``RequestDataTooBig`` would become;
+      413, not the 400 or 500 Django's ``RequestDataTooBig`` would become; a file upload over
+      ``ACCORD_UPLOAD_MAX_REQUEST_BYTES`` too;
     * a NUL or lone surrogate in the path, the query string or a form field gets a 400 (PostgreSQL
       refuses NUL in text; UTF-8 cannot encode a lone surrogate).
 
@@ -45,8 +46,13 @@ class InputLimitsMiddleware:
         is_api = errors.is_api_request(request)
         try:
             self.check(request, is_api)
-        except RequestDataTooBig:
-            return errors.request_too_large(request) if is_api else _refusal_page(request, 413)
+        except RequestDataTooBig as error:
+            limit = error.args[0] if error.args and isinstance(error.args[0], int) else None
+            return (
+                errors.request_too_large(request, limit)
+                if is_api
+                else _refusal_page(request, 413, limit=limit)
+            )
         except UnacceptableInput as error:
             return errors.unparsable(request, str(error)) if is_api else _refusal_page(request, 400, error)
         return self.get_response(request)
@@ -57,6 +63,11 @@ class InputLimitsMiddleware:
         is_upload = request.content_type == "multipart/form-data"
         if limit is not None and not is_upload and _content_length(request) > limit:
             raise RequestDataTooBig()
+        # An upload's files spool to disk as they are read (the CSRF check reads them first): one larger
+        # than any accepted upload is refused before a byte of it is.
+        upload_limit = settings.ACCORD_UPLOAD_MAX_REQUEST_BYTES
+        if upload_limit is not None and is_upload and _content_length(request) > upload_limit:
+            raise RequestDataTooBig(upload_limit)
         check_text([request.path_info], "The address")
         check_text(_keys_and_values(request.GET), "The query string")
         if not is_api and request.method == "POST":
@@ -76,9 +87,9 @@ def _keys_and_values(query_dict):
         yield from values
 
 
-def _refusal_page(request, status: int, error: Exception | None = None):
+def _refusal_page(request, status: int, error: Exception | None = None, *, limit: int | None = None):
     if status == 413:
-        message = f"{errors.too_large_detail()} Send less at a time."
+        message = f"{errors.too_large_detail(limit)} Send less at a time."
     else:
         message = f"{error} Remove it and try again."
     # No request context: this runs before the session and user are loaded.

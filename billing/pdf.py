@@ -3,7 +3,8 @@
 An invoice's PDF is its issued content (which never changes) plus where it stands on the day it is
 rendered: payments received, credit notes and the balance. So it is rendered when asked for, not stored;
 two renderings on different days may differ in that part only. A credit note never changes at all.
-The company's name heads every page as a wordmark (there is no logo upload yet).
+The company's logo heads the first page (its name as a wordmark when it has none), in its brand's ink
+(tenants.branding).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.template.loader import render_to_string
 
 from billing import selectors
 from billing.models import CreditNote, Invoice
+from tenants import branding
 from tenants.localtime import tenant_today
 
 # Print styles live here rather than in a template (as portal/pdf.py): WeasyPrint reads them directly.
@@ -78,9 +80,12 @@ _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 def _render(template: str, context: dict) -> bytes:
     import weasyprint
 
-    html = render_to_string(template, context)
+    tenant = context["tenant"]
+    html = render_to_string(template, {**branding.pdf_context(tenant), **context})
     document = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR / "static"))
-    return document.write_pdf(stylesheets=[weasyprint.CSS(string=PDF_CSS)])
+    return document.write_pdf(
+        stylesheets=[weasyprint.CSS(string=PDF_CSS), weasyprint.CSS(string=branding.pdf_css(tenant))]
+    )
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:

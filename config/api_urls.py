@@ -35,6 +35,7 @@ from service_levels.api import (
     PriorityMatrixViewSet,
 )
 from tickets.api import ReplyViewSet, SlaClockViewSet, TicketViewSet, TimeEntryViewSet
+from tickets.api_attachments import TicketAttachmentViewSet
 from webhooks.api import WebhookDeliveryViewSet, WebhookEndpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -57,6 +58,9 @@ router.register("signatures", SignatureViewSet, basename="signature")
 router.register("plans", PlanViewSet, basename="plan")
 router.register("subscriptions", SubscriptionViewSet, basename="subscription")
 router.register("tickets", TicketViewSet, basename="ticket")
+router.register(
+    r"tickets/(?P<ticket_pk>[0-9]+)/attachments", TicketAttachmentViewSet, basename="ticket-attachment"
+)
 router.register("replies", ReplyViewSet, basename="reply")
 router.register("time-entries", TimeEntryViewSet, basename="time-entry")
 router.register("sla-clocks", SlaClockViewSet, basename="sla-clock")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
-from csp.constants import NONE, SELF
+from csp.constants import NONCE, NONE, SELF
 
 from api.scopes import RESOURCES as API_RESOURCES  # plain data: the API's resource areas, for its description
 
@@ -357,6 +357,9 @@ ACCORD_RATE_LIMITS = {
     "portal_ticket_burst": (3, 600),
     "portal_ticket_daily": (10, 86400),
     "portal_urgent_ticket_daily": (2, 86400),
+    # Files added to tickets from the portal, per link and per client: a handful of photos per problem,
+    # not a disk filled by a script (each file is at most 10 MB: tickets/attachments.py).
+    "portal_attachment_uploads": (30, 3600),
     # The staff verify page (checks a PDF or hash: hashing and seal validation cost CPU), per user and per
     # address.
     "verify_per_user": (30, 600),
@@ -472,7 +475,8 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF],
+        # NONCE: the portal's one <style> block of the tenant's brand colours (templates/portal/base.html).
+        "style-src": [SELF, NONCE],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
@@ -526,6 +530,9 @@ DRF_STANDARDIZED_ERRORS = {
 # The largest request body read into memory (file uploads' files aside): 2.5 MB, Django's default, said
 # in the README and the API description. Past it: 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The largest file upload (multipart) read at all: ten ticket attachments of 10 MB each and the form
+# around them (tickets/attachments.py). Past it: 413 before the body is read (api.middleware).
+ACCORD_UPLOAD_MAX_REQUEST_BYTES = 101 * 1024 * 1024
 SPECTACULAR_SETTINGS = {
     "TITLE": "Accord partner API",
     "DESCRIPTION": (

@@ -19,11 +19,11 @@ from accounts.actors import actor_label
 from clients.models import Site
 from contracts.selectors import contract_terms
 from portal.models import TICKETS_PURPOSES, PortalLink
-from portal.throttles import take_ticket_slot
+from portal.throttles import take_ticket_slot, take_upload_slots
 from service_levels.models import Metric
 from service_levels.selectors import active_issue_types
-from tickets import services
-from tickets.models import OPEN_STATUSES, Channel, ClockState, Reply, Ticket, TicketStatus
+from tickets import attachments, services
+from tickets.models import OPEN_STATUSES, Channel, ClockState, Reply, Ticket, TicketAttachment, TicketStatus
 
 CLOSED_SHOWN = 50
 
@@ -175,6 +175,28 @@ def reply_from_portal(link: PortalLink, ticket: Ticket, *, body: str) -> Reply:
     if ticket.status == TicketStatus.CLOSED:
         raise ValidationError("This ticket is closed. Open a new one if something is still wrong.")
     return services.add_reply(ticket, body=body, author_contact=link.contact, is_public=True)
+
+
+def attach_from_portal(link: PortalLink, ticket: Ticket, *, uploads) -> list[TicketAttachment]:
+    """Files from the link's contact on one of its client's tickets (shown to both sides). Checked before
+    anything is counted or stored (tickets.attachments); raises portal.throttles.UploadCapReached past the
+    portal's upload cap."""
+    _check(link)
+    if ticket.status == TicketStatus.CLOSED:
+        raise ValidationError({"files": "This ticket is closed. Open a new one if something is still wrong."})
+    uploads = list(uploads)
+    attachments.check_files(uploads)  # a refused file does not use up the client's allowance
+    take_upload_slots(link, files=len(uploads))
+    return attachments.add_attachments(ticket, uploads=uploads, contact=link.contact)
+
+
+def ticket_attachment(link: PortalLink, ticket: Ticket, pk: int) -> TicketAttachment:
+    """A file the client may see on one of its tickets; Http404 for any other (internal, another
+    ticket's)."""
+    found = TicketAttachment.objects.filter(ticket=ticket, is_public=True, pk=pk).first()
+    if found is None:
+        raise Http404("No such file.")
+    return found
 
 
 def confirm_fixed(link: PortalLink, ticket: Ticket) -> Ticket:

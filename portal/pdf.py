@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 
 from contracts import signatures
 from contracts.models import Signature
-from tenants import seals
+from tenants import branding, seals
 from tenants.localtime import tenant_zone
 from tenants.signing_identities import current_signing_identity
 
@@ -111,9 +111,13 @@ def render_signed_pdf(signature: Signature) -> bytes:
 
     if signature.signed_at is None or not signature.document_sha256:
         raise ValueError("Only a completed signature has a signed PDF.")
-    html = render_to_string("portal/pdf/signed_agreement.html", certificate_context(signature))
+    tenant = signature.agreement.tenant
+    context = {**certificate_context(signature), **branding.pdf_context(tenant)}  # the logo on top
+    html = render_to_string("portal/pdf/signed_agreement.html", context)
     document = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR / "static"))
-    return document.write_pdf(stylesheets=[weasyprint.CSS(string=PDF_CSS)])
+    return document.write_pdf(
+        stylesheets=[weasyprint.CSS(string=PDF_CSS), weasyprint.CSS(string=branding.pdf_css(tenant))]
+    )
 
 
 def seal_signed_pdf(signature: Signature, pdf: bytes) -> bytes:

@@ -133,3 +133,33 @@ def count_verify(*, user_id: int | None, ip: str | None) -> Decision | None:
         decisions.append(hit(limit(VERIFY_PER_USER), str(user_id)))
     refused = [decision for decision in decisions if not decision.allowed]
     return max(refused, key=lambda decision: decision.retry_after) if refused else None
+
+
+ATTACHMENT_UPLOADS = "portal_attachment_uploads"
+
+
+class UploadCapReached(ValidationError):
+    """The portal takes no more files from this link for now; ``retry_after`` is in seconds."""
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message, code="upload_cap")
+        self.retry_after = retry_after
+
+
+def take_upload_slots(link: PortalLink, *, files: int) -> None:
+    """Count ``files`` files uploaded through ``link`` (and its client), or raise UploadCapReached with
+    nothing counted: a phone sends a few photos, a script filling the disk is stopped."""
+    subjects = [("link", str(link.pk)), ("client", str(link.tenant_id), str(link.contact.client_id))]
+    rate = limit(ATTACHMENT_UPLOADS)
+    for subject in subjects:
+        decision = peek(rate, *subject)
+        if decision.count + files > rate.count:
+            when = _when(timezone.now() + timedelta(seconds=decision.retry_after), link.tenant.timezone)
+            raise UploadCapReached(
+                f"You've sent the most files we take through this page for now ({rate.describe()}). "
+                f"You can add more {when}, or reply to the email this link came in with them attached.",
+                retry_after=decision.retry_after,
+            )
+    for subject in subjects:
+        for _ in range(files):
+            hit(rate, *subject)

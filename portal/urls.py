@@ -7,6 +7,7 @@ from django.urls import path
 
 from portal import (
     views,
+    views_branding,
     views_invoices,
     views_plan,
     views_referrals,
@@ -24,6 +25,7 @@ urlpatterns = [
     path("<str:token>/decline/", views.decline, name="decline"),
     path("<str:token>/signed/", views.done, name="done"),
     path("<str:token>/signed.pdf", views.signed_pdf, name="pdf"),
+    path("<str:token>/logo/", views_branding.logo, name="logo"),
     path("<str:token>/fresh-link/", views.fresh_link, name="fresh_link"),
     path("<str:token>/plan/", views_plan.plan_overview, name="plan"),
     path("<str:token>/plan/<int:plan_id>/", views_plan.plan_choose, name="plan_choose"),
@@ -32,6 +34,12 @@ urlpatterns = [
     path("<str:token>/tickets/new/", views_tickets.ticket_new, name="ticket_new"),
     path("<str:token>/tickets/<int:pk>/", views_tickets.ticket_detail, name="ticket"),
     path("<str:token>/tickets/<int:pk>/reply/", views_tickets.ticket_reply, name="ticket_reply"),
+    path("<str:token>/tickets/<int:pk>/files/", views_tickets.ticket_attach, name="ticket_attach"),
+    path(
+        "<str:token>/tickets/<int:pk>/files/<int:attachment_pk>/",
+        views_tickets.ticket_file,
+        name="ticket_file",
+    ),
     path("<str:token>/tickets/<int:pk>/close/", views_tickets.ticket_close, name="ticket_close"),
     path("<str:token>/tickets/<int:pk>/reopen/", views_tickets.ticket_reopen, name="ticket_reopen"),
     path("<str:token>/refer/", views_referrals.refer, name="refer"),

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portal import client_tickets
 from portal.forms import NotFixedForm, ReplyForm, TicketForm
 from portal.models import TICKETS_PURPOSES, PortalLink
-from portal.throttles import TicketCapReached
+from portal.throttles import TicketCapReached, UploadCapReached
 from portal.views import portal_page
 from tenants.forms import add_service_errors
+from tickets import attachments
 from tickets.models import TicketStatus
 
 
@@ -98,9 +99,14 @@ def _ticket_url(request, pk: int) -> str:
     return reverse("portal:ticket", kwargs={"token": request.portal_token, "pk": pk})
 
 
-def _ticket_page(request, link, ticket, *, reply_form=None, not_fixed_form=None, status=200):
+def _ticket_page(
+    request, link, ticket, *, reply_form=None, not_fixed_form=None, upload_errors=(), status=200
+):
     context = _context(
         request, link,
+        attachments=attachments.public_attachments(ticket), upload_errors=upload_errors,
+        attachment_accept=attachments.ACCEPT_ATTRIBUTE, attachment_help=attachments.ACCEPTED_HELP,
+        just_attached=request.GET.get("attached", ""),
         ticket=ticket, replies=client_tickets.public_replies(ticket),
         promise=client_tickets.promise_for(ticket) if ticket.is_open else None,
         just_opened=request.GET.get("opened") == "1",
@@ -129,6 +135,30 @@ def ticket_reply(request, link: PortalLink, pk: int):
         else:
             return redirect(f"{_ticket_url(request, ticket.pk)}#conversation-end")
     return _ticket_page(request, link, ticket, reply_form=form, status=400)
+
+
+@require_POST
+@tickets_page
+def ticket_attach(request, link: PortalLink, pk: int):
+    """Photos or files from the client (a phone's camera included) on one of its open tickets."""
+    ticket = client_tickets.client_ticket(link, pk)
+    try:
+        added = client_tickets.attach_from_portal(link, ticket, uploads=request.FILES.getlist("files"))
+    except UploadCapReached as cap:
+        response = _ticket_page(request, link, ticket, upload_errors=cap.messages, status=429)
+        response["Retry-After"] = str(cap.retry_after)
+        return response
+    except ValidationError as error:
+        return _ticket_page(request, link, ticket, upload_errors=error.messages, status=400)
+    return redirect(f"{_ticket_url(request, ticket.pk)}?attached={len(added)}#files")
+
+
+@require_http_methods(["GET", "HEAD"])
+@tickets_page
+def ticket_file(request, link: PortalLink, pk: int, attachment_pk: int):
+    """A file of one of the client's tickets, if it is one the client may see."""
+    ticket = client_tickets.client_ticket(link, pk)
+    return attachments.file_response(client_tickets.ticket_attachment(link, ticket, attachment_pk))
 
 
 @require_POST

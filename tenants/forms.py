@@ -3,6 +3,8 @@ import zoneinfo
 from django import forms
 from django.core.exceptions import ValidationError
 
+from tenants.branding import LOGO_HELP
+
 TIMEZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
@@ -59,6 +61,27 @@ class CompanySettingsForm(StyledFormMixin, forms.Form):
         label="Reply-to address",
         help_text="Where clients' answers to Accord's emails go, e.g. support@yourcompany.com. Without one, "
         "answers go to Accord's no-reply address.",
+    )
+    brand_colour = forms.CharField(
+        max_length=7,
+        required=False,  # left out: unchanged (tenants.services.update_company_settings)
+        label="Brand colour",
+        help_text="The portal's header and buttons, emails and PDFs. Text on it is made white or black, "
+        "whichever reads better.",
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+
+    def clean_brand_colour(self):
+        return self.cleaned_data.get("brand_colour") or None
+
+
+class BrandLogoForm(StyledFormMixin, forms.Form):
+    """The company's logo; checked by tenants.branding.check_logo (type by content, size, dimensions)."""
+
+    logo = forms.FileField(
+        label="Logo",
+        help_text=LOGO_HELP,
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
 
 

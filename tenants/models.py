@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django_scopes import ScopedManager
 
+from tenants.branding import logo_path
 from tenants.grants import AppendOnly
 from tenants.history import label_from, track_history
 from tenants.rls import RowLevelSecurity
@@ -40,6 +41,17 @@ class Tenant(models.Model):
         "Reply-to address",
         blank=True,
         help_text="Where clients' answers to Accord's emails go, e.g. support@yourcompany.com.",
+    )
+    brand_colour = models.CharField(
+        "Brand colour",
+        max_length=7,
+        blank=True,
+        db_default="",  # rows written in SQL (benchmarks, imports) need not name it
+        help_text="#rrggbb; empty: Accord's blue. Set through tenants.services.update_branding.",
+    )
+    logo = models.FileField(upload_to=logo_path, max_length=300, blank=True, db_default="")
+    logo_type = models.CharField(
+        max_length=20, blank=True, db_default="", help_text="image/png, image/jpeg..."
     )
     require_two_factor = models.BooleanField(
         "Require two-step sign-in",

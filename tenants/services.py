@@ -2,11 +2,13 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.timezone import now as timezone_now
 
 from accounts.services import ensure_user
+from tenants import branding
 from tenants.localtime import tenant_localtime
 from tenants.models import CostRate, StaffMembership, Tenant
 from tenants.roles import Role
@@ -107,10 +109,13 @@ def send_invitation(*, user, tenant: Tenant, invited_by, site_url: str) -> None:
         },
     )
     context = {"user": user, "tenant": tenant, "invited_by": invited_by, "link": f"{site_url}{path}"}
+    headers = branding.email_headers(tenant, reply_to=getattr(invited_by, "email", None))
     message = EmailMultiAlternatives(
         subject=f"You're invited to {tenant.name} on Accord",
         body=render_to_string("tenants/email/invitation.txt", context),
+        from_email=headers.from_email,
         to=[user.email],
+        reply_to=headers.reply_to,
     )
     message.attach_alternative(render_to_string("tenants/email/invitation.html", context), "text/html")
     message.send()
@@ -135,17 +140,56 @@ def remove_staff_member(membership: StaffMembership) -> StaffMembership:
 
 
 @transaction.atomic
-def update_company_settings(tenant: Tenant, *, name: str, timezone: str, reply_to_email: str = "") -> Tenant:
-    """Change the company's name, time zone and reply-to address (every client email answers to it).
-    Validates like the model (a known time zone, an email address) and saves all or nothing; the caller's
-    ``tenant`` object is left as it was, the saved row is returned."""
+def update_company_settings(
+    tenant: Tenant, *, name: str, timezone: str, reply_to_email: str = "", brand_colour: str | None = None
+) -> Tenant:
+    """Change the company's name, time zone, reply-to address (every client email answers to it) and,
+    unless None, brand colour (the portal's header and buttons, emails, PDFs: any form
+    tenants.branding.normalise_colour reads; "" is the default colour). Validates like the model (a known
+    time zone, an email address, a hex colour) and saves all or nothing; the caller's ``tenant`` object is
+    left as it was, the saved row is returned."""
+    colour = branding.normalise_colour(brand_colour) if brand_colour is not None else None
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     tenant.name = " ".join(name.split())
     tenant.timezone = timezone
     tenant.reply_to_email = reply_to_email.strip()
+    if colour is not None:
+        tenant.brand_colour = colour
     tenant.full_clean()
-    tenant.save(update_fields=["name", "timezone", "reply_to_email"])
+    tenant.save(update_fields=["name", "timezone", "reply_to_email", "brand_colour"])
     return tenant
+
+
+@transaction.atomic
+def replace_logo(tenant: Tenant, *, upload) -> Tenant:
+    """Store ``upload`` as the tenant's logo once tenants.branding.check_logo accepts it (a refused file
+    changes nothing). The previous file is deleted once the change is committed."""
+    checked = branding.check_logo(upload)
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    previous = tenant.logo.name if tenant.logo else ""
+    tenant.logo.save(f"logo{checked.suffix}", ContentFile(checked.content), save=False)
+    tenant.logo_type = checked.content_type
+    tenant.save(update_fields=["logo", "logo_type"])
+    stored = tenant.logo.storage
+    transaction.on_commit(lambda: _delete_file(stored, previous))
+    return tenant
+
+
+@transaction.atomic
+def remove_logo(tenant: Tenant) -> Tenant:
+    """No logo any more: the portal, emails and PDFs show the company's name instead."""
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    previous, stored = (tenant.logo.name if tenant.logo else ""), tenant.logo.storage
+    tenant.logo = ""
+    tenant.logo_type = ""
+    tenant.save(update_fields=["logo", "logo_type"])
+    transaction.on_commit(lambda: _delete_file(stored, previous))
+    return tenant
+
+
+def _delete_file(storage, name: str) -> None:
+    if name:
+        storage.delete(name)
 
 
 def set_two_factor_requirement(tenant: Tenant, *, required: bool) -> Tenant:

@@ -8,6 +8,7 @@ app_name = "tenants"
 urlpatterns = [
     path("switch-tenant/", views.SwitchTenantView.as_view(), name="switch"),
     path("company/", views.CompanySettingsView.as_view(), name="company"),
+    path("company/logo/", views.BrandLogoView.as_view(), name="logo"),
     path("company/seal/", views.SigningIdentityView.as_view(), name="seal"),
     path("company/two-factor/", views.TwoFactorPolicyView.as_view(), name="two_factor_policy"),
     path("team/", views.TeamView.as_view(), name="team"),

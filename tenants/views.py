@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
@@ -11,8 +11,14 @@ from django.views.generic.detail import SingleObjectMixin
 
 from accounts import lockout, two_factor
 from accounts.reauth import RecentAuthenticationRequiredMixin
-from tenants import services, signing_identities
-from tenants.forms import CompanySettingsForm, InviteStaffForm, SigningIdentityForm, add_service_errors
+from tenants import branding, services, signing_identities
+from tenants.forms import (
+    BrandLogoForm,
+    CompanySettingsForm,
+    InviteStaffForm,
+    SigningIdentityForm,
+    add_service_errors,
+)
 from tenants.localtime import tenant_today
 from tenants.middleware import SESSION_TENANT_KEY
 from tenants.models import StaffMembership
@@ -143,7 +149,12 @@ class CompanySettingsView(StaffRequiredMixin, RecentAuthenticationRequiredMixin,
 
     def get_initial(self):
         tenant = self.request.tenant
-        return {"name": tenant.name, "timezone": tenant.timezone, "reply_to_email": tenant.reply_to_email}
+        return {
+            "name": tenant.name,
+            "timezone": tenant.timezone,
+            "reply_to_email": tenant.reply_to_email,
+            "brand_colour": branding.brand_for(tenant).colour,
+        }
 
     def form_valid(self, form):
         try:
@@ -161,12 +172,63 @@ class CompanySettingsView(StaffRequiredMixin, RecentAuthenticationRequiredMixin,
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["seal_identity"] = signing_identities.current_signing_identity(self.request.tenant)
+        context["brand"] = branding.brand_for(self.request.tenant)
+        context.setdefault("logo_form", BrandLogoForm())
         if self.request.membership.can(SigningIdentityView.permission):
             context.setdefault("seal_form", SigningIdentityForm())
         if self.request.membership.can(TwoFactorPolicyView.permission):
             context["two_factor_policy"] = True
             context["owner_has_two_factor"] = two_factor.has_two_factor(self.request.user)
         return context
+
+
+class BrandLogoView(StaffRequiredMixin, RecentAuthenticationRequiredMixin, View):
+    """GET: the company's logo, to its staff (the portal serves it to a link of the tenant). POST a file:
+    the new logo, checked by content, size and dimensions; POST action=remove: no logo. A refused file
+    changes nothing and shows why on the company settings page."""
+
+    reauth_methods = frozenset({"POST"})
+
+    def dispatch(self, request, *args, **kwargs):
+        # Any staff member may see the logo; changing it is a company setting.
+        self.permission = CompanySettingsView.permission if request.method == "POST" else "clients.view"
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return logo_response(request.tenant)
+
+    def post(self, request):
+        if request.POST.get("action") == "remove":
+            services.remove_logo(request.tenant)
+            messages.success(request, "The logo was removed: clients see the company's name instead.")
+            return redirect(reverse("tenants:company") + "#brand")
+        form = BrandLogoForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.replace_logo(request.tenant, upload=form.cleaned_data["logo"])
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "The new logo is on the portal, emails and PDFs.")
+                return redirect(reverse("tenants:company") + "#brand")
+        company = CompanySettingsView(request=request, kwargs={})
+        context = company.get_context_data(
+            form=CompanySettingsForm(initial=company.get_initial()), logo_form=form
+        )
+        return render(request, CompanySettingsView.template_name, context, status=400)
+
+
+def logo_response(tenant) -> HttpResponse:
+    """The tenant's logo as an image response (404 without one): its checked type, never sniffed, and
+    cached privately (its URL carries a version that changes with the logo)."""
+    content = branding.logo_bytes(tenant)
+    if content is None:
+        raise Http404("No logo.")
+    response = HttpResponse(content, content_type=tenant.logo_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 class SigningIdentityView(StaffRequiredMixin, RecentAuthenticationRequiredMixin, View):

@@ -63,7 +63,7 @@ from tests.factories import (
     give_membership,
 )
 from tickets import services as ticket_services
-from tickets.models import Reply, SlaClock, Ticket, TimeEntry
+from tickets.models import Reply, SlaClock, Ticket, TicketAttachment, TimeEntry
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +96,10 @@ NOT_TENANT_OBJECTS = {
     # Referring from the portal: the token names the client, the referrer; nothing else is looked up.
     # tests/portal/test_portal_referrals.py checks only an account link opens them.
     *(f"portal:{name}" for name in ("refer", "referred", "referral_profile")),
+    # The tenant's logo for a portal link (the link's tenant's only), and the files of the link's client's
+    # tickets: tests/portal/test_portal_attachments.py and tests/tenants/test_branding.py check another
+    # client's or tenant's ticket or file is a 404.
+    *(f"portal:{name}" for name in ("logo", "ticket_attach", "ticket_file")),
     # The portal's rewards page: the token names the client, whose rewards only it shows
     # (tests/rewards/test_portal_rewards.py).
     "portal:rewards",
@@ -309,8 +313,27 @@ FACTORIES.update(
     }
 )
 
+
+def _their_attachment(tenant):
+    ticket = TicketFactory(client__tenant=tenant)
+    with tenant_scope(tenant):
+        return TicketAttachment.objects.create(
+            tenant=tenant,
+            ticket=ticket,
+            uploaded_by_label="them",
+            file=f"tenants/{tenant.pk}/tickets/{ticket.pk}/theirs",
+            original_name="theirs.pdf",
+            content_type="application/pdf",
+            size=10,
+            sha256="0" * 64,
+            created_at="2026-12-02T10:00:00Z",
+        )
+
+
+FACTORIES[TicketAttachment] = _their_attachment
+
 # Which model a URL argument names, beyond `pk` (the view's own model).
-ARGUMENT_MODELS = {"client_pk": Client}
+ARGUMENT_MODELS = {"client_pk": Client, "ticket_pk": Ticket, "attachment_pk": TicketAttachment}
 
 
 def walk(patterns=None, namespace=""):

@@ -1,5 +1,6 @@
 """Tickets and the SLA clocks that track them against the agreement."""
 
+import uuid
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -310,3 +311,51 @@ COST = Round(
     2,
     output_field=models.DecimalField(max_digits=12, decimal_places=2),
 )
+
+
+def attachment_path(attachment, filename: str) -> str:
+    """Under the tenant's and the ticket's folders, named by a random id (never by what was uploaded)."""
+    return f"tenants/{attachment.tenant_id}/tickets/{attachment.ticket_id}/{uuid.uuid4().hex}"
+
+
+class TicketAttachment(TenantOwned):
+    """A file on a ticket: a photo from the client's phone, a log from staff. Checked by content on the
+    way in (tickets.attachments); served only through views that check who may see the ticket. Uploaded
+    by a staff member, a client's contact, or an API key (neither person: ``uploaded_by_label`` says who)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_by_contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_by_label = models.CharField(max_length=ACTOR_MAX_LENGTH)  # accounts.actors.actor_label
+    is_public = models.BooleanField(default=True, help_text="The client sees it on the portal.")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(max_length=200, help_text="The file's name as uploaded.")
+    content_type = models.CharField(max_length=100, help_text="What its content is, as checked.")
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["tenant", "ticket", "created_at"], name="ticket_attachment_idx")]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.CheckConstraint(
+                condition=~(
+                    models.Q(uploaded_by__isnull=False) & models.Q(uploaded_by_contact__isnull=False)
+                ),
+                name="attachment_one_uploader",
+            ),
+            models.CheckConstraint(condition=models.Q(size__gt=0), name="attachment_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in ("image/jpeg", "image/png", "image/webp")

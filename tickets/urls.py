@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import views
+from tickets import views, views_attachments
 
 app_name = "tickets"
 
@@ -17,4 +17,10 @@ urlpatterns = [
     path("<int:pk>/retarget/", views.RetargetView.as_view(), name="retarget"),
     path("<int:pk>/check-in/", views.CheckInView.as_view(), name="check_in"),
     path("<int:pk>/time/", views.LogTimeView.as_view(), name="log_time"),
+    path("<int:pk>/files/", views_attachments.AttachmentUploadView.as_view(), name="attach"),
+    path(
+        "<int:pk>/files/<int:attachment_pk>/",
+        views_attachments.AttachmentDownloadView.as_view(),
+        name="attachment",
+    ),
 ]

@@ -27,7 +27,7 @@ from service_levels.models import IssueType, Metric, Priority
 from service_levels.selectors import priority_for
 from tenants.localtime import tenant_today, tenant_zone
 from tenants.views import StaffRequiredMixin
-from tickets import selectors, services
+from tickets import attachments, selectors, services
 from tickets.forms import AssignForm, ReplyForm, RetargetForm, StatusForm, TicketForm, TimeEntryForm
 from tickets.models import Ticket, TicketStatus
 
@@ -233,6 +233,9 @@ def detail_context(request, ticket: Ticket, zone: ZoneInfo, **bound_forms) -> di
     return {
         "ticket": ticket,
         "page": page,
+        "attachments": attachments.staff_attachments(ticket),
+        "attachment_accept": attachments.ACCEPT_ATTRIBUTE,
+        "attachment_help": attachments.ACCEPTED_HELP,
         "totals": {
             "time": minutes_words(page.totals.minutes),
             "covered": minutes_words(page.totals.covered_minutes),
