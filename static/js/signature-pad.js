@@ -42,7 +42,11 @@
 
     canvas.addEventListener("pointerdown", function (event) {
       event.preventDefault();
-      canvas.setPointerCapture(event.pointerId);
+      try {
+        canvas.setPointerCapture(event.pointerId); // keeps the stroke when a finger leaves the pad
+      } catch (error) {
+        /* a pointer the browser no longer tracks: draw without capture */
+      }
       drawing = true;
       last = point(event);
       context.beginPath();
@@ -64,8 +68,10 @@
       if (!drawing) return;
       drawing = false;
       if (canvas.hasPointerCapture(event.pointerId)) canvas.releasePointerCapture(event.pointerId);
-      input.value = canvas.toDataURL("image/png");
-      pad.classList.add("has-signature");
+      if (canvas.width && canvas.height) {
+        input.value = canvas.toDataURL("image/png");
+        pad.classList.add("has-signature");
+      }
     }
     canvas.addEventListener("pointerup", end);
     canvas.addEventListener("pointercancel", end);
@@ -77,8 +83,17 @@
         pad.classList.remove("has-signature");
       });
     }
+    pad.classList.add("is-ready"); // shown first: a hidden canvas measures 0 px
     size();
-    pad.classList.add("is-ready");
+    var drawnWidth = canvas.getBoundingClientRect().width;
+    window.addEventListener("resize", function () {
+      // A phone turned sideways: measure again, keeping what was drawn.
+      var width = canvas.getBoundingClientRect().width;
+      if (Math.abs(width - drawnWidth) > 1) {
+        drawnWidth = width;
+        size();
+      }
+    });
   }
 
   function start() {
