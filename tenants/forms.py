@@ -60,6 +60,19 @@ class CompanySettingsForm(StyledFormMixin, forms.Form):
         help_text="Where clients' answers to Accord's emails go, e.g. support@yourcompany.com. Without one, "
         "answers go to Accord's no-reply address.",
     )
+    require_email_code = forms.BooleanField(
+        required=False,
+        label="Ask signers to confirm their email with a one-time code",
+        help_text="Before signing, the signer types a 6-digit code emailed to them; the certificate "
+        "records it. Staff can still choose per signer when they send.",
+    )
+    email_code_above_fee = forms.DecimalField(
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        label="For agreements with a monthly fee above",
+        help_text="0 asks for a code on every agreement with a fee.",
+    )
 
 
 class SigningIdentityForm(StyledFormMixin, forms.Form):

@@ -143,7 +143,13 @@ class CompanySettingsView(StaffRequiredMixin, RecentAuthenticationRequiredMixin,
 
     def get_initial(self):
         tenant = self.request.tenant
-        return {"name": tenant.name, "timezone": tenant.timezone, "reply_to_email": tenant.reply_to_email}
+        return {
+            "name": tenant.name,
+            "timezone": tenant.timezone,
+            "reply_to_email": tenant.reply_to_email,
+            "require_email_code": tenant.require_email_code,
+            "email_code_above_fee": tenant.email_code_above_fee,
+        }
 
     def form_valid(self, form):
         try:
