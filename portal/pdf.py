@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from contracts import signatures, signers
 from contracts.models import Signature, Signer
@@ -149,6 +150,7 @@ def certificate_context(signature: Signature) -> dict:
         "client": agreement.client,
         "version": agreement.version,
         "moments": signed_by[-1].moments,
+        "verify_url": f"{settings.SITE_URL}{reverse('public_verify')}",
     }
 
 

@@ -32,8 +32,7 @@ REASON_MAX_LENGTH = 2000
 # changes what new signers see; signatures already made keep the text they agreed to.
 DISCLOSURE = (
     "{tenant} asks you to sign this agreement electronically. Before you do, please note:",
-    "Your typed name, and the signature you draw if you do, is your signature. It has the same effect "
-    "as signing a paper copy by hand.",
+    "Your typed name is your signature. It has the same effect as signing a paper copy by hand.",
     "The agreement and the record of your signature are kept electronically. After signing you can "
     "download them as a PDF file; keep it for your records.",
     "You don't have to sign electronically. To sign on paper instead, or to get a paper copy at no "

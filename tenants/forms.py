@@ -67,6 +67,7 @@ class CompanySettingsForm(StyledFormMixin, forms.Form):
         "records it. Staff can still choose per signer when they send.",
     )
     email_code_above_fee = forms.DecimalField(
+        required=False,  # empty keeps the threshold as it is
         min_value=0,
         max_digits=10,
         decimal_places=2,
