@@ -364,6 +364,11 @@ ACCORD_RATE_LIMITS = {
     # address.
     "verify_per_user": (30, 600),
     "verify_per_ip": (60, 600),
+    # The public verify page (no sign-in), per address: enough for anyone checking a few files.
+    "public_verify_per_ip": (20, 600),
+    # One-time codes emailed to a signer to prove their address: a few an hour, so the page cannot
+    # be used to flood an inbox.
+    "signing_code_email": (5, 3600),
     # Password reset emails: past either limit nothing is sent; the page stays neutral for an address,
     # and answers 429 to an address that asks too often.
     "password_reset_email": (3, 3600),

@@ -4,6 +4,7 @@ from django.views import defaults
 from api import errors as api_errors
 from billing import urls as billing_urls
 from health.views import HealthView
+from portal.views_verify import public_verify
 from reports.views import DashboardView
 from reports.views_accounting import AccountingExportFileView, AccountingExportView
 from tenants import urls as tenants_urls
@@ -44,6 +45,7 @@ urlpatterns = [
     path("memberships/", include("billing.urls_subscriptions")),
     path("tickets/", include("tickets.urls")),
     path("portal/", include("portal.urls")),
+    path("verify/", public_verify, name="public_verify"),
     path("contracts/verify/", include("portal.urls_staff")),
     path("contracts/", include("contracts.urls")),
     path("notifications/", include("notifications.urls")),

@@ -1,10 +1,11 @@
 """The partner API of agreements, signing campaigns and signatures. Thin: validate, call a service or a
-selector, serialize. Writes go through contracts.agreements and contracts.campaigns."""
+selector, serialize. Writes go through contracts.agreements, contracts.campaigns and contracts.signers."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Q
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -15,7 +16,8 @@ from rest_framework.response import Response
 
 from api.viewsets import TenantScopedViewMixin, calling_staff_user, request_actor, through_service
 from clients.api import ActiveClientField
-from contracts import agreements, campaigns, versions
+from clients.models import Contact
+from contracts import agreements, campaigns, signers, versions
 from contracts.models import (
     Agreement,
     AgreementEvent,
@@ -23,6 +25,7 @@ from contracts.models import (
     Campaign,
     CampaignStatus,
     Signature,
+    Signer,
 )
 from memberships.models import BillingCycle, Plan, PlanKind
 from memberships.selectors import plans_of_agreements
@@ -128,15 +131,75 @@ class AgreementSerializer(AgreementPlanFields, serializers.ModelSerializer):
         return obj.parent_id is not None
 
 
-class AgreementDetailSerializer(AgreementSerializer):
-    history = AgreementEventSerializer(many=True, read_only=True)
+class SignerSerializer(serializers.ModelSerializer):
+    contact = serializers.IntegerField(source="contact_id", read_only=True)
+    signed_at = serializers.DateTimeField(source="signature.signed_at", read_only=True, default=None)
 
-    class Meta(AgreementSerializer.Meta):
-        fields = [*AgreementSerializer.Meta.fields, "history"]
+    class Meta:
+        model = Signer
+        fields = [
+            "contact", "name", "email", "role", "order", "status", "email_code_required",
+            "email_verified_at", "invited_at", "signed_at",
+        ]  # fmt: skip
         read_only_fields = fields
 
 
-class AgreementCreateSerializer(serializers.Serializer):
+class AgreementDetailSerializer(AgreementSerializer):
+    signers = SignerSerializer(
+        many=True, read_only=True,
+        help_text="Who must sign, in their order; empty when any contact of the client who may sign "
+        "signs it alone.",
+    )  # fmt: skip
+    history = AgreementEventSerializer(many=True, read_only=True)
+
+    class Meta(AgreementSerializer.Meta):
+        fields = [*AgreementSerializer.Meta.fields, "signers", "history"]
+        read_only_fields = fields
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ContactField(serializers.PrimaryKeyRelatedField):
+    """A contact (not archived) of the caller's tenant, by id."""
+
+    def get_queryset(self):
+        return Contact.objects.filter(archived_at__isnull=True)
+
+
+class SignerRequestSerializer(serializers.Serializer):
+    contact = ContactField(help_text="A contact of the agreement's client with an email address.")
+    role = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=signers.ROLE_MAX_LENGTH,
+        help_text="What they sign as, e.g. `Owner` or `Finance lead`.",
+    )  # fmt: skip
+    email_code = serializers.BooleanField(
+        required=False, allow_null=True, default=None,
+        help_text="Confirm their email with a one-time code before signing; null follows the tenant's "
+        "rule (on above its monthly-fee threshold).",
+    )  # fmt: skip
+
+
+class SignersFields(serializers.Serializer):
+    signers = SignerRequestSerializer(
+        many=True, required=False,
+        help_text="Who must sign; the agreement is signed once all have. Omit it for the single-signer "
+        "rule (any contact of the client who may sign).",
+    )  # fmt: skip
+    signers_in_order = serializers.BooleanField(
+        required=False, default=True, help_text="Each signer is emailed once the ones before have signed."
+    )
+
+    def signer_requests(self) -> list:
+        return [signers.SignerRequest(**request) for request in self.validated_data.get("signers") or ()]
+
+
+class SendSerializer(SignersFields):
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000,
+        help_text="A personal note at the top of the email.",
+    )  # fmt: skip
+
+
+class AgreementCreateSerializer(SignersFields):
     client = ActiveClientField()
     version = PublishedVersionField(help_text="A published contract version.")
     parent = AgreementField(
@@ -227,10 +290,60 @@ class AgreementViewSet(
     def _create(self, request):
         data = AgreementCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        agreement = through_service(
-            agreements.create_agreement, actor=request_actor(request), **data.validated_data
-        )
+        fields = {
+            key: value
+            for key, value in data.validated_data.items()
+            if key not in ("signers", "signers_in_order")
+        }
+        with transaction.atomic():  # a refused signer list leaves no draft behind
+            agreement = through_service(agreements.create_agreement, actor=request_actor(request), **fields)
+            if data.validated_data.get("signers"):
+                through_service(
+                    signers.set_signers, agreement, data.signer_requests(),
+                    in_order=data.validated_data["signers_in_order"],
+                )  # fmt: skip
         return Response(AgreementDetailSerializer(agreement).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Send an agreement for signature",
+        description="Emails the signing links: to the named signers in their order (give `signers` to "
+        "name them now, replacing any earlier list), else to every contact of the client who may sign, "
+        "any one of whom signs it. Sending again restarts the signing. A 400 explains why it cannot be "
+        "sent.",
+        request=SendSerializer,
+        responses={200: AgreementDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "Owner, then finance lead",
+                request_only=True,
+                value={
+                    "signers": [
+                        {"contact": 41, "role": "Owner", "email_code": True},
+                        {"contact": 42, "role": "Finance lead"},
+                    ],
+                    "signers_in_order": True,
+                },
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def send(self, request, pk=None):
+        agreement = self.get_object()
+        data = SendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic():
+            if data.validated_data.get("signers"):
+                through_service(
+                    signers.set_signers, agreement, data.signer_requests(),
+                    in_order=data.validated_data["signers_in_order"],
+                )  # fmt: skip
+            # A send that delivered nothing is in the history and the signers stay "waiting".
+            through_service(
+                campaigns.send_agreement_for_signature, agreement, actor=request_actor(request),
+                note=data.validated_data["note"],
+            )  # fmt: skip
+        agreement.refresh_from_db()
+        return Response(AgreementDetailSerializer(agreement).data)
 
     @extend_schema(
         summary="Cancel an agreement",

@@ -218,11 +218,11 @@ def add_clients_to_campaign(
 # --- Sending ----------------------------------------------------------------------------------------
 
 
-def _link_lifetime(deadline: date) -> timedelta:
+def link_lifetime(deadline: date) -> timedelta:
     return max(MIN_LINK_LIFETIME, (deadline - tenant_today()) + LINK_LIFETIME_AFTER_DEADLINE)
 
 
-def _email_signer(*, contact: Contact, agreement: Agreement, template: str, subject: str, ttl: timedelta,
+def email_signing_link(*, contact: Contact, agreement: Agreement, template: str, subject: str, ttl: timedelta,
                   context: dict) -> tuple[bool, str]:  # fmt: skip
     """Issue a fresh signing link and email it. (sent?, why not). Never raises for a refused contact."""
     try:
@@ -306,9 +306,9 @@ def _invite(campaign: Campaign, recipient: CampaignRecipient) -> bool:
         recipient.status = RecipientStatus.SIGNED if agreement.is_in_force else RecipientStatus.BOUNCED
         recipient.save(update_fields=["status"])
         return False
-    ok, why = _email_signer(
+    ok, why = email_signing_link(
         contact=recipient.contact, agreement=agreement, template=INVITATION_TEMPLATE,
-        subject=_invitation_subject(campaign), ttl=_link_lifetime(campaign.grace_deadline),
+        subject=_invitation_subject(campaign), ttl=link_lifetime(campaign.grace_deadline),
         context={"campaign": campaign, "deadline": campaign.grace_deadline, "message": campaign.message},
     )  # fmt: skip
     if not ok:
@@ -348,13 +348,18 @@ def send_agreement_for_signature(
 ) -> int:
     """Email every signer of the agreement's client a signing link (outside any campaign: a single
     contract, a renewal on a new version), or only those of them in ``only`` (a client's own request,
-    which its requester signs). Marks the agreement sent once at least one email went out. Returns how
+    which its requester signs). An agreement that names its signers goes to them, in their order
+    (contracts.signers). Marks the agreement sent once at least one email went out. Returns how
     many signers were emailed; ValidationError when the client has no signer (among ``only``)."""
+    from contracts import signers  # it builds on this module's emails
+
     agreement = Agreement.objects.select_related("version__template", "client").get(pk=agreement.pk)
     if agreement.status not in REUSABLE:
         raise ValidationError(
             f"An agreement that is {agreement.get_status_display().lower()} cannot be sent."
         )
+    if only is None and agreement.signers.exists():
+        return signers.send_to_signers(agreement, actor=actor, note=note, deadline=deadline)
     contacts = list(signers_of(agreement.client))
     if only is not None:
         chosen = {contact.pk for contact in only}
@@ -364,9 +369,9 @@ def send_agreement_for_signature(
     subject = f"{current_tenant().name}: please review and sign {agreement.version.title}"
     sent = 0
     for contact in contacts:
-        ok, why = _email_signer(
+        ok, why = email_signing_link(
             contact=contact, agreement=agreement, template=INVITATION_TEMPLATE, subject=subject,
-            ttl=_link_lifetime(deadline) if deadline else MIN_LINK_LIFETIME,
+            ttl=link_lifetime(deadline) if deadline else MIN_LINK_LIFETIME,
             context={"campaign": None, "deadline": deadline, "message": note},
         )  # fmt: skip
         if ok:
@@ -432,10 +437,10 @@ def send_due_reminders(today: date | None = None) -> int:
                 if recipient.sent_at and tenant_localtime(recipient.sent_at).date() >= today:
                     continue  # invited today: no reminder on top
                 days_left = (campaign.grace_deadline - today).days
-                ok, _ = _email_signer(
+                ok, _ = email_signing_link(
                     contact=recipient.contact, agreement=recipient.agreement, template=REMINDER_TEMPLATE,
                     subject=_reminder_subject(campaign, days_left),
-                    ttl=_link_lifetime(campaign.grace_deadline),
+                    ttl=link_lifetime(campaign.grace_deadline),
                     context={"campaign": campaign, "deadline": campaign.grace_deadline,
                              "days_left": days_left, "message": ""},
                 )  # fmt: skip

@@ -11,6 +11,7 @@ from functools import partial
 from django import forms
 
 from clients.models import Client
+from contracts import signers as signer_rules
 from contracts import versions
 from contracts.models import AgreementStatus, ContractVersion, TemplateKind
 from memberships import selectors as plan_choices
@@ -158,3 +159,68 @@ def plan_label(plan: Plan, *, currency: str = "USD") -> str:
 
 class CancelForm(forms.Form):
     reason = forms.CharField(required=False, max_length=500)
+
+
+class SignersForm(StyledFormMixin, forms.Form):
+    """Who signs the agreement, among the client's contacts with an email address: for each, whether
+    they sign, as what, in which turn and whether they confirm their email with a code first."""
+
+    in_order = forms.BooleanField(
+        required=False, initial=True, label="Sign in this order",
+        help_text="Each signer gets their link once the ones before them have signed.",
+    )  # fmt: skip
+
+    def __init__(self, *args, contacts, current=(), email_code_default: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contacts = list(contacts)
+        chosen = {signer.contact_id: signer for signer in current}
+        if current:
+            self.fields["in_order"].initial = len({signer.order for signer in current}) > 1
+        for position, contact in enumerate(self.contacts, start=1):
+            signer = chosen.get(contact.pk)
+            self.fields[f"sign_{contact.pk}"] = forms.BooleanField(
+                required=False, label=contact.full_name,
+                initial=signer is not None if current else contact.can_sign,
+            )  # fmt: skip
+            self.fields[f"role_{contact.pk}"] = forms.CharField(
+                required=False, max_length=signer_rules.ROLE_MAX_LENGTH, label="Signs as",
+                initial=signer.role if signer else contact.job_title[: signer_rules.ROLE_MAX_LENGTH],
+            )  # fmt: skip
+            self.fields[f"order_{contact.pk}"] = forms.IntegerField(
+                min_value=1, max_value=signer_rules.MAX_SIGNERS, label="Turn",
+                initial=signer.order if signer else position,
+            )  # fmt: skip
+            self.fields[f"code_{contact.pk}"] = forms.BooleanField(
+                required=False, label="Emailed code",
+                initial=signer.email_code_required if signer else email_code_default,
+            )  # fmt: skip
+            self.fields[f"sign_{contact.pk}"].widget.attrs["class"] = "form-check-input"
+            self.fields[f"code_{contact.pk}"].widget.attrs["class"] = "form-check-input"
+        self.fields["in_order"].widget.attrs["class"] = "form-check-input"
+
+    def rows(self):
+        """Per contact: the contact and its four fields, for the template."""
+        return [
+            {
+                "contact": contact,
+                "sign": self[f"sign_{contact.pk}"],
+                "role": self[f"role_{contact.pk}"],
+                "order": self[f"order_{contact.pk}"],
+                "code": self[f"code_{contact.pk}"],
+            }
+            for contact in self.contacts
+        ]
+
+    def requests(self) -> list[signer_rules.SignerRequest]:
+        """The chosen signers in their turn (ties keep the list's order)."""
+        data = self.cleaned_data
+        chosen = [contact for contact in self.contacts if data.get(f"sign_{contact.pk}")]
+        chosen.sort(key=lambda contact: data.get(f"order_{contact.pk}") or 0)
+        return [
+            signer_rules.SignerRequest(
+                contact=contact,
+                role=data.get(f"role_{contact.pk}") or "",
+                email_code=bool(data.get(f"code_{contact.pk}")),
+            )
+            for contact in chosen
+        ]

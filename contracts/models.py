@@ -242,17 +242,68 @@ class Signature(TenantOwned):
     document_sha256 = models.CharField(max_length=64, blank=True)
     pdf = models.BinaryField(null=True, blank=True, editable=False)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
+    # The signature as drawn on the page (a PNG, checked by contracts.signature_images), beside the typed
+    # name; empty when the signer typed only.
+    drawn_signature = models.BinaryField(null=True, blank=True, editable=False)
+    # When the signer proved control of ``signer_email`` with a one-time code; empty when none was asked.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-signed_at"]
         indexes = [
             models.Index(fields=["tenant", "document_sha256"], name="signature_document_hash_idx"),
             models.Index(fields=["tenant", "pdf_sha256"], name="signature_pdf_hash_idx"),
+            # The public verify page looks a hash up before it knows the tenant.
+            models.Index(fields=["pdf_sha256"], name="signature_pdf_hash_any_idx"),
+            models.Index(fields=["document_sha256"], name="signature_doc_hash_any_idx"),
         ]
         constraints = [*TenantOwned.Meta.constraints]
 
     def __str__(self):
         return f"{self.signer_name or self.signer_email} · {self.agreement}"
+
+
+class SignerStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting for an earlier signer"
+    INVITED = "invited", "Invited to sign"
+    SIGNED = "signed", "Signed"
+    DECLINED = "declined", "Declined"
+
+
+class Signer(TenantOwned):
+    """One person asked to sign an agreement, in a given order (equal orders sign in parallel): the
+    agreement is signed once every signer has. An agreement without signers keeps the older rule: any
+    contact of the client who may sign signs it alone. The evidence is the Signature row it points at;
+    this row is the plan and its progress (contracts/signers.py writes it)."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="signers")
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    role = models.CharField(max_length=80, blank=True, help_text="e.g. Owner, Finance lead.")
+    order = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=SignerStatus.choices, default=SignerStatus.WAITING)
+    email_code_required = models.BooleanField(default=False)
+    # The one-time code: only its HMAC is kept, valid for a few minutes and a few attempts.
+    code_hash = models.CharField(max_length=64, blank=True)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    invited_at = models.DateTimeField(null=True, blank=True)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    signature = models.ForeignKey(
+        Signature, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "agreement", "contact"], name="one_signer_per_contact"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.role})" if self.role else self.name
 
 
 class CampaignStatus(models.TextChoices):

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from contracts import agreements, campaigns
+from contracts import agreements, campaigns, signers
 from contracts.models import Agreement, AgreementStatus, Signature
 
 USER_AGENT_MAX_LENGTH = 1000
@@ -140,19 +140,29 @@ def record_signature(
     consent_text: str,
     document_html: str,
     document_sha256: str,
+    drawn_signature: bytes | None = None,
 ) -> Signature:
     """Close the contact's signature record as signed (opening one if they never viewed): who, when, from
-    where, the consent they gave and exactly the document shown (HTML and SHA-256). Then the agreement is
-    marked signed (history and the ``agreement.signed`` outbox event). Refuses with ValidationError
-    unless the agreement is waiting for a signature (checked under its row lock)."""
+    where, the consent they gave, exactly the document shown (HTML and SHA-256), the drawn signature and
+    when they proved their email address, if they did. Then, for an agreement that names its signers,
+    the next ones are invited, or when this was the last the agreement is marked signed (history and the
+    ``agreement.signed`` outbox event); an agreement without signers is signed by this one signature.
+    Refuses with ValidationError unless the agreement is waiting for this contact's signature (checked
+    under its row lock) and, when a code is asked, they proved their email address."""
     agreement = agreement_to_sign(agreement_id)
+    signer = signers.refuse_unless_their_turn(agreement, contact)
+    signers.refuse_unless_email_proved(signer)
     now = timezone.now()
     signature = _close_signature(
         agreement, contact, link_issued_at=link_issued_at, now=now, signer_name=signer_name, ip=ip,
         user_agent=user_agent, signed_at=now, consent_text=consent_text, document_html=document_html,
-        document_sha256=document_sha256,
+        document_sha256=document_sha256, drawn_signature=drawn_signature,
+        email_verified_at=signer.email_verified_at if signer else None,
     )  # fmt: skip
-    agreements.mark_signed(agreement, actor=actor, signature_id=signature.pk)
+    if signer is None:
+        agreements.mark_signed(agreement, actor=actor, signature_id=signature.pk)
+    else:
+        signers.record_signed(agreement, signer, signature, actor=actor)
     return signature
 
 
@@ -173,11 +183,13 @@ def record_decline(
     document they declined. The agreement becomes declined (history and the ``agreement.declined``
     outbox event) and may be sent again later. Refuses unless it is waiting for a signature."""
     agreement = agreement_to_sign(agreement_id)
+    signer = signers.refuse_unless_their_turn(agreement, contact)
     now = timezone.now()
     signature = _close_signature(
         agreement, contact, link_issued_at=link_issued_at, now=now, signer_name=signer_name, ip=ip,
         user_agent=user_agent, declined_at=now, decline_reason=reason, document_sha256=document_sha256,
     )  # fmt: skip
+    signers.record_declined(signer)
     agreements.decline(agreement, actor=actor, reason=reason)
     return signature
 

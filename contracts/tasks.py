@@ -2,13 +2,14 @@
 
 ``run_daily_contracts`` (Celery beat, daily) lists the active tenants in the one explicit bypass and
 queues ``run_contracts_for_tenant`` for each; that task runs inside its tenant (``TenantTask``) with the
-tenant's own date: renewals, campaign reminders, then campaigns whose grace period is over. Every step
-is idempotent, so a repeated or overlapping delivery sends nothing twice.
+tenant's own date: renewals, campaign reminders, reminders to each signer who has not signed, then
+campaigns whose grace period is over. Every step is idempotent, so a repeated or overlapping delivery
+sends nothing twice.
 """
 
 from celery import shared_task
 
-from contracts import campaigns, renewals
+from contracts import campaigns, renewals, signers
 from tenants.localtime import tenant_today
 from tenants.models import Tenant
 from tenants.scope import cross_tenant
@@ -29,6 +30,7 @@ def run_contracts_for_tenant() -> dict:
     today = tenant_today()
     run = renewals.run_renewals(today)
     reminded = campaigns.send_due_reminders(today)
+    signers_reminded = signers.remind_waiting_signers()
     closed = campaigns.close_campaigns_past_deadline(today)
     return {
         "today": today.isoformat(),
@@ -36,6 +38,7 @@ def run_contracts_for_tenant() -> dict:
         "renewed": len(run.renewed),
         "expired": len(run.expired),
         "campaign_reminders": reminded,
+        "signer_reminders": signers_reminded,
         "campaigns_closed": len(closed),
     }
 

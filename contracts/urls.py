@@ -37,6 +37,11 @@ urlpatterns = [
     path("agreements/<int:pk>/", views_agreements.AgreementDetailView.as_view(), name="agreement_detail"),
     path("agreements/<int:pk>/send/", views_agreements.AgreementSendView.as_view(), name="agreement_send"),
     path(
+        "agreements/<int:pk>/signers/",
+        views_agreements.AgreementSignersView.as_view(),
+        name="agreement_signers",
+    ),
+    path(
         "agreements/<int:pk>/cancel/", views_agreements.AgreementCancelView.as_view(), name="agreement_cancel"
     ),
     path("campaigns/", views_agreements.CampaignListView.as_view(), name="campaign_list"),

@@ -18,9 +18,15 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
 from accounts.actors import actor_label
-from contracts import agreements, campaigns, renewals
+from contracts import agreements, campaigns, renewals, signers
 from contracts.documents import money
-from contracts.forms_agreements import AgreementFilterForm, AgreementForm, CampaignForm, CancelForm
+from contracts.forms_agreements import (
+    AgreementFilterForm,
+    AgreementForm,
+    CampaignForm,
+    CancelForm,
+    SignersForm,
+)
 from contracts.models import (
     Agreement,
     AgreementStatus,
@@ -178,6 +184,7 @@ class AgreementDetailView(ContractsViewMixin, DetailView):
         for renewal in renewals_:
             renewal.badge = status_badge(renewal.status)
         signatures = Signature.objects.filter(agreement=agreement).select_related("contact").order_by("-id")
+        named = signers.signers_of(agreement)
         recipients = CampaignRecipient.objects.filter(agreement=agreement).select_related(
             "campaign", "contact"
         )
@@ -194,9 +201,54 @@ class AgreementDetailView(ContractsViewMixin, DetailView):
             can_send=agreement.status in campaigns.REUSABLE,
             can_cancel=agreement.status not in (S.EXPIRED, S.CANCELLED),
             signers=list(campaigns.signers_of(agreement.client)),
+            named_signers=named,
+            signers_form=kwargs.pop("signers_form", None) or signers_form_for(agreement, named),
             is_supplement=agreement.parent_id is not None,
             **kwargs,
         )
+
+
+def signer_candidates(agreement: Agreement):
+    """The client's contacts who can be asked to sign: not archived, with an email address."""
+    return (
+        agreement.client.contacts.filter(archived_at__isnull=True)
+        .exclude(email="")
+        .order_by("-can_sign", "-is_primary", "full_name")
+    )
+
+
+def signers_form_for(agreement: Agreement, named, data=None) -> SignersForm:
+    return SignersForm(
+        data,
+        contacts=signer_candidates(agreement),
+        current=named,
+        email_code_default=signers.email_code_by_default(agreement),
+    )
+
+
+class AgreementSignersView(ContractsManageMixin, SingleObjectMixin, View):
+    """Name who signs (and in which order), then send: the agreement's send form."""
+
+    model = Agreement
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        agreement = self.get_object()
+        form = signers_form_for(agreement, signers.signers_of(agreement), data=request.POST)
+        if form.is_valid():
+            try:
+                signers.set_signers(agreement, form.requests(), in_order=form.cleaned_data["in_order"])
+                sent = campaigns.send_agreement_for_signature(agreement, actor=actor_label(request.user))
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                if sent:
+                    messages.success(request, f"Emailed a signing link to {sent} signer{'s' * (sent != 1)}.")
+                else:
+                    messages.error(request, "No email could be delivered: see the history below.")
+        else:
+            messages.error(request, "Check the signers: a turn is a number from 1 to 10.")
+        return HttpResponseRedirect(reverse("contracts:agreement_detail", args=[agreement.pk]) + "#signers")
 
 
 class AgreementCreateView(ContractsManageMixin, FormView):

@@ -23,6 +23,8 @@ from django.urls import reverse
 from clients.models import Contact
 from contracts.emails import send_templated_email
 from contracts.models import EmailLog, Signature
+from contracts.selectors import sent_by
+from contracts.signers import signatures_on_record
 from portal.links import build_portal_url, issue_portal_link
 from portal.models import LinkPurpose, PortalLink
 from portal.pdf import signed_pdf_filename, stored_signed_pdf
@@ -34,6 +36,7 @@ logger = logging.getLogger(__name__)
 REPLY_TEMPLATE = "portal/email/ticket_reply"
 RESOLVED_TEMPLATE = "portal/email/ticket_resolved"
 SIGNED_COPY_TEMPLATE = "portal/email/signed_copy"
+INTEGRATOR_COPY_TEMPLATE = "portal/email/signed_copy_integrator"
 # A signed agreement is read back over its term, not within the month a signing link lasts.
 SIGNED_COPY_LINK_TTL = timedelta(days=365)
 
@@ -148,9 +151,12 @@ def email_client_about_resolution(ticket: Ticket, *, resolved_at: datetime) -> E
     )
 
 
-def email_signed_copy(signature: Signature) -> EmailLog:
+def email_signed_copy(signature: Signature, *, signed: Signature | None = None) -> EmailLog:
     """Email the signer their signed PDF (the very file the portal serves, certificate page included), a
-    summary of what they signed and a link to read the agreement as signed, with the PDF's fingerprint."""
+    summary of what they signed and a link to read the agreement as signed, with the PDF's fingerprint.
+    ``signed`` is the signature that completed the agreement, whose PDF carries every signer's
+    signature; by default the signer's own (the only one an agreement without named signers has)."""
+    signed = signed or signature
     agreement = signature.agreement
     try:
         link, token = issue_portal_link(
@@ -163,9 +169,11 @@ def email_signed_copy(signature: Signature) -> EmailLog:
     except ValidationError as error:  # the contact was archived meanwhile: the PDF is the copy
         logger.info("signature %s: no portal link: %s", signature.pk, " ".join(error.messages))
         link, url = None, ""
-    pdf = stored_signed_pdf(signature)
+    pdf = stored_signed_pdf(signed)
     context = {
         "signature": signature,
+        "signed_by": signatures_on_record(signed),
+        "pdf_sha256": signed.pdf_sha256,
         "agreement": agreement,
         "client": agreement.client,
         "version": agreement.version,
@@ -180,6 +188,43 @@ def email_signed_copy(signature: Signature) -> EmailLog:
             template=SIGNED_COPY_TEMPLATE,
             context=context,
             related=agreement,
-            attachments=[(signed_pdf_filename(signature), pdf, "application/pdf")],
+            attachments=[(signed_pdf_filename(signed), pdf, "application/pdf")],
+        )
+    )
+
+
+def integrator_address(agreement) -> str:
+    """Where the tenant (the integrator) gets its copy: its reply-to address, else whoever sent the
+    agreement; "" when neither is known."""
+    tenant = agreement.tenant
+    if tenant.reply_to_email:
+        return tenant.reply_to_email
+    sender = sent_by(agreement)
+    return getattr(sender, "email", "") or ""
+
+
+def email_integrator_copy(signed: Signature) -> EmailLog | None:
+    """Email the tenant its copy of the signed PDF with every signature (None when it has no address
+    to send to: the staff notification still tells it)."""
+    agreement = signed.agreement
+    to = integrator_address(agreement)
+    if not to:
+        logger.info("agreement %s: no reply-to address or sender for the signed copy", agreement.pk)
+        return None
+    context = {
+        "signed_by": signatures_on_record(signed),
+        "pdf_sha256": signed.pdf_sha256,
+        "agreement": agreement,
+        "client": agreement.client,
+        "version": agreement.version,
+    }
+    return _sent(
+        send_templated_email(
+            to=to,
+            subject=f"Signed: {agreement.version.title} for {agreement.client.name}",
+            template=INTEGRATOR_COPY_TEMPLATE,
+            context=context,
+            related=agreement,
+            attachments=[(signed_pdf_filename(signed), stored_signed_pdf(signed), "application/pdf")],
         )
     )

@@ -42,12 +42,27 @@ class SignForm(StyledFormMixin, forms.Form):
         ),
     )
     document_sha256 = forms.CharField(widget=forms.HiddenInput, required=False)
+    # The signature pad's drawing as a PNG data URL (static/js/signature-pad.js); checked by the service.
+    drawn_signature = forms.CharField(
+        widget=forms.HiddenInput(attrs={"data-signature-pad-input": ""}), required=False
+    )
 
     def __init__(self, *args, disclosure=None, **kwargs):
         super().__init__(*args, **kwargs)
         if disclosure is not None:
             self.fields["consent"].label = disclosure.consent
             self.fields["intent"].label = disclosure.intent
+
+
+class EmailCodeForm(StyledFormMixin, forms.Form):
+    code = forms.CharField(
+        label="Code from the email",
+        max_length=12,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"}
+        ),
+    )
 
 
 class DeclineForm(StyledFormMixin, forms.Form):

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from billing.models import Dispute, Invoice, InvoiceStatus
 from contracts.models import Signature
+from contracts.signers import signatures_on_record
 from events.bus import subscribe
 from portal import client_emails, dispute_emails, invoice_emails, reward_emails, reward_news_emails
 from rewards.models import Reward
@@ -33,22 +34,37 @@ def email_client_about_ticket(event, *, now):
         )
 
 
-@subscribe("portal.signed_copies", "agreement.signed")
-def email_signer_their_signed_copy(event, *, now):
-    """The signer gets the signed PDF. An agreement marked signed without a portal signature (a paper
-    contract entered by staff) has nobody to send it to."""
+def _completing_signature(event) -> Signature | None:
     signature_id = event.payload.get("signature_id")
     if signature_id is None:
-        return
-    signature = (
+        return None
+    return (
         Signature.objects.select_related(
             "agreement__client", "agreement__version", "agreement__tenant", "contact"
         )
         .filter(pk=signature_id, signed_at__isnull=False)
         .first()
     )
-    if signature is not None:
-        client_emails.email_signed_copy(signature)
+
+
+@subscribe("portal.signed_copies", "agreement.signed")
+def email_signer_their_signed_copy(event, *, now):
+    """Every signer gets the signed PDF with everyone's signatures (an agreement without named signers
+    has one). An agreement marked signed without a portal signature (a paper contract entered by staff)
+    has nobody to send it to."""
+    signed = _completing_signature(event)
+    if signed is None:
+        return
+    for signature in signatures_on_record(signed):
+        client_emails.email_signed_copy(signature, signed=signed)
+
+
+@subscribe("portal.integrator_signed_copy", "agreement.signed")
+def email_integrator_the_signed_copy(event, *, now):
+    """The tenant (the integrator) gets its copy of the PDF too, signed by everyone."""
+    signed = _completing_signature(event)
+    if signed is not None:
+        client_emails.email_integrator_copy(signed)
 
 
 @subscribe("portal.invoice_emails", "invoice.issued", "invoice.email_requested")

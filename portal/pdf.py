@@ -7,6 +7,7 @@ the tenant's certificate (any PDF reader shows who sealed it and whether it chan
 
 from __future__ import annotations
 
+import base64
 import re
 import zoneinfo
 from dataclasses import dataclass
@@ -14,9 +15,10 @@ from datetime import datetime
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 
-from contracts import signatures
-from contracts.models import Signature
+from contracts import signatures, signers
+from contracts.models import Signature, Signer
 from tenants import branding, seals
 from tenants.localtime import tenant_zone
 from tenants.signing_identities import current_signing_identity
@@ -54,6 +56,15 @@ nav, .toc { display: none; }
 .consent { white-space: pre-wrap; font-size: 8.5pt; border: 0.5pt solid #999; padding: 1.5mm 2.5mm;
            background: #fafafa; margin: 0; }
 .note { font-size: 8pt; color: #444; margin: 1mm 0 0; }
+.signature-block { break-inside: avoid; margin-top: 8mm; }
+.signature-block h2 { margin-bottom: 3mm; }
+.signatures { display: flex; flex-wrap: wrap; gap: 6mm; }
+.signature-box { width: 75mm; border-top: 0.6pt solid #333; padding-top: 1.5mm; break-inside: avoid; }
+.signature-box img { display: block; width: 60mm; height: auto; max-height: 25mm; object-fit: contain;
+                     margin-bottom: 1mm; }
+.signature-box .typed { font-size: 12pt; font-style: italic; margin: 0; }
+.signature-box .meta { font-size: 8pt; color: #444; margin: 0; }
+.certificate .signer { break-inside: avoid; margin-bottom: 3mm; }
 /* The contract document's own markup (contracts/documents): parties as a two-column list. */
 .contract-kind { color: #555; font-size: 9pt; margin: 0 0 1mm; }
 .contract-title { margin-top: 0; }
@@ -87,21 +98,59 @@ def _moment(label: str, when: datetime | None, zone: zoneinfo.ZoneInfo) -> Momen
     )
 
 
+@dataclass(frozen=True)
+class SignedBy:
+    """One signer as the PDF shows them: the signature block and their part of the certificate."""
+
+    signature: Signature
+    role: str
+    drawn_data_url: str  # "" when they typed only
+    email_verified: Moment | None
+    moments: list[Moment]
+
+
+def _drawn_data_url(signature: Signature) -> str:
+    if not signature.drawn_signature:
+        return ""
+    return "data:image/png;base64," + base64.b64encode(bytes(signature.drawn_signature)).decode("ascii")
+
+
 def certificate_context(signature: Signature) -> dict:
+    """What the signed PDF of ``signature`` shows: its document and every signature it carries (all
+    the agreement's signers up to this one, or this one alone), each with its trail."""
     agreement = signature.agreement
     tenant = agreement.tenant
     zone = tenant_zone(tenant)
+    roles = dict(
+        Signer.objects.filter(agreement_id=agreement.pk, signature__isnull=False).values_list(
+            "signature_id", "role"
+        )
+    )
+    signed_by = [
+        SignedBy(
+            signature=each,
+            role=roles.get(each.pk, ""),
+            drawn_data_url=_drawn_data_url(each),
+            email_verified=_moment("Email confirmed", each.email_verified_at, zone)
+            if each.email_verified_at
+            else None,
+            moments=[
+                _moment("Sent", each.sent_at, zone),
+                _moment("First viewed", each.first_viewed_at, zone),
+                _moment("Signed", each.signed_at, zone),
+            ],
+        )
+        for each in signers.signatures_on_record(signature)
+    ]
     return {
         "signature": signature,
+        "signed_by": signed_by,
         "agreement": agreement,
         "tenant": tenant,
         "client": agreement.client,
         "version": agreement.version,
-        "moments": [
-            _moment("Sent", signature.sent_at, zone),
-            _moment("First viewed", signature.first_viewed_at, zone),
-            _moment("Signed", signature.signed_at, zone),
-        ],
+        "moments": signed_by[-1].moments,
+        "verify_url": f"{settings.SITE_URL}{reverse('public_verify')}",
     }
 
 

@@ -17,9 +17,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.actors import actor_label
-from contracts import signatures
+from contracts import signatures, signers
 from contracts.documents import document_sha256, render_version
-from contracts.models import Agreement, Signature
+from contracts.models import Agreement, Signature, Signer, SignerStatus
+from contracts.signature_images import clean_drawn_signature
 from memberships.selectors import agreement_plan
 from portal.models import LinkPurpose, PortalLink
 from tenants.localtime import tenant_today
@@ -125,6 +126,53 @@ class DocumentChanged(ValidationError):
     """The document changed between showing it and signing it: the signer must read the new one."""
 
 
+def signer_of(link: PortalLink) -> Signer | None:
+    """The link's contact as a named signer of its agreement; None when the agreement names none."""
+    if link.agreement_id is None:
+        return None
+    return Signer.objects.filter(agreement_id=link.agreement_id, contact_id=link.contact_id).first()
+
+
+def waiting_for(signer: Signer) -> list[Signer]:
+    """The other signers who have not signed yet, in their order."""
+    return list(
+        Signer.objects.filter(agreement_id=signer.agreement_id)
+        .exclude(pk=signer.pk)
+        .exclude(status=SignerStatus.SIGNED)
+        .order_by("order", "pk")
+    )
+
+
+def needs_email_code(signer: Signer | None) -> bool:
+    return signer is not None and signer.email_code_required and signer.email_verified_at is None
+
+
+def _signer_to_prove(link: PortalLink) -> Signer:
+    if link.purpose != LinkPurpose.SIGN_AGREEMENT:
+        raise ValidationError("This link lets you view the agreement, not sign it.")
+    agreement = signatures.agreement_to_sign(_agreement_id(link))
+    signer = signers.refuse_unless_their_turn(agreement, link.contact)
+    if signer is None or not signer.email_code_required:
+        raise ValidationError("No code is needed to sign this agreement.")
+    signer.agreement = agreement
+    return signer
+
+
+def send_email_code(link: PortalLink) -> Signer:
+    """Email the link's signer a one-time code to prove their address (rate limited per signer)."""
+    with transaction.atomic():
+        signer = _signer_to_prove(link)
+    signers.send_email_code(signer)
+    return signer
+
+
+def confirm_email_code(link: PortalLink, code: str) -> Signer:
+    """Prove the link's signer's address with the code they typed; ValidationError says why not."""
+    with transaction.atomic():
+        signer = _signer_to_prove(link)
+    return signers.check_email_code(signer, code)
+
+
 @transaction.atomic
 def sign_agreement(
     link: PortalLink,
@@ -135,13 +183,17 @@ def sign_agreement(
     ip: str | None,
     user_agent: str,
     shown_sha256: str | None = None,
+    drawn_signature: str = "",
 ) -> Signature:
     """Sign the link's agreement as its contact. Guarantees, all in one transaction: the signer typed a
-    name and ticked consent and intent; the stored document is exactly the one shown (when the form
-    says which hash it showed, a different current rendering is refused with DocumentChanged); the
-    Signature row holds the trail and the PDF with its certificate page; the agreement is marked signed
-    (history and the ``agreement.signed`` outbox event). Raises ValidationError (per field where it can)
-    and signs nothing otherwise. Not idempotent: a second call finds the agreement signed and refuses."""
+    name and ticked consent and intent; a drawn signature, if any, is a real small PNG; when the
+    agreement names signers, it is this contact's turn and they proved their email address if a code
+    is asked; the stored document is exactly the one shown (when the form says which hash it showed, a
+    different current rendering is refused with DocumentChanged); the Signature row holds the trail
+    and the PDF with its certificate page; the agreement is marked signed when this was the last
+    signature it needed (history and the ``agreement.signed`` outbox event), else the next signers are
+    invited. Raises ValidationError (per field where it can) and signs nothing otherwise. Not
+    idempotent: a second call finds the signature made and refuses."""
     from portal.pdf import attach_signed_pdf
 
     if link.purpose != LinkPurpose.SIGN_AGREEMENT:
@@ -149,6 +201,10 @@ def sign_agreement(
     errors = {}
     try:
         name = clean_typed_name(typed_name)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        drawn = clean_drawn_signature(drawn_signature)
     except ValidationError as error:
         errors.update(error.message_dict)
     if not consent:
@@ -176,6 +232,7 @@ def sign_agreement(
         consent_text=disclosure_for(agreement).text,
         document_html=document.html,
         document_sha256=document.sha256,
+        drawn_signature=drawn,
     )
     return attach_signed_pdf(signature)
 

@@ -5,7 +5,9 @@
 - its seal: the PAdES signature in the file validates against the tenant's own certificates and covers
   the whole file (tenants.seals); a PDF issued before seals existed has none.
 
-Reads only the current tenant's signatures and certificates (scoped querysets and row-level security)."""
+Reads only the current tenant's signatures and certificates (scoped querysets and row-level security),
+except ``tenant_of_hash``: the public verify page (no sign-in) first finds which tenant, if any, issued a
+hash, in the one explicit bypass, and then checks within that tenant like the staff page."""
 
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from django.db.models import Q
 
 from contracts.models import Signature
 from tenants import seals
-from tenants.scope import current_tenant
+from tenants.models import Tenant
+from tenants.scope import cross_tenant, current_tenant
 from tenants.signing_identities import signing_identities
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -79,3 +82,17 @@ def verify_hash(value: str) -> Verification:
     if signature is None:
         return Verification(digest)
     return Verification(digest, signature, "pdf" if signature.pdf_sha256 == digest else "document")
+
+
+def tenant_of_hash(digest: str, *, pdf_only: bool = False) -> Tenant | None:
+    """The tenant that issued a signed PDF with this SHA-256 (or, unless ``pdf_only``, had a document
+    with it signed); None when no tenant did. Only the tenant is read across tenants."""
+    matches = Q(pdf_sha256=digest) if pdf_only else Q(pdf_sha256=digest) | Q(document_sha256=digest)
+    with cross_tenant("public verify page: which tenant issued this signed PDF or document hash"):
+        tenant_id = (
+            Signature.objects.filter(matches, signed_at__isnull=False)
+            .order_by("-signed_at")
+            .values_list("tenant_id", flat=True)
+            .first()
+        )
+        return Tenant.objects.filter(pk=tenant_id, is_active=True).first() if tenant_id else None

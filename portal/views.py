@@ -15,12 +15,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.origin import client_ip
-from contracts.models import Agreement, AgreementStatus
+from contracts.models import Agreement, AgreementStatus, SignerStatus
 from portal import selectors, signing, throttles
-from portal.forms import DeclineForm, FreshLinkForm, SignForm
+from portal.forms import DeclineForm, EmailCodeForm, FreshLinkForm, SignForm
 from portal.links import LinkRefused, Refusal, resolve_portal_link, send_fresh_link
 from portal.models import LinkPurpose, PortalLink
 from tenants.scope import tenant_scope
@@ -124,7 +125,7 @@ def _common(request, link: PortalLink, agreement: Agreement, **extra) -> dict:
     }
 
 
-def _sign_page(request, link, agreement, *, form=None, document=None, notice="", status=200):
+def _sign_page(request, link, agreement, *, form=None, document=None, notice="", status=200, code_form=None):
     document = document or signing.document_for(agreement)
     disclosure = signing.disclosure_for(agreement)
     if form is None:
@@ -132,13 +133,33 @@ def _sign_page(request, link, agreement, *, form=None, document=None, notice="",
     else:  # shown again with its errors: for the document as it is now
         form.data = form.data.copy()
         form.data["document_sha256"] = document.sha256
+    signer = signing.signer_of(link)
     context = _common(
         request, link, agreement,
         document=document, toc=_toc_entries(document.toc), document_html=document.html,
         coverage=selectors.coverage_summary(agreement), terms=selectors.agreement_terms(agreement),
-        disclosure=disclosure, form=form, notice=notice,
+        disclosure=disclosure, form=form, notice=notice, signer=signer,
+        others=signing.waiting_for(signer) if signer else [],
+        needs_code=signing.needs_email_code(signer), code_form=code_form or EmailCodeForm(),
     )  # fmt: skip
     return render(request, "portal/sign.html", context, status=status)
+
+
+def _signer_page(request, link, agreement, signer, *, status=200):
+    """A named signer with nothing to do yet: signed and waiting for the others, or not their turn."""
+    context = _common(request, link, agreement, signer=signer, others=signing.waiting_for(signer))
+    return render(request, "portal/signer_waiting.html", context, status=status)
+
+
+def _nothing_to_sign_yet(link, agreement):
+    """The link's signer when the agreement names signers and this one cannot sign now (signed and
+    waiting for the others, or before their turn); else None."""
+    if link.purpose != LinkPurpose.SIGN_AGREEMENT or agreement.status != AgreementStatus.SENT:
+        return None
+    signer = signing.signer_of(link)
+    if signer is not None and signer.status in (SignerStatus.SIGNED, SignerStatus.WAITING):
+        return signer
+    return None
 
 
 def _status_page(request, link, agreement, *, status=200):
@@ -190,6 +211,8 @@ def open_link(request, link: PortalLink):
     if link.purpose == LinkPurpose.ACCOUNT:
         return redirect("portal:invoices", token=request.portal_token)
     agreement = _agreement(link)
+    if waiting := _nothing_to_sign_yet(link, agreement):
+        return _signer_page(request, link, agreement, waiting)
     if link.purpose == LinkPurpose.SIGN_AGREEMENT and agreement.status == AgreementStatus.SENT:
         signing.record_first_view(
             link, ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")
@@ -204,6 +227,8 @@ def sign(request, link: PortalLink):
     agreement = _agreement(link)
     if link.purpose != LinkPurpose.SIGN_AGREEMENT or agreement.status != AgreementStatus.SENT:
         return _status_page(request, link, agreement, status=409)
+    if waiting := _nothing_to_sign_yet(link, agreement):
+        return _signer_page(request, link, agreement, waiting, status=409)
     form = SignForm(request.POST, disclosure=signing.disclosure_for(agreement))
     form.is_valid()  # collects the input; the rules are the service's
     data = form.cleaned_data
@@ -216,6 +241,7 @@ def sign(request, link: PortalLink):
             ip=client_ip(request),
             user_agent=request.headers.get("User-Agent", ""),
             shown_sha256=data.get("document_sha256") or "",
+            drawn_signature=data.get("drawn_signature") or "",
         )
     except signing.DocumentChanged as error:
         return _sign_page(request, link, agreement, form=None, notice=error.messages[0], status=409)
@@ -227,6 +253,42 @@ def sign(request, link: PortalLink):
             form.add_error(None, error.messages)
         return _sign_page(request, link, agreement, form=form, status=400)
     return redirect("portal:done", token=request.portal_token)
+
+
+@require_POST
+@portal_page
+def send_code(request, link: PortalLink):
+    """Email the signer a one-time code, then back to the signing form with the box to type it."""
+    agreement = _agreement(link)
+    if link.purpose != LinkPurpose.SIGN_AGREEMENT or agreement.status != AgreementStatus.SENT:
+        return _status_page(request, link, agreement, status=409)
+    try:
+        signer = signing.send_email_code(link)
+    except ValidationError as error:
+        return _sign_page(request, link, agreement, notice=" ".join(error.messages), status=429)
+    notice = f"We've emailed a 6-digit code to {signer.email}. It works for 10 minutes."
+    return _sign_page(request, link, agreement, notice=notice)
+
+
+@require_POST
+@portal_page
+def confirm_code(request, link: PortalLink):
+    """Check the code the signer typed; a right one opens the signing form."""
+    agreement = _agreement(link)
+    if link.purpose != LinkPurpose.SIGN_AGREEMENT or agreement.status != AgreementStatus.SENT:
+        return _status_page(request, link, agreement, status=409)
+    code_form = EmailCodeForm(request.POST)
+    code_form.is_valid()
+    try:
+        signing.confirm_email_code(link, code_form.cleaned_data.get("code", ""))
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for messages in error.message_dict.values():
+                code_form.add_error("code", messages)
+        else:
+            code_form.add_error("code", error.messages)
+        return _sign_page(request, link, agreement, code_form=code_form, status=400)
+    return redirect(f"{reverse('portal:open', kwargs={'token': request.portal_token})}#sign")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -264,8 +326,10 @@ def decline(request, link: PortalLink):
 def done(request, link: PortalLink):
     """The confirmation after signing, with the PDF."""
     agreement = _agreement(link)
+    if waiting := _nothing_to_sign_yet(link, agreement):
+        return _signer_page(request, link, agreement, waiting)
     signature = selectors.signed_signature(agreement)
-    if signature is None:
+    if signature is None or agreement.status == AgreementStatus.SENT:
         return redirect("portal:open", token=request.portal_token)
     return render(request, "portal/done.html", _common(request, link, agreement, signature=signature))
 

@@ -71,6 +71,21 @@ class CompanySettingsForm(StyledFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"type": "color"}),
     )
 
+    require_email_code = forms.BooleanField(
+        required=False,
+        label="Ask signers to confirm their email with a one-time code",
+        help_text="Before signing, the signer types a 6-digit code emailed to them; the certificate "
+        "records it. Staff can still choose per signer when they send.",
+    )
+    email_code_above_fee = forms.DecimalField(
+        required=False,  # empty keeps the threshold as it is
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        label="For agreements with a monthly fee above",
+        help_text="0 asks for a code on every agreement with a fee.",
+    )
+
     def clean_brand_colour(self):
         return self.cleaned_data.get("brand_colour") or None
 

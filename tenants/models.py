@@ -59,6 +59,20 @@ class Tenant(models.Model):
         db_default=False,  # rows written in SQL (benchmarks, imports) need not name it
         help_text="Staff without an authenticator app are sent to set one up before they can go on.",
     )
+    require_email_code = models.BooleanField(
+        "Ask signers for an emailed code",
+        default=True,
+        db_default=True,
+        help_text="Before signing, a signer types a one-time code sent to their email address.",
+    )
+    email_code_above_fee = models.DecimalField(
+        "Above a monthly fee of",
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        db_default=0,
+        help_text="The code is asked for agreements whose monthly fee is above this amount.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

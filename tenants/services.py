@@ -141,22 +141,40 @@ def remove_staff_member(membership: StaffMembership) -> StaffMembership:
 
 @transaction.atomic
 def update_company_settings(
-    tenant: Tenant, *, name: str, timezone: str, reply_to_email: str = "", brand_colour: str | None = None
+    tenant: Tenant,
+    *,
+    name: str,
+    timezone: str,
+    reply_to_email: str = "",
+    brand_colour: str | None = None,
+    require_email_code: bool | None = None,
+    email_code_above_fee: Decimal | None = None,
 ) -> Tenant:
     """Change the company's name, time zone, reply-to address (every client email answers to it) and,
     unless None, brand colour (the portal's header and buttons, emails, PDFs: any form
-    tenants.branding.normalise_colour reads; "" is the default colour). Validates like the model (a known
-    time zone, an email address, a hex colour) and saves all or nothing; the caller's ``tenant`` object is
-    left as it was, the saved row is returned."""
+    tenants.branding.normalise_colour reads; "" is the default colour) and whether signers confirm their
+    email with a one-time code above a monthly fee. Validates like the model (a known time zone, an email
+    address, a hex colour) and saves all or nothing; the caller's ``tenant`` object is left as it was, the
+    saved row is returned."""
     colour = branding.normalise_colour(brand_colour) if brand_colour is not None else None
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     tenant.name = " ".join(name.split())
     tenant.timezone = timezone
     tenant.reply_to_email = reply_to_email.strip()
+    fields = ["name", "timezone", "reply_to_email"]
     if colour is not None:
         tenant.brand_colour = colour
+        fields.append("brand_colour")
+    if require_email_code is not None:
+        tenant.require_email_code = require_email_code
+        fields.append("require_email_code")
+    if email_code_above_fee is not None:
+        if email_code_above_fee < 0:
+            raise ValidationError({"email_code_above_fee": "A fee threshold is zero or more."})
+        tenant.email_code_above_fee = email_code_above_fee
+        fields.append("email_code_above_fee")
     tenant.full_clean()
-    tenant.save(update_fields=["name", "timezone", "reply_to_email", "brand_colour"])
+    tenant.save(update_fields=fields)
     return tenant
 
 

@@ -154,6 +154,8 @@ class CompanySettingsView(StaffRequiredMixin, RecentAuthenticationRequiredMixin,
             "timezone": tenant.timezone,
             "reply_to_email": tenant.reply_to_email,
             "brand_colour": branding.brand_for(tenant).colour,
+            "require_email_code": tenant.require_email_code,
+            "email_code_above_fee": tenant.email_code_above_fee,
         }
 
     def form_valid(self, form):

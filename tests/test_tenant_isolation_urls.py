@@ -73,7 +73,10 @@ NOT_TENANT_OBJECTS = {
     "accounts:password_reset_confirm",
     # Client portal routes take a link's token, not an object id: the link names the tenant, contact and
     # agreement. tests/portal/test_portal_isolation.py checks a token never opens another tenant's data.
-    *(f"portal:{name}" for name in ("open", "sign", "decline", "done", "pdf", "fresh_link")),
+    *(
+        f"portal:{name}"
+        for name in ("open", "sign", "decline", "send_code", "confirm_code", "done", "pdf", "fresh_link")
+    ),
     # The portal's tickets pages: the token names the client; a ticket id is looked up among that client's
     # tickets only. tests/portal/test_portal_tickets.py checks another client's or tenant's ticket is a 404.
     *(

@@ -121,7 +121,10 @@ def test_owners_and_managers_are_told_in_the_app_and_by_email_and_nobody_else(
     assert notices[0].title == "Dana Whitaker signed Home Technology Care Plan for Whitaker Residence"
     assert "Signed Mon 2 Mar 2026, 09:00 EST by dana@whitaker.example." in notices[0].body
     assert {n.email_status for n in notices} == {EmailStatus.SENT}
-    staff_mail = [m for m in mail.outbox if m.to != ["dana@whitaker.example"]]
+    # The signer's copy and the company's own copy of the PDF (to its reply-to address) aside.
+    staff_mail = [
+        m for m in mail.outbox if m.to not in (["dana@whitaker.example"], ["office@harbor-av.example"])
+    ]
     assert sorted(m.to[0] for m in staff_mail) == ["manager@harbor-av.example", "owner@harbor-av.example"]
     assert {m.subject for m in staff_mail} == {notices[0].title}
     assert "Open the agreement" in staff_mail[0].alternatives[0][0]
@@ -139,7 +142,7 @@ def test_dispatching_again_sends_nothing_twice(client, company, staff, sign_link
     sent = len(mail.outbox)
     worker_pass(minutes=1)
     worker_pass(minutes=60)
-    assert sent == 3  # the signer's copy, the owner's and the manager's notices
+    assert sent == 4  # the signer's copy, the company's copy, the owner's and the manager's notices
     assert len(mail.outbox) == sent
     with tenant_scope(company):
         assert Notification.objects.count() == 2
