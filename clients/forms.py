@@ -32,4 +32,5 @@ class SiteForm(StyledFormMixin, forms.ModelForm):
             "country",
             "timezone",
             "travel_minutes",
+            "service_area",
         ]

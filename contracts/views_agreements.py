@@ -195,8 +195,17 @@ class AgreementDetailView(ContractsViewMixin, DetailView):
             can_cancel=agreement.status not in (S.EXPIRED, S.CANCELLED),
             signers=list(campaigns.signers_of(agreement.client)),
             is_supplement=agreement.parent_id is not None,
+            heading=agreement_heading(agreement),
             **kwargs,
         )
+
+
+def agreement_heading(agreement: Agreement) -> str:
+    """The version's title; a supplement's says so, once (its title often does already)."""
+    title = agreement.version.title
+    if agreement.parent_id is None or title.casefold().startswith("supplement"):
+        return title
+    return f"Supplement: {title}"
 
 
 class AgreementCreateView(ContractsManageMixin, FormView):

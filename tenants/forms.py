@@ -60,6 +60,16 @@ class CompanySettingsForm(StyledFormMixin, forms.Form):
         help_text="Where clients' answers to Accord's emails go, e.g. support@yourcompany.com. Without one, "
         "answers go to Accord's no-reply address.",
     )
+    service_area = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Service area",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Postcode prefixes and town names inside your standard service area, one per line or "
+        "separated by commas (e.g. 105, 10601, Rye). A site whose postcode starts with one, or whose town is "
+        "one, is inside; a site can also be marked inside or outside on its own form. Where the contract "
+        "says travel inside the area is free, travel there is not billed.",
+    )
 
 
 class SigningIdentityForm(StyledFormMixin, forms.Form):

@@ -47,6 +47,14 @@ class Tenant(models.Model):
         db_default=False,  # rows written in SQL (benchmarks, imports) need not name it
         help_text="Staff without an authenticator app are sent to set one up before they can go on.",
     )
+    service_area = models.TextField(
+        "Service area",
+        blank=True,
+        default="",
+        db_default="",  # rows written in SQL (benchmarks, imports) need not name it
+        help_text="Postcode prefixes and town names inside the standard service area, one per line or "
+        "separated by commas, e.g. 105, 10601, Rye. Read by clients.selectors.site_area.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

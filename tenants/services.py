@@ -135,17 +135,41 @@ def remove_staff_member(membership: StaffMembership) -> StaffMembership:
 
 
 @transaction.atomic
-def update_company_settings(tenant: Tenant, *, name: str, timezone: str, reply_to_email: str = "") -> Tenant:
-    """Change the company's name, time zone and reply-to address (every client email answers to it).
+def update_company_settings(
+    tenant: Tenant, *, name: str, timezone: str, reply_to_email: str = "", service_area: str | None = None
+) -> Tenant:
+    """Change the company's name, time zone, reply-to address (every client email answers to it) and,
+    when given, its service area (kept tidy: one postcode prefix or town per line, duplicates dropped).
     Validates like the model (a known time zone, an email address) and saves all or nothing; the caller's
     ``tenant`` object is left as it was, the saved row is returned."""
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     tenant.name = " ".join(name.split())
     tenant.timezone = timezone
     tenant.reply_to_email = reply_to_email.strip()
+    fields = ["name", "timezone", "reply_to_email"]
+    if service_area is not None:
+        tenant.service_area = _tidy_service_area(service_area)
+        fields.append("service_area")
     tenant.full_clean()
-    tenant.save(update_fields=["name", "timezone", "reply_to_email"])
+    tenant.save(update_fields=fields)
     return tenant
+
+
+MAX_SERVICE_AREA_ENTRY = 40
+
+
+def _tidy_service_area(text: str) -> str:
+    entries: list[str] = []
+    for line in text.splitlines():
+        for entry in line.split(","):
+            entry = " ".join(entry.split())
+            if len(entry) > MAX_SERVICE_AREA_ENTRY:
+                raise ValidationError(
+                    {"service_area": f"“{entry[:20]}…” is too long for a postcode or town name."}
+                )
+            if entry and entry.casefold() not in {e.casefold() for e in entries}:
+                entries.append(entry)
+    return "\n".join(entries)
 
 
 def set_two_factor_requirement(tenant: Tenant, *, required: bool) -> Tenant:

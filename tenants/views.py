@@ -134,7 +134,7 @@ class StaffMemberActionView(StaffRequiredMixin, RecentAuthenticationRequiredMixi
 
 
 class CompanySettingsView(StaffRequiredMixin, RecentAuthenticationRequiredMixin, FormView):
-    """The company's name, time zone and reply-to address, for owners and managers."""
+    """The company's name, time zone, reply-to address and service area, for owners and managers."""
 
     permission = "tenant.manage"
     reauth_methods = frozenset({"POST"})  # looking is free; saving asks for the password when stale
@@ -143,7 +143,12 @@ class CompanySettingsView(StaffRequiredMixin, RecentAuthenticationRequiredMixin,
 
     def get_initial(self):
         tenant = self.request.tenant
-        return {"name": tenant.name, "timezone": tenant.timezone, "reply_to_email": tenant.reply_to_email}
+        return {
+            "name": tenant.name,
+            "timezone": tenant.timezone,
+            "reply_to_email": tenant.reply_to_email,
+            "service_area": tenant.service_area,
+        }
 
     def form_valid(self, form):
         try:
