@@ -103,7 +103,9 @@ def site_area(site: Site | None, *, service_area: str) -> SiteArea:
     for entry in entries:
         key = _area_key(entry)
         if postcode and postcode.startswith(key):
-            return SiteArea("inside", f"{site.name}'s postcode {site.postal_code} is in the service area ({entry}).")
+            return SiteArea(
+                "inside", f"{site.name}'s postcode {site.postal_code} is in the service area ({entry})."
+            )
         if town and town == key:
             return SiteArea("inside", f"{site.name} is in {site.city}, inside the service area.")
     where = " ".join(part for part in (site.postal_code, site.city) if part) or "its address"

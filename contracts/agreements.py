@@ -209,7 +209,11 @@ def mark_signed(agreement: Agreement, *, actor: str, signature_id: int | None = 
     if agreement.starts_on is None:
         # Dated before it counts as in force: the database checks its term against the client's others. A
         # supplement has no term of its own: it amends from today and ends with the agreement it amends.
-        ends_on = agreement.parent.ends_on if agreement.parent_id else term_end(today, agreement.version.term_months)
+        ends_on = (
+            agreement.parent.ends_on
+            if agreement.parent_id
+            else term_end(today, agreement.version.term_months)
+        )
         Agreement.objects.filter(pk=agreement.pk, status=S.SENT, starts_on__isnull=True).update(
             starts_on=today, ends_on=ends_on
         )

@@ -40,13 +40,22 @@ class TermSource:
 
     @classmethod
     def of(cls, agreement: Agreement) -> TermSource:
-        return cls(agreement.pk, agreement.version.title, agreement.version.number, agreement.parent_id is not None)
+        return cls(
+            agreement.pk, agreement.version.title, agreement.version.number, agreement.parent_id is not None
+        )
 
 
 # The terms a version may carry, term by term. A supplement carries a term when it says something about
 # it: coverage rules, an hourly rate, billing terms, or (SLA) a membership change its signature applied.
 # The after-hours multiplier goes with the rates (a supplement without rates keeps the agreement's).
-TERMS = ("sla", "coverage", "hourly_rate_remote", "hourly_rate_onsite", "after_hours_multiplier", "billing_terms")
+TERMS = (
+    "sla",
+    "coverage",
+    "hourly_rate_remote",
+    "hourly_rate_onsite",
+    "after_hours_multiplier",
+    "billing_terms",
+)
 TERM_LABELS = {
     "sla": "SLA (plan and response times)",
     "coverage": "What is covered",
@@ -91,7 +100,11 @@ class ContractTerms:
     @property
     def amended_terms(self) -> list[tuple[str, TermSource]]:
         """(label, supplement) for each term a supplement sets, for the pages that show the terms."""
-        return [(TERM_LABELS[t], self.sources[t]) for t in TERMS if t in self.sources and self.sources[t].is_supplement]
+        return [
+            (TERM_LABELS[t], self.sources[t])
+            for t in TERMS
+            if t in self.sources and self.sources[t].is_supplement
+        ]
 
 
 def current_service_agreement(client, *, on: date | None = None) -> Agreement | None:

@@ -25,7 +25,8 @@ def coverage_summary(agreement: Agreement) -> CoverageSummary:
         category, work = rule.get("category") or "", rule.get("work_type") or ""
         if any(c in ("", category) and w in ("", work) for c, w in seen):
             continue
-        seen.append((category, work))
+        if not rule.get("area"):  # a rule for one side of the service area leaves the other side open
+            seen.append((category, work))
         label = coverage_rule_label(rule)
         note = (rule.get("note") or "").strip()
         (summary.covered if rule.get("covered") else summary.billable).append(

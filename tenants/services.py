@@ -158,6 +158,13 @@ def update_company_settings(
 MAX_SERVICE_AREA_ENTRY = 40
 
 
+def set_service_area(tenant: Tenant, *, service_area: str) -> Tenant:
+    """Set only the company's service area (postcode prefixes and towns), tidied as the settings page does."""
+    tenant.service_area = _tidy_service_area(service_area)
+    Tenant.objects.filter(pk=tenant.pk).update(service_area=tenant.service_area)
+    return tenant
+
+
 def _tidy_service_area(text: str) -> str:
     entries: list[str] = []
     for line in text.splitlines():

@@ -229,8 +229,8 @@ def detail_context(request, ticket: Ticket, zone: ZoneInfo, **bound_forms) -> di
     for entry in page.time_entries:
         entry.work_label = selectors.work_type_label(entry.work_type)
         # "cost $0.00" only where a rate says so; otherwise the cost is unknown, not nothing.
-        entry.cost_display = f"cost {money(entry.cost, currency)}" if entry.technician_id in rated else (
-            "no cost rate"
+        entry.cost_display = (
+            f"cost {money(entry.cost, currency)}" if entry.technician_id in rated else ("no cost rate")
         )
         entry.bill_rate_display = money(entry.bill_rate, currency)
         entry.multiplier_display = plain_number(entry.rate_multiplier)

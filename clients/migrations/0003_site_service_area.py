@@ -6,52 +6,115 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0002_history'),
+        ("clients", "0002_history"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='site',
-            name='insert_insert',
+            model_name="site",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='site',
-            name='before_update_update',
+            model_name="site",
+            name="before_update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='site',
-            name='update_update',
+            model_name="site",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='site',
-            name='delete_delete',
+            model_name="site",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='site',
-            name='service_area',
-            field=models.CharField(choices=[('by_postcode', 'Decide from its postcode and town'), ('inside', 'Inside the service area'), ('outside', 'Outside the service area')], db_default='by_postcode', default='by_postcode', help_text="Whether travel to this site is inside the company's service area (its postcodes and towns are in the company settings).", max_length=12, verbose_name='Service area'),
+            model_name="site",
+            name="service_area",
+            field=models.CharField(
+                choices=[
+                    ("by_postcode", "Decide from its postcode and town"),
+                    ("inside", "Inside the service area"),
+                    ("outside", "Outside the service area"),
+                ],
+                db_default="by_postcode",
+                default="by_postcode",
+                help_text="Whether travel to this site is inside the company's service area (its postcodes and towns are in the company settings).",
+                max_length=12,
+                verbose_name="Service area",
+            ),
         ),
         migrations.AddField(
-            model_name='siteevent',
-            name='service_area',
-            field=models.CharField(choices=[('by_postcode', 'Decide from its postcode and town'), ('inside', 'Inside the service area'), ('outside', 'Outside the service area')], db_default='by_postcode', default='by_postcode', help_text="Whether travel to this site is inside the company's service area (its postcodes and towns are in the company settings).", max_length=12, verbose_name='Service area'),
+            model_name="siteevent",
+            name="service_area",
+            field=models.CharField(
+                choices=[
+                    ("by_postcode", "Decide from its postcode and town"),
+                    ("inside", "Inside the service area"),
+                    ("outside", "Outside the service area"),
+                ],
+                db_default="by_postcode",
+                default="by_postcode",
+                help_text="Whether travel to this site is inside the company's service area (its postcodes and towns are in the company settings).",
+                max_length=12,
+                verbose_name="Service area",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='site',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "clients_siteevent" ("address_line1", "address_line2", "archived_at", "city", "client_id", "country", "created_at", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "postal_code", "region", "service_area", "tenant_id", "timezone", "travel_minutes") VALUES (NEW."address_line1", NEW."address_line2", NEW."archived_at", NEW."city", NEW."client_id", NEW."country", NEW."created_at", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."postal_code", NEW."region", NEW."service_area", NEW."tenant_id", NEW."timezone", NEW."travel_minutes"); RETURN NULL;', hash='e47b94818f8532ff6f39665c6577ed5bcf6489e0', operation='INSERT', pgid='pgtrigger_insert_insert_f7019', table='clients_site', when='AFTER')),
+            model_name="site",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "clients_siteevent" ("address_line1", "address_line2", "archived_at", "city", "client_id", "country", "created_at", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "postal_code", "region", "service_area", "tenant_id", "timezone", "travel_minutes") VALUES (NEW."address_line1", NEW."address_line2", NEW."archived_at", NEW."city", NEW."client_id", NEW."country", NEW."created_at", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."postal_code", NEW."region", NEW."service_area", NEW."tenant_id", NEW."timezone", NEW."travel_minutes"); RETURN NULL;',
+                    hash="e47b94818f8532ff6f39665c6577ed5bcf6489e0",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_f7019",
+                    table="clients_site",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='site',
-            trigger=pgtrigger.compiler.Trigger(name='before_update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."address_line1" IS DISTINCT FROM (NEW."address_line1") OR OLD."address_line2" IS DISTINCT FROM (NEW."address_line2") OR OLD."archived_at" IS DISTINCT FROM (NEW."archived_at") OR OLD."city" IS DISTINCT FROM (NEW."city") OR OLD."client_id" IS DISTINCT FROM (NEW."client_id") OR OLD."country" IS DISTINCT FROM (NEW."country") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."postal_code" IS DISTINCT FROM (NEW."postal_code") OR OLD."region" IS DISTINCT FROM (NEW."region") OR OLD."service_area" IS DISTINCT FROM (NEW."service_area") OR OLD."tenant_id" IS DISTINCT FROM (NEW."tenant_id") OR OLD."timezone" IS DISTINCT FROM (NEW."timezone") OR OLD."travel_minutes" IS DISTINCT FROM (NEW."travel_minutes"))', func='INSERT INTO "clients_siteevent" ("address_line1", "address_line2", "archived_at", "city", "client_id", "country", "created_at", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "postal_code", "region", "service_area", "tenant_id", "timezone", "travel_minutes") VALUES (OLD."address_line1", OLD."address_line2", OLD."archived_at", OLD."city", OLD."client_id", OLD."country", OLD."created_at", OLD."id", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'before_update\', OLD."id", OLD."postal_code", OLD."region", OLD."service_area", OLD."tenant_id", OLD."timezone", OLD."travel_minutes"); RETURN NULL;', hash='7e67868096524176b69767798db35135d9c629b3', operation='UPDATE', pgid='pgtrigger_before_update_update_aa7d9', table='clients_site', when='AFTER')),
+            model_name="site",
+            trigger=pgtrigger.compiler.Trigger(
+                name="before_update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."address_line1" IS DISTINCT FROM (NEW."address_line1") OR OLD."address_line2" IS DISTINCT FROM (NEW."address_line2") OR OLD."archived_at" IS DISTINCT FROM (NEW."archived_at") OR OLD."city" IS DISTINCT FROM (NEW."city") OR OLD."client_id" IS DISTINCT FROM (NEW."client_id") OR OLD."country" IS DISTINCT FROM (NEW."country") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."postal_code" IS DISTINCT FROM (NEW."postal_code") OR OLD."region" IS DISTINCT FROM (NEW."region") OR OLD."service_area" IS DISTINCT FROM (NEW."service_area") OR OLD."tenant_id" IS DISTINCT FROM (NEW."tenant_id") OR OLD."timezone" IS DISTINCT FROM (NEW."timezone") OR OLD."travel_minutes" IS DISTINCT FROM (NEW."travel_minutes"))',
+                    func='INSERT INTO "clients_siteevent" ("address_line1", "address_line2", "archived_at", "city", "client_id", "country", "created_at", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "postal_code", "region", "service_area", "tenant_id", "timezone", "travel_minutes") VALUES (OLD."address_line1", OLD."address_line2", OLD."archived_at", OLD."city", OLD."client_id", OLD."country", OLD."created_at", OLD."id", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'before_update\', OLD."id", OLD."postal_code", OLD."region", OLD."service_area", OLD."tenant_id", OLD."timezone", OLD."travel_minutes"); RETURN NULL;',
+                    hash="7e67868096524176b69767798db35135d9c629b3",
+                    operation="UPDATE",
+                    pgid="pgtrigger_before_update_update_aa7d9",
+                    table="clients_site",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='site',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."address_line1" IS DISTINCT FROM (NEW."address_line1") OR OLD."address_line2" IS DISTINCT FROM (NEW."address_line2") OR OLD."archived_at" IS DISTINCT FROM (NEW."archived_at") OR OLD."city" IS DISTINCT FROM (NEW."city") OR OLD."client_id" IS DISTINCT FROM (NEW."client_id") OR OLD."country" IS DISTINCT FROM (NEW."country") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."postal_code" IS DISTINCT FROM (NEW."postal_code") OR OLD."region" IS DISTINCT FROM (NEW."region") OR OLD."service_area" IS DISTINCT FROM (NEW."service_area") OR OLD."tenant_id" IS DISTINCT FROM (NEW."tenant_id") OR OLD."timezone" IS DISTINCT FROM (NEW."timezone") OR OLD."travel_minutes" IS DISTINCT FROM (NEW."travel_minutes"))', func='INSERT INTO "clients_siteevent" ("address_line1", "address_line2", "archived_at", "city", "client_id", "country", "created_at", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "postal_code", "region", "service_area", "tenant_id", "timezone", "travel_minutes") VALUES (NEW."address_line1", NEW."address_line2", NEW."archived_at", NEW."city", NEW."client_id", NEW."country", NEW."created_at", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."postal_code", NEW."region", NEW."service_area", NEW."tenant_id", NEW."timezone", NEW."travel_minutes"); RETURN NULL;', hash='0b093d2d0e83b5b1d32b20695e3f1e1054044c48', operation='UPDATE', pgid='pgtrigger_update_update_f9c96', table='clients_site', when='AFTER')),
+            model_name="site",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."address_line1" IS DISTINCT FROM (NEW."address_line1") OR OLD."address_line2" IS DISTINCT FROM (NEW."address_line2") OR OLD."archived_at" IS DISTINCT FROM (NEW."archived_at") OR OLD."city" IS DISTINCT FROM (NEW."city") OR OLD."client_id" IS DISTINCT FROM (NEW."client_id") OR OLD."country" IS DISTINCT FROM (NEW."country") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."postal_code" IS DISTINCT FROM (NEW."postal_code") OR OLD."region" IS DISTINCT FROM (NEW."region") OR OLD."service_area" IS DISTINCT FROM (NEW."service_area") OR OLD."tenant_id" IS DISTINCT FROM (NEW."tenant_id") OR OLD."timezone" IS DISTINCT FROM (NEW."timezone") OR OLD."travel_minutes" IS DISTINCT FROM (NEW."travel_minutes"))',
+                    func='INSERT INTO "clients_siteevent" ("address_line1", "address_line2", "archived_at", "city", "client_id", "country", "created_at", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "postal_code", "region", "service_area", "tenant_id", "timezone", "travel_minutes") VALUES (NEW."address_line1", NEW."address_line2", NEW."archived_at", NEW."city", NEW."client_id", NEW."country", NEW."created_at", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."postal_code", NEW."region", NEW."service_area", NEW."tenant_id", NEW."timezone", NEW."travel_minutes"); RETURN NULL;',
+                    hash="0b093d2d0e83b5b1d32b20695e3f1e1054044c48",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_f9c96",
+                    table="clients_site",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='site',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "clients_siteevent" ("address_line1", "address_line2", "archived_at", "city", "client_id", "country", "created_at", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "postal_code", "region", "service_area", "tenant_id", "timezone", "travel_minutes") VALUES (OLD."address_line1", OLD."address_line2", OLD."archived_at", OLD."city", OLD."client_id", OLD."country", OLD."created_at", OLD."id", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."postal_code", OLD."region", OLD."service_area", OLD."tenant_id", OLD."timezone", OLD."travel_minutes"); RETURN NULL;', hash='b7d8cb673b21d1c23cff4a0236478c2c60819c84', operation='DELETE', pgid='pgtrigger_delete_delete_57c79', table='clients_site', when='AFTER')),
+            model_name="site",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "clients_siteevent" ("address_line1", "address_line2", "archived_at", "city", "client_id", "country", "created_at", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "postal_code", "region", "service_area", "tenant_id", "timezone", "travel_minutes") VALUES (OLD."address_line1", OLD."address_line2", OLD."archived_at", OLD."city", OLD."client_id", OLD."country", OLD."created_at", OLD."id", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."postal_code", OLD."region", OLD."service_area", OLD."tenant_id", OLD."timezone", OLD."travel_minutes"); RETURN NULL;',
+                    hash="b7d8cb673b21d1c23cff4a0236478c2c60819c84",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_57c79",
+                    table="clients_site",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

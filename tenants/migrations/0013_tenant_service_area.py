@@ -6,52 +6,107 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0012_require_two_factor_default_in_the_database'),
+        ("tenants", "0012_require_two_factor_default_in_the_database"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='tenant',
-            name='insert_insert',
+            model_name="tenant",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='tenant',
-            name='before_update_update',
+            model_name="tenant",
+            name="before_update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='tenant',
-            name='update_update',
+            model_name="tenant",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='tenant',
-            name='delete_delete',
+            model_name="tenant",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='service_area',
-            field=models.TextField(blank=True, db_default='', default='', help_text='Postcode prefixes and town names inside the standard service area, one per line or separated by commas, e.g. 105, 10601, Rye. Read by clients.selectors.site_area.', verbose_name='Service area'),
+            model_name="tenant",
+            name="service_area",
+            field=models.TextField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="Postcode prefixes and town names inside the standard service area, one per line or separated by commas, e.g. 105, 10601, Rye. Read by clients.selectors.site_area.",
+                verbose_name="Service area",
+            ),
         ),
         migrations.AddField(
-            model_name='tenantevent',
-            name='service_area',
-            field=models.TextField(blank=True, db_default='', default='', help_text='Postcode prefixes and town names inside the standard service area, one per line or separated by commas, e.g. 105, 10601, Rye. Read by clients.selectors.site_area.', verbose_name='Service area'),
+            model_name="tenantevent",
+            name="service_area",
+            field=models.TextField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="Postcode prefixes and town names inside the standard service area, one per line or separated by commas, e.g. 105, 10601, Rye. Read by clients.selectors.site_area.",
+                verbose_name="Service area",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='tenant',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(condition="WHEN (NEW.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER'))", func='INSERT INTO "tenants_tenantevent" ("country", "created_at", "currency", "id", "is_active", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "service_area", "slug", "subdivision", "timezone") VALUES (NEW."country", NEW."created_at", NEW."currency", NEW."id", NEW."is_active", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."reply_to_email", NEW."require_two_factor", NEW."service_area", NEW."slug", NEW."subdivision", NEW."timezone"); RETURN NULL;', hash='4b2dfada4f61230e9f504fde843f24240b8a019c', operation='INSERT', pgid='pgtrigger_insert_insert_0f00f', table='tenants_tenant', when='AFTER')),
+            model_name="tenant",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (NEW.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER'))",
+                    func='INSERT INTO "tenants_tenantevent" ("country", "created_at", "currency", "id", "is_active", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "service_area", "slug", "subdivision", "timezone") VALUES (NEW."country", NEW."created_at", NEW."currency", NEW."id", NEW."is_active", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."reply_to_email", NEW."require_two_factor", NEW."service_area", NEW."slug", NEW."subdivision", NEW."timezone"); RETURN NULL;',
+                    hash="4b2dfada4f61230e9f504fde843f24240b8a019c",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_0f00f",
+                    table="tenants_tenant",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='tenant',
-            trigger=pgtrigger.compiler.Trigger(name='before_update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition="WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (NEW.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER')))", func='INSERT INTO "tenants_tenantevent" ("country", "created_at", "currency", "id", "is_active", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "service_area", "slug", "subdivision", "timezone") VALUES (OLD."country", OLD."created_at", OLD."currency", OLD."id", OLD."is_active", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'before_update\', OLD."id", OLD."reply_to_email", OLD."require_two_factor", OLD."service_area", OLD."slug", OLD."subdivision", OLD."timezone"); RETURN NULL;', hash='bee75fb7c48677773fc586cd112fcef450a8c8d3', operation='UPDATE', pgid='pgtrigger_before_update_update_a2df2', table='tenants_tenant', when='AFTER')),
+            model_name="tenant",
+            trigger=pgtrigger.compiler.Trigger(
+                name="before_update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (NEW.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER')))",
+                    func='INSERT INTO "tenants_tenantevent" ("country", "created_at", "currency", "id", "is_active", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "service_area", "slug", "subdivision", "timezone") VALUES (OLD."country", OLD."created_at", OLD."currency", OLD."id", OLD."is_active", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'before_update\', OLD."id", OLD."reply_to_email", OLD."require_two_factor", OLD."service_area", OLD."slug", OLD."subdivision", OLD."timezone"); RETURN NULL;',
+                    hash="bee75fb7c48677773fc586cd112fcef450a8c8d3",
+                    operation="UPDATE",
+                    pgid="pgtrigger_before_update_update_a2df2",
+                    table="tenants_tenant",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='tenant',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition="WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (NEW.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER')))", func='INSERT INTO "tenants_tenantevent" ("country", "created_at", "currency", "id", "is_active", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "service_area", "slug", "subdivision", "timezone") VALUES (NEW."country", NEW."created_at", NEW."currency", NEW."id", NEW."is_active", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."reply_to_email", NEW."require_two_factor", NEW."service_area", NEW."slug", NEW."subdivision", NEW."timezone"); RETURN NULL;', hash='b15a25b6d2ffb89ca96508099be28f0627ba1b86', operation='UPDATE', pgid='pgtrigger_update_update_8ddba', table='tenants_tenant', when='AFTER')),
+            model_name="tenant",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (NEW.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER')))",
+                    func='INSERT INTO "tenants_tenantevent" ("country", "created_at", "currency", "id", "is_active", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "service_area", "slug", "subdivision", "timezone") VALUES (NEW."country", NEW."created_at", NEW."currency", NEW."id", NEW."is_active", NEW."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."reply_to_email", NEW."require_two_factor", NEW."service_area", NEW."slug", NEW."subdivision", NEW."timezone"); RETURN NULL;',
+                    hash="b15a25b6d2ffb89ca96508099be28f0627ba1b86",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_8ddba",
+                    table="tenants_tenant",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='tenant',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(condition="WHEN (OLD.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER'))", func='INSERT INTO "tenants_tenantevent" ("country", "created_at", "currency", "id", "is_active", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "service_area", "slug", "subdivision", "timezone") VALUES (OLD."country", OLD."created_at", OLD."currency", OLD."id", OLD."is_active", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."reply_to_email", OLD."require_two_factor", OLD."service_area", OLD."slug", OLD."subdivision", OLD."timezone"); RETURN NULL;', hash='0766e5fe594f8e659212b5ac993e578122b7fbee', operation='DELETE', pgid='pgtrigger_delete_delete_e3c84', table='tenants_tenant', when='AFTER')),
+            model_name="tenant",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.id = app_current_tenant() OR pg_has_role(current_user, 'accord_cross_tenant', 'MEMBER'))",
+                    func='INSERT INTO "tenants_tenantevent" ("country", "created_at", "currency", "id", "is_active", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reply_to_email", "require_two_factor", "service_area", "slug", "subdivision", "timezone") VALUES (OLD."country", OLD."created_at", OLD."currency", OLD."id", OLD."is_active", OLD."name", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."reply_to_email", OLD."require_two_factor", OLD."service_area", OLD."slug", OLD."subdivision", OLD."timezone"); RETURN NULL;',
+                    hash="0766e5fe594f8e659212b5ac993e578122b7fbee",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_e3c84",
+                    table="tenants_tenant",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

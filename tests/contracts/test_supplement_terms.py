@@ -43,9 +43,9 @@ def _signed(tenant, client, version, *, parent=None, on):
 def parent(tenant):
     client = ClientFactory(tenant=tenant, name="Whitaker Residence")
     version = ContractVersionFactory(
-        published=True, template__tenant=tenant, title="Service Agreement", number=1, coverage=AGREEMENT_RULES,
-        hourly_rate_remote="120.00", hourly_rate_onsite="160.00", after_hours_multiplier="1.50",
-        billing_terms="Invoiced monthly.",
+        published=True, template__tenant=tenant, title="Service Agreement", number=1,
+        coverage=AGREEMENT_RULES, hourly_rate_remote="120.00", hourly_rate_onsite="160.00",
+        after_hours_multiplier="1.50", billing_terms="Invoiced monthly.",
     )  # fmt: skip
     return _signed(tenant, client, version, on=SIGNED_ON)
 
@@ -119,10 +119,16 @@ def test_work_after_a_supplement_is_decided_by_its_rules_and_names_it(tenant, pa
             worked_on=date(2026, 9, 15),
         )  # fmt: skip
 
-    assert (before.covered, before.bill_rate, before.coverage_source_id) == (False, Decimal("160.00"), parent.pk)
+    assert (before.covered, before.bill_rate, before.coverage_source_id) == (
+        False,
+        Decimal("160.00"),
+        parent.pk,
+    )
     assert "Service Agreement v1" in before.coverage_reason
     assert (after.covered, after.coverage_source_id) == (True, supplement.pk)
-    assert after.coverage_reason.startswith("Travel is covered by Travel and rates v1 (Travel is now included).")
+    assert after.coverage_reason.startswith(
+        "Travel is covered by Travel and rates v1 (Travel is now included)."
+    )
     assert (billable.covered, billable.bill_rate) == (False, Decimal("190.00"))
     assert "Travel and rates v1" in billable.coverage_reason
 

@@ -88,7 +88,11 @@ def test_travel_outside_the_service_area_is_billed_at_the_on_site_rate(serviced_
 
     entry = travel_to(serviced_tenant, site)
 
-    assert (entry.covered, entry.bill_rate, entry.billable_amount) == (False, Decimal("160.00"), Decimal("106.67"))
+    assert (entry.covered, entry.bill_rate, entry.billable_amount) == (
+        False,
+        Decimal("160.00"),
+        Decimal("106.67"),
+    )
     assert "outside the service area" in entry.coverage_reason
 
 

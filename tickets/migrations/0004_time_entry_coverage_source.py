@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0009_one_agreement_in_force_per_term'),
-        ('tickets', '0003_evidence_guards'),
+        ("contracts", "0009_one_agreement_in_force_per_term"),
+        ("tickets", "0003_evidence_guards"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='timeentry',
-            name='coverage_source',
-            field=models.ForeignKey(blank=True, help_text='The signed document (service agreement or supplement) whose coverage rules decided.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contracts.agreement'),
+            model_name="timeentry",
+            name="coverage_source",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The signed document (service agreement or supplement) whose coverage rules decided.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="contracts.agreement",
+            ),
         ),
     ]
