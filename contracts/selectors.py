@@ -98,6 +98,26 @@ class ContractTerms:
         return self.sources.get(term)
 
     @property
+    def sla_source(self) -> TermSource | None:
+        return self.sources.get("sla")
+
+    @property
+    def amendments(self) -> list[tuple[Agreement, list[str]]]:
+        """Each signed supplement in force, oldest first, with the terms it sets today (a later supplement
+        may have replaced some): for the ticket and client pages."""
+        return [
+            (
+                supplement,
+                [
+                    TERM_LABELS[t]
+                    for t in TERMS
+                    if t in self.sources and self.sources[t].agreement_id == supplement.pk
+                ],
+            )
+            for supplement in self.supplements
+        ]
+
+    @property
     def amended_terms(self) -> list[tuple[str, TermSource]]:
         """(label, supplement) for each term a supplement sets, for the pages that show the terms."""
         return [
