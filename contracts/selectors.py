@@ -235,8 +235,8 @@ def effective_sla_for_client(
     *, client, priority: str | None = None, issue_type: IssueType | None = None, on: date | None = None
 ) -> EffectiveSla:
     """effective_sla() with the client's contract in force on a day (the tenant's today by default) and the
-    tier and riders its subscription holds that day. Its reasons start with the document the SLA comes
-    from (the service agreement, or the supplement whose signature changed the plan)."""
+    tier and riders its subscription holds that day. Its ``source`` names the document the SLA comes from
+    (the service agreement, or the supplement whose signature changed the plan)."""
     terms = contract_terms(client, on=on)
     sla = effective_sla(
         client=client,
