@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "webhooks",
+    "imports",
     "demo",
 ]
 
