@@ -79,7 +79,7 @@ class SiteSerializer(serializers.ModelSerializer):
         model = Site
         fields = [
             "id", "client", "name", "address_line1", "address_line2", "city", "region", "postal_code",
-            "country", "timezone", "travel_minutes", "archived", "created_at", "updated_at",
+            "country", "timezone", "travel_minutes", "service_area", "archived", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["id", "archived", "created_at", "updated_at"]
 

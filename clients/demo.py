@@ -6,6 +6,7 @@ from clients.models import Client
 from clients.services import create_client, create_contact, create_site
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
+from tenants.services import set_service_area
 
 FIRST = ["Avery", "Jordan", "Priya", "Mateo", "Hannah", "Kwame", "Sofia", "Liam", "Mei", "Noah", "Aisha",
          "Lucas", "Grace", "Omar", "Chloe", "Ethan", "Zara", "Daniel", "Isla", "Ravi"]  # fmt: skip
@@ -29,6 +30,7 @@ PLACES = {
             ("Brooklyn", "NY", "11201"),
             ("Southampton", "NY", "11968"),
         ],
+        "service_area": "105, 106, Greenwich",  # Westchester and Greenwich; Brooklyn, the Hamptons are outside
         "streets": ["Ridge Road", "Harbor Lane", "Maple Avenue", "Old Post Road", "Bay Street", "Elm Court"],
         "phone": "+1 914 555 {:04d}",
         "homes": 0.6,
@@ -43,6 +45,7 @@ PLACES = {
             ("Swindon", "", "SN1 1LF"),
             ("Gloucester", "", "GL1 2EH"),
         ],
+        "service_area": "BS, BA",  # Bristol and Bath; Cardiff, Swindon and Gloucester are outside
         "streets": ["Queen Square", "Harbourside", "Park Street", "Temple Way", "Victoria Road"],
         "phone": "+44 117 496 {:04d}",
         "homes": 0.1,
@@ -61,6 +64,8 @@ def seed_clients(tenant: Tenant, progress=print) -> int:
     rng = random.Random(tenant.slug)  # same data on every machine
     created = 0
     with tenant_scope(tenant):
+        if not tenant.service_area:
+            set_service_area(tenant, service_area=place["service_area"])
         existing = set(Client.objects.values_list("name", flat=True))
         names = set()
         while len(names) < CLIENTS_PER_TENANT:

@@ -1,6 +1,6 @@
 from django import forms
 
-from clients.models import Client, Contact, Site
+from clients.models import Client, Contact, ServiceArea, Site
 from tenants.forms import TIMEZONE_CHOICES, StyledFormMixin
 
 
@@ -32,4 +32,13 @@ class SiteForm(StyledFormMixin, forms.ModelForm):
             "country",
             "timezone",
             "travel_minutes",
+            "service_area",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A form posted without it (an older page, a script) keeps deciding from the postcode.
+        self.fields["service_area"].required = False
+
+    def clean_service_area(self):
+        return self.cleaned_data.get("service_area") or ServiceArea.BY_POSTCODE

@@ -76,6 +76,14 @@ class Contact(TenantOwned, Archivable):
             raise ValidationError({"email": "A signer needs an email address: contracts are sent by email."})
 
 
+class ServiceArea(models.TextChoices):
+    """Where a site lies against the company's service area (Tenant.service_area)."""
+
+    BY_POSTCODE = "by_postcode", "Decide from its postcode and town"
+    INSIDE = "inside", "Inside the service area"
+    OUTSIDE = "outside", "Outside the service area"
+
+
 @track_history(object_type="Site", label=label_from("name"), exclude=["updated_at"])
 class Site(TenantOwned, Archivable):
     """A place where a client's systems are installed and on-site work happens."""
@@ -91,6 +99,15 @@ class Site(TenantOwned, Archivable):
     timezone = models.CharField(max_length=64, validators=[validate_timezone])
     travel_minutes = models.PositiveIntegerField(
         default=30, help_text="Typical one-way travel time from the shop, for on-site targets."
+    )
+    service_area = models.CharField(
+        "Service area",
+        max_length=12,
+        choices=ServiceArea.choices,
+        default=ServiceArea.BY_POSTCODE,
+        db_default=ServiceArea.BY_POSTCODE,  # rows written in SQL (imports, benchmarks) need not name it
+        help_text="Whether travel to this site is inside the company's service area (its postcodes and "
+        "towns are in the company settings).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

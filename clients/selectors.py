@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from clients.models import Client, Contact, Site
+from clients.models import Client, Contact, ServiceArea, Site
 
 
 def client_list(*, search: str = "", archived: bool = False) -> QuerySet[Client]:
@@ -62,3 +62,51 @@ def tenant_counts() -> TenantCounts:
 
 def largest_clients(limit: int = 5) -> QuerySet[Client]:
     return Client.objects.filter(archived_at__isnull=True).order_by("-managed_endpoints", "name")[:limit]
+
+
+# --- Service area -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteArea:
+    """Whether a site is inside the company's service area: ``area`` is "inside", "outside" or "" (not
+    known: no site, or no service area set and no choice on the site), with the reason in words."""
+
+    area: str
+    reason: str
+
+
+def _area_key(text: str) -> str:
+    """Postcodes and towns compared without case or spaces: "sw1a 1aa" is "SW1A1AA"."""
+    return "".join(text.split()).upper()
+
+
+def service_area_entries(text: str) -> list[str]:
+    """The company's service area as typed (one per line or separated by commas), blanks dropped."""
+    return [entry.strip() for line in text.splitlines() for entry in line.split(",") if entry.strip()]
+
+
+def site_area(site: Site | None, *, service_area: str) -> SiteArea:
+    """Where ``site`` lies against ``service_area`` (the tenant's list of postcode prefixes and town
+    names): the site's own choice first; otherwise inside when its postcode starts with a listed prefix
+    or its town is listed, outside when the list is set and neither matches."""
+    if site is None:
+        return SiteArea("", "The ticket has no site, so the service area does not apply.")
+    if site.service_area == ServiceArea.INSIDE:
+        return SiteArea("inside", f"{site.name} is marked inside the service area.")
+    if site.service_area == ServiceArea.OUTSIDE:
+        return SiteArea("outside", f"{site.name} is marked outside the service area.")
+    entries = service_area_entries(service_area)
+    if not entries:
+        return SiteArea("", "The company has no service area set, so travel is decided without it.")
+    postcode, town = _area_key(site.postal_code), _area_key(site.city)
+    for entry in entries:
+        key = _area_key(entry)
+        if postcode and postcode.startswith(key):
+            return SiteArea(
+                "inside", f"{site.name}'s postcode {site.postal_code} is in the service area ({entry})."
+            )
+        if town and town == key:
+            return SiteArea("inside", f"{site.name} is in {site.city}, inside the service area.")
+    where = " ".join(part for part in (site.postal_code, site.city) if part) or "its address"
+    return SiteArea("outside", f"{site.name} ({where}) is outside the service area.")

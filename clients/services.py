@@ -25,6 +25,7 @@ SITE_FIELDS = {
     "country",
     "timezone",
     "travel_minutes",
+    "service_area",
 }
 
 

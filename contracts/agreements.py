@@ -90,8 +90,9 @@ def _transition(
         )
     agreement.status = to_status
     agreement.save(update_fields=["status", "updated_at"])
-    if to_status in (S.SIGNED, S.EXPIRED, S.CANCELLED) and agreement.parent_id is None:
-        client_terms_changed(agreement.client_id, why=f"service contract {S(to_status).label.lower()}")
+    if to_status in (S.SIGNED, S.EXPIRED, S.CANCELLED):  # a supplement amends the terms too
+        document = "supplement" if agreement.parent_id else "service contract"
+        client_terms_changed(agreement.client_id, why=f"{document} {S(to_status).label.lower()}")
     record_history(
         agreement, kind or to_status, actor=actor, from_status=from_status, to_status=to_status, **details
     )
@@ -206,9 +207,15 @@ def mark_signed(agreement: Agreement, *, actor: str, signature_id: int | None = 
     The client is no longer held to basic triage."""
     today = tenant_today()
     if agreement.starts_on is None:
-        # Dated before it counts as in force: the database checks its term against the client's others.
+        # Dated before it counts as in force: the database checks its term against the client's others. A
+        # supplement has no term of its own: it amends from today and ends with the agreement it amends.
+        ends_on = (
+            agreement.parent.ends_on
+            if agreement.parent_id
+            else term_end(today, agreement.version.term_months)
+        )
         Agreement.objects.filter(pk=agreement.pk, status=S.SENT, starts_on__isnull=True).update(
-            starts_on=today, ends_on=term_end(today, agreement.version.term_months)
+            starts_on=today, ends_on=ends_on
         )
     agreement.refresh_from_db(fields=["starts_on", "ends_on"])
     # In this transaction: if the signature is refused below, the older agreement stays in force.

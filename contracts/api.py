@@ -45,6 +45,16 @@ class CoverageRuleSerializer(serializers.Serializer):
         choices=[("", "Any work type"), *WorkType.CHOICES],
         help_text="A work type, or empty for any work type.",
     )
+    area = serializers.ChoiceField(
+        choices=[
+            ("", "Anywhere"),
+            ("inside", "Inside the service area"),
+            ("outside", "Outside the service area"),
+        ],
+        required=False,
+        help_text="`inside` or `outside` the company's service area (for the site of the work), or empty for "
+        "anywhere: e.g. travel inside the service area covered.",
+    )
     covered = serializers.BooleanField(help_text="True: covered by the agreement; false: billable.")
     note = serializers.CharField(allow_blank=True, required=False)
 

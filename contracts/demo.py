@@ -122,8 +122,10 @@ COVERAGE = [
      "note": "Included in Silver, Gold and Platinum memberships"},
     {"category": "", "work_type": "installation", "covered": False, "note": "Quoted separately"},
     {"category": "", "work_type": "project", "covered": False, "note": "Quoted separately"},
-    {"category": "", "work_type": "travel", "covered": False,
+    {"category": "", "work_type": "travel", "area": "inside", "covered": True,
      "note": "Inside our standard service area travel is free"},
+    {"category": "", "work_type": "travel", "covered": False,
+     "note": "Outside our standard service area, at the on-site rate"},
 ]  # fmt: skip
 
 BILLING = (

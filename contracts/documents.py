@@ -37,7 +37,7 @@ from markdown.extensions.toc import slugify
 from markdown.inlinepatterns import InlineProcessor
 from markdown.util import AtomicString
 
-from contracts.coverage import CATEGORIES, WorkType
+from contracts.coverage import AREAS, CATEGORIES, WorkType
 from contracts.models import ContractVersion, TemplateKind
 from tenants.currency import CURRENCY_SYMBOLS, money  # noqa: F401  (money is used here and re-exported)
 from tenants.localtime import tenant_localtime, tenant_today
@@ -312,7 +312,14 @@ def sla_table_html(effective_sla_by_priority: Mapping[str, object]) -> SafeStrin
 
 
 def coverage_rule_label(rule: Mapping) -> str:
-    """ "Repair of hardware", "Remote support", "Software", "All other work"."""
+    """ "Repair of hardware", "Remote support", "Software", "All other work", "Travel inside the service
+    area"."""
+    label = _coverage_what(rule)
+    area = AREAS.get(rule.get("area") or "")
+    return f"{label} {area}" if area else label
+
+
+def _coverage_what(rule: Mapping) -> str:
     work = WorkType.LABELS.get(rule.get("work_type") or "", "")
     category = rule.get("category") or ""
     category = category if category in CATEGORIES else ""
@@ -337,7 +344,10 @@ def coverage_table_html(version: ContractVersion, *, currency: str = "USD") -> S
         for rule in (version.coverage or [])
         if isinstance(rule, Mapping)
     ]
-    catch_all = any(not rule.get("category") and not rule.get("work_type") for rule in version.coverage or [])
+    catch_all = any(
+        not rule.get("category") and not rule.get("work_type") and not rule.get("area")
+        for rule in version.coverage or []
+    )
     return mark_safe(  # noqa: S308 - rendered from a template with auto-escaping
         render_to_string(
             "contracts/documents/coverage_table.html",

@@ -4,7 +4,7 @@ from django import forms
 from django.db.models.functions import Lower
 
 from clients import selectors as client_selectors
-from contracts.coverage import CATEGORIES, WorkType
+from contracts.coverage import AREAS, CATEGORIES, WorkType
 from contracts.documents import MERGE_FIELDS, validate_merge_fields
 from contracts.models import ContractTemplate, ContractVersion
 from contracts.versions import DRAFT_FIELDS
@@ -84,6 +84,11 @@ class CoverageRuleForm(StyledFormMixin, forms.Form):
     work_type = forms.ChoiceField(
         required=False, label="Work type", choices=[("", "Any work type"), *WorkType.CHOICES]
     )
+    area = forms.ChoiceField(
+        required=False,
+        label="Where",
+        choices=[("", "Anywhere"), *[(key, label.capitalize()) for key, label in AREAS.items()]],
+    )
     covered = forms.ChoiceField(choices=[("", "Choose…"), *COVERED_CHOICES], label="Covered?")
     note = forms.CharField(required=False, max_length=200)
 
@@ -101,6 +106,7 @@ class CoverageRuleForm(StyledFormMixin, forms.Form):
         return {
             "category": data.get("category", ""),
             "work_type": data.get("work_type", ""),
+            **({"area": data["area"]} if data.get("area") else {}),
             "covered": data.get("covered") == "covered",
             "note": (data.get("note") or "").strip(),
         }
@@ -132,6 +138,7 @@ def coverage_initial(rules) -> list[dict]:
         {
             "category": rule.get("category", ""),
             "work_type": rule.get("work_type", ""),
+            "area": rule.get("area", ""),
             "covered": "covered" if rule.get("covered") else "billable",
             "note": rule.get("note", ""),
             "ORDER": number,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -26,14 +27,63 @@ from tenants.models import StaffMembership
 
 
 @dataclass(frozen=True)
+class TermSource:
+    """The signed document a term comes from: the service agreement or one of its supplements."""
+
+    agreement_id: int
+    title: str
+    version: int
+    is_supplement: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"
+
+    @classmethod
+    def of(cls, agreement: Agreement) -> TermSource:
+        return cls(
+            agreement.pk, agreement.version.title, agreement.version.number, agreement.parent_id is not None
+        )
+
+
+# The terms a version may carry, term by term. A supplement carries a term when it says something about
+# it: coverage rules, an hourly rate, billing terms, or (SLA) a membership change its signature applied.
+# The after-hours multiplier goes with the rates (a supplement without rates keeps the agreement's).
+TERMS = (
+    "sla",
+    "coverage",
+    "hourly_rate_remote",
+    "hourly_rate_onsite",
+    "after_hours_multiplier",
+    "billing_terms",
+)
+TERM_LABELS = {
+    "sla": "SLA (plan and response times)",
+    "coverage": "What is covered",
+    "hourly_rate_remote": "Remote hourly rate",
+    "hourly_rate_onsite": "On-site hourly rate",
+    "after_hours_multiplier": "After-hours multiplier",
+    "billing_terms": "Billing terms",
+}
+
+
+@dataclass(frozen=True)
 class ContractTerms:
-    """What the client's service contract says, for the effective-SLA selector and the banners."""
+    """What the client's service contract says on a day, for the effective-SLA selector, the coverage
+    decision and the banners: the agreement in force, overlaid term by term by its signed supplements
+    that have started (later ones win). ``sources`` names the document each term comes from."""
 
     agreement: Agreement | None
     has_signed_contract: bool
     basic_triage_only: bool
     grace_until: date | None
     plan: PlanTerms
+    supplements: tuple[Agreement, ...] = ()
+    coverage: tuple[dict, ...] = ()
+    hourly_rate_remote: Decimal = Decimal("0")
+    hourly_rate_onsite: Decimal = Decimal("0")
+    after_hours_multiplier: Decimal = Decimal("1")
+    billing_terms: str = ""
+    sources: dict[str, TermSource] = field(default_factory=dict)
 
     @property
     def tier(self) -> str:
@@ -43,6 +93,38 @@ class ContractTerms:
     @property
     def riders(self) -> tuple[str, ...]:
         return self.plan.rider_names
+
+    def source_of(self, term: str) -> TermSource | None:
+        return self.sources.get(term)
+
+    @property
+    def sla_source(self) -> TermSource | None:
+        return self.sources.get("sla")
+
+    @property
+    def amendments(self) -> list[tuple[Agreement, list[str]]]:
+        """Each signed supplement in force, oldest first, with the terms it sets today (a later supplement
+        may have replaced some): for the ticket and client pages."""
+        return [
+            (
+                supplement,
+                [
+                    TERM_LABELS[t]
+                    for t in TERMS
+                    if t in self.sources and self.sources[t].agreement_id == supplement.pk
+                ],
+            )
+            for supplement in self.supplements
+        ]
+
+    @property
+    def amended_terms(self) -> list[tuple[str, TermSource]]:
+        """(label, supplement) for each term a supplement sets, for the pages that show the terms."""
+        return [
+            (TERM_LABELS[t], self.sources[t])
+            for t in TERMS
+            if t in self.sources and self.sources[t].is_supplement
+        ]
 
 
 def current_service_agreement(client, *, on: date | None = None) -> Agreement | None:
@@ -60,9 +142,68 @@ def current_service_agreement(client, *, on: date | None = None) -> Agreement | 
     )
 
 
+def supplements_in_force(agreement: Agreement, *, on: date) -> list[Agreement]:
+    """The signed supplements that amend ``agreement`` on ``on``, oldest first (so later ones win): those
+    of the agreement itself and, as a supplement runs and renews with its agreement, those of the terms it
+    renewed on the same version without a new signature. A supplement counts from its start."""
+    parents = [agreement.pk]
+    term = agreement
+    while term.renewed_from_id is not None:
+        previous = Agreement.objects.only("pk", "version_id", "renewed_from_id").get(pk=term.renewed_from_id)
+        if previous.version_id != term.version_id:
+            break  # a new version was signed: it restates every term
+        parents.append(previous.pk)
+        term = previous
+    statuses = [*IN_FORCE, AgreementStatus.EXPIRED]  # a supplement of an earlier term expired with it
+    return list(
+        Agreement.objects.filter(parent_id__in=parents, status__in=statuses, starts_on__lte=on)
+        .exclude(parent_id=agreement.pk, status=AgreementStatus.EXPIRED)
+        .select_related("version", "plan_offer")
+        .order_by("starts_on", "id")
+    )
+
+
+def _carries_sla(supplement: Agreement) -> bool:
+    offer = getattr(supplement, "plan_offer", None)
+    return offer is not None and offer.applied_at is not None
+
+
+def _overlaid(agreement: Agreement, supplements: list[Agreement]) -> dict:
+    """The terms of ``agreement`` with each supplement's laid over them in order, and their sources."""
+    version = agreement.version
+    source = TermSource.of(agreement)
+    terms = {
+        "coverage": tuple(version.coverage or ()),
+        "hourly_rate_remote": version.hourly_rate_remote,
+        "hourly_rate_onsite": version.hourly_rate_onsite,
+        "after_hours_multiplier": version.after_hours_multiplier,
+        "billing_terms": version.billing_terms,
+    }
+    sources = dict.fromkeys(TERMS, source)
+    for supplement in supplements:
+        amends, carried = supplement.version, TermSource.of(supplement)
+        changes = {}
+        if amends.coverage:
+            changes["coverage"] = tuple(amends.coverage)
+        if amends.hourly_rate_remote:
+            changes["hourly_rate_remote"] = amends.hourly_rate_remote
+        if amends.hourly_rate_onsite:
+            changes["hourly_rate_onsite"] = amends.hourly_rate_onsite
+        if amends.hourly_rate_remote or amends.hourly_rate_onsite:
+            changes["after_hours_multiplier"] = amends.after_hours_multiplier
+        if amends.billing_terms.strip():
+            changes["billing_terms"] = amends.billing_terms
+        terms.update(changes)
+        sources.update(dict.fromkeys(changes, carried))
+        if _carries_sla(supplement):
+            sources["sla"] = carried
+    return {**terms, "sources": sources}
+
+
 def contract_terms(client, *, on: date | None = None) -> ContractTerms:
-    """The client's terms on a day (the tenant's today by default). The agreement in force and the grace
-    period are read for the same tenant day: near midnight the server's UTC date is another day."""
+    """The client's terms on a day (the tenant's today by default): the service agreement in force that
+    day, amended by its signed supplements started by then. The agreement in force and the grace period
+    are read for the same tenant day: near midnight the server's UTC date is another day."""
     on = on or tenant_today()
     agreement = current_service_agreement(client, on=on)
     standing = ClientStanding.objects.filter(client=client).first()
@@ -78,12 +219,15 @@ def contract_terms(client, *, on: date | None = None) -> ContractTerms:
             .values_list("campaign__grace_deadline", flat=True)
             .first()
         )
+    supplements = supplements_in_force(agreement, on=on) if agreement is not None else []
     return ContractTerms(
         agreement=agreement,
         has_signed_contract=agreement is not None,
         basic_triage_only=agreement is None and bool(standing and standing.basic_triage_only),
         grace_until=grace_until,
         plan=plan_terms(client, on=on) if agreement is not None else PlanTerms(),
+        supplements=tuple(supplements),
+        **(_overlaid(agreement, supplements) if agreement is not None else {}),
     )
 
 
@@ -91,9 +235,10 @@ def effective_sla_for_client(
     *, client, priority: str | None = None, issue_type: IssueType | None = None, on: date | None = None
 ) -> EffectiveSla:
     """effective_sla() with the client's contract in force on a day (the tenant's today by default) and the
-    tier and riders its subscription holds that day."""
+    tier and riders its subscription holds that day. Its ``source`` names the document the SLA comes from
+    (the service agreement, or the supplement whose signature changed the plan)."""
     terms = contract_terms(client, on=on)
-    return effective_sla(
+    sla = effective_sla(
         client=client,
         priority=priority,
         issue_type=issue_type,
@@ -102,6 +247,8 @@ def effective_sla_for_client(
         tier=terms.plan.tier_key or None,
         riders=terms.plan.rider_keys,
     )
+    source = terms.source_of("sla")
+    return replace(sla, source=str(source)) if source is not None else sla
 
 
 def sent_by(agreement: Agreement):

@@ -204,6 +204,7 @@ class AgreementDetailView(ContractsViewMixin, DetailView):
             named_signers=named,
             signers_form=kwargs.pop("signers_form", None) or signers_form_for(agreement, named),
             is_supplement=agreement.parent_id is not None,
+            heading=agreement_heading(agreement),
             **kwargs,
         )
 
@@ -249,6 +250,14 @@ class AgreementSignersView(ContractsManageMixin, SingleObjectMixin, View):
         else:
             messages.error(request, "Check the signers: a turn is a number from 1 to 10.")
         return HttpResponseRedirect(reverse("contracts:agreement_detail", args=[agreement.pk]) + "#signers")
+
+
+def agreement_heading(agreement: Agreement) -> str:
+    """The version's title; a supplement's says so, once (its title often does already)."""
+    title = agreement.version.title
+    if agreement.parent_id is None or title.casefold().startswith("supplement"):
+        return title
+    return f"Supplement: {title}"
 
 
 class AgreementCreateView(ContractsManageMixin, FormView):

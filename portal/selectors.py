@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from contracts.documents import coverage_rule_label, money, plain_number
 from contracts.models import Agreement, Signature
-from memberships.selectors import agreement_plan
+from memberships.selectors import agreement_plan, plans_of_agreements
 from tenants.localtime import tenant_today
 
 
@@ -25,7 +25,8 @@ def coverage_summary(agreement: Agreement) -> CoverageSummary:
         category, work = rule.get("category") or "", rule.get("work_type") or ""
         if any(c in ("", category) and w in ("", work) for c, w in seen):
             continue
-        seen.append((category, work))
+        if not rule.get("area"):  # a rule for one side of the service area leaves the other side open
+            seen.append((category, work))
         label = coverage_rule_label(rule)
         note = (rule.get("note") or "").strip()
         (summary.covered if rule.get("covered") else summary.billable).append(
@@ -51,9 +52,15 @@ class Terms:
 
 
 def agreement_terms(agreement: Agreement) -> Terms:
+    """The summary's facts. A supplement shows only what it changes: its plan when it offers one (not the
+    membership the client already has), its own rates and billing terms."""
     version = agreement.version
     currency = agreement.tenant.currency or "USD"
-    plan = agreement_plan(agreement, on=tenant_today(agreement.tenant))
+    today = tenant_today(agreement.tenant)
+    if agreement.parent_id is None:
+        plan = agreement_plan(agreement, on=today)
+    else:
+        plan = plans_of_agreements([agreement.pk], on=today).get(agreement.pk)
     return Terms(
         tier=plan.tier.name if plan and plan.tier else "",
         riders=[rider.name for rider in plan.riders] if plan else [],

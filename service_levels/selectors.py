@@ -136,6 +136,8 @@ class EffectiveSla:
     targets: dict[str, AppliedTarget] = field(default_factory=dict)
     without_target: dict[str, str] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
+    # The signed document the targets come from ("Service Agreement v3"), when a contract reader set it.
+    source: str = ""
 
     @property
     def warning_percent(self) -> int:

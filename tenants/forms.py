@@ -86,6 +86,17 @@ class CompanySettingsForm(StyledFormMixin, forms.Form):
         help_text="0 asks for a code on every agreement with a fee.",
     )
 
+    service_area = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Service area",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Postcode prefixes and town names inside your standard service area, one per line or "
+        "separated by commas (e.g. 105, 10601, Rye). A site whose postcode starts with one, or whose town is "
+        "one, is inside; a site can also be marked inside or outside on its own form. Where the contract "
+        "says travel inside the area is free, travel there is not billed.",
+    )
+
     def clean_brand_colour(self):
         return self.cleaned_data.get("brand_colour") or None
 

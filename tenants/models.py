@@ -73,6 +73,14 @@ class Tenant(models.Model):
         db_default=0,
         help_text="The code is asked for agreements whose monthly fee is above this amount.",
     )
+    service_area = models.TextField(
+        "Service area",
+        blank=True,
+        default="",
+        db_default="",  # rows written in SQL (benchmarks, imports) need not name it
+        help_text="Postcode prefixes and town names inside the standard service area, one per line or "
+        "separated by commas, e.g. 105, 10601, Rye. Read by clients.selectors.site_area.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -90,3 +90,13 @@ def staff_who_can(permission: str) -> list[tuple[object, Role]]:
     for membership in sorted(memberships, key=lambda m: roles.index(Role(m.role))):
         people.setdefault(membership.user_id, (membership.user, Role(membership.role)))
     return list(people.values())
+
+
+def users_with_cost_rates(user_ids) -> set[int]:
+    """Which of these staff users have a cost rate (any row: the first one also covers earlier days), so
+    a page can tell "costs $0.00" from "no cost rate set"."""
+    return set(
+        CostRate.objects.filter(membership__user_id__in=list(user_ids)).values_list(
+            "membership__user_id", flat=True
+        )
+    )

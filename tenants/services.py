@@ -149,11 +149,13 @@ def update_company_settings(
     brand_colour: str | None = None,
     require_email_code: bool | None = None,
     email_code_above_fee: Decimal | None = None,
+    service_area: str | None = None,
 ) -> Tenant:
     """Change the company's name, time zone, reply-to address (every client email answers to it) and,
     unless None, brand colour (the portal's header and buttons, emails, PDFs: any form
     tenants.branding.normalise_colour reads; "" is the default colour) and whether signers confirm their
-    email with a one-time code above a monthly fee. Validates like the model (a known time zone, an email
+    email with a one-time code above a monthly fee, and when given its service area (kept tidy: one
+    postcode prefix or town per line, duplicates dropped). Validates like the model (a known time zone, an email
     address, a hex colour) and saves all or nothing; the caller's ``tenant`` object is left as it was, the
     saved row is returned."""
     colour = branding.normalise_colour(brand_colour) if brand_colour is not None else None
@@ -173,6 +175,9 @@ def update_company_settings(
             raise ValidationError({"email_code_above_fee": "A fee threshold is zero or more."})
         tenant.email_code_above_fee = email_code_above_fee
         fields.append("email_code_above_fee")
+    if service_area is not None:
+        tenant.service_area = _tidy_service_area(service_area)
+        fields.append("service_area")
     tenant.full_clean()
     tenant.save(update_fields=fields)
     return tenant
@@ -208,6 +213,30 @@ def remove_logo(tenant: Tenant) -> Tenant:
 def _delete_file(storage, name: str) -> None:
     if name:
         storage.delete(name)
+
+
+MAX_SERVICE_AREA_ENTRY = 40
+
+
+def set_service_area(tenant: Tenant, *, service_area: str) -> Tenant:
+    """Set only the company's service area (postcode prefixes and towns), tidied as the settings page does."""
+    tenant.service_area = _tidy_service_area(service_area)
+    Tenant.objects.filter(pk=tenant.pk).update(service_area=tenant.service_area)
+    return tenant
+
+
+def _tidy_service_area(text: str) -> str:
+    entries: list[str] = []
+    for line in text.splitlines():
+        for entry in line.split(","):
+            entry = " ".join(entry.split())
+            if len(entry) > MAX_SERVICE_AREA_ENTRY:
+                raise ValidationError(
+                    {"service_area": f"“{entry[:20]}…” is too long for a postcode or town name."}
+                )
+            if entry and entry.casefold() not in {e.casefold() for e in entries}:
+                entries.append(entry)
+    return "\n".join(entries)
 
 
 def set_two_factor_requirement(tenant: Tenant, *, required: bool) -> Tenant:

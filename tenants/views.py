@@ -140,7 +140,7 @@ class StaffMemberActionView(StaffRequiredMixin, RecentAuthenticationRequiredMixi
 
 
 class CompanySettingsView(StaffRequiredMixin, RecentAuthenticationRequiredMixin, FormView):
-    """The company's name, time zone and reply-to address, for owners and managers."""
+    """The company's name, time zone, reply-to address and service area, for owners and managers."""
 
     permission = "tenant.manage"
     reauth_methods = frozenset({"POST"})  # looking is free; saving asks for the password when stale
@@ -156,6 +156,7 @@ class CompanySettingsView(StaffRequiredMixin, RecentAuthenticationRequiredMixin,
             "brand_colour": branding.brand_for(tenant).colour,
             "require_email_code": tenant.require_email_code,
             "email_code_above_fee": tenant.email_code_above_fee,
+            "service_area": tenant.service_area,
         }
 
     def form_valid(self, form):

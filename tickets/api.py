@@ -502,18 +502,23 @@ class TimeEntrySerializer(serializers.ModelSerializer):
         model = TimeEntry
         fields = [
             "id", "ticket", "technician", "work_type", "minutes", "location", "worked_on", "after_hours",
-            "notes", "cost_rate", "cost", "covered", "coverage_reason", "bill_rate", "rate_multiplier",
-            "billable_amount", "currency", "created_at",
+            "notes", "cost_rate", "cost", "covered", "coverage_reason", "coverage_source", "bill_rate",
+            "rate_multiplier", "billable_amount", "currency", "created_at",
         ]  # fmt: skip
         read_only_fields = [
-            "id", "cost_rate", "cost", "covered", "coverage_reason", "bill_rate", "rate_multiplier",
-            "billable_amount", "currency", "created_at",
+            "id", "cost_rate", "cost", "covered", "coverage_reason", "coverage_source", "bill_rate",
+            "rate_multiplier", "billable_amount", "currency", "created_at",
         ]  # fmt: skip
         extra_kwargs = {
             "minutes": {"min_value": 1, "max_value": 24 * 60},
             "worked_on": {"required": False, "help_text": "Empty: today."},
             "covered": {"help_text": "Covered by the client's agreement (true) or billable (false)."},
-            "coverage_reason": {"help_text": "Which coverage rule decided, in words."},
+            "coverage_reason": {"help_text": "Which coverage rule decided, and of which document, in words."},
+            "coverage_source": {
+                "help_text": "The id of the signed agreement whose coverage rules decided: the service "
+                "agreement, or a supplement that amended its coverage before the day worked. Null without a "
+                "signed contract."
+            },
             "after_hours": {
                 "default": False,
                 "help_text": "Done outside business hours: billable work is charged at the contract's "

@@ -273,6 +273,14 @@ class TimeEntry(TenantOwned):
     cost_rate = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0"))
     covered = models.BooleanField()
     coverage_reason = models.CharField(max_length=300)
+    coverage_source = models.ForeignKey(
+        "contracts.Agreement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The signed document (service agreement or supplement) whose coverage rules decided.",
+    )
     bill_rate = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0"))
     after_hours = models.BooleanField(default=False, help_text="Done outside business hours.")
     rate_multiplier = models.DecimalField(

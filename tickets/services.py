@@ -31,7 +31,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.actors import SYSTEM, actor_label
-from contracts.coverage import decide
+from clients.selectors import site_area
+from contracts.coverage import WorkType, decide
 from contracts.selectors import contract_terms, effective_sla_for_client
 from events.services import record_event
 from service_levels.models import Metric, WorkLocation
@@ -394,28 +395,37 @@ def log_time(
     after_hours: bool = False,
 ) -> TimeEntry:
     """Record work (on the tenant's today unless ``worked_on`` is given), valued at the technician's cost
-    rate in force that day, and decide, from the client's
-    agreement in force that day, whether it is covered or billable. Billable after-hours work keeps the
-    contract's after-hours multiplier of that day, so a later contract change does not reprice it."""
+    rate in force that day, and decide, from the client's terms that day (the agreement in force amended
+    by its signed supplements), whether it is covered or billable; the reason names the document whose
+    rule decided. Travel is matched against the company's service area for the ticket's site, so "travel
+    inside the service area is free" holds. Billable after-hours work keeps the after-hours multiplier of
+    that day, so a later contract change does not reprice it."""
     if minutes <= 0:
         raise ValidationError({"minutes": "Log at least one minute."})
     worked_on = worked_on or tenant_today()
     terms = contract_terms(ticket.client, on=worked_on)
-    version = terms.agreement.version if terms.agreement else None
-    if version is None:
+    source = None
+    if terms.agreement is None:
         covered, reason = False, "No signed service contract: all work is billable."
     else:
         category = ticket.issue_type.category if ticket.issue_type else ""
-        decision = decide(rules=version.coverage, category=category, work_type=work_type)
+        where = site_area(ticket.site, service_area=current_tenant().service_area)
+        source = terms.source_of("coverage")
+        decision = decide(
+            rules=terms.coverage, category=category, work_type=work_type, area=where.area, source=str(source)
+        )
         covered, reason = decision.covered, decision.reason
+        if work_type == WorkType.TRAVEL and any(rule.get("area") for rule in terms.coverage):
+            reason = f"{reason} {where.reason}"  # the service area decided: say where the site lies
     bill_rate = 0
     rate_multiplier = Decimal("1")
-    if not covered and version is not None:
-        bill_rate = (
-            version.hourly_rate_onsite if location == WorkLocation.ON_SITE else version.hourly_rate_remote
-        )
+    if not covered and terms.agreement is not None:
+        bill_rate = terms.hourly_rate_onsite if location == WorkLocation.ON_SITE else terms.hourly_rate_remote
         if after_hours:
-            rate_multiplier = version.after_hours_multiplier
+            rate_multiplier = terms.after_hours_multiplier
+        rate_term = "hourly_rate_onsite" if location == WorkLocation.ON_SITE else "hourly_rate_remote"
+        if bill_rate and terms.source_of(rate_term) != source:
+            reason = f"{reason} Rate from {terms.source_of(rate_term)}."
     # Locked (as set_cost_rate locks it) so a rate change committing meanwhile cannot miss this entry.
     membership = StaffMembership.objects.select_for_update(no_key=True).filter(user=technician).first()
     return TimeEntry.objects.create(
@@ -429,11 +439,16 @@ def log_time(
         worked_on=worked_on,
         cost_rate=cost_rate_on(membership, worked_on),
         covered=covered,
-        coverage_reason=reason,
+        coverage_reason=_fits(reason, TimeEntry._meta.get_field("coverage_reason").max_length),
+        coverage_source_id=source.agreement_id if source else None,
         bill_rate=bill_rate,
         after_hours=after_hours,
         rate_multiplier=rate_multiplier,
     )
+
+
+def _fits(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from service_levels.durations import minutes_words
 from service_levels.models import IssueType, Metric, Priority
 from service_levels.selectors import priority_for
 from tenants.localtime import tenant_today, tenant_zone
+from tenants.selectors import users_with_cost_rates
 from tenants.views import StaffRequiredMixin
 from tickets import attachments, selectors, services
 from tickets.forms import AssignForm, ReplyForm, RetargetForm, StatusForm, TicketForm, TimeEntryForm
@@ -224,9 +225,13 @@ def detail_context(request, ticket: Ticket, zone: ZoneInfo, **bound_forms) -> di
         else:
             forms[name] = form_class(initial=initials[name], prefix=name.removesuffix("_form"))
     currency = request.tenant.currency
+    rated = users_with_cost_rates({entry.technician_id for entry in page.time_entries})
     for entry in page.time_entries:
         entry.work_label = selectors.work_type_label(entry.work_type)
-        entry.cost_display = money(entry.cost, currency)
+        # "cost $0.00" only where a rate says so; otherwise the cost is unknown, not nothing.
+        entry.cost_display = (
+            f"cost {money(entry.cost, currency)}" if entry.technician_id in rated else ("no cost rate")
+        )
         entry.bill_rate_display = money(entry.bill_rate, currency)
         entry.multiplier_display = plain_number(entry.rate_multiplier)
         entry.billable_display = money(entry.billable_amount, currency)
@@ -241,6 +246,8 @@ def detail_context(request, ticket: Ticket, zone: ZoneInfo, **bound_forms) -> di
             "covered": minutes_words(page.totals.covered_minutes),
             "billable": minutes_words(page.totals.billable_minutes),
             "cost": money(page.totals.cost, currency),
+            "unrated": sum(1 for entry in page.time_entries if entry.technician_id not in rated),
+            "all_unrated": bool(page.time_entries) and not rated,
             "billable_amount": money(page.totals.billable_amount, currency),
         },
         "pause_labels": [

@@ -1,6 +1,7 @@
 """Work tracking: each time entry is valued at the technician's cost rate and is covered by the client's
 signed agreement or billable at the contract's remote or on-site rate, decided by the agreement's
-coverage rules (through tickets.services.log_time), and the ticket's page says which and why."""
+coverage rules (through tickets.services.log_time), and the ticket's page says which, why and from which
+document."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -43,7 +44,7 @@ def signed_client(tenant):
     """A client who signed a service agreement whose version has RULES, $120/h remote, $160/h on site."""
     client = ClientFactory(tenant=tenant, name="Whitaker Residence")
     version = ContractVersionFactory(
-        published=True, template__tenant=tenant, coverage=RULES, hourly_rate_remote="120.00",
+        published=True, template__tenant=tenant, number=1, coverage=RULES, hourly_rate_remote="120.00",
         hourly_rate_onsite="160.00",
     )  # fmt: skip
     with tenant_scope(tenant):
@@ -78,7 +79,7 @@ def test_a_category_rule_covers_every_kind_of_work_on_that_category(tenant, sign
     travel = log(tenant, ticket, tech, "travel", location="on_site")
 
     assert (repair.covered, travel.covered) == (True, True)
-    assert repair.coverage_reason == "Hardware is covered by the agreement."
+    assert repair.coverage_reason == "Hardware is covered by Service Agreement v1."
     assert (repair.bill_rate, repair.billable_amount) == (Decimal("0"), Decimal("0.00"))
 
 
@@ -88,7 +89,7 @@ def test_a_work_type_rule_covers_that_work_in_any_category(tenant, signed_client
 
     assert software.covered
     assert uncatalogued.covered
-    assert software.coverage_reason == "Remote support is covered by the agreement (Remote triage)."
+    assert software.coverage_reason == "Remote support is covered by Service Agreement v1 (Remote triage)."
 
 
 def test_a_rule_with_a_category_and_a_work_type_needs_both_and_the_first_match_wins(
@@ -102,10 +103,13 @@ def test_a_rule_with_a_category_and_a_work_type_needs_both_and_the_first_match_w
     assert installation.covered is False
     assert (
         installation.coverage_reason
-        == "New installation software is billable by the agreement (Quoted separately)."
+        == "New installation software is billable by Service Agreement v1 (Quoted separately)."
     )
     assert training.covered is False
-    assert training.coverage_reason == "The agreement does not cover this work: billable at contract rates."
+    assert (
+        training.coverage_reason
+        == "Service Agreement v1 does not cover this work: billable at contract rates."
+    )
 
 
 def test_a_ticket_without_an_issue_type_matches_only_rules_without_a_category(tenant, signed_client, tech):
@@ -157,7 +161,7 @@ def test_logging_time_on_the_page_says_covered_or_billable_with_the_reason_and_t
     assert second.count('data-entry="covered"') == 1
     assert "$240.00</span>" in second
     assert "at $160.00/h" in second
-    assert "Remote support is covered by the agreement (Remote triage)." in second
+    assert "Remote support is covered by Service Agreement v1 (Remote triage)." in second
     assert "Total · covered 20 min, billable 1 h 30 min" in second
     assert "$88.00" in second  # cost: 110 min at $48/h
 
