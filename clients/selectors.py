@@ -1,9 +1,10 @@
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from clients.models import Client, Contact, Site
+from tenants.trigram import match_rank, text_match, upper_aliases
 
 
 def client_list(*, search: str = "", archived: bool = False) -> QuerySet[Client]:
@@ -62,3 +63,38 @@ def tenant_counts() -> TenantCounts:
 
 def largest_clients(limit: int = 5) -> QuerySet[Client]:
     return Client.objects.filter(archived_at__isnull=True).order_by("-managed_endpoints", "name")[:limit]
+
+
+# --- Search (the top bar's search_everything reads these) -----------------------------------------
+
+CLIENT_SEARCH_FIELDS = ["name", "email"]
+CONTACT_SEARCH_FIELDS = ["full_name", "email"]
+SITE_SEARCH_FIELDS = ["name", "address_line1", "city"]
+
+
+def _search(queryset: QuerySet, tenant, fields: list[str], term: str, limit: int) -> list:
+    """The ``limit`` rows of ``tenant`` matching ``term`` best, active before archived. The tenant is a
+    filter of its own (besides the scoped manager and RLS) so the planner can combine its index with the
+    trigram ones."""
+    return list(
+        queryset.filter(tenant_id=tenant.pk)
+        .alias(**upper_aliases(fields))
+        .filter(text_match(fields, term))
+        .annotate(search_rank=match_rank(fields, term))
+        .order_by(F("archived_at").asc(nulls_first=True), "-search_rank", "pk")[:limit]
+    )
+
+
+def search_clients(tenant, term: str, *, limit: int) -> list[Client]:
+    """Clients of ``tenant`` whose name or email matches ``term`` (tenants/trigram.py says how)."""
+    return _search(Client.objects.all(), tenant, CLIENT_SEARCH_FIELDS, term, limit)
+
+
+def search_contacts(tenant, term: str, *, limit: int) -> list[Contact]:
+    """Contacts of ``tenant`` whose name or email matches ``term``, with their client."""
+    return _search(Contact.objects.select_related("client"), tenant, CONTACT_SEARCH_FIELDS, term, limit)
+
+
+def search_sites(tenant, term: str, *, limit: int) -> list[Site]:
+    """Sites of ``tenant`` whose name, street address or city matches ``term``, with their client."""
+    return _search(Site.objects.select_related("client"), tenant, SITE_SEARCH_FIELDS, term, limit)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # trigram lookups for search (tenants/trigram.py)
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -96,6 +97,7 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "webhooks",
+    "search",
     "demo",
 ]
 

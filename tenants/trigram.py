@@ -1,0 +1,116 @@
+"""Trigram search (PostgreSQL's pg_trgm): the extension, the GIN indexes that serve it, and the match.
+
+A search term matches a column when the column contains it (case-insensitive, ``UPPER(col) LIKE
+UPPER('%term%')``) or when a word of the column is close to it (``UPPER(col) %> term``, pg_trgm's word
+similarity, so "plumbng" finds "Plumbing"). Both are served by one GIN index per column on
+``UPPER(col) gin_trgm_ops`` (:func:`trigram_index`); the ``UPPER`` is what Django's ``icontains`` writes.
+
+pg_trgm ships with PostgreSQL's contrib package and is a trusted extension (PostgreSQL 13+), so the owner
+role that runs migrations creates it (it owns the database). The embedded PostgreSQL of ``make run``
+(pgserver 0.1.4) does not ship it: there the migrations skip the extension and the trigram indexes
+(:class:`CreateTrigramExtensionIfAvailable`, :class:`AddTrigramIndex`) and :func:`text_match` falls back
+to the substring match alone, which finds the same substrings but no near misses and scans the
+tenant's rows instead of using an index.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.lookups import TrigramWordSimilar
+from django.contrib.postgres.operations import TrigramExtension
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connections, migrations
+from django.db.models import F, Q, Value
+from django.db.models.expressions import Expression
+from django.db.models.functions import Greatest, Upper
+
+EXTENSION = "pg_trgm"
+_installed: dict[tuple[str, str], bool] = {}
+
+
+def trigram_index(field: str, *, name: str) -> GinIndex:
+    """The GIN trigram index on ``UPPER(field)`` that serves :func:`text_match` on that column."""
+    return GinIndex(OpClass(Upper(field), name="gin_trgm_ops"), name=name)
+
+
+def _available(schema_editor) -> bool:
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = %s", [EXTENSION])
+        return cursor.fetchone() is not None
+
+
+def _installed_in(schema_editor) -> bool:
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = %s", [EXTENSION])
+        return cursor.fetchone() is not None
+
+
+class CreateTrigramExtensionIfAvailable(TrigramExtension):
+    """``CREATE EXTENSION IF NOT EXISTS pg_trgm`` where the server ships it; nothing where it does not
+    (the embedded PostgreSQL), so migrations run on both."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if _available(schema_editor):
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        # Other apps' indexes may use it, and dropping an extension is not this app's call: keep it.
+        pass
+
+    def describe(self):
+        return "Creates extension pg_trgm where the server ships it"
+
+
+class AddTrigramIndex(migrations.AddIndex):
+    """AddIndex for a :func:`trigram_index`, skipped (in the database only) without pg_trgm."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if _installed_in(schema_editor):
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if _installed_in(schema_editor):
+            schema_editor.execute(f'DROP INDEX IF EXISTS "{self.index.name}"')
+
+
+def trigram_installed(using: str = "default") -> bool:
+    """Whether the database has pg_trgm (asked once per database and process)."""
+    connection = connections[using]
+    key = (using, connection.settings_dict["NAME"])
+    if key not in _installed:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = %s", [EXTENSION])
+            _installed[key] = cursor.fetchone() is not None
+    return _installed[key]
+
+
+def text_match(fields: list[str], term: str, *, fuzzy: bool | None = None) -> Q:
+    """Rows where one of ``fields`` contains ``term``, or (with pg_trgm) has a word close to it.
+    Filter on ``upper_aliases(fields)`` first: the near-miss half compares those aliases."""
+    fuzzy = trigram_installed() if fuzzy is None else fuzzy
+    match = Q()
+    for field in fields:
+        match |= Q(**{f"{field}__icontains": term})
+        if fuzzy:
+            match |= Q(**{f"{_alias(field)}__{TrigramWordSimilar.lookup_name}": term})
+    return match
+
+
+def upper_aliases(fields: list[str]) -> dict[str, Expression]:
+    """``UPPER(field)`` under a name per field, for ``queryset.alias(**upper_aliases(fields))``: the very
+    expression the trigram indexes hold, so the near-miss match can use them."""
+    return {_alias(field): Upper(field) for field in fields}
+
+
+def match_rank(fields: list[str], term: str, *, fuzzy: bool | None = None) -> Expression:
+    """How well the best of ``fields`` matches ``term`` (0 to 1), to put the closest rows first. Without
+    pg_trgm every match ranks the same."""
+    fuzzy = trigram_installed() if fuzzy is None else fuzzy
+    if not fuzzy:
+        return Value(0.0)
+    scores = [TrigramWordSimilarity(Value(term), F(_alias(field))) for field in fields]
+    return scores[0] if len(scores) == 1 else Greatest(*scores)
+
+
+def _alias(field: str) -> str:
+    return f"upper_{field.replace('__', '_')}"
