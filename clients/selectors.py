@@ -4,7 +4,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from clients.models import Client, Contact, Site
-from tenants.trigram import match_rank, text_match, upper_aliases
+from tenants.trigram import best_matches
 
 
 def client_list(*, search: str = "", archived: bool = False) -> QuerySet[Client]:
@@ -74,19 +74,15 @@ SITE_SEARCH_FIELDS = ["name", "address_line1", "city"]
 
 def _search(queryset: QuerySet, tenant, fields: list[str], term: str, limit: int) -> list:
     """The ``limit`` rows of ``tenant`` matching ``term`` best, active before archived. The tenant is a
-    filter of its own (besides the scoped manager and RLS) so the planner can combine its index with the
-    trigram ones."""
-    return list(
-        queryset.filter(tenant_id=tenant.pk)
-        .alias(**upper_aliases(fields))
-        .filter(text_match(fields, term))
-        .annotate(search_rank=match_rank(fields, term))
-        .order_by(F("archived_at").asc(nulls_first=True), "-search_rank", "pk")[:limit]
-    )
+    filter of its own, besides the scoped manager and RLS."""
+    return best_matches(
+        queryset.filter(tenant_id=tenant.pk), fields, term, limit=limit,
+        order_first=(F("archived_at").asc(nulls_first=True),),
+    )  # fmt: skip
 
 
 def search_clients(tenant, term: str, *, limit: int) -> list[Client]:
-    """Clients of ``tenant`` whose name or email matches ``term`` (tenants/trigram.py says how)."""
+    """Clients of ``tenant`` whose name or email matches ``term`` (tenants.trigram.best_matches)."""
     return _search(Client.objects.all(), tenant, CLIENT_SEARCH_FIELDS, term, limit)
 
 

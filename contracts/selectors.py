@@ -24,7 +24,7 @@ from service_levels.models import IssueType
 from service_levels.selectors import EffectiveSla, effective_sla
 from tenants.localtime import tenant_localtime, tenant_today
 from tenants.models import StaffMembership
-from tenants.trigram import match_rank, text_match, upper_aliases
+from tenants.trigram import best_matches
 
 
 @dataclass(frozen=True)
@@ -236,20 +236,18 @@ AGREEMENT_SEARCH_FIELDS = ["version__title"]
 
 
 def search_agreements(tenant, term: str, *, limit: int) -> list[Agreement]:
-    """Agreements of ``tenant`` whose contract title matches ``term`` (tenants/trigram.py says how), or
+    """Agreements of ``tenant`` whose contract title matches ``term`` (tenants.trigram.best_matches), or
     whose number is ``term`` ("12" or "#12"); in force and waiting ones first."""
-    match = text_match(AGREEMENT_SEARCH_FIELDS, term)
-    if (number := term.strip().lstrip("#")).isdigit() and len(number) <= 9:
-        match |= Q(pk=int(number))
+    number = None
+    if (digits := term.strip().lstrip("#")).isdigit() and len(digits) <= 9:
+        number = Q(pk=int(digits))
     current = Case(
         When(status__in=[*IN_FORCE, AgreementStatus.SENT, AgreementStatus.DRAFT], then=Value(0)),
         default=Value(1),
     )
-    return list(
-        Agreement.objects.filter(tenant_id=tenant.pk)
-        .alias(**upper_aliases(AGREEMENT_SEARCH_FIELDS))
-        .filter(match)
-        .select_related("client", "version__template")
-        .annotate(search_rank=match_rank(AGREEMENT_SEARCH_FIELDS, term), current=current)
-        .order_by("current", "-search_rank", "-created_at", "-pk")[:limit]
-    )
+    agreements = Agreement.objects.filter(tenant_id=tenant.pk).select_related("client", "version__template")
+    return best_matches(
+        agreements.alias(current=current),
+        AGREEMENT_SEARCH_FIELDS, term, limit=limit, also=number, order_first=("current",),
+        order_last=("-created_at", "-pk"),
+    )  # fmt: skip

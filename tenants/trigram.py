@@ -1,16 +1,17 @@
 """Trigram search (PostgreSQL's pg_trgm): the extension, the GIN indexes that serve it, and the match.
 
 A search term matches a column when the column contains it (case-insensitive, ``UPPER(col) LIKE
-UPPER('%term%')``) or when a word of the column is close to it (``UPPER(col) %> term``, pg_trgm's word
-similarity, so "plumbng" finds "Plumbing"). Both are served by one GIN index per column on
-``UPPER(col) gin_trgm_ops`` (:func:`trigram_index`); the ``UPPER`` is what Django's ``icontains`` writes.
+UPPER('%term%')``) or, when nothing does, when a word of the column is close to it (``UPPER(col) %>
+term``, pg_trgm's word similarity, so "plumbng" finds "Plumbing"): :func:`best_matches`. Both can be
+served by one GIN index per column on ``UPPER(col) gin_trgm_ops`` (:func:`trigram_index`; the ``UPPER`` is
+what Django's ``icontains`` writes) where the query is not bound by row-level security, or where UPPER,
+LIKE and ``%>`` are LEAKPROOF; for the web role they are not, so see best_matches for the cost.
 
 pg_trgm ships with PostgreSQL's contrib package and is a trusted extension (PostgreSQL 13+), so the owner
 role that runs migrations creates it (it owns the database). The embedded PostgreSQL of ``make run``
 (pgserver 0.1.4) does not ship it: there the migrations skip the extension and the trigram indexes
-(:class:`CreateTrigramExtensionIfAvailable`, :class:`AddTrigramIndex`) and :func:`text_match` falls back
-to the substring match alone, which finds the same substrings but no near misses and scans the
-tenant's rows instead of using an index.
+(:class:`CreateTrigramExtensionIfAvailable`, :class:`AddTrigramIndex`) and :func:`best_matches` falls back
+to the substring match alone: the same substrings, no near misses.
 """
 
 from __future__ import annotations
@@ -84,21 +85,38 @@ def trigram_installed(using: str = "default") -> bool:
     return _installed[key]
 
 
-def text_match(fields: list[str], term: str, *, fuzzy: bool | None = None) -> Q:
-    """Rows where one of ``fields`` contains ``term``, or (with pg_trgm) has a word close to it.
-    Filter on ``upper_aliases(fields)`` first: the near-miss half compares those aliases."""
-    fuzzy = trigram_installed() if fuzzy is None else fuzzy
-    match = Q()
+def best_matches(queryset, fields: list[str], term: str, *, limit: int, also=None, order_first=(),
+                 order_last=("pk",)) -> list:  # fmt: skip
+    """The ``limit`` rows of ``queryset`` matching ``term`` best: those where a field contains it (or that
+    match ``also``, a Q such as a number), closest first after ``order_first``; only when there is none,
+    those with a word close to it (pg_trgm), a typo's second chance.
+
+    Two passes because under row-level security PostgreSQL may not use an index for an operator that is
+    not LEAKPROOF (LIKE, ``%>``, UPPER are not): both are then checked row by row over the tenant's rows,
+    and the word-similarity check costs several times the substring one, so it runs only when needed."""
+    rows = queryset.alias(**upper_aliases(fields))
+    contains = Q()
     for field in fields:
-        match |= Q(**{f"{field}__icontains": term})
-        if fuzzy:
-            match |= Q(**{f"{_alias(field)}__{TrigramWordSimilar.lookup_name}": term})
-    return match
+        contains |= Q(**{f"{field}__icontains": term})
+    if also is not None:
+        contains |= also
+    fuzzy = trigram_installed()
+    ordering = (*order_first, "-search_rank", *order_last)
+    found = list(
+        rows.filter(contains)
+        .annotate(search_rank=match_rank(fields, term, fuzzy=fuzzy))
+        .order_by(*ordering)[:limit]
+    )
+    if found or not fuzzy:
+        return found
+    close = Q()
+    for field in fields:
+        close |= Q(**{f"{_alias(field)}__{TrigramWordSimilar.lookup_name}": term})
+    return list(rows.filter(close).annotate(search_rank=match_rank(fields, term)).order_by(*ordering)[:limit])
 
 
 def upper_aliases(fields: list[str]) -> dict[str, Expression]:
-    """``UPPER(field)`` under a name per field, for ``queryset.alias(**upper_aliases(fields))``: the very
-    expression the trigram indexes hold, so the near-miss match can use them."""
+    """``UPPER(field)`` under a name per field: the very expression the trigram indexes hold."""
     return {_alias(field): Upper(field) for field in fields}
 
 

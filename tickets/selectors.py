@@ -23,7 +23,7 @@ from contracts.selectors import ContractTerms, contract_terms
 from service_levels.durations import duration_words, minutes_words
 from service_levels.models import Metric, Priority, WorkLocation
 from tenants.models import StaffMembership
-from tenants.trigram import match_rank, text_match, upper_aliases
+from tenants.trigram import best_matches
 from tickets.models import (
     OPEN_STATUSES,
     Channel,
@@ -620,16 +620,13 @@ TICKET_SEARCH_FIELDS = ["title"]
 
 
 def search_tickets(tenant, term: str, *, limit: int) -> list[Ticket]:
-    """Tickets of ``tenant`` whose title matches ``term`` (tenants/trigram.py says how) or whose number is
+    """Tickets of ``tenant`` whose title matches ``term`` (tenants.trigram.best_matches) or whose number is
     ``term`` ("1042" or "#1042"); open ones first, then the closest match, then the newest."""
-    match = text_match(TICKET_SEARCH_FIELDS, term)
-    if (number := term.strip().lstrip("#")).isdigit() and len(number) <= 9:
-        match |= Q(number=int(number))
-    return list(
-        Ticket.objects.filter(tenant_id=tenant.pk)
-        .alias(**upper_aliases(TICKET_SEARCH_FIELDS))
-        .filter(match)
-        .select_related("client")
-        .annotate(search_rank=match_rank(TICKET_SEARCH_FIELDS, term))
-        .order_by(_open_first(), "-search_rank", "-created_at", "-pk")[:limit]
-    )
+    number = None
+    if (digits := term.strip().lstrip("#")).isdigit() and len(digits) <= 9:
+        number = Q(number=int(digits))
+    return best_matches(
+        Ticket.objects.filter(tenant_id=tenant.pk).select_related("client").alias(open_first=_open_first()),
+        TICKET_SEARCH_FIELDS, term, limit=limit, also=number, order_first=("open_first",),
+        order_last=("-created_at", "-pk"),
+    )  # fmt: skip

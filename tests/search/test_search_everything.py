@@ -175,17 +175,23 @@ def test_search_needs_a_sign_in(client):
     assert response.status_code == 302
 
 
+def _client_queries(tenant, query):
+    with tenant_scope(tenant), CaptureQueriesContext(connection) as captured:
+        search_everything(tenant, query, 5, kinds=["clients"])
+    return [query["sql"] for query in captured.captured_queries if "clients_client" in query["sql"]]
+
+
 def test_the_search_asks_what_the_trigram_indexes_hold(tenant, whitaker, pg_trgm):
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'client_name_trgm_idx'")
         [(definition,)] = cursor.fetchall()
     assert "gin (upper((name)::text) gin_trgm_ops)" in definition
-    with tenant_scope(tenant), CaptureQueriesContext(connection) as captured:
-        search_everything(tenant, "whitaker", 5, kinds=["clients"])
-    [sql] = [query["sql"] for query in captured.captured_queries if "clients_client" in query["sql"]]
-    assert 'UPPER("clients_client"."name"::text) LIKE UPPER(' in sql
-    assert '%> UPPER("clients_client"."name")' in sql or 'UPPER("clients_client"."name") %>' in sql
-    assert '"clients_client"."tenant_id" = ' in sql
+    [substring] = _client_queries(tenant, "whitaker")  # found: no second pass
+    assert 'UPPER("clients_client"."name"::text) LIKE UPPER(' in substring
+    assert '"clients_client"."tenant_id" = ' in substring
+    substring, near = _client_queries(tenant, "witakr")  # nothing contains it: the near-miss pass
+    assert 'UPPER("clients_client"."name") %>' in near
+    assert '"clients_client"."tenant_id" = ' in near
 
 
 def test_a_read_only_member_can_search(client, login_as, tenant, whitaker):
