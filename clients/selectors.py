@@ -72,25 +72,25 @@ CONTACT_SEARCH_FIELDS = ["full_name", "email"]
 SITE_SEARCH_FIELDS = ["name", "address_line1", "city"]
 
 
-def _search(queryset: QuerySet, tenant, fields: list[str], term: str, limit: int) -> list:
+def _search(queryset: QuerySet, tenant, fields: list[str], term: str, limit: int, near: bool) -> list:
     """The ``limit`` rows of ``tenant`` matching ``term`` best, active before archived. The tenant is a
     filter of its own, besides the scoped manager and RLS."""
     return best_matches(
-        queryset.filter(tenant_id=tenant.pk), fields, term, limit=limit,
+        queryset.filter(tenant_id=tenant.pk), fields, term, limit=limit, near=near,
         order_first=(F("archived_at").asc(nulls_first=True),),
     )  # fmt: skip
 
 
-def search_clients(tenant, term: str, *, limit: int) -> list[Client]:
+def search_clients(tenant, term: str, *, limit: int, near: bool = False) -> list[Client]:
     """Clients of ``tenant`` whose name or email matches ``term`` (tenants.trigram.best_matches)."""
-    return _search(Client.objects.all(), tenant, CLIENT_SEARCH_FIELDS, term, limit)
+    return _search(Client.objects.all(), tenant, CLIENT_SEARCH_FIELDS, term, limit, near)
 
 
-def search_contacts(tenant, term: str, *, limit: int) -> list[Contact]:
+def search_contacts(tenant, term: str, *, limit: int, near: bool = False) -> list[Contact]:
     """Contacts of ``tenant`` whose name or email matches ``term``, with their client."""
-    return _search(Contact.objects.select_related("client"), tenant, CONTACT_SEARCH_FIELDS, term, limit)
+    return _search(Contact.objects.select_related("client"), tenant, CONTACT_SEARCH_FIELDS, term, limit, near)
 
 
-def search_sites(tenant, term: str, *, limit: int) -> list[Site]:
+def search_sites(tenant, term: str, *, limit: int, near: bool = False) -> list[Site]:
     """Sites of ``tenant`` whose name, street address or city matches ``term``, with their client."""
-    return _search(Site.objects.select_related("client"), tenant, SITE_SEARCH_FIELDS, term, limit)
+    return _search(Site.objects.select_related("client"), tenant, SITE_SEARCH_FIELDS, term, limit, near)

@@ -235,7 +235,7 @@ def client_agreements(client) -> QuerySet[Agreement]:
 AGREEMENT_SEARCH_FIELDS = ["version__title"]
 
 
-def search_agreements(tenant, term: str, *, limit: int) -> list[Agreement]:
+def search_agreements(tenant, term: str, *, limit: int, near: bool = False) -> list[Agreement]:
     """Agreements of ``tenant`` whose contract title matches ``term`` (tenants.trigram.best_matches), or
     whose number is ``term`` ("12" or "#12"); in force and waiting ones first."""
     number = None
@@ -248,6 +248,6 @@ def search_agreements(tenant, term: str, *, limit: int) -> list[Agreement]:
     agreements = Agreement.objects.filter(tenant_id=tenant.pk).select_related("client", "version__template")
     return best_matches(
         agreements.alias(current=current),
-        AGREEMENT_SEARCH_FIELDS, term, limit=limit, also=number, order_first=("current",),
+        AGREEMENT_SEARCH_FIELDS, term, limit=limit, near=near, also=number, order_first=("current",),
         order_last=("-created_at", "-pk"),
     )  # fmt: skip

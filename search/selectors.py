@@ -34,12 +34,14 @@ class HitGroup:
     label: str
     hits: list[Hit]
     has_more: bool  # more rows matched than were asked for
+    near: bool = False  # close to the query rather than containing it
 
 
 @dataclass(frozen=True)
 class SearchResults:
     query: str
     groups: list[HitGroup]
+    near_misses: bool = False  # nothing contained the query: these come close to it
 
     @property
     def too_short(self) -> bool:
@@ -116,15 +118,25 @@ def normalise_query(query: str) -> str:
 
 
 def search_everything(tenant, query: str, limit: int, *, kinds: Iterable[str] | None = None) -> SearchResults:
-    """Up to ``limit`` hits of each kind (all of KINDS, or those in ``kinds``) of ``tenant`` matching
-    ``query``; kinds without a hit are left out. A query shorter than MIN_LENGTH finds nothing."""
+    """Up to ``limit`` hits of each kind (all of KINDS, or those in ``kinds``) of ``tenant`` containing
+    ``query`` or, when no row of any kind does, coming close to it; kinds without a hit are left out. A
+    query shorter than MIN_LENGTH finds nothing."""
     query = normalise_query(query)
     wanted = list(KINDS) if kinds is None else [kind for kind in KINDS if kind in set(kinds)]
     groups = []
     if len(query) >= MIN_LENGTH:
-        for kind in wanted:
-            label, search, as_hit = KINDS[kind]
-            rows = search(tenant, query, limit=limit + 1)  # one more says whether there are more
-            if rows:
-                groups.append(HitGroup(kind, label, [as_hit(row) for row in rows[:limit]], len(rows) > limit))
-    return SearchResults(query=query, groups=groups)
+        groups = _groups(tenant, query, limit, wanted, near=False)
+        if not groups:  # nothing contains it: a typo? Look for near misses (pg_trgm), a costlier check.
+            groups = _groups(tenant, query, limit, wanted, near=True)
+    return SearchResults(query=query, groups=groups, near_misses=bool(groups) and groups[0].near)
+
+
+def _groups(tenant, query: str, limit: int, kinds: list[str], *, near: bool) -> list[HitGroup]:
+    groups = []
+    for kind in kinds:
+        label, search, as_hit = KINDS[kind]
+        rows = search(tenant, query, limit=limit + 1, near=near)  # one more says whether there are more
+        if rows:
+            hits = [as_hit(row) for row in rows[:limit]]
+            groups.append(HitGroup(kind, label, hits, has_more=len(rows) > limit, near=near))
+    return groups

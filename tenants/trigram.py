@@ -1,7 +1,7 @@
 """Trigram search (PostgreSQL's pg_trgm): the extension, the GIN indexes that serve it, and the match.
 
 A search term matches a column when the column contains it (case-insensitive, ``UPPER(col) LIKE
-UPPER('%term%')``) or, when nothing does, when a word of the column is close to it (``UPPER(col) %>
+UPPER('%term%')``) or, when nothing at all does, when a word of the column is close to it (``UPPER(col) %>
 term``, pg_trgm's word similarity, so "plumbng" finds "Plumbing"): :func:`best_matches`. Both can be
 served by one GIN index per column on ``UPPER(col) gin_trgm_ops`` (:func:`trigram_index`; the ``UPPER`` is
 what Django's ``icontains`` writes) where the query is not bound by row-level security, or where UPPER,
@@ -21,9 +21,9 @@ from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.operations import TrigramExtension
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connections, migrations
-from django.db.models import F, Q, Value
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.expressions import Expression
-from django.db.models.functions import Greatest, Upper
+from django.db.models.functions import Greatest, Length, Upper
 
 EXTENSION = "pg_trgm"
 _installed: dict[tuple[str, str], bool] = {}
@@ -85,34 +85,35 @@ def trigram_installed(using: str = "default") -> bool:
     return _installed[key]
 
 
-def best_matches(queryset, fields: list[str], term: str, *, limit: int, also=None, order_first=(),
-                 order_last=("pk",)) -> list:  # fmt: skip
-    """The ``limit`` rows of ``queryset`` matching ``term`` best: those where a field contains it (or that
-    match ``also``, a Q such as a number), closest first after ``order_first``; only when there is none,
-    those with a word close to it (pg_trgm), a typo's second chance.
+def best_matches(queryset, fields: list[str], term: str, *, limit: int, near: bool = False, also=None,
+                 order_first=(), order_last=("pk",)) -> list:  # fmt: skip
+    """The ``limit`` rows of ``queryset`` matching ``term`` best, after ``order_first``.
 
-    Two passes because under row-level security PostgreSQL may not use an index for an operator that is
-    not LEAKPROOF (LIKE, ``%>``, UPPER are not): both are then checked row by row over the tenant's rows,
-    and the word-similarity check costs several times the substring one, so it runs only when needed."""
+    By default the rows where a field contains ``term`` (or that match ``also``, a Q such as a number),
+    those where the first field starts with it first, then the shortest. With ``near=True`` (the caller's
+    second chance when nothing contained the term: a typo) the rows where a word of a field is close to
+    it (pg_trgm), the closest first; nothing without pg_trgm.
+
+    Two passes, and the second only when asked, because under row-level security PostgreSQL does not use
+    an index for an operator that is not LEAKPROOF (UPPER, LIKE and ``%>`` are not): both are checked row
+    by row over the tenant's rows, and the word-similarity check costs several times the substring one."""
     rows = queryset.alias(**upper_aliases(fields))
+    if near:
+        if not trigram_installed():
+            return []
+        close = Q()
+        for field in fields:
+            close |= Q(**{f"{_alias(field)}__{TrigramWordSimilar.lookup_name}": term})
+        ranked = rows.filter(close).annotate(search_rank=match_rank(fields, term))
+        return list(ranked.order_by(*order_first, "-search_rank", *order_last)[:limit])
     contains = Q()
     for field in fields:
         contains |= Q(**{f"{field}__icontains": term})
     if also is not None:
         contains |= also
-    fuzzy = trigram_installed()
-    ordering = (*order_first, "-search_rank", *order_last)
-    found = list(
-        rows.filter(contains)
-        .annotate(search_rank=match_rank(fields, term, fuzzy=fuzzy))
-        .order_by(*ordering)[:limit]
-    )
-    if found or not fuzzy:
-        return found
-    close = Q()
-    for field in fields:
-        close |= Q(**{f"{_alias(field)}__{TrigramWordSimilar.lookup_name}": term})
-    return list(rows.filter(close).annotate(search_rank=match_rank(fields, term)).order_by(*ordering)[:limit])
+    starts = Case(When(**{f"{fields[0]}__istartswith": term}, then=Value(0)), default=Value(1))
+    ranked = rows.filter(contains).alias(starts=starts, length=Length(fields[0]))
+    return list(ranked.order_by(*order_first, "starts", "length", *order_last)[:limit])
 
 
 def upper_aliases(fields: list[str]) -> dict[str, Expression]:
@@ -120,12 +121,8 @@ def upper_aliases(fields: list[str]) -> dict[str, Expression]:
     return {_alias(field): Upper(field) for field in fields}
 
 
-def match_rank(fields: list[str], term: str, *, fuzzy: bool | None = None) -> Expression:
-    """How well the best of ``fields`` matches ``term`` (0 to 1), to put the closest rows first. Without
-    pg_trgm every match ranks the same."""
-    fuzzy = trigram_installed() if fuzzy is None else fuzzy
-    if not fuzzy:
-        return Value(0.0)
+def match_rank(fields: list[str], term: str) -> Expression:
+    """How close the best of ``fields`` comes to ``term`` (pg_trgm word similarity, 0 to 1)."""
     scores = [TrigramWordSimilarity(Value(term), F(_alias(field))) for field in fields]
     return scores[0] if len(scores) == 1 else Greatest(*scores)
 

@@ -619,7 +619,7 @@ def client_tickets(client, *, limit: int = 10) -> ClientTickets:
 TICKET_SEARCH_FIELDS = ["title"]
 
 
-def search_tickets(tenant, term: str, *, limit: int) -> list[Ticket]:
+def search_tickets(tenant, term: str, *, limit: int, near: bool = False) -> list[Ticket]:
     """Tickets of ``tenant`` whose title matches ``term`` (tenants.trigram.best_matches) or whose number is
     ``term`` ("1042" or "#1042"); open ones first, then the closest match, then the newest."""
     number = None
@@ -627,6 +627,6 @@ def search_tickets(tenant, term: str, *, limit: int) -> list[Ticket]:
         number = Q(number=int(digits))
     return best_matches(
         Ticket.objects.filter(tenant_id=tenant.pk).select_related("client").alias(open_first=_open_first()),
-        TICKET_SEARCH_FIELDS, term, limit=limit, also=number, order_first=("open_first",),
+        TICKET_SEARCH_FIELDS, term, limit=limit, near=near, also=number, order_first=("open_first",),
         order_last=("-created_at", "-pk"),
     )  # fmt: skip

@@ -78,6 +78,17 @@ def test_a_near_miss_still_finds_the_row(tenant, whitaker, pg_trgm):
     assert _search(tenant, "Witaker")["clients"] == ["Whitaker Residence"]
 
 
+def test_near_misses_are_looked_for_only_when_nothing_contains_the_query(tenant, whitaker, pg_trgm):
+    ClientFactory(tenant=tenant, name="Witaker Farm")
+    assert _search(tenant, "Witaker")["clients"] == ["Witaker Farm"]
+
+
+def test_the_results_page_says_when_it_shows_near_misses(staff_client, whitaker, pg_trgm):
+    html = staff_client.get(reverse("search:results"), {"q": "witaker"}).content.decode()
+    assert "Nothing contains “witaker”" in html
+    assert "Whitaker Residence" in html
+
+
 def test_without_pg_trgm_it_still_finds_substrings(tenant, whitaker, monkeypatch):
     monkeypatch.setattr(trigram, "trigram_installed", lambda using="default": False)
     assert _search(tenant, "whitaker")["clients"] == ["Whitaker Residence"]
