@@ -17,4 +17,5 @@ RUN DJANGO_SECRET_KEY=collectstatic DATABASE_URL=postgres://x@localhost/x REDIS_
 RUN useradd --create-home accord
 USER accord
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers and threads sized for the cores it gets: config/gunicorn.py.
+CMD ["gunicorn", "config.wsgi", "--config", "config/gunicorn.py"]

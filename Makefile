@@ -28,6 +28,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
+	$(BIN)/python -m pip install --quiet ".[bench]"
 	$(BIN)/python bench/run.py
 
 lint: install

@@ -34,8 +34,8 @@ def record_event(name: str, **payload) -> OutboxEvent:
 
 def record_events(events: Iterable[tuple[int, str, dict]]) -> list[OutboxEvent]:
     """Write many ``(tenant_id, name, payload)`` events and their deliveries in a few statements, in the
-    caller's transaction: the SLA sweeper records every tenant's warnings and breaches together with its
-    claim (inside its cross-tenant bypass)."""
+    caller's transaction: a billing run announces thousands of invoices at once. (The SLA sweeper writes
+    its events in its claim's own statement instead: ``OUTBOX_CTES`` below.)"""
     with transaction.atomic():
         events = OutboxEvent.objects.bulk_create(
             OutboxEvent(tenant_id=tenant_id, name=name, payload=_json_safe(payload))
@@ -50,6 +50,39 @@ def record_events(events: Iterable[tuple[int, str, dict]]) -> list[OutboxEvent]:
         if deliveries:
             wake_dispatcher_after_commit()
     return events
+
+
+# The outbox written from SQL, for a service that records its events in the same statement as its change
+# (the SLA sweeper: one round trip per pass). ``{rows}`` names a relation with the columns
+# ``tenant_id, name, payload, position``: the events are numbered in ``position`` order, as
+# ``record_events`` numbers its list, and each gets a pending delivery per consumer the bus registers.
+OUTBOX_CTES = """
+    outbox AS (
+        INSERT INTO events_outboxevent (tenant_id, name, payload, occurred_at)
+        SELECT tenant_id, name, payload, %(outbox_occurred_at)s FROM {rows} ORDER BY position
+        RETURNING id, tenant_id, name
+    ),
+    outbox_deliveries AS (
+        INSERT INTO events_eventdelivery (tenant_id, event_id, consumer, status, attempts, last_error)
+        SELECT outbox.tenant_id, outbox.id, consumer.name, 'pending', 0, ''
+        FROM outbox JOIN unnest(%(outbox_event_names)s::text[], %(outbox_consumers)s::text[])
+            AS consumer (event_name, name) ON consumer.event_name = outbox.name
+        ORDER BY outbox.id, consumer.name
+        RETURNING id
+    )
+"""
+
+
+def outbox_ctes(rows: str, names: Iterable[str]) -> tuple[str, dict]:
+    """The ``outbox`` and ``outbox_deliveries`` CTEs writing the events of ``rows`` (see ``OUTBOX_CTES``)
+    and their parameters, for events named in ``names``. Call ``wake_dispatcher_after_commit()`` when the
+    statement wrote any delivery (count ``outbox_deliveries``)."""
+    wanted = [(name, consumer) for name in names for consumer in bus.consumers_for(name)]
+    return OUTBOX_CTES.format(rows=rows), {
+        "outbox_occurred_at": timezone.now(),  # what OutboxEvent's auto_now_add would write
+        "outbox_event_names": [name for name, _ in wanted],
+        "outbox_consumers": [consumer for _, consumer in wanted],
+    }
 
 
 def _wake_dispatcher() -> None:

@@ -125,6 +125,15 @@ def check_supported(instant: datetime, name: str = "instant") -> None:
     _instant_us(instant, name)
 
 
+def _local(instant_us: int, zone: ZoneInfo) -> datetime:
+    """The instant as an aware datetime in ``zone`` (``fold`` set), exactly: whole seconds through
+    ``fromtimestamp`` (exact for integers, faster than adding a timedelta and converting), then the
+    microseconds."""
+    seconds, microseconds = divmod(instant_us, _SECOND_US)
+    local = datetime.fromtimestamp(seconds, zone)
+    return local.replace(microsecond=microseconds) if microseconds else local
+
+
 def _utc_year(instant_us: int) -> int:
     return (_NAIVE_EPOCH + timedelta(microseconds=instant_us)).year
 
@@ -290,8 +299,13 @@ class BusinessCalendar:
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Business time from ``start`` to ``end``; negative when ``end`` is before ``start``."""
-        s = _instant_us(start, "start")
-        e = _instant_us(end, "end")
+        try:
+            s = (start - _EPOCH) // _ONE_US
+            e = (end - _EPOCH) // _ONE_US
+        except TypeError:
+            s, e = _instant_us(start, "start"), _instant_us(end, "end")  # the naive one raises
+        if not (_FIRST_US <= s < _END_US and _FIRST_US <= e < _END_US):
+            s, e = _instant_us(start, "start"), _instant_us(end, "end")  # the one out of range raises
         if not self._has_open_time:
             return timedelta(0)
         low, high = (s, e) if s <= e else (e, s)
@@ -305,7 +319,13 @@ class BusinessCalendar:
 
         Returned as an aware datetime in the calendar's zone.
         """
-        s = _instant_us(start, "start")
+        # The hot path of every clock: _instant_us inlined (a call costs as much as the arithmetic).
+        try:
+            s = (start - _EPOCH) // _ONE_US
+        except TypeError:
+            s = _instant_us(start, "start")  # raises the ValueError for a naive datetime
+        if not _FIRST_US <= s < _END_US:
+            _instant_us(start, "start")  # raises the ValueError for the range
         try:
             d = duration // _ONE_US
         except TypeError:
@@ -331,7 +351,7 @@ class BusinessCalendar:
             span = self._span_reaching(span, target)
         # First interval whose end reaches the target; the answer lies inside it (or at its end).
         j = bisect_left(span.cum_end, target, i if i > 0 else 0)
-        return (_EPOCH + timedelta(microseconds=target - span.shift[j])).astimezone(self._zone)
+        return _local(target - span.shift[j], self._zone)
 
     # -- lazy expansion --------------------------------------------------------------------------
 

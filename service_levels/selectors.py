@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from service_levels import engine
+from service_levels.calendar_cache import VersionedLru
 from service_levels.models import (
     BusinessCalendar,
     IssueType,
@@ -39,7 +40,10 @@ DEFAULT_MATRIX = {
 # Public holidays are known from a fixed year, not from "now": a clock that ran over Christmas 2026 is
 # recomputed the same way in 2030 (a ticket re-targeted, a test run later). Ahead, ten years past now.
 FIRST_HOLIDAY_YEAR, HOLIDAY_YEARS_AHEAD = 2020, 10
-_engine_cache: dict[tuple, engine.BusinessCalendar] = {}
+# Built engine calendars, least recently used evicted first. A thousand tenants use two or three
+# calendars each; a split-shift calendar expanded over a few years holds roughly 100-200 KB.
+ENGINE_CACHE_SIZE = 2048
+_engine_cache: VersionedLru[engine.BusinessCalendar] = VersionedLru(ENGINE_CACHE_SIZE)
 
 
 def _public_holidays(calendar: BusinessCalendar) -> dict[date, str]:
@@ -75,19 +79,17 @@ def upcoming_days_off(calendar: BusinessCalendar, *, after: date, limit: int = 1
 
 
 def engine_calendar(calendar: BusinessCalendar) -> engine.BusinessCalendar:
-    """The pure engine's calendar for a row, cached until the row changes (closures touch it too)."""
-    key = (calendar.tenant_id, calendar.pk, calendar.updated_at)
-    cached = _engine_cache.get(key)
-    if cached is None:
-        if len(_engine_cache) > 256:
-            _engine_cache.clear()
-        cached = engine.BusinessCalendar(
+    """The pure engine's calendar for a row, cached by calendar and version: ``updated_at``, which every
+    edit of the row or of its closures bumps, so an edited calendar is rebuilt, never served stale."""
+    return _engine_cache.get(
+        (calendar.tenant_id, calendar.pk),
+        calendar.updated_at,
+        lambda: engine.BusinessCalendar(
             timezone=calendar.timezone,
             weekly_hours=calendar.weekly_intervals(),
             holidays=holiday_dates(calendar),
-        )
-        _engine_cache[key] = cached
-    return cached
+        ),
+    )
 
 
 def priority_for(impact: str, urgency: str) -> str:

@@ -1,9 +1,12 @@
 """The SLA sweeper: finds clocks that are due to warn or breach and records each exactly once.
 
-The database is the source of truth. Each pass claims due clocks with one conditional UPDATE over the
-partial indexes (``state = 'running'`` and not yet warned/breached), so two workers racing claim each
-row once, and a worker that died before a deadline loses nothing: the next pass finds the clock. The
-breach row and its outbox event are written in the same transaction as the claim.
+The database is the source of truth. Each pass is ONE SQL statement (one round trip), made of
+data-modifying CTEs: it locks the due clocks over the partial indexes (``state = 'running'`` and not yet
+warned/breached), marks them warned and/or breached, inserts the breach rows, and writes the outbox
+events with a pending delivery per consumer, all in the claim's transaction. Two workers racing claim
+each clock once (the loser's ``SKIP LOCKED`` passes over it, or its re-check sees it claimed), and a
+worker that died before a deadline loses nothing: the next pass finds the clock. The unique breach per
+clock backs the claim (``ON CONFLICT DO NOTHING``: an event is written only for a breach row inserted).
 
 Lock order (the one ``tickets.services`` documents: ticket, then its clocks, then breach rows): the
 claim locks each due clock *together with its ticket* (``FOR NO KEY UPDATE OF ticket, clock SKIP
@@ -12,6 +15,12 @@ waits for a ticket action. A clock whose ticket or clock row is held by a ticket
 change, a reply, a re-target) is skipped, never waited for: the next pass claims it, against the
 clock's due time as that action left it. So the sweeper takes no lock it has to wait for, and a ticket
 action can wait for the sweeper but the sweeper never waits for it: no deadlock either way round.
+
+Warnings before breaches: a clock found for either half is claimed for both when both are due (the
+flags are read from the row as locked), and its warning event is numbered before its breach event, as
+the dispatcher and webhooks see them. The events carry the payloads the handlers read:
+``sla.warning``: clock_id, ticket_id, metric, warn_at, due_at; ``sla.breached``: clock_id, ticket_id,
+metric, due_at (instants as Python's ``isoformat()`` of a UTC datetime writes them).
 """
 
 from __future__ import annotations
@@ -19,12 +28,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from events.services import record_events
+from events.services import outbox_ctes, wake_dispatcher_after_commit
 from tenants.scope import cross_tenant
-from tickets.models import SlaBreach
 
 BATCH = 500
 
@@ -35,58 +43,90 @@ class SweepResult:
     breached: int
 
 
-CLAIM_WARNINGS = """
-    UPDATE tickets_slaclock SET warned_at = %(now)s
-    WHERE id IN (
-        SELECT clock.id FROM tickets_slaclock clock JOIN tickets_ticket ticket ON ticket.id = clock.ticket_id
+def _iso(column: str) -> str:
+    """SQL for ``column`` (a timestamptz) as Python's ``datetime.isoformat()`` of it in UTC."""
+    return (
+        f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+        f" || CASE WHEN date_trunc('second', {column}) = {column} THEN ''"
+        f" ELSE to_char({column} AT TIME ZONE 'UTC', '.US') END || '+00:00'"
+    )
+
+
+# Each half walks its partial index in due order and locks clock and ticket, skipping what is held. The
+# flags come from the locked row (its latest version), so ``due`` knows for certain what to claim.
+CLAIM = """
+    WITH warn_due AS (
+        SELECT clock.id, true AS warns, clock.breached_at IS NULL AND clock.due_at <= %(now)s AS breaches
+        FROM tickets_slaclock clock JOIN tickets_ticket ticket ON ticket.id = clock.ticket_id
         WHERE clock.state = 'running' AND clock.warned_at IS NULL AND clock.warn_at <= %(now)s
         ORDER BY clock.warn_at LIMIT %(batch)s
         FOR NO KEY UPDATE OF ticket, clock SKIP LOCKED
-    ) AND warned_at IS NULL
-    RETURNING id, tenant_id, ticket_id, metric, warn_at, due_at
-"""
-
-CLAIM_BREACHES = """
-    UPDATE tickets_slaclock SET breached_at = %(now)s
-    WHERE id IN (
-        SELECT clock.id FROM tickets_slaclock clock JOIN tickets_ticket ticket ON ticket.id = clock.ticket_id
+    ),
+    breach_due AS (
+        SELECT clock.id, clock.warned_at IS NULL AND clock.warn_at <= %(now)s AS warns, true AS breaches
+        FROM tickets_slaclock clock JOIN tickets_ticket ticket ON ticket.id = clock.ticket_id
         WHERE clock.state = 'running' AND clock.breached_at IS NULL AND clock.due_at <= %(now)s
         ORDER BY clock.due_at LIMIT %(batch)s
         FOR NO KEY UPDATE OF ticket, clock SKIP LOCKED
-    ) AND breached_at IS NULL
-    RETURNING id, tenant_id, ticket_id, metric, due_at
+    ),
+    due AS (
+        SELECT id, bool_or(warns) AS warns, bool_or(breaches) AS breaches
+        FROM (SELECT * FROM warn_due UNION ALL SELECT * FROM breach_due) AS found
+        GROUP BY id
+    ),
+    claimed AS (
+        UPDATE tickets_slaclock clock
+        SET warned_at = CASE WHEN due.warns THEN %(now)s ELSE clock.warned_at END,
+            breached_at = CASE WHEN due.breaches THEN %(now)s ELSE clock.breached_at END
+        FROM due WHERE clock.id = due.id
+        RETURNING clock.id, clock.tenant_id, clock.ticket_id, clock.metric, clock.warn_at, clock.due_at,
+            due.warns, due.breaches
+    )
 """
 
+RECORD = f"""
+    , breaches AS (
+        INSERT INTO tickets_slabreach (tenant_id, clock_id, ticket_id, metric, due_at, recorded_at, reason)
+        SELECT tenant_id, id, ticket_id, metric, due_at, %(now)s,
+            'Not met by ' || to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC'
+        FROM claimed WHERE breaches
+        ON CONFLICT DO NOTHING
+        RETURNING tenant_id, clock_id, ticket_id, metric, due_at
+    ),
+    sla_events AS (
+        SELECT tenant_id, name, payload, row_number() OVER (ORDER BY kind, at, clock_id) AS position
+        FROM (
+            SELECT 0 AS kind, warn_at AS at, id AS clock_id, tenant_id, 'sla.warning' AS name,
+                jsonb_build_object('clock_id', id, 'ticket_id', ticket_id, 'metric', metric,
+                    'warn_at', {_iso("warn_at")}, 'due_at', {_iso("due_at")}) AS payload
+            FROM claimed WHERE warns
+            UNION ALL
+            SELECT 1, due_at, clock_id, tenant_id, 'sla.breached',
+                jsonb_build_object('clock_id', clock_id, 'ticket_id', ticket_id, 'metric', metric,
+                    'due_at', {_iso("due_at")})
+            FROM breaches
+        ) AS happened
+    ),
+    {{outbox}}
+    SELECT (SELECT count(*) FROM claimed WHERE warns), (SELECT count(*) FROM breaches),
+        (SELECT count(*) FROM outbox_deliveries)
+"""  # noqa: S608 (fixed fragments, the values are parameters)
 
-def _claim(sql: str, now: datetime) -> list[tuple]:
+
+def _claim_and_record(now: datetime) -> tuple[int, int, int]:
+    """The pass's one statement: (warnings claimed, breaches recorded, deliveries written)."""
+    outbox, outbox_params = outbox_ctes("sla_events", ["sla.warning", "sla.breached"])
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"now": now, "batch": BATCH})
-        return cursor.fetchall()
+        cursor.execute(CLAIM + RECORD.format(outbox=outbox), {"now": now, "batch": BATCH, **outbox_params})
+        return cursor.fetchone()
 
 
 def sweep(*, now: datetime | None = None) -> SweepResult:
     """One pass over every tenant's clocks. Safe to run concurrently and repeatedly."""
     now = now or timezone.now()
-    with cross_tenant("the SLA sweeper claims due clocks of every tenant"), transaction.atomic():
-        warnings = _claim(CLAIM_WARNINGS, now)
-        breaches = _claim(CLAIM_BREACHES, now)
-        events = [
-            (tenant_id, "sla.warning",
-             {"clock_id": clock_id, "ticket_id": ticket_id, "metric": metric, "warn_at": warn_at.isoformat(),
-              "due_at": due_at.isoformat() if due_at else None})
-            for clock_id, tenant_id, ticket_id, metric, warn_at, due_at in warnings
-        ]  # fmt: skip
-        events += [
-            (tenant_id, "sla.breached",
-             {"clock_id": clock_id, "ticket_id": ticket_id, "metric": metric, "due_at": due_at.isoformat()})
-            for clock_id, tenant_id, ticket_id, metric, due_at in breaches
-        ]  # fmt: skip
-        SlaBreach.objects.bulk_create(
-            SlaBreach(
-                tenant_id=tenant_id, clock_id=clock_id, ticket_id=ticket_id, metric=metric, due_at=due_at,
-                recorded_at=now, reason=f"Not met by {due_at:%Y-%m-%d %H:%M} UTC",
-            )
-            for clock_id, tenant_id, ticket_id, metric, due_at in breaches
-        )  # fmt: skip
-        record_events(events)  # with a delivery per consumer, in the claim's transaction
-    return SweepResult(len(warnings), len(breaches))
+    # cross_tenant's transaction is the pass's: the statement and the wake-up commit together.
+    with cross_tenant("the SLA sweeper claims due clocks of every tenant"):
+        warned, breached, deliveries = _claim_and_record(now)
+        if deliveries:
+            wake_dispatcher_after_commit()
+    return SweepResult(warned, breached)

@@ -126,18 +126,18 @@ def test_the_sweeper_skips_a_ticket_a_retarget_holds_and_breaches_it_on_the_next
 def test_a_status_change_waits_for_a_sweeper_holding_the_ticket_and_both_finish(
     overdue_ticket, tenant, monkeypatch
 ):
-    # The sweeper paused after claiming the overdue clock (with its ticket), before inserting the breach.
+    # The sweeper paused after its statement claimed the overdue clock (with its ticket) and inserted the
+    # breach, before it commits.
     claimed, resume = threading.Event(), threading.Event()
-    claim = sweeper._claim
+    claim = sweeper._claim_and_record
 
-    def claim_then_pause(sql, now):
-        rows = claim(sql, now)
-        if sql is sweeper.CLAIM_BREACHES:
-            claimed.set()
-            assert resume.wait(timeout=PATIENCE), "never resumed"
-        return rows
+    def claim_then_pause(now):
+        counts = claim(now)
+        claimed.set()
+        assert resume.wait(timeout=PATIENCE), "never resumed"
+        return counts
 
-    monkeypatch.setattr(sweeper, "_claim", claim_then_pause)
+    monkeypatch.setattr(sweeper, "_claim_and_record", claim_then_pause)
     pids, results, errors = {}, {}, []
     sweep = in_thread("sweeper", lambda: sweeper.sweep(now=TWO_HOURS_LATER), pids, results, errors)
     action = None

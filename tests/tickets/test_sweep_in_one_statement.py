@@ -1,0 +1,97 @@
+"""The sweeper's pass is one SQL statement: claim, breach rows, outbox events and their deliveries, with
+the events shaped exactly as the handlers and webhooks read them."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from events import bus
+from events.models import EventDelivery, OutboxEvent
+from service_levels.models import Metric
+from tenants.scope import cross_tenant, tenant_scope
+from tickets import services
+from tickets.models import SlaBreach, SlaClock
+from tickets.sweeper import sweep
+
+pytestmark = pytest.mark.django_db
+
+NY_MONDAY_9AM = datetime(2026, 11, 16, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def ticket(desk, tenant):
+    with tenant_scope(tenant):
+        return services.open_ticket(
+            client=desk["client"], title="Wi-Fi down", priority="P1", now=NY_MONDAY_9AM
+        )
+
+
+def first_response(ticket, tenant) -> SlaClock:
+    with tenant_scope(tenant):
+        return SlaClock.objects.get(ticket=ticket, metric=Metric.FIRST_RESPONSE)
+
+
+def events_of(clock) -> list[OutboxEvent]:
+    with cross_tenant("check what the sweeper wrote"):
+        return list(OutboxEvent.objects.filter(payload__clock_id=clock.pk).order_by("id"))
+
+
+def test_a_pass_touches_the_clocks_in_one_statement(ticket):
+    with CaptureQueriesContext(connection) as queries:
+        assert sweep(now=NY_MONDAY_9AM + timedelta(hours=2)).breached == 1
+    statements = [q["sql"] for q in queries if "tickets_slaclock" in q["sql"]]
+    assert len(statements) == 1
+    assert "INSERT INTO tickets_slabreach" in statements[0]
+    assert "INSERT INTO events_outboxevent" in statements[0]
+    assert "INSERT INTO events_eventdelivery" in statements[0]
+
+
+def test_a_clock_due_for_both_warns_before_it_breaches_in_the_same_pass(ticket, tenant):
+    clock = first_response(ticket, tenant)
+    result = sweep(now=NY_MONDAY_9AM + timedelta(hours=2))
+    assert (result.warned, result.breached) == (1, 1)
+    assert [event.name for event in events_of(clock)] == ["sla.warning", "sla.breached"]
+
+
+def test_the_events_carry_the_payloads_handlers_and_webhooks_read_to_the_microsecond(ticket, tenant):
+    clock = first_response(ticket, tenant)
+    due_at = datetime(2026, 11, 16, 15, 0, 0, 250, tzinfo=UTC)  # microseconds, as isoformat writes them
+    warn_at = datetime(2026, 11, 16, 14, 45, tzinfo=UTC)  # whole seconds: no fraction written
+    with cross_tenant("move the clock's deadlines"):
+        SlaClock.objects.filter(pk=clock.pk).update(due_at=due_at, warn_at=warn_at)
+    sweep(now=NY_MONDAY_9AM + timedelta(hours=2))
+    warning, breach = events_of(clock)
+    assert warning.tenant_id == breach.tenant_id == tenant.pk
+    assert warning.payload == {
+        "clock_id": clock.pk, "ticket_id": ticket.pk, "metric": Metric.FIRST_RESPONSE,
+        "warn_at": warn_at.isoformat(), "due_at": due_at.isoformat(),
+    }  # fmt: skip
+    assert breach.payload == {
+        "clock_id": clock.pk, "ticket_id": ticket.pk, "metric": Metric.FIRST_RESPONSE,
+        "due_at": due_at.isoformat(),
+    }  # fmt: skip
+    with cross_tenant("check the breach row"):
+        recorded = SlaBreach.objects.get(clock=clock)
+    assert recorded.reason == "Not met by 2026-11-16 15:00 UTC"
+    assert recorded.recorded_at == NY_MONDAY_9AM + timedelta(hours=2)
+
+
+def test_each_event_gets_a_pending_delivery_per_consumer_of_its_name(ticket, tenant):
+    clock = first_response(ticket, tenant)
+    sweep(now=NY_MONDAY_9AM + timedelta(hours=2))
+    with cross_tenant("check the deliveries"):
+        for event in events_of(clock):
+            pending = EventDelivery.objects.filter(event=event, status="pending", attempts=0)
+            consumers = sorted(pending.values_list("consumer", flat=True))
+            assert consumers == sorted(bus.consumers_for(event.name))
+
+
+def test_a_breach_row_already_there_is_kept_and_told_no_second_time(ticket, tenant):
+    clock = first_response(ticket, tenant)
+    sweep(now=NY_MONDAY_9AM + timedelta(hours=2))
+    with cross_tenant("re-arm the clock as if its claim had been lost"):
+        SlaClock.objects.filter(pk=clock.pk).update(breached_at=None)
+    assert sweep(now=NY_MONDAY_9AM + timedelta(hours=3)).breached == 0
+    assert [event.name for event in events_of(clock)] == ["sla.warning", "sla.breached"]
