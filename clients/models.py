@@ -4,6 +4,7 @@ from django.db.models.functions import Lower
 
 from tenants.history import label_from, track_history
 from tenants.models import TenantOwned, validate_timezone
+from tenants.trigram import trigram_index
 
 
 class Archivable(models.Model):
@@ -33,7 +34,11 @@ class Client(TenantOwned, Archivable):
 
     class Meta:
         ordering = [Lower("name")]
-        indexes = [models.Index("tenant", Lower("name"), name="client_tenant_name_idx")]
+        indexes = [
+            models.Index("tenant", Lower("name"), name="client_tenant_name_idx"),
+            trigram_index("name", name="client_name_trgm_idx"),
+            trigram_index("email", name="client_email_trgm_idx"),
+        ]
         constraints = [
             *TenantOwned.Meta.constraints,
             models.UniqueConstraint(
@@ -65,7 +70,11 @@ class Contact(TenantOwned, Archivable):
 
     class Meta:
         ordering = ["-is_primary", Lower("full_name")]
-        indexes = [models.Index(fields=["tenant", "client"], name="contact_tenant_client_idx")]
+        indexes = [
+            models.Index(fields=["tenant", "client"], name="contact_tenant_client_idx"),
+            trigram_index("full_name", name="contact_name_trgm_idx"),
+            trigram_index("email", name="contact_email_trgm_idx"),
+        ]
         constraints = [*TenantOwned.Meta.constraints]
 
     def __str__(self):
@@ -114,7 +123,12 @@ class Site(TenantOwned, Archivable):
 
     class Meta:
         ordering = [Lower("name")]
-        indexes = [models.Index(fields=["tenant", "client"], name="site_tenant_client_idx")]
+        indexes = [
+            models.Index(fields=["tenant", "client"], name="site_tenant_client_idx"),
+            trigram_index("name", name="site_name_trgm_idx"),
+            trigram_index("address_line1", name="site_address_trgm_idx"),
+            trigram_index("city", name="site_city_trgm_idx"),
+        ]
         constraints = [*TenantOwned.Meta.constraints]
 
     def __str__(self):

@@ -1,9 +1,10 @@
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from clients.models import Client, Contact, ServiceArea, Site
+from tenants.trigram import best_matches
 
 
 def client_list(*, search: str = "", archived: bool = False) -> QuerySet[Client]:
@@ -110,3 +111,34 @@ def site_area(site: Site | None, *, service_area: str) -> SiteArea:
             return SiteArea("inside", f"{site.name} is in {site.city}, inside the service area.")
     where = " ".join(part for part in (site.postal_code, site.city) if part) or "its address"
     return SiteArea("outside", f"{site.name} ({where}) is outside the service area.")
+
+
+# --- Search (the top bar's search_everything reads these) -----------------------------------------
+
+CLIENT_SEARCH_FIELDS = ["name", "email"]
+CONTACT_SEARCH_FIELDS = ["full_name", "email"]
+SITE_SEARCH_FIELDS = ["name", "address_line1", "city"]
+
+
+def _search(queryset: QuerySet, tenant, fields: list[str], term: str, limit: int, near: bool) -> list:
+    """The ``limit`` rows of ``tenant`` matching ``term`` best, active before archived. The tenant is a
+    filter of its own, besides the scoped manager and RLS."""
+    return best_matches(
+        queryset.filter(tenant_id=tenant.pk), fields, term, limit=limit, near=near,
+        order_first=(F("archived_at").asc(nulls_first=True),),
+    )  # fmt: skip
+
+
+def search_clients(tenant, term: str, *, limit: int, near: bool = False) -> list[Client]:
+    """Clients of ``tenant`` whose name or email matches ``term`` (tenants.trigram.best_matches)."""
+    return _search(Client.objects.all(), tenant, CLIENT_SEARCH_FIELDS, term, limit, near)
+
+
+def search_contacts(tenant, term: str, *, limit: int, near: bool = False) -> list[Contact]:
+    """Contacts of ``tenant`` whose name or email matches ``term``, with their client."""
+    return _search(Contact.objects.select_related("client"), tenant, CONTACT_SEARCH_FIELDS, term, limit, near)
+
+
+def search_sites(tenant, term: str, *, limit: int, near: bool = False) -> list[Site]:
+    """Sites of ``tenant`` whose name, street address or city matches ``term``, with their client."""
+    return _search(Site.objects.select_related("client"), tenant, SITE_SEARCH_FIELDS, term, limit, near)

@@ -11,7 +11,7 @@ from django.views.generic.edit import BaseFormView
 from clients import selectors, services
 from clients.forms import ClientForm, ContactForm, SiteForm
 from clients.models import Client, Contact, Site
-from clients.panels import render_client_panels
+from clients.panels import client_list_columns, render_client_panels
 from tenants.views import StaffRequiredMixin
 
 SORTS = {"name": Lower("name"), "-managed_endpoints": "-managed_endpoints", "-created_at": "-created_at"}
@@ -24,9 +24,14 @@ class ClientListView(StaffRequiredMixin, ListView):
 
     def get_queryset(self):
         sort = self.request.GET.get("sort", "name")
-        return selectors.client_list(
+        clients = selectors.client_list(
             search=self.request.GET.get("q", ""), archived=self.request.GET.get("archived") == "1"
-        ).order_by(SORTS.get(sort, Lower("name")), "pk")
+        )
+        for column in client_list_columns():
+            clients = column.annotate(clients)
+            if (value := self.request.GET.get(column.param, "")) in dict(column.choices):
+                clients = clients.filter(**{column.annotation: value})
+        return clients.order_by(SORTS.get(sort, Lower("name")), "pk")
 
     def get_template_names(self):
         # htmx search and paging swap just the results
@@ -35,11 +40,22 @@ class ClientListView(StaffRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         params = self.request.GET.copy()
         params.pop("page", None)
+        columns = [
+            {
+                "column": column,
+                "chosen": chosen
+                if (chosen := self.request.GET.get(column.param, "")) in dict(column.choices)
+                else "",
+            }
+            for column in client_list_columns()
+        ]
         return super().get_context_data(
             q=self.request.GET.get("q", ""),
             archived=self.request.GET.get("archived") == "1",
             sort=self.request.GET.get("sort", "name"),
             querystring=params.urlencode(),
+            columns=columns,
+            filtered=any(item["chosen"] for item in columns),
             **kwargs,
         )
 

@@ -51,6 +51,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("billing/", include((billing_patterns, billing_urls.app_name))),
     path("reports/", include("reports.urls")),
+    path("search/", include("search.urls")),
     path("rewards/best-practices/", include("rewards.urls_best_practices")),
     path("rewards/", include("rewards.urls")),
     path("spotlight/", include("rewards.urls_public")),

@@ -20,6 +20,7 @@ from clients.models import Client, Contact
 from tenants.grants import AppendOnly
 from tenants.history import label_from, track_history
 from tenants.models import TenantOwned
+from tenants.trigram import trigram_index
 
 
 class TemplateKind(models.TextChoices):
@@ -96,6 +97,7 @@ class ContractVersion(TenantOwned):
 
     class Meta:
         ordering = ["template", "-number"]
+        indexes = [trigram_index("title", name="version_title_trgm_idx")]
         constraints = [
             *TenantOwned.Meta.constraints,
             models.UniqueConstraint(

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import models
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from accounts.actors import staff_email_of
 from contracts.models import (
@@ -24,6 +25,7 @@ from service_levels.models import IssueType
 from service_levels.selectors import EffectiveSla, effective_sla
 from tenants.localtime import tenant_localtime, tenant_today
 from tenants.models import StaffMembership
+from tenants.trigram import best_matches
 
 
 @dataclass(frozen=True)
@@ -321,3 +323,78 @@ def first_signature_date(client) -> date | None:
 def has_agreement_in_force(client, *, on: date) -> bool:
     """Whether the client has an agreement in force on ``on``, or one signed whose term has not started."""
     return Agreement.objects.filter(client=client, status__in=IN_FORCE).exclude(ends_on__lt=on).exists()
+
+
+# --- The client page and the client list ------------------------------------------------------------
+
+
+class ContractStatus(models.TextChoices):
+    """Where a client stands with its service contract, as the client list shows and filters it."""
+
+    SIGNED = "signed", "Signed"
+    EXPIRING = "expiring", "Expiring"
+    SENT = "sent", "Sent"
+    DECLINED = "declined", "Declined"
+    NOT_SENT = "not_sent", "Not sent"
+
+
+def with_contract_status(clients: QuerySet, *, on: date | None = None) -> QuerySet:
+    """``clients`` annotated with ``contract_status`` (a ContractStatus value), in SQL: one query for
+    any number of clients. In order: a contract in force whose notice window is open and no other
+    signed term -> expiring; a contract in force (or signed, starting later) -> signed; one waiting for
+    signature -> sent; one declined -> declined; else not sent (nothing, a draft, or only past ones)."""
+    on = on or tenant_today()
+    service = Agreement.objects.filter(
+        tenant_id=OuterRef("tenant_id"),  # leads the (tenant, client, status) index
+        client_id=OuterRef("pk"),
+        parent__isnull=True,
+        version__template__kind=TemplateKind.SERVICE_CONTRACT,
+    )
+    not_over = service.exclude(ends_on__lt=on)
+    in_notice = not_over.filter(status=AgreementStatus.EXPIRING)
+    signed_term = not_over.filter(status__in=(AgreementStatus.SIGNED, AgreementStatus.ACTIVE))
+    return clients.annotate(
+        contract_status=Case(
+            When(Exists(in_notice) & ~Exists(signed_term), then=Value(ContractStatus.EXPIRING.value)),
+            When(Exists(signed_term) | Exists(in_notice), then=Value(ContractStatus.SIGNED.value)),
+            When(Exists(service.filter(status=AgreementStatus.SENT)), then=Value(ContractStatus.SENT.value)),
+            When(
+                Exists(service.filter(status=AgreementStatus.DECLINED)),
+                then=Value(ContractStatus.DECLINED.value),
+            ),
+            default=Value(ContractStatus.NOT_SENT.value),
+            output_field=models.CharField(),
+        )
+    )
+
+
+def client_agreements(client) -> QuerySet[Agreement]:
+    """Every agreement of the client (contracts, renewals and amendments), the newest first."""
+    return (
+        Agreement.objects.filter(tenant_id=client.tenant_id, client=client)
+        .select_related("version__template", "parent")
+        .order_by("-created_at", "-pk")
+    )
+
+
+# --- Search (the top bar's search_everything reads this) ------------------------------------------
+
+AGREEMENT_SEARCH_FIELDS = ["version__title"]
+
+
+def search_agreements(tenant, term: str, *, limit: int, near: bool = False) -> list[Agreement]:
+    """Agreements of ``tenant`` whose contract title matches ``term`` (tenants.trigram.best_matches), or
+    whose number is ``term`` ("12" or "#12"); in force and waiting ones first."""
+    number = None
+    if (digits := term.strip().lstrip("#")).isdigit() and len(digits) <= 9:
+        number = Q(pk=int(digits))
+    current = Case(
+        When(status__in=[*IN_FORCE, AgreementStatus.SENT, AgreementStatus.DRAFT], then=Value(0)),
+        default=Value(1),
+    )
+    agreements = Agreement.objects.filter(tenant_id=tenant.pk).select_related("client", "version__template")
+    return best_matches(
+        agreements.alias(current=current),
+        AGREEMENT_SEARCH_FIELDS, term, limit=limit, near=near, also=number, order_first=("current",),
+        order_last=("-created_at", "-pk"),
+    )  # fmt: skip

@@ -44,6 +44,7 @@ urlpatterns = [
     path(
         "agreements/<int:pk>/cancel/", views_agreements.AgreementCancelView.as_view(), name="agreement_cancel"
     ),
+    path("clients/<int:pk>/send/", views_agreements.ClientContractSendView.as_view(), name="client_send"),
     path("campaigns/", views_agreements.CampaignListView.as_view(), name="campaign_list"),
     path("campaigns/new/", views_agreements.CampaignCreateView.as_view(), name="campaign_create"),
     path("campaigns/<int:pk>/", views_agreements.CampaignDetailView.as_view(), name="campaign_detail"),

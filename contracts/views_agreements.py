@@ -18,7 +18,8 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
 from accounts.actors import actor_label
-from contracts import agreements, campaigns, renewals, signers
+from clients.models import Client
+from contracts import agreements, campaigns, client_contract, renewals, signers
 from contracts.documents import money
 from contracts.forms_agreements import (
     AgreementFilterForm,
@@ -324,6 +325,33 @@ class AgreementSendView(AgreementActionView):
         if not sent:
             raise ValidationError("No email could be delivered: see the history below.")
         return f"Emailed a signing link to {sent} signer{'s' * (sent != 1)}."
+
+
+class ClientContractSendView(ContractsManageMixin, SingleObjectMixin, View):
+    """The client page's "send for signature": the client's next contract step
+    (contracts.client_contract), back to the client page with what happened."""
+
+    model = Client
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        client = self.get_object()
+        try:
+            sent = client_contract.send_client_contract(client, actor=actor_label(request.user))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            what = f"{sent.agreement.version.title} (v{sent.agreement.version.number})"
+            if sent.emailed:
+                messages.success(
+                    request,
+                    f"Emailed {what} to {sent.emailed} signer{'s' * (sent.emailed != 1)} for signature.",
+                )
+            else:
+                messages.error(
+                    request, f"No email could be delivered for {what}: see the agreement's history."
+                )
+        return HttpResponseRedirect(reverse("clients:detail", args=[client.pk]))
 
 
 class AgreementCancelView(AgreementActionView):

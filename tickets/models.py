@@ -15,6 +15,7 @@ from service_levels.models import BusinessCalendar, IssueType, Level, Metric, Pr
 from service_levels.selectors import engine_calendar
 from tenants.grants import AppendOnly
 from tenants.models import TenantOwned
+from tenants.trigram import trigram_index
 from tickets import clock as clock_math
 
 
@@ -97,6 +98,7 @@ class Ticket(TenantOwned):
             models.Index(fields=["tenant", "status"], name="ticket_tenant_status_idx"),
             models.Index(fields=["tenant", "client", "created_at"], name="ticket_client_created_idx"),
             models.Index(fields=["tenant", "assignee", "status"], name="ticket_assignee_status_idx"),
+            trigram_index("title", name="ticket_title_trgm_idx"),
         ]
         constraints = [
             *TenantOwned.Meta.constraints,

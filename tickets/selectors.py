@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 
 from clients.models import Client
 from contracts.coverage import WorkType
@@ -23,6 +23,7 @@ from contracts.selectors import ContractTerms, contract_terms
 from service_levels.durations import duration_words, minutes_words
 from service_levels.models import Metric, Priority, WorkLocation
 from tenants.models import StaffMembership
+from tenants.trigram import best_matches
 from tickets.models import (
     OPEN_STATUSES,
     Channel,
@@ -583,3 +584,49 @@ def ticket_page(ticket: Ticket, *, now: datetime) -> TicketPage:
 
 def work_type_label(work_type: str) -> str:
     return WorkType.LABELS.get(work_type, work_type.replace("_", " ").capitalize())
+
+
+# --- The client page ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientTickets:
+    """A client's tickets for its page: the first ``limit``, open ones first, and how many in all."""
+
+    tickets: list[Ticket]
+    open_count: int
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.tickets)
+
+
+def _open_first():
+    return Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1))
+
+
+def client_tickets(client, *, limit: int = 10) -> ClientTickets:
+    """The client's tickets, open ones first (newest first within each), and the counts."""
+    tickets = Ticket.objects.filter(tenant_id=client.tenant_id, client=client)
+    counts = tickets.aggregate(total=Count("pk"), open=Count("pk", filter=Q(status__in=OPEN_STATUSES)))
+    first = tickets.select_related("assignee").order_by(_open_first(), "-created_at", "-pk")[:limit]
+    return ClientTickets(tickets=list(first), open_count=counts["open"], total=counts["total"])
+
+
+# --- Search (the top bar's search_everything reads this) ----------------------------------------------
+
+TICKET_SEARCH_FIELDS = ["title"]
+
+
+def search_tickets(tenant, term: str, *, limit: int, near: bool = False) -> list[Ticket]:
+    """Tickets of ``tenant`` whose title matches ``term`` (tenants.trigram.best_matches) or whose number is
+    ``term`` ("1042" or "#1042"); open ones first, then the closest match, then the newest."""
+    number = None
+    if (digits := term.strip().lstrip("#")).isdigit() and len(digits) <= 9:
+        number = Q(number=int(digits))
+    return best_matches(
+        Ticket.objects.filter(tenant_id=tenant.pk).select_related("client").alias(open_first=_open_first()),
+        TICKET_SEARCH_FIELDS, term, limit=limit, near=near, also=number, order_first=("open_first",),
+        order_last=("-created_at", "-pk"),
+    )  # fmt: skip

@@ -81,6 +81,38 @@
     if (status && summary) status.textContent = summary.textContent.trim();
   }
 
+  // The top bar's search: the down arrow goes from the box into the live results, the arrows move
+  // through them, Escape (or a click elsewhere) closes them and returns to the box.
+  function topSearchHits(form) {
+    return Array.prototype.slice.call(form.querySelectorAll("#top-search-results [data-search-hit]"));
+  }
+  function closeTopSearch(form, refocus) {
+    var results = form.querySelector("#top-search-results");
+    if (results) results.innerHTML = "";
+    if (refocus) form.querySelector("input[name=q]").focus();
+  }
+  document.addEventListener("keydown", function (event) {
+    var form = event.target.closest && event.target.closest("[data-top-search]");
+    if (!form) return;
+    var hits = topSearchHits(form);
+    var index = hits.indexOf(event.target);
+    if (event.key === "Escape") {
+      closeTopSearch(form, true);
+    } else if (event.key === "ArrowDown" && hits.length) {
+      event.preventDefault();
+      hits[Math.min(index + 1, hits.length - 1)].focus();
+    } else if (event.key === "ArrowUp" && index >= 0) {
+      event.preventDefault();
+      if (index === 0) form.querySelector("input[name=q]").focus();
+      else hits[index - 1].focus();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("[data-top-search]").forEach(function (form) {
+      if (!form.contains(event.target)) closeTopSearch(form, false);
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     wireFormErrors(document);
   });
