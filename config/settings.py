@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # trigram indexes and the OpClass index wrapper (tickets search, issue 18)
     "rest_framework",
     "django_filters",
     "drf_spectacular",

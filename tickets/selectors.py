@@ -269,11 +269,12 @@ STATUS_FILTERS = [
     ("all", "All tickets"),
     *[(s.value, s.label) for s in TicketStatus],
 ]
+# Each ends with the id: the list pages by keyset (tenants.keyset_pages), which needs a unique last key.
 SORTS = {
     "newest": ("-created_at", "-id"),
     "oldest": ("created_at", "id"),
     "updated": ("-updated_at", "-id"),
-    "priority": ("priority", "-created_at"),
+    "priority": ("priority", "-created_at", "-id"),
 }
 
 
@@ -298,13 +299,30 @@ def ticket_list(
     tickets = _by_assignee(tickets, assignee, user, "assignee")
     if client.isdigit():
         tickets = tickets.filter(client_id=int(client))
-    q = q.strip()
-    if q:
-        match = Q(title__icontains=q) | Q(client__name__icontains=q) | Q(description__icontains=q)
-        if q.lstrip("#").isdigit():
-            match |= Q(number=int(q.lstrip("#")))
-        tickets = tickets.filter(match)
+    tickets = search_tickets(tickets, q, in_description=True)
     return tickets.order_by(*SORTS.get(sort, SORTS["newest"]))
+
+
+def search_tickets(tickets: QuerySet[Ticket], q: str, *, in_description: bool = False) -> QuerySet[Ticket]:
+    """Tickets whose title (and, for the staff list, description) contains ``q``, whose client's name does,
+    or whose number it is ("#1042"). The matching clients are looked up first (a tenant has hundreds, not
+    millions), so every arm of the OR is an index condition: the trigram indexes on the title and
+    description (tickets migration 0004), the tenant's client index, the number. A join to the client's
+    name inside the OR would make PostgreSQL read every ticket of the tenant.
+
+    Under row-level security (the web role) PostgreSQL uses an index only for leakproof operators, and
+    UPPER and LIKE are not: the trigram indexes then stay unused and the title is matched over the
+    tenant's rows, without the join (issue 18 report: leakproof wrappers need a superuser)."""
+    q = q.strip()
+    if not q:
+        return tickets
+    client_ids = list(Client.objects.filter(name__icontains=q).values_list("pk", flat=True))
+    match = Q(title__icontains=q) | Q(client_id__in=client_ids)
+    if in_description:
+        match |= Q(description__icontains=q)
+    if q.lstrip("#").isdigit():
+        match |= Q(number=int(q.lstrip("#")))
+    return tickets.filter(match)
 
 
 def _by_assignee(queryset, assignee: str, user, path: str):
