@@ -12,11 +12,12 @@ tenant's, once it has saved its utilisation rewards program (``rewards.utilizati
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -159,8 +160,13 @@ def breach_list(period: Period, *, metric: str = "", priority: str = "", now: da
                 ) -> list[BreachRow]:  # fmt: skip
     """Breaches whose deadline fell in the period, newest first, with what was promised, why it applied
     (the policy's reason), what the sweeper recorded, and how late the clock stopped (or is, if still
-    running)."""
-    now = now or timezone.now()
+    running). Every one of them: the CSV and the API; the page takes one page (``breaches_in_period``)."""
+    return breach_rows(breaches_in_period(period, metric=metric, priority=priority), now=now)
+
+
+def breaches_in_period(period: Period, *, metric: str = "", priority: str = "") -> QuerySet[SlaBreach]:
+    """The breach list's rows as a query, newest deadline first (index sla_breach_tenant_due_idx), so a page
+    is ordered, limited and counted in SQL."""
     start, end = period.bounds()
     breaches = (
         SlaBreach.objects.filter(due_at__gte=start, due_at__lt=end)
@@ -171,6 +177,16 @@ def breach_list(period: Period, *, metric: str = "", priority: str = "", now: da
         breaches = breaches.filter(metric=metric)
     if priority:
         breaches = breaches.filter(ticket__priority=priority)
+    return breaches
+
+
+def still_late_count(breaches: QuerySet[SlaBreach]) -> int:
+    """How many of the breaches' clocks have not stopped yet."""
+    return breaches.filter(clock__met_at__isnull=True).count()
+
+
+def breach_rows(breaches: Iterable[SlaBreach], *, now: datetime | None = None) -> list[BreachRow]:
+    now = now or timezone.now()
     rows = []
     for breach in breaches:
         ticket, clock = breach.ticket, breach.clock

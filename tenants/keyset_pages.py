@@ -82,7 +82,11 @@ def _past(ordering: tuple[str, ...], values: list, queryset: QuerySet) -> Q:
         lookup = "lt" if name.startswith("-") else "gt"
         condition |= equal & Q(**{f"{field_name}__{lookup}": value})
         equal &= Q(**{field_name: value})
-    return condition
+    # Implied by the OR, but a range on the first key is what the index can seek to (the OR alone is
+    # read as a filter over every row before the page).
+    first = ordering[0]
+    bound = Q(**{f"{first.lstrip('-')}__{'lte' if first.startswith('-') else 'gte'}": typed[0]})
+    return bound & condition
 
 
 def _encode(direction: str, row, ordering: tuple[str, ...]) -> str:

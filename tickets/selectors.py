@@ -15,7 +15,21 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Extract
 
 from clients.models import Client
 from contracts.coverage import WorkType
@@ -399,32 +413,73 @@ def sla_board(
         tickets = tickets.filter(client_id=int(client))
     if priority in Priority.values:
         tickets = tickets.filter(priority=priority)
-    clocks = (
-        SlaClock.objects.filter(ticket__in=tickets.values("pk"))
-        .exclude(state=ClockState.STOPPED)
-        .select_related("calendar", "ticket", "ticket__client", "ticket__assignee", "ticket__issue_type")
-    )
+    clocks = SlaClock.objects.filter(ticket__in=tickets.values("pk")).exclude(state=ClockState.STOPPED)
     if metric in Metric.values:
         clocks = clocks.filter(metric=metric)
+
+    # A ticket with a running clock that has a due time shows that clock (the soonest due): running
+    # clocks rank before paused ones. Those tickets, the many, are chosen, counted, ordered and limited
+    # in SQL; the states are clock_view's for running clocks.
+    seconds_left = Func(
+        Extract(ExpressionWrapper(F("due_at") - Value(now), output_field=DurationField()), "epoch"),
+        function="TRUNC",  # int() of the seconds, as ClockView.seconds_left
+        output_field=IntegerField(),
+    )
+    running = clocks.filter(state=ClockState.RUNNING, due_at__isnull=False).annotate(
+        seconds_left=seconds_left
+    )
+    leading = running.order_by("ticket_id", "seconds_left", "metric").distinct("ticket_id").values("pk")
+    breached = Q(breached_at__isnull=False) | Q(due_at__lte=now)
+    warning = ~breached & (Q(warned_at__isnull=False) | Q(warn_at__lte=now))
+    running_states = {BREACHED: breached, WARNING: warning, ON_TRACK: ~breached & ~warning}
+    shown = SlaClock.objects.filter(pk__in=leading)
+    counts = shown.aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in running_states.items()}
+    )
+    if state in running_states:
+        shown = shown.filter(running_states[state])
+    shown_total = counts[state] if state in running_states else sum(counts.values())
+    if state in BOARD_STATES and state not in running_states:
+        shown_total = 0
+    running_rows = []
+    if shown_total:
+        for clock in (
+            shown.annotate(seconds_left=seconds_left)
+            .select_related("calendar", "ticket", "ticket__client", "ticket__assignee", "ticket__issue_type")
+            .order_by("seconds_left", "ticket__number")[:limit]
+        ):
+            running_rows.append(BoardRow(clock.ticket, clock_view(clock, now=now)))
+
+    # The others (paused clocks, whose business time left needs the calendar), as before in Python; their
+    # tickets are loaded for the rows shown only.
+    others = (
+        clocks.exclude(ticket_id__in=running.values("ticket_id"))
+        .select_related("calendar")
+        .annotate(ticket_number=F("ticket__number"))
+    )
     by_ticket: dict[int, list[SlaClock]] = {}
-    for clock in clocks:
+    for clock in others:
         by_ticket.setdefault(clock.ticket_id, []).append(clock)
-    rows = []
-    for ticket_clocks in by_ticket.values():
-        view = most_urgent(ticket_clocks, now=now)
-        if view is not None:
-            rows.append(BoardRow(view.clock.ticket, view))
-    rows.sort(key=lambda row: (row.clock.sort_key, row.ticket.number))
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.state] = counts.get(row.state, 0) + 1
+    other_views = [
+        view for ticket_clocks in by_ticket.values() if (view := most_urgent(ticket_clocks, now=now))
+    ]
+    other_views.sort(key=lambda view: (view.sort_key, view.clock.ticket_number))
+    counts = {name: n for name, n in counts.items() if n}
+    for view in other_views:
+        counts[view.state] = counts.get(view.state, 0) + 1
     if state in BOARD_STATES:
-        rows = [row for row in rows if row.state == state]
+        other_views = [view for view in other_views if view.state == state]
+    shown_others = other_views[: max(limit - len(running_rows), 0)]
+    prefetch_related_objects(
+        [view.clock for view in shown_others], "ticket__client", "ticket__assignee", "ticket__issue_type"
+    )
+    other_rows = [BoardRow(view.clock.ticket, view) for view in shown_others]
+    with_clock = sum(n for n in counts.values())
     return Board(
-        rows=rows[:limit],
+        rows=(running_rows + other_rows)[:limit],
         counts=counts,
-        total=len(rows),
-        without_clock=tickets.count() - len(by_ticket),
+        total=shown_total + len(other_views),
+        without_clock=tickets.count() - with_clock,
         limit=limit,
     )
 
