@@ -158,7 +158,7 @@ class BreachListView(ReportPageView):
         page = Paginator(breaches, self.paginate_by).get_page(self.request.GET.get("page"))
         page.object_list = selectors.breach_rows(page.object_list)
         return {
-            "total": page.paginator.count, "page_obj": page,
+            "total": page.paginator.count, "page_obj": page, "rows": page.object_list,
             "metrics": Metric.choices, "priorities": Priority.choices,
             "metric": data.get("metric") or "", "priority": data.get("priority") or "",
             "open_count": selectors.still_late_count(breaches),
