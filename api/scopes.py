@@ -30,6 +30,7 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "reports": ("reports", "Reports: SLA compliance, breaches, utilization, MRR, profitability"),
     "rewards": ("rewards", "Rewards, referrals and reward programs"),
     "webhooks": ("webhooks", "Webhook endpoints and deliveries"),
+    "imports": ("imports", "Imports of clients, contacts, sites and endpoint counts from CSV"),
 }
 _RESOURCE_OF_APP = {app: resource for resource, (app, _) in RESOURCES.items()}
 

@@ -16,6 +16,7 @@ from billing.api_subscriptions import SubscriptionViewSet
 from clients.api import ClientViewSet, ContactViewSet, SiteViewSet
 from contracts.api import ContractTemplateViewSet, ContractVersionViewSet
 from contracts.api_agreements import AgreementViewSet, CampaignViewSet, SignatureViewSet
+from imports.api import ImportJobViewSet
 from memberships.api import PlanViewSet
 from reports.api import BreachReportViewSet, SlaComplianceReportViewSet, UtilizationReportViewSet
 from reports.api_profitability import ProfitabilityReportViewSet
@@ -75,6 +76,7 @@ router.register(
 )
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register("imports", ImportJobViewSet, basename="import")
 
 app_name = "api"
 

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "webhooks",
+    "imports",
     "demo",
 ]
 

@@ -34,6 +34,7 @@ urlpatterns = [
     path("healthz/web", HealthView.as_view(group="web"), name="healthz_web"),
     path("", include((tenants_patterns, tenants_urls.app_name))),
     path("accounts/", include("accounts.urls")),
+    path("clients/import/", include("imports.urls")),
     path("clients/", include("clients.urls")),
     path("api-keys/", include("api.staff_urls")),
     path("audit/", include("audit.urls")),

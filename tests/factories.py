@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from api.keys import create_api_key, first_owner
 from clients.models import Client, Contact, Site
+from imports.models import ImportJob
 from service_levels.models import BusinessCalendar, ClosureDay, IssueType, PolicyKind, SlaPolicy, SlaTarget
 from tenants.localtime import tenant_today
 from tenants.models import CostRate, StaffMembership, Tenant
@@ -112,6 +113,19 @@ class SiteFactory(TenantOwnedFactory):
     region = "NY"
     postal_code = "10580"
     timezone = "America/New_York"
+
+
+class ImportJobFactory(TenantOwnedFactory):
+    """A checked, not yet imported CSV of one client."""
+
+    class Meta:
+        model = ImportJob
+
+    file_name = "clients.csv"
+    csv_text = "client_name\nWhitaker Residence\n"
+    layout = "accord"
+    layout_detected = "accord"
+    total_rows = 1
 
 
 def api_key_for(tenant, scopes=("read", "write"), name="Partner", owner=None, **extra):

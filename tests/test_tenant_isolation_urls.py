@@ -13,6 +13,7 @@ from billing import services as billing_services
 from billing.models import CreditNote, Dispute, Invoice, Payment
 from clients.models import Client, Contact, Site
 from contracts.models import Agreement, Campaign, ContractTemplate, ContractVersion, Signature
+from imports.models import ImportJob
 from memberships.models import Plan, Subscription
 from notifications.models import Notification
 from rewards import referrals as rewards_referrals
@@ -46,6 +47,7 @@ from tests.factories import (
     ContactFactory,
     ContractTemplateFactory,
     ContractVersionFactory,
+    ImportJobFactory,
     IssueTypeFactory,
     NotificationFactory,
     PlanFactory,
@@ -126,6 +128,7 @@ FACTORIES = {
     ),
     WebhookEndpoint: lambda tenant: WebhookEndpointFactory(tenant=tenant),
     WebhookDelivery: lambda tenant: WebhookDeliveryFactory(endpoint=WebhookEndpointFactory(tenant=tenant)),
+    ImportJob: lambda tenant: ImportJobFactory(tenant=tenant),
 }
 
 
