@@ -105,7 +105,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
 
 class InvoiceFilter(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=ISSUED_STATUSES)
+    status = filters.MultipleChoiceFilter(choices=ISSUED_STATUSES, distinct=False)
     client = filters.NumberFilter(field_name="client_id")
     issued_after = filters.DateFilter(field_name="issued_on", lookup_expr="gte", label="Issued on or after")
     issued_before = filters.DateFilter(field_name="issued_on", lookup_expr="lte", label="Issued on or before")

@@ -181,7 +181,7 @@ class DisputeResolveSerializer(serializers.Serializer):
 
 
 class DisputeFilter(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=DisputeStatus.choices)
+    status = filters.MultipleChoiceFilter(choices=DisputeStatus.choices, distinct=False)
     client = filters.NumberFilter(field_name="invoice__client_id")
     invoice = filters.NumberFilter(field_name="invoice_id")
 

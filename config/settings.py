@@ -64,7 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "django.contrib.postgres",  # trigram lookups for search (tenants/trigram.py)
+    "django.contrib.postgres",  # trigram indexes and lookups for search (tenants/trigram.py)
     "rest_framework",
     "django_filters",
     "drf_spectacular",

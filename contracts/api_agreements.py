@@ -230,7 +230,7 @@ class CancelSerializer(serializers.Serializer):
 
 
 class AgreementFilter(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=AgreementStatus.choices)
+    status = filters.MultipleChoiceFilter(choices=AgreementStatus.choices, distinct=False)
     client = filters.NumberFilter(field_name="client_id")
     version = filters.NumberFilter(field_name="version_id")
     in_force = filters.BooleanFilter(method="filter_in_force")

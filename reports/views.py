@@ -151,14 +151,17 @@ class BreachListView(ReportPageView):
 
     def report_context(self, filters):
         data = filters["data"]
-        rows = selectors.breach_list(
+        breaches = selectors.breaches_in_period(
             filters["period"], metric=data.get("metric") or "", priority=data.get("priority") or ""
         )
-        page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
+        # Ordered, counted and limited in SQL; rows are built for the page shown only.
+        page = Paginator(breaches, self.paginate_by).get_page(self.request.GET.get("page"))
+        page.object_list = selectors.breach_rows(page.object_list)
         return {
-            "rows": rows, "page_obj": page, "metrics": Metric.choices, "priorities": Priority.choices,
+            "total": page.paginator.count, "page_obj": page, "rows": page.object_list,
+            "metrics": Metric.choices, "priorities": Priority.choices,
             "metric": data.get("metric") or "", "priority": data.get("priority") or "",
-            "open_count": sum(1 for row in rows if row.is_open),
+            "open_count": selectors.still_late_count(breaches),
             "chart_source": _api("api:report-breaches-list", filters["params"]),
         }  # fmt: skip
 

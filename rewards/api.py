@@ -86,9 +86,9 @@ class RewardWithdrawSerializer(serializers.Serializer):
 
 class RewardFilter(filters.FilterSet):
     client = filters.NumberFilter(field_name="client_id")
-    program = filters.MultipleChoiceFilter(choices=Program.choices)
-    kind = filters.MultipleChoiceFilter(choices=RewardKind.choices)
-    status = filters.MultipleChoiceFilter(choices=RewardStatus.choices)
+    program = filters.MultipleChoiceFilter(choices=Program.choices, distinct=False)
+    kind = filters.MultipleChoiceFilter(choices=RewardKind.choices, distinct=False)
+    status = filters.MultipleChoiceFilter(choices=RewardStatus.choices, distinct=False)
     granted_on_from = filters.DateFilter(
         field_name="granted_on", lookup_expr="gte", label="Granted on or after"
     )

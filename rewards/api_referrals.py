@@ -98,7 +98,7 @@ class ReferralUpdateSerializer(serializers.Serializer):
 
 
 class ReferralFilter(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=ReferralStatus.choices)
+    status = filters.MultipleChoiceFilter(choices=ReferralStatus.choices, distinct=False)
     referrer = filters.NumberFilter(field_name="referrer_id")
     client = filters.NumberFilter(field_name="client_id")
 

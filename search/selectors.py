@@ -107,7 +107,7 @@ KINDS: dict[str, tuple[str, Callable, Callable]] = {
     "clients": ("Clients", clients.search_clients, _client_hit),
     "contacts": ("Contacts", clients.search_contacts, _contact_hit),
     "sites": ("Sites", clients.search_sites, _site_hit),
-    "tickets": ("Tickets", tickets.search_tickets, _ticket_hit),
+    "tickets": ("Tickets", tickets.best_ticket_matches, _ticket_hit),
     "agreements": ("Agreements", contracts.search_agreements, _agreement_hit),
 }
 

@@ -111,6 +111,11 @@ class TenantOwned(models.Model):
 
     class Meta:
         abstract = True
+        # Also what Django loads a row by its key with (``ticket.client``, ``refresh_from_db``, the UPDATE
+        # of ``save()``, the deletion collector): those queries too say ``tenant_id = X`` and lead with the
+        # tenant's indexes, and fail loudly outside a tenant's scope. Children with a Meta of their own
+        # inherit it too (Options.base_manager asks the first parent).
+        base_manager_name = "objects"
         constraints = [RowLevelSecurity(name="%(app_label)s_%(class)s_rls")]
 
 

@@ -151,13 +151,13 @@ def update_company_settings(
     email_code_above_fee: Decimal | None = None,
     service_area: str | None = None,
 ) -> Tenant:
-    """Change the company's name, time zone, reply-to address (every client email answers to it) and,
-    unless None, brand colour (the portal's header and buttons, emails, PDFs: any form
-    tenants.branding.normalise_colour reads; "" is the default colour) and whether signers confirm their
-    email with a one-time code above a monthly fee, and when given its service area (kept tidy: one
-    postcode prefix or town per line, duplicates dropped). Validates like the model (a known time zone, an email
-    address, a hex colour) and saves all or nothing; the caller's ``tenant`` object is left as it was, the
-    saved row is returned."""
+    """Change the company's name, time zone and reply-to address (every client email answers to it),
+    and each of these that is not None: the brand colour (the portal's header and buttons, emails, PDFs:
+    any form tenants.branding.normalise_colour reads; "" is the default colour), whether signers confirm
+    their email with a one-time code and above which monthly fee, and the service area (kept tidy: one
+    postcode prefix or town per line, duplicates dropped). Validates like the model (a known time zone, an
+    email address, a hex colour) and saves all or nothing; the caller's ``tenant`` object is left as it
+    was, the saved row is returned."""
     colour = branding.normalise_colour(brand_colour) if brand_colour is not None else None
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     tenant.name = " ".join(name.split())

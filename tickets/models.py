@@ -99,6 +99,13 @@ class Ticket(TenantOwned):
             models.Index(fields=["tenant", "client", "created_at"], name="ticket_client_created_idx"),
             models.Index(fields=["tenant", "assignee", "status"], name="ticket_assignee_status_idx"),
             trigram_index("title", name="ticket_title_trgm_idx"),
+            # The staff list's keyset pages (newest, oldest, recently updated) and the API's cursor (-id).
+            models.Index(fields=["tenant", "-created_at", "-id"], name="ticket_tenant_created_idx"),
+            models.Index(fields=["tenant", "-updated_at", "-id"], name="ticket_tenant_updated_idx"),
+            models.Index(fields=["tenant", "-id"], name="ticket_tenant_id_idx"),
+            # Searches: `icontains` is UPPER(col) LIKE UPPER('%…%'), which a trigram index on UPPER(col)
+            # serves (for roles past RLS today: see tickets.selectors.search_tickets).
+            trigram_index("description", name="ticket_description_trgm_idx"),
         ]
         constraints = [
             *TenantOwned.Meta.constraints,
@@ -145,6 +152,7 @@ class Reply(TenantOwned):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["tenant", "-id"], name="reply_tenant_id_idx")]  # the API's cursor
         constraints = [*TenantOwned.Meta.constraints]
 
 
@@ -189,6 +197,7 @@ class SlaClock(TenantOwned):
                 name="sla_clock_warn_due_idx",
             ),
             models.Index(fields=["tenant", "state", "due_at"], name="sla_clock_board_idx"),
+            models.Index(fields=["tenant", "-id"], name="sla_clock_tenant_id_idx"),  # the API's cursor
         ]  # fmt: skip
         constraints = [
             *TenantOwned.Meta.constraints,
@@ -259,6 +268,11 @@ class SlaBreach(TenantOwned):
 
     class Meta:
         ordering = ["-recorded_at"]
+        # The breach report (deadlines in a period, newest first) and the API's cursor.
+        indexes = [
+            models.Index(fields=["tenant", "-due_at", "-id"], name="sla_breach_tenant_due_idx"),
+            models.Index(fields=["tenant", "-id"], name="sla_breach_tenant_id_idx"),
+        ]
         constraints = [*TenantOwned.Meta.constraints]
 
 
@@ -295,7 +309,10 @@ class TimeEntry(TenantOwned):
 
     class Meta:
         ordering = ["-worked_on", "-id"]
-        indexes = [models.Index(fields=["tenant", "covered", "worked_on"], name="time_entry_billing_idx")]
+        indexes = [
+            models.Index(fields=["tenant", "covered", "worked_on"], name="time_entry_billing_idx"),
+            models.Index(fields=["tenant", "-id"], name="time_entry_tenant_id_idx"),  # the API's cursor
+        ]
         constraints = [*TenantOwned.Meta.constraints]
 
     @property

@@ -15,7 +15,23 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Extract
 
 from clients.models import Client
 from contracts.coverage import WorkType
@@ -270,11 +286,12 @@ STATUS_FILTERS = [
     ("all", "All tickets"),
     *[(s.value, s.label) for s in TicketStatus],
 ]
+# Each ends with the id: the list pages by keyset (tenants.keyset_pages), which needs a unique last key.
 SORTS = {
     "newest": ("-created_at", "-id"),
     "oldest": ("created_at", "id"),
     "updated": ("-updated_at", "-id"),
-    "priority": ("priority", "-created_at"),
+    "priority": ("priority", "-created_at", "-id"),
 }
 
 
@@ -299,13 +316,30 @@ def ticket_list(
     tickets = _by_assignee(tickets, assignee, user, "assignee")
     if client.isdigit():
         tickets = tickets.filter(client_id=int(client))
-    q = q.strip()
-    if q:
-        match = Q(title__icontains=q) | Q(client__name__icontains=q) | Q(description__icontains=q)
-        if q.lstrip("#").isdigit():
-            match |= Q(number=int(q.lstrip("#")))
-        tickets = tickets.filter(match)
+    tickets = search_tickets(tickets, q, in_description=True)
     return tickets.order_by(*SORTS.get(sort, SORTS["newest"]))
+
+
+def search_tickets(tickets: QuerySet[Ticket], q: str, *, in_description: bool = False) -> QuerySet[Ticket]:
+    """Tickets whose title (and, for the staff list, description) contains ``q``, whose client's name does,
+    or whose number it is ("#1042"). The matching clients are looked up first (a tenant has hundreds, not
+    millions), so every arm of the OR is an index condition: the trigram indexes on the title and
+    description (tickets migration 0004), the tenant's client index, the number. A join to the client's
+    name inside the OR would make PostgreSQL read every ticket of the tenant.
+
+    Under row-level security (the web role) PostgreSQL uses an index only for leakproof operators, and
+    UPPER and LIKE are not: the trigram indexes then stay unused and the title is matched over the
+    tenant's rows, without the join (issue 18 report: leakproof wrappers need a superuser)."""
+    q = q.strip()
+    if not q:
+        return tickets
+    client_ids = list(Client.objects.filter(name__icontains=q).values_list("pk", flat=True))
+    match = Q(title__icontains=q) | Q(client_id__in=client_ids)
+    if in_description:
+        match |= Q(description__icontains=q)
+    if q.lstrip("#").isdigit():
+        match |= Q(number=int(q.lstrip("#")))
+    return tickets.filter(match)
 
 
 def _by_assignee(queryset, assignee: str, user, path: str):
@@ -382,32 +416,73 @@ def sla_board(
         tickets = tickets.filter(client_id=int(client))
     if priority in Priority.values:
         tickets = tickets.filter(priority=priority)
-    clocks = (
-        SlaClock.objects.filter(ticket__in=tickets.values("pk"))
-        .exclude(state=ClockState.STOPPED)
-        .select_related("calendar", "ticket", "ticket__client", "ticket__assignee", "ticket__issue_type")
-    )
+    clocks = SlaClock.objects.filter(ticket__in=tickets.values("pk")).exclude(state=ClockState.STOPPED)
     if metric in Metric.values:
         clocks = clocks.filter(metric=metric)
+
+    # A ticket with a running clock that has a due time shows that clock (the soonest due): running
+    # clocks rank before paused ones. Those tickets, the many, are chosen, counted, ordered and limited
+    # in SQL; the states are clock_view's for running clocks.
+    seconds_left = Func(
+        Extract(ExpressionWrapper(F("due_at") - Value(now), output_field=DurationField()), "epoch"),
+        function="TRUNC",  # int() of the seconds, as ClockView.seconds_left
+        output_field=IntegerField(),
+    )
+    running = clocks.filter(state=ClockState.RUNNING, due_at__isnull=False).annotate(
+        seconds_left=seconds_left
+    )
+    leading = running.order_by("ticket_id", "seconds_left", "metric").distinct("ticket_id").values("pk")
+    breached = Q(breached_at__isnull=False) | Q(due_at__lte=now)
+    warning = ~breached & (Q(warned_at__isnull=False) | Q(warn_at__lte=now))
+    running_states = {BREACHED: breached, WARNING: warning, ON_TRACK: ~breached & ~warning}
+    shown = SlaClock.objects.filter(pk__in=leading)
+    counts = shown.aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in running_states.items()}
+    )
+    if state in running_states:
+        shown = shown.filter(running_states[state])
+    shown_total = counts[state] if state in running_states else sum(counts.values())
+    if state in BOARD_STATES and state not in running_states:
+        shown_total = 0
+    running_rows = []
+    if shown_total:
+        for clock in (
+            shown.annotate(seconds_left=seconds_left)
+            .select_related("calendar", "ticket", "ticket__client", "ticket__assignee", "ticket__issue_type")
+            .order_by("seconds_left", "ticket__number")[:limit]
+        ):
+            running_rows.append(BoardRow(clock.ticket, clock_view(clock, now=now)))
+
+    # The others (paused clocks, whose business time left needs the calendar), as before in Python; their
+    # tickets are loaded for the rows shown only.
+    others = (
+        clocks.exclude(ticket_id__in=running.values("ticket_id"))
+        .select_related("calendar")
+        .annotate(ticket_number=F("ticket__number"))
+    )
     by_ticket: dict[int, list[SlaClock]] = {}
-    for clock in clocks:
+    for clock in others:
         by_ticket.setdefault(clock.ticket_id, []).append(clock)
-    rows = []
-    for ticket_clocks in by_ticket.values():
-        view = most_urgent(ticket_clocks, now=now)
-        if view is not None:
-            rows.append(BoardRow(view.clock.ticket, view))
-    rows.sort(key=lambda row: (row.clock.sort_key, row.ticket.number))
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.state] = counts.get(row.state, 0) + 1
+    other_views = [
+        view for ticket_clocks in by_ticket.values() if (view := most_urgent(ticket_clocks, now=now))
+    ]
+    other_views.sort(key=lambda view: (view.sort_key, view.clock.ticket_number))
+    counts = {name: n for name, n in counts.items() if n}
+    for view in other_views:
+        counts[view.state] = counts.get(view.state, 0) + 1
     if state in BOARD_STATES:
-        rows = [row for row in rows if row.state == state]
+        other_views = [view for view in other_views if view.state == state]
+    shown_others = other_views[: max(limit - len(running_rows), 0)]
+    prefetch_related_objects(
+        [view.clock for view in shown_others], "ticket__client", "ticket__assignee", "ticket__issue_type"
+    )
+    other_rows = [BoardRow(view.clock.ticket, view) for view in shown_others]
+    with_clock = sum(n for n in counts.values())
     return Board(
-        rows=rows[:limit],
+        rows=(running_rows + other_rows)[:limit],
         counts=counts,
-        total=len(rows),
-        without_clock=tickets.count() - len(by_ticket),
+        total=shown_total + len(other_views),
+        without_clock=tickets.count() - with_clock,
         limit=limit,
     )
 
@@ -619,7 +694,7 @@ def client_tickets(client, *, limit: int = 10) -> ClientTickets:
 TICKET_SEARCH_FIELDS = ["title"]
 
 
-def search_tickets(tenant, term: str, *, limit: int, near: bool = False) -> list[Ticket]:
+def best_ticket_matches(tenant, term: str, *, limit: int, near: bool = False) -> list[Ticket]:
     """Tickets of ``tenant`` whose title matches ``term`` (tenants.trigram.best_matches) or whose number is
     ``term`` ("1042" or "#1042"); open ones first, then the closest match, then the newest."""
     number = None

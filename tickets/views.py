@@ -25,6 +25,7 @@ from contracts.documents import money, plain_number
 from service_levels.durations import minutes_words
 from service_levels.models import IssueType, Metric, Priority
 from service_levels.selectors import priority_for
+from tenants.keyset_pages import capped_count, keyset_page
 from tenants.localtime import tenant_today, tenant_zone
 from tenants.selectors import users_with_cost_rates
 from tenants.views import StaffRequiredMixin
@@ -56,8 +57,11 @@ class TicketViewMixin(StaffRequiredMixin):
 
 
 class TicketListView(TicketViewMixin, ListView):
+    """Keyset pages ("Newer / Older", tenants.keyset_pages) and a count that stops at 1,000: a tenant with
+    a million tickets pays for 25 rows, not for the million before them."""
+
     model = Ticket
-    paginate_by = 25
+    page_size = 25
     template_name = "tickets/ticket_list.html"
     FILTERS = ("q", "status", "priority", "assignee", "client", "sort")
 
@@ -75,14 +79,25 @@ class TicketListView(TicketViewMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        tickets = list(context["object_list"])
+        filters = self.filters()
+        page = keyset_page(
+            context["object_list"],
+            selectors.SORTS.get(filters["sort"], selectors.SORTS["newest"]),
+            size=self.page_size,
+            cursor=self.request.GET.get("cursor", ""),
+        )
+        tickets = page.rows
         summaries = selectors.sla_summaries(tickets, now=timezone.now())
         for ticket in tickets:
             ticket.sla = summaries.get(ticket.pk)
         params = self.request.GET.copy()
+        params.pop("cursor", None)
         params.pop("page", None)
-        filters = self.filters()
+        count, more = capped_count(context["object_list"])
         context.update(
+            keyset=page,
+            total=count,
+            more_than_total=more,
             filters=filters,
             filtered=any(filters[name] for name in ("q", "priority", "assignee", "client"))
             or filters["status"] != "open",
