@@ -89,7 +89,12 @@ def test_a_change_to_company_settings_shows_before_and_after_though_the_tenant_p
     client, login_as, tenant
 ):
     login_as(tenant, Role.OWNER)
-    data = {"name": "Northwind Home Tech", "timezone": "Europe/London", "reply_to_email": ""}
+    data = {
+        "name": "Northwind Home Tech",
+        "timezone": "Europe/London",
+        "reply_to_email": "",
+        "require_email_code": "on",  # the page shows it ticked; a browser posts it back
+    }
 
     assert client.post(reverse("tenants:company"), data, REMOTE_ADDR=OFFICE_IP).status_code == 302
 

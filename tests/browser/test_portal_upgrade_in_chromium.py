@@ -64,7 +64,7 @@ def test_a_client_upgrades_to_gold_signs_and_the_next_ticket_gets_golds_targets(
 
     # The portal's signing page, for the supplement: the new plan and its targets, then the signature.
     expect(page.get_by_role("heading", name="Supplement: Membership change", level=1).first).to_be_visible()
-    expect(page.get_by_role("region", name="In short")).to_contain_text("Gold")
+    expect(page.get_by_role("region", name="What this supplement changes")).to_contain_text("Gold")
     expect(page.get_by_text("Targets per priority: Gold")).to_be_visible()
     page.get_by_role("link", name="Go to signing").click()
     page.get_by_label("I agree to use electronic records and signatures").check()
