@@ -12,8 +12,6 @@ stay the backstop: a client of the same name created meanwhile fails the whole w
 
 from __future__ import annotations
 
-import functools
-import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -34,26 +32,16 @@ BATCH = 500  # clients per batch: a few statements each, and a progress report b
 UPDATE, SKIP = "update", "skip"
 
 
-@functools.cache
-def _known_timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
 def field_problems(kind: str, data: dict) -> dict[str, list[str]]:
     """Field name -> what is wrong with it, for one record of ``kind`` (client, contact, site) as the
     model validates it (lengths, emails, numbers, time zones, a signer's email). Empty when it is fine.
     Uniqueness is not checked here: the caller knows the whole file."""
     instance = MODELS[kind](**data)
     problems: dict[str, list[str]] = {}
-    # The model's time-zone validator lists the zones on disk at every call (milliseconds each): fine for
-    # a form, ruinous for 10,000 rows. The same test against a list read once.
-    exclude = ["tenant", "client", "timezone"]
     try:
-        instance.clean_fields(exclude=exclude)
+        instance.clean_fields(exclude=["tenant", "client"])
     except ValidationError as error:
         problems.update(error.message_dict)
-    if kind == "site" and data.get("timezone") not in _known_timezones():
-        problems.setdefault("timezone", []).append(f"{data.get('timezone')!r} is not a known time zone.")
     if not problems:
         try:
             instance.clean()
