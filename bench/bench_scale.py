@@ -45,7 +45,7 @@ os.environ.setdefault("ACCORD_TESTING", "0")
 
 import django
 
-from bench.scratch import as_web, as_worker, owner_connection
+from bench.scratch import as_web, as_worker, owner_connection, pointed_at
 
 LOADER_VERSION = 1
 TICKETS = int(os.environ.get("ACCORD_SCALE_TICKETS", "1000000"))
@@ -98,10 +98,6 @@ def scale_database() -> Iterator[tuple[str, bool]]:
 
     Always migrated, so a run after new migrations measures them on the loaded rows."""
     from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connections
-
-    from tenants.connections import acting_as, owner_login
 
     db = settings.DATABASES["default"]
     name = os.environ.get("ACCORD_SCALE_DATABASE") or f"{db['NAME']}_scale"
@@ -115,22 +111,9 @@ def scale_database() -> Iterator[tuple[str, bool]]:
         if not reused:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
             cursor.execute(f'CREATE DATABASE "{name}"')
-    saved = {key: db.get(key) for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT", "OPTIONS")}
-    try:
-        connections.close_all()
-        db.update(NAME=name, **owner_login())
-        settings.DATABASES["worker"]["NAME"] = name
-        print(f"migrating {name}…", flush=True)
-        call_command("migrate", verbosity=0)
-        connections.close_all()
-        db["OPTIONS"] = acting_as(db.get("OPTIONS"), settings.DATABASE_ROLES["web"])
-        settings.CROSS_TENANT_VIA = "role"
+    admin.close()
+    with pointed_at(name):
         yield name, reused
-    finally:
-        connections.close_all()
-        db.update(saved)
-        settings.DATABASES["worker"]["NAME"] = saved["NAME"]
-        admin.close()
 
 
 def stamp(name: str) -> None:

@@ -33,23 +33,19 @@ def owner_connection(dbname: str):
 
 
 @contextmanager
-def scratch_database(suffix: str) -> Iterator[str]:
-    """Point Django at a fresh, migrated `<app db>_<suffix>` for the block; drop it afterwards."""
+def pointed_at(name: str) -> Iterator[str]:
+    """Point Django (the default and worker connections) at the database ``name`` for the block, migrated
+    as the owner, then acting as the web role as the app does; back to the app's database afterwards."""
     from django.core.management import call_command
     from django.db import connection, connections
 
     db = settings.DATABASES["default"]
-    name = f"{db['NAME']}_{suffix}"
-    admin = owner_connection(db["NAME"])
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
     saved = {key: db.get(key) for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT", "OPTIONS")}
     try:
         connections.close_all()
         db.update(NAME=name, **owner_login())
         settings.DATABASES["worker"]["NAME"] = name
-        print(f"migrating scratch database {name}…", flush=True)
+        print(f"migrating {name}…", flush=True)
         call_command("migrate", verbosity=0)
         connections.close_all()
         db["OPTIONS"] = acting_as(db.get("OPTIONS"), settings.DATABASE_ROLES["web"])
@@ -60,6 +56,20 @@ def scratch_database(suffix: str) -> Iterator[str]:
         connections.close_all()
         db.update(saved)
         settings.DATABASES["worker"]["NAME"] = saved["NAME"]
+
+
+@contextmanager
+def scratch_database(suffix: str) -> Iterator[str]:
+    """Point Django at a fresh, migrated `<app db>_<suffix>` for the block; drop it afterwards."""
+    name = f"{settings.DATABASES['default']['NAME']}_{suffix}"
+    admin = owner_connection(settings.DATABASES["default"]["NAME"])
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with pointed_at(name):
+            yield name
+    finally:
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.close()
