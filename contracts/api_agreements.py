@@ -94,7 +94,12 @@ class AgreementPlanFields(serializers.Serializer):
     def _plan(self, obj):
         cache = self.context.setdefault("_plans", {})
         if obj.pk not in cache:
-            cache[obj.pk] = plans_of_agreements([obj.pk], on=tenant_today()).get(obj.pk)
+            # A list asks once for its whole page, not once per agreement.
+            page = self.root.instance if isinstance(self.root, serializers.ListSerializer) else None
+            ids = [agreement.pk for agreement in page] if page is not None else [obj.pk]
+            ids = ids if obj.pk in ids else [obj.pk]
+            found = plans_of_agreements(ids, on=tenant_today())
+            cache.update({pk: found.get(pk) for pk in ids})
         return cache[obj.pk]
 
     def get_tier(self, obj) -> str:

@@ -6,6 +6,8 @@ from datetime import date
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
 
 from contracts import agreements
@@ -62,6 +64,25 @@ def test_agreements_are_listed_with_their_status_and_filtered(reader, book):
     assert body["results"][0]["monthly_fee"] == "300.00"
     assert reader.get("/api/v1/agreements/", {"status": "sent"}).json()["results"] == []
     check_error(reader.get("/api/v1/agreements/", {"status": "maybe"}), 400)
+
+
+def test_the_list_asks_for_the_memberships_of_a_whole_page_at_once(reader, tenant, version, book):
+    def queries_for_the_list() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert reader.get("/api/v1/agreements/").status_code == 200
+        return len(queries)
+
+    queries_for_the_list()  # the first request of a key also records its use
+    with_one = queries_for_the_list()
+    for name in ("Adeyemi Loft", "Brandt Studio", "Castillo House"):
+        client, _ = client_with_signers(tenant, name, f"office@{name.split()[0].lower()}.example")
+        signed_agreement(tenant, client, version, tier="gold", monthly_fee=200)
+    assert queries_for_the_list() == with_one
+    fees = {a["client_name"]: a["monthly_fee"] for a in reader.get("/api/v1/agreements/").json()["results"]}
+    assert fees == {
+        "Lindqvist Penthouse": "300.00", "Adeyemi Loft": "200.00", "Brandt Studio": "200.00",
+        "Castillo House": "200.00",
+    }  # fmt: skip
 
 
 def test_an_agreement_comes_with_its_history(reader, book):
