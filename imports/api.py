@@ -2,9 +2,10 @@
 
 POST a file (multipart ``file``) or its text (JSON ``csv``): with ``?dry_run=true`` the answer is the
 preview (how the columns and first rows read, counts, every row's problems) and nothing is kept;
-without it the file is imported, all or nothing: a file with problems is a 400 listing each row and
-imports nothing, unless ``skip_invalid`` is true. A small file is imported at once (201, ``done``); a
-large one is queued (202, ``queued``): follow it with ``GET /api/v1/imports/{id}/``.
+without it the file is imported, all or nothing: a file with problems is a 400 listing each row (one
+error per row, under ``file`` or ``csv``) and imports nothing, unless ``skip_invalid`` is true. A small
+file is imported at once (201, ``done``); a large one is queued (202, ``queued``): follow it with
+``GET /api/v1/imports/{id}/``.
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ EXAMPLE_CSV = (
     create=extend_schema(
         summary="Import clients, contacts and sites from CSV",
         description=__doc__,
-        request={"multipart/form-data": ImportRequestSerializer, "application/json": ImportRequestSerializer},
+        request=ImportRequestSerializer,  # as multipart and as JSON (the parsers); its 400s documented
         parameters=[
             OpenApiParameter(
                 "dry_run",
@@ -212,7 +213,9 @@ class ImportJobViewSet(
             services.start(job, skip_invalid=options["skip_invalid"])
         except services.ImportRefused as refused:
             job.delete()  # nothing imported, nothing kept: the answer lists what to fix
-            raise ValidationError({"rows": [str(problem) for problem in refused.checked.problems]}) from None
+            # Each row's problem under the field that carried the CSV (``file`` or ``csv``).
+            carrier = "file" if options.get("file") is not None else "csv"
+            raise ValidationError({carrier: [str(problem) for problem in refused.checked.problems]}) from None
         answer = status.HTTP_201_CREATED if job.status == ImportStatus.DONE else status.HTTP_202_ACCEPTED
         return Response(ImportJobSerializer(job).data, status=answer)
 

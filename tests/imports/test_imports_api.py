@@ -59,6 +59,7 @@ def test_a_dry_run_previews_and_keeps_nothing(writer, tenant):
 def test_three_bad_rows_are_a_400_naming_each_and_nothing_is_imported(writer, tenant):
     body = check_error(writer.post("/api/v1/imports/", {"csv": THREE_BAD}, format="json"), 400)
     details = [error["detail"] for error in body["errors"]]
+    assert {error["attr"] for error in body["errors"]} == {"csv"}
     assert len(details) == 3
     assert details[0].startswith("Row 3: contact_email 'bob@'")
     assert details[1].startswith("Row 4: the client name is empty")
