@@ -20,13 +20,15 @@ PASS/FAIL against the targets (p95 < 50 ms for API lists, < 150 ms for staff pag
 schema's gaps for sharding by tenant_id, and the worst ratio last. It asserts nothing: the figures are for
 reading.
 
-Develop with a small size: ``ACCORD_SCALE_TICKETS=20000 .venv/bin/python bench/bench_scale.py``.
+Develop with a small size: ``ACCORD_SCALE_TICKETS=20000 .venv/bin/python bench/bench_scale.py``; measure a part
+with ``ACCORD_SCALE_ONLY=sweep`` or ``ACCORD_SCALE_ONLY=/tickets/,/api/v1/tickets/`` (parts of the labels).
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import logging
 import math
 import os
 import statistics
@@ -65,6 +67,9 @@ SWEEP_RUNS = 7
 DUE = 100
 API_TARGET_MS, STAFF_TARGET_MS, RATIO_TARGET = 50, 150, 2.0
 SEARCH_TERM = "router"
+# Comma-separated parts of what to measure ("sweep", "/tickets/", "/api/v1/tickets/"…): a line is measured when its
+# label contains one. Unset: everything, with the storage and sharding reports.
+ONLY = [part for part in os.environ.get("ACCORD_SCALE_ONLY", "").split(",") if part]
 
 STAMP = (
     f"accord scale bench v{LOADER_VERSION}: {TICKETS} tickets, {SMALL_TENANTS} small tenants, "
@@ -74,6 +79,7 @@ STAMP = (
 
 def main() -> None:
     django.setup()
+    logging.disable(logging.INFO)  # a line per request and per queued task would bury the figures
     from django.conf import settings
 
     # Pages name their static files; the hashed manifest exists only after collectstatic (production).
@@ -600,6 +606,8 @@ def measure(name: str) -> None:
     lines: list[Line] = []
 
     def run(kind: str, label: str, big_url: str, small_url: str) -> None:
+        if ONLY and not any(part in label for part in ONLY):
+            return
         line = Line(kind, label, time_get(big.api if kind == "API" else big.staff, big_url),
                     time_get(small.api if kind == "API" else small.staff, small_url))  # fmt: skip
         lines.append(line)
@@ -607,13 +615,14 @@ def measure(name: str) -> None:
 
     # The sweep, storage and the schema check first, then tickets, the board and reports: what issue 18 is
     # about comes out first on a long run.
-    sweep_lines = measure_sweep()
-    print_storage()
-    with connection.cursor() as cursor:
-        gaps = sharding_gaps(cursor)
-    print("\nSharding by tenant_id (Citus): what the schema lacks today (bench/sharding_readiness.py)")
-    for text in report(gaps):
-        print(f"  {text}")
+    sweep_lines = measure_sweep() if not ONLY or "sweep" in ONLY else []
+    if not ONLY:
+        print_storage()
+        with connection.cursor() as cursor:
+            gaps = sharding_gaps(cursor)
+        print("\nSharding by tenant_id (Citus): what the schema lacks today (bench/sharding_readiness.py)")
+        for text in report(gaps):
+            print(f"  {text}")
 
     print(f"\n{'':10} {'what':58} {'big p50/p95 ms, queries':>26} {'small p50/p95 ms, queries':>26} ratio")
     first = ("/tickets/", "/reports/", "/")
