@@ -41,7 +41,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager, redirect_stdout
+from contextlib import ExitStack, contextmanager, nullcontext, redirect_stdout
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -313,10 +313,12 @@ def grow_big_tenant(name: str, say: Say, open_statuses: str) -> None:
                          " ELSE t.closed_at - p.shift END",
         }, f"tickets_ticket t CROSS JOIN clone_plan p WHERE t.tenant_id = {big} AND t.number <= {top}")  # fmt: skip
         analyze(name, "tickets_ticket")  # no index left to lean on: the map's join needs the row counts
-        # A table, not a temporary one, so that the second connection reads it; scratch, dropped below.
+        # With the admin login, a table the second connection reads (scratch, dropped below); the worker
+        # role may only make a temporary one, and then copies everything on this connection.
+        beside_clocks = bool(os.environ.get("DATABASE_ADMIN_URL"))
         t0 = time.monotonic()
         cursor.execute(
-            "CREATE UNLOGGED TABLE scale_ticket_map AS SELECT n.id AS new_id, o.id AS old_id, p.live, p.shift,"
+            f"CREATE {'UNLOGGED' if beside_clocks else 'TEMP'} TABLE scale_ticket_map AS SELECT n.id AS new_id, o.id AS old_id, p.live, p.shift,"
             f" {closing.replace('t.status', 'o.status')} AS closing"
             " FROM tickets_ticket n JOIN clone_plan p ON p.k = (n.number - 1) / %(top)s"
             " JOIN tickets_ticket o ON o.tenant_id = %(big)s AND o.number <= %(top)s"
@@ -328,7 +330,10 @@ def grow_big_tenant(name: str, say: Say, open_statuses: str) -> None:
         say(f"  their map to the template: {time.monotonic() - t0:.1f} s")
         try:
             with ThreadPoolExecutor(max_workers=1) as beside:
-                copied = beside.submit(on_own_connection, copy_replies_and_time_entries, name, say)
+                if beside_clocks:
+                    copied = beside.submit(on_own_connection, copy_replies_and_time_entries, name, say)
+                else:
+                    copy_replies_and_time_entries(name, say, cursor)
                 stopping = "m.closing AND c.state <> 'stopped'"
                 step("SLA clocks", clone, cursor, "tickets_slaclock", "c", {
                     "ticket_id": "m.new_id",
@@ -347,7 +352,8 @@ def grow_big_tenant(name: str, say: Say, open_statuses: str) -> None:
                     "due_at": "b.due_at - m.shift", "recorded_at": "b.recorded_at - m.shift",
                 }, "tickets_slabreach b JOIN scale_ticket_map m ON m.old_id = b.ticket_id JOIN tickets_slaclock c"
                    f" ON c.tenant_id = {big} AND c.ticket_id = m.new_id AND c.metric = b.metric")  # fmt: skip
-                copied.result()
+                if beside_clocks:
+                    copied.result()
         finally:
             cursor.execute("DROP TABLE scale_ticket_map")
         cursor.execute(
@@ -357,8 +363,9 @@ def grow_big_tenant(name: str, say: Say, open_statuses: str) -> None:
         )
 
 
-def copy_replies_and_time_entries(name: str, say: Say) -> None:
-    with bulk_cursor(name, say, quiet=True) as cursor:
+def copy_replies_and_time_entries(name: str, say: Say, cursor=None) -> None:
+    """The big tenant's replies and time entries, on the cursor given or on a bulk cursor of their own."""
+    with nullcontext(cursor) if cursor else bulk_cursor(name, say, quiet=True) as cursor:
         step = partial(say.step, cursor)
         step("replies", clone, cursor, "tickets_reply", "r", {
             "ticket_id": "m.new_id", "created_at": "r.created_at - m.shift",
