@@ -39,7 +39,7 @@ from contracts.selectors import ContractTerms, contract_terms
 from service_levels.durations import duration_words, minutes_words
 from service_levels.models import Metric, Priority, WorkLocation
 from tenants.models import StaffMembership
-from tenants.trigram import best_matches
+from tenants.trigram import best_matches, icontains, matching_ids
 from tickets.models import (
     OPEN_STATUSES,
     Channel,
@@ -320,23 +320,33 @@ def ticket_list(
     return tickets.order_by(*SORTS.get(sort, SORTS["newest"]))
 
 
+# More tickets than this containing the term in a field and search_tickets matches in the list's own query.
+SEARCH_IDS_CAP = 2000
+
+
 def search_tickets(tickets: QuerySet[Ticket], q: str, *, in_description: bool = False) -> QuerySet[Ticket]:
     """Tickets whose title (and, for the staff list, description) contains ``q``, whose client's name does,
-    or whose number it is ("#1042"). The matching clients are looked up first (a tenant has hundreds, not
-    millions), so every arm of the OR is an index condition: the trigram indexes on the title and
-    description (tickets migration 0004), the tenant's client index, the number. A join to the client's
-    name inside the OR would make PostgreSQL read every ticket of the tenant.
+    or whose number it is ("#1042"). Every arm of the OR is an index condition, also under row-level
+    security (the web role), which lets PostgreSQL use an index only for leakproof operators (UPPER and
+    LIKE are not):
 
-    Under row-level security (the web role) PostgreSQL uses an index only for leakproof operators, and
-    UPPER and LIKE are not: the trigram indexes then stay unused and the title is matched over the
-    tenant's rows, without the join (issue 18 report: leakproof wrappers need a superuser)."""
+    - the matching clients are looked up first (a tenant has hundreds, not millions): a join to the
+      client's name inside the OR would make PostgreSQL read every ticket of the tenant;
+    - the tickets containing ``q`` come from the search functions (tenants.trigram.matching_ids), which
+      use the trigram indexes on the title and description, so a rare term costs its matches rather
+      than the tenant's million tickets; the list filters on their ids.
+
+    A term in more than SEARCH_IDS_CAP titles (or descriptions) is matched in the list's query instead:
+    walking the list's ordered index, one in every few hundred rows or fewer, fills a page and the capped
+    count sooner than fetching thousands of ids. The same tickets match either way."""
     q = q.strip()
     if not q:
         return tickets
     client_ids = list(Client.objects.filter(name__icontains=q).values_list("pk", flat=True))
-    match = Q(title__icontains=q) | Q(client_id__in=client_ids)
-    if in_description:
-        match |= Q(description__icontains=q)
+    fields = ["title", "description"] if in_description else ["title"]
+    ticket_ids = matching_ids(Ticket, fields, q, cap=SEARCH_IDS_CAP)
+    match = icontains(fields, q) if ticket_ids is None else Q(pk__in=ticket_ids)
+    match |= Q(client_id__in=client_ids)
     if q.lstrip("#").isdigit():
         match |= Q(number=int(q.lstrip("#")))
     return tickets.filter(match)
