@@ -39,7 +39,8 @@ from contracts.selectors import ContractTerms, contract_terms
 from service_levels.durations import duration_words, minutes_words
 from service_levels.models import Metric, Priority, WorkLocation
 from tenants.models import StaffMembership
-from tenants.trigram import best_matches, icontains, matching_ids
+from tenants.scope import current_tenant
+from tenants.trigram import best_matches, contains_common_term, matching_ids
 from tickets.models import (
     OPEN_STATUSES,
     Channel,
@@ -306,7 +307,7 @@ def ticket_list(
     sort: str = "newest",
 ) -> QuerySet[Ticket]:
     """Tickets matching the list's filters. ``assignee`` is a user id, "me" (``user``) or "none"."""
-    tickets = Ticket.objects.select_related("client", "assignee", "issue_type")
+    tickets = with_their_clients(Ticket.objects.select_related("assignee", "issue_type"))
     if status == "open" or not status:
         tickets = tickets.filter(status__in=OPEN_STATUSES)
     elif status in TicketStatus.values:
@@ -323,6 +324,14 @@ def ticket_list(
 # More tickets than this containing the term in a field and search_tickets matches in the list's own query
 # (the search function stops reading at one more, so asking costs a bounded ~2,000 rows).
 SEARCH_IDS_CAP = 2000
+
+
+def with_their_clients(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """``tickets`` joined to their clients, which are the current tenant's, said as a constant: the
+    row-level security of the joined clients compares with ``(SELECT app_current_tenant())``, a value the
+    planner cannot see, so it guesses one client per tenant and reads a big tenant's tickets client by
+    client before sorting them (7 s for a page of a million tickets; 3 ms walking the list's index)."""
+    return tickets.select_related("client").filter(client__tenant_id=current_tenant().pk)
 
 
 def search_tickets(tickets: QuerySet[Ticket], q: str, *, in_description: bool = False) -> QuerySet[Ticket]:
@@ -346,7 +355,7 @@ def search_tickets(tickets: QuerySet[Ticket], q: str, *, in_description: bool = 
     client_ids = list(Client.objects.filter(name__icontains=q).values_list("pk", flat=True))
     fields = ["title", "description"] if in_description else ["title"]
     ticket_ids = matching_ids(Ticket, fields, q, cap=SEARCH_IDS_CAP)
-    match = icontains(fields, q) if ticket_ids is None else Q(pk__in=ticket_ids)
+    match = contains_common_term(fields, q) if ticket_ids is None else Q(pk__in=ticket_ids)
     match |= Q(client_id__in=client_ids)
     if q.lstrip("#").isdigit():
         match |= Q(number=int(q.lstrip("#")))

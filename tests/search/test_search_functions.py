@@ -158,3 +158,19 @@ def test_a_database_without_the_functions_still_finds_the_tickets(tenant, twins,
     with tenant_scope(tenant):
         assert trigram.matching_ids(Ticket, ["title"], "router") is None
         assert list(selectors.search_tickets(Ticket.objects.all(), "router")) == [ours]
+
+
+def test_a_common_term_is_matched_in_the_list_which_names_its_clients_tenant(tenant, monkeypatch):
+    """The planner's guesses under RLS: a common term's LIKE through text_contains_pattern, and the
+    joined clients' tenant as a constant (tickets.selectors.with_their_clients)."""
+    client = ClientFactory(tenant=tenant)
+    TicketFactory(client=client, title="Kitchen speaker silent")
+    TicketFactory(client=client, title="Lounge TV", description="Kitchen too")
+    TicketFactory(client=client, title="Projector fan noisy")
+    monkeypatch.setattr(selectors, "SEARCH_IDS_CAP", 0)
+    with tenant_scope(tenant), CaptureQueriesContext(connection) as captured:
+        titles = [ticket.title for ticket in selectors.ticket_list(q="kitchen", status="all")]
+    assert titles == ["Lounge TV", "Kitchen speaker silent"]
+    listed = captured.captured_queries[-1]["sql"]
+    assert "text_contains_pattern(" in listed
+    assert f'"clients_client"."tenant_id" = {tenant.pk}' in listed
