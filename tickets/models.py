@@ -104,7 +104,7 @@ class Ticket(TenantOwned):
             models.Index(fields=["tenant", "-updated_at", "-id"], name="ticket_tenant_updated_idx"),
             models.Index(fields=["tenant", "-id"], name="ticket_tenant_id_idx"),
             # Searches: `icontains` is UPPER(col) LIKE UPPER('%…%'), which a trigram index on UPPER(col)
-            # serves (for roles past RLS today: see tickets.selectors.search_tickets).
+            # serves; under RLS only through the search functions (tickets.selectors.search_tickets).
             trigram_index("description", name="ticket_description_trgm_idx"),
         ]
         constraints = [
