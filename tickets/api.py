@@ -358,7 +358,7 @@ class TicketViewSet(
         queryset = super().get_queryset()
         if getattr(self, "swagger_fake_view", False):
             return queryset
-        return selectors.with_their_clients(queryset).prefetch_related(
+        return queryset.select_related("client").prefetch_related(
             Prefetch("clocks", queryset=SlaClock.objects.select_related("calendar"))
         )
 

@@ -162,7 +162,7 @@ def test_a_database_without_the_functions_still_finds_the_tickets(tenant, twins,
 
 def test_a_common_term_is_matched_in_the_list_which_names_its_clients_tenant(tenant, monkeypatch):
     """The planner's guesses under RLS: a common term's LIKE through text_contains_pattern, and the
-    joined clients' tenant as a constant (tickets.selectors.with_their_clients)."""
+    joined clients' tenant as a constant (tenants.backend)."""
     client = ClientFactory(tenant=tenant)
     TicketFactory(client=client, title="Kitchen speaker silent")
     TicketFactory(client=client, title="Lounge TV", description="Kitchen too")

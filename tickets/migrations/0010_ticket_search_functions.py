@@ -10,7 +10,7 @@ import tenants.trigram
 class Migration(migrations.Migration):
     dependencies = [
         ("tenants", "0016_tenant_history_triggers"),
-        ("tickets", "0007_list_search_and_cursor_indexes"),
+        ("tickets", "0009_clock_started_index"),
     ]
 
     operations = [
