@@ -115,7 +115,8 @@ RECORD = f"""
 
 
 # The pass's commit does not wait for its WAL to reach the disk (sent in the statement's round trip). A
-# crash of the database server can then lose the last passes, but only whole: the claim, its breach rows,
+# crash of the database server (or a failover to a standby that had not received it) can then lose the
+# last passes, but only whole: the claim, its breach rows,
 # events and deliveries are one transaction, so the next pass finds those clocks due again and records
 # them once, as it does for a worker that died. Nothing durable can lean on a lost pass: any later
 # transaction that saw it (the dispatcher marking a delivery done, a ticket action) commits
