@@ -6,14 +6,19 @@ Read through the apps registry, never by importing the apps above this one. Both
 current tenant twice: by row-level security on every table read, and by an explicit filter on the
 tenant's id.
 
-``AuditLog`` behaves like a sequence for Django's ``Paginator``: ``count()`` and a slice. A slice
-``[a:b]`` reads the newest ``b`` rows of each source and merges them, so deep pages cost more
-(``MAX_PAGES`` bounds it); filters narrow both sources in SQL.
+The page reads by keyset (``AuditLog.page``, like tenants.keyset_pages): the ``size`` rows of each source
+past the cursor's row, merged, so page 500 costs what page 1 does; its count stops at 1,000. Rows are
+ordered by time, then source (the event model's label, or ``audit.AuditEntry``), then id: history rows
+written in one transaction share their time. The CSV reads every row that matches (``count()`` and a
+slice); filters narrow both sources in SQL.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import heapq
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,10 +30,11 @@ from pghistory.models import Events
 from accounts.models import User
 from audit.models import Action, AuditEntry
 from tenants.history import TRACKED, Tracked
+from tenants.keyset_pages import CAPPED_COUNT, KeysetPage, capped_count
 from tenants.localtime import tenant_localtime
 from tenants.models import Tenant
 
-MAX_PAGES = 200
+ENTRY_SOURCE = AuditEntry._meta.label  # the source of an explicit entry in the rows' order
 
 # An event's pgh_label -> the kind the log shows; then the explicit entries' kinds.
 EVENT_KINDS = {
@@ -89,6 +95,7 @@ class AuditRow:
     object_label: str
     changes: list[Change] = field(default_factory=list)
     details: dict = field(default_factory=dict)
+    order: tuple = ()  # (time, source, id): where the row sits in the log, for the keyset cursor
 
 
 @dataclass(frozen=True)
@@ -153,7 +160,7 @@ class AuditLog:
             people = User.objects.filter(Q(email__icontains=f.q) | Q(full_name__icontains=f.q))
             match |= Q(pgh_data__user_id__in=list(people.values_list("pk", flat=True)[:200]))
             qs = qs.filter(match)
-        return qs.order_by("-pgh_created_at", "-pgh_id")
+        return qs.order_by("-pgh_created_at", "-pgh_model", "-pgh_id")  # as the rows' ``order``
 
     def _entries(self):
         f = self.filters
@@ -182,7 +189,47 @@ class AuditLog:
             qs = qs.filter(object_label__icontains=f.q)
         return qs.order_by("-created_at", "-id")
 
-    # --- the sequence Paginator needs --------------------------------------------------------------
+    # --- a page ----------------------------------------------------------------------------------
+    def page(self, *, size: int, cursor: str = "") -> KeysetPage:
+        """The ``size`` rows after (older) or before (newer) the cursor's row, newest first; the first page
+        for no cursor or one that does not decode."""
+        direction, key = _decode(cursor)
+        newer = direction == "before"
+        events, entries = self._events(), self._entries()
+        rows = []
+        if events is not None:
+            if key:
+                events = events.filter(_past(key, newer, "pgh_created_at", "pgh_model", "pgh_id"))
+            events = events.order_by("pgh_created_at", "pgh_model", "pgh_id") if newer else events
+            rows += _event_rows(list(events[: size + 1]), self.tenant)
+        if entries is not None:
+            if key:
+                entries = entries.filter(_past(key, newer, "created_at", None, "id"))
+            entries = entries.order_by("created_at", "id") if newer else entries
+            rows += [_entry_row(e, self.tenant) for e in entries[: size + 1]]
+        rows.sort(key=lambda row: row.order, reverse=not newer)
+        more = len(rows) > size
+        rows = rows[:size]
+        if newer:
+            rows.reverse()
+            return KeysetPage(
+                rows,
+                _encode("before", rows[0]) if more and rows else "",
+                _encode("after", rows[-1]) if rows else "",
+            )
+        return KeysetPage(
+            rows,
+            _encode("before", rows[0]) if key and rows else "",
+            _encode("after", rows[-1]) if more else "",
+        )
+
+    def capped_count(self, cap: int = CAPPED_COUNT) -> tuple[int, bool]:
+        """How many rows match, counted no further than ``cap`` in each source: (count, whether more)."""
+        counts = [capped_count(qs, cap) for qs in (self._events(), self._entries()) if qs is not None]
+        total = sum(count for count, _ in counts)
+        return min(total, cap), total > cap or any(more for _, more in counts)
+
+    # --- every row, for the CSV ------------------------------------------------------------------
     def count(self) -> int:
         return sum(qs.count() for qs in (self._events(), self._entries()) if qs is not None)
 
@@ -196,11 +243,52 @@ class AuditLog:
         events, entries = self._events(), self._entries()
         event_rows = [] if events is None else _event_rows(list(events[:stop]), self.tenant)
         entry_rows = [] if entries is None else [_entry_row(e, self.tenant) for e in entries[:stop]]
-        merged = heapq.merge(event_rows, entry_rows, key=lambda row: row.at, reverse=True)
+        merged = heapq.merge(event_rows, entry_rows, key=lambda row: row.order, reverse=True)
         return list(merged)[start:stop]
 
     def __iter__(self):  # the CSV: every row that matches
         return iter(self[0 : self.count()])
+
+
+# --- the keyset cursor ----------------------------------------------------------------------------
+
+
+def _past(key: tuple, newer: bool, at: str, source: str | None, pk: str) -> Q:
+    """Rows past ``key`` = (time, source, id) in the log's order: older ones (``newer``: newer ones).
+    ``source`` is None for the explicit entries, whose source is always ENTRY_SOURCE."""
+    when, of, number = key
+    op = "gt" if newer else "lt"
+    if source is not None:
+        tie = Q(**{f"{source}__{op}": of}) | Q(**{source: of, f"{pk}__{op}": number})
+    elif of == ENTRY_SOURCE:
+        tie = Q(**{f"{pk}__{op}": number})
+    else:  # the explicit entries sort wholly before or after the cursor's source at the same time
+        past = of < ENTRY_SOURCE if newer else of > ENTRY_SOURCE
+        tie = Q() if past else Q(pk__in=[])
+    # The range on the time alone is what lets the planner seek; the OR refines it.
+    bound = Q(**{f"{at}__{'gte' if newer else 'lte'}": when})
+    return bound & (Q(**{f"{at}__{op}": when}) | (Q(**{at: when}) & tie))
+
+
+def _encode(direction: str, row: AuditRow) -> str:
+    when, source, number = row.order
+    raw = json.dumps([direction, [when.isoformat(), source, number]], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[str, tuple | None]:
+    if not cursor:
+        return "", None
+    try:
+        direction, (when, source, number) = json.loads(
+            base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        )
+        key = (datetime.fromisoformat(when), str(source), int(number))
+    except (binascii.Error, ValueError, TypeError):
+        return "", None
+    if direction not in ("after", "before") or key[0].tzinfo is None:
+        return "", None
+    return direction, key
 
 
 # --- rows ------------------------------------------------------------------------------------------
@@ -254,6 +342,7 @@ def _event_rows(events: list, tenant: Tenant) -> list[AuditRow]:
                 object_id=str(event.pgh_obj_id or ""),
                 object_label=label,
                 changes=_changes(event, tracked, names[tracked.event_model]),
+                order=(event.pgh_created_at, event.pgh_model, event.pgh_id),
             )
         )
     return rows
@@ -281,6 +370,7 @@ def _entry_row(entry: AuditEntry, tenant: Tenant) -> AuditRow:
         object_label=entry.object_label,
         changes=changes,
         details=details,
+        order=(entry.created_at, ENTRY_SOURCE, entry.pk),
     )
 
 

@@ -1,6 +1,6 @@
 import csv
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.views.generic import ListView
 
 from accounts.reauth import confirmation_redirect, is_recently_authenticated
@@ -23,7 +23,7 @@ class AuditLogView(StaffRequiredMixin, ListView):
     downloads the filtered list (and, like every CSV download, is itself recorded)."""
 
     permission = "audit.view"
-    paginate_by = 50
+    page_size = 50  # keyset pages (AuditLog.page): the log grows with every change
     template_name = "audit/log.html"
 
     def get_form(self):
@@ -35,15 +35,6 @@ class AuditLogView(StaffRequiredMixin, ListView):
         form = self.get_form()
         filters = form.filters() if form.is_bound else selectors.AuditFilters()
         return selectors.audit_log(self.request.tenant, filters)
-
-    def paginate_queryset(self, queryset, page_size):
-        try:
-            number = int(self.request.GET.get("page") or 1)
-        except ValueError:
-            number = 1
-        if number > selectors.MAX_PAGES:  # each page reads every newer row: the filters narrow it instead
-            raise Http404("Narrow the filters to go further back.")
-        return super().paginate_queryset(queryset, page_size)
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") == "csv":
@@ -78,10 +69,18 @@ class AuditLogView(StaffRequiredMixin, ListView):
         return response
 
     def get_context_data(self, **kwargs):
+        log = self.object_list
+        page = log.page(size=self.page_size, cursor=self.request.GET.get("cursor", ""))
+        shown, more = log.capped_count()
         params = self.request.GET.copy()
         params.pop("page", None)
+        params.pop("cursor", None)
         params.pop("format", None)
         return super().get_context_data(
+            object_list=page.rows,
+            keyset=page,
+            shown=shown,
+            more_than_shown=more,
             form=self.get_form(),
             filtered=any(params.get(key) for key in ("q", "actor", "kind", "object_type", "since", "until")),
             querystring=params.urlencode(),

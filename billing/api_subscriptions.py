@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch
+from django.db.models import Manager, Prefetch
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, extend_schema_view
@@ -19,7 +19,15 @@ from rest_framework.response import Response
 
 from api.viewsets import TenantScopedViewMixin, raise_as_drf, request_actor, through_service
 from billing import subscriptions
-from billing.membership_summary import ACTIVE, CANCELLING, ENDED, UPCOMING, membership_state, next_invoice_on
+from billing.membership_summary import (
+    ACTIVE,
+    CANCELLING,
+    ENDED,
+    UPCOMING,
+    current_periods_invoiced,
+    membership_state,
+    next_invoice_on,
+)
 from clients.api import ActiveClientField
 from memberships import selectors
 from memberships import services as memberships
@@ -93,8 +101,9 @@ def phase_facts(phase: SubscriptionPhase) -> dict:
     }
 
 
-def subscription_facts(subscription: Subscription, *, today: date) -> dict:
-    """Everything the API and webhooks say about a membership, read on ``today``."""
+def subscription_facts(subscription: Subscription, *, today: date, invoiced: set[int] | None = None) -> dict:
+    """Everything the API and webhooks say about a membership, read on ``today`` (``invoiced``: see
+    ``next_invoice_on``)."""
     state = membership_state(subscription, today=today)
     phase = selectors.phase_to_show(subscription, today)
     running = state in (ACTIVE, CANCELLING)
@@ -115,7 +124,7 @@ def subscription_facts(subscription: Subscription, *, today: date) -> dict:
         "monthly_value": selectors.monthly_value(phase) if phase else None,
         "currency": subscription.tenant.currency,
         "current_period": {"start": period.start, "end": period.end} if period else None,
-        "next_invoice_on": next_invoice_on(subscription, today=today),
+        "next_invoice_on": next_invoice_on(subscription, today=today, invoiced=invoiced),
         "scheduled_change": phase_facts(scheduled) if scheduled else None,
         "created_at": subscription.created_at,
         "updated_at": subscription.updated_at,
@@ -134,7 +143,22 @@ class ChangeSerializer(serializers.ModelSerializer):
         }
 
 
+class SubscriptionListSerializer(serializers.ListSerializer):
+    """A page of memberships: which current periods are invoiced is read once for the page, not once a
+    row."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if isinstance(data, Manager) else data)
+        today = self.context.get("today") or tenant_today()
+        self.child.invoiced = current_periods_invoiced(
+            [row for row in rows if isinstance(row, Subscription)], today=today
+        )
+        return super().to_representation(rows)
+
+
 class SubscriptionSerializer(serializers.Serializer):
+    invoiced = None  # set by SubscriptionListSerializer for a page
+
     id = serializers.IntegerField()
     client = serializers.IntegerField()
     client_name = serializers.CharField()
@@ -163,8 +187,12 @@ class SubscriptionSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
+    class Meta:
+        list_serializer_class = SubscriptionListSerializer
+
     def facts(self, subscription: Subscription) -> dict:
-        return subscription_facts(subscription, today=self.context.get("today") or tenant_today())
+        today = self.context.get("today") or tenant_today()
+        return subscription_facts(subscription, today=today, invoiced=self.invoiced)
 
     def to_representation(self, instance):
         if isinstance(instance, Subscription):

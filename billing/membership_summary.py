@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from billing.subscriptions import period_invoiced
+from billing.subscriptions import period_invoiced, periods_invoiced
 from contracts.models import Agreement
 from contracts.selectors import current_service_agreement
 from memberships import selectors
@@ -31,20 +31,32 @@ def membership_state(subscription: Subscription | None, *, today: date) -> str:
     return CANCELLING if subscription.ends_on is not None else ACTIVE
 
 
-def next_invoice_on(subscription: Subscription, *, today: date) -> date | None:
+def next_invoice_on(
+    subscription: Subscription, *, today: date, invoiced: set[int] | None = None
+) -> date | None:
     """The first day of the next period to invoice: the current one while it has no invoice yet (the next
-    billing run issues it), else the next one; none when the membership ends before it."""
+    billing run issues it), else the next one; none when the membership ends before it. ``invoiced``: the
+    ids of subscriptions whose current period is invoiced, read beforehand for a list
+    (``current_periods_invoiced``); without it, this asks."""
     state = membership_state(subscription, today=today)
     if state == UPCOMING:
         return subscription.started_on
     if state not in (ACTIVE, CANCELLING):
         return None
     period = selectors.current_period(subscription, today)
-    if not period_invoiced(subscription, period):
+    done = subscription.pk in invoiced if invoiced is not None else period_invoiced(subscription, period)
+    if not done:
         return period.start
     if subscription.ends_on is not None and period.end >= subscription.ends_on:
         return None
     return period.end
+
+
+def current_periods_invoiced(subscriptions, *, today: date) -> set[int]:
+    """The ids of ``subscriptions`` (running ones) whose current period has its invoice, in one query:
+    what ``next_invoice_on`` asks each, asked once for a page."""
+    running = [s for s in subscriptions if membership_state(s, today=today) in (ACTIVE, CANCELLING)]
+    return periods_invoiced({s.pk: selectors.current_period(s, today) for s in running})
 
 
 @dataclass(frozen=True)

@@ -178,15 +178,21 @@ DATABASE_WORKER_URL = os.environ.get("DATABASE_WORKER_URL") or derived_url(
     os.environ["DATABASE_URL"], "_worker"
 )
 DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL") or derived_url(os.environ["DATABASE_URL"], "_owner")
+# tenants.backend: PostgreSQL's, naming the tenant in every JOIN to a tenant table (its docstring says why).
+DATABASE_ENGINE = "tenants.backend"
 DATABASES = {
-    "default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True),
+    "default": dj_database_url.parse(
+        os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True, engine=DATABASE_ENGINE
+    ),
     # Tests share the default test database (tests/conftest.py); in production it is its own connection.
     "worker": {
-        **dj_database_url.parse(DATABASE_WORKER_URL, conn_max_age=60, conn_health_checks=True),
+        **dj_database_url.parse(
+            DATABASE_WORKER_URL, conn_max_age=60, conn_health_checks=True, engine=DATABASE_ENGINE
+        ),
         "TEST": {"MIRROR": "default"},
     },
 }
-DATABASE_OWNER = dj_database_url.parse(DATABASE_OWNER_URL)
+DATABASE_OWNER = dj_database_url.parse(DATABASE_OWNER_URL, engine=DATABASE_ENGINE)
 DATABASE_ROLES = {
     "web": DATABASES["default"]["USER"],
     "worker": DATABASES["worker"]["USER"],

@@ -159,6 +159,8 @@ class Agreement(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "client", "status"], name="agreement_client_status_idx"),
             models.Index(fields=["tenant", "status", "ends_on"], name="agreement_status_end_idx"),
+            # The staff list's keyset pages, most recently changed first.
+            models.Index(fields=["tenant", "-updated_at", "-id"], name="agreement_tenant_updated_idx"),
         ]
         constraints = [
             *TenantOwned.Meta.constraints,

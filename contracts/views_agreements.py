@@ -39,6 +39,7 @@ from contracts.models import (
 )
 from contracts.selectors import current_service_agreement
 from memberships.selectors import plans_of_agreements
+from tenants.keyset_pages import capped_count, keyset_page
 from tenants.localtime import tenant_today
 from tenants.views import StaffRequiredMixin
 
@@ -103,8 +104,12 @@ class ContractsManageMixin(ContractsViewMixin):
 
 
 class AgreementListView(ContractsViewMixin, ListView):
+    """Keyset pages (Previous / Next, tenants.keyset_pages) like the ticket list: a page costs its 25
+    rows however many agreements years of renewals leave behind, where COUNT + OFFSET read them all."""
+
     model = Agreement
-    paginate_by = 25
+    page_size = 25
+    keyset_ordering = ("-updated_at", "-id")  # the (tenant, updated_at, id) index answers a page directly
     template_name = "contracts/agreement_list.html"
 
     def get_queryset(self):
@@ -115,18 +120,26 @@ class AgreementListView(ContractsViewMixin, ListView):
                 rows = rows.filter(client__name__icontains=q)
             if status := self.filters.cleaned_data["status"]:
                 rows = rows.filter(status=status)
-        return rows.order_by("-updated_at", "-pk")
+        return rows
 
     def get_template_names(self):
         return [f"{self.template_name}#results"] if self.request.htmx else [self.template_name]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        page = keyset_page(
+            context["object_list"],
+            self.keyset_ordering,
+            size=self.page_size,
+            cursor=self.request.GET.get("cursor", ""),
+        )
+        shown, more = capped_count(context["object_list"])
         counts = dict(Agreement.objects.values_list("status").annotate(n=Count("pk")).order_by())
         params = self.request.GET.copy()
+        params.pop("cursor", None)
         params.pop("page", None)
-        plans = plans_of_agreements([agreement.pk for agreement in context["object_list"]], on=tenant_today())
-        for agreement in context["object_list"]:
+        plans = plans_of_agreements([agreement.pk for agreement in page.rows], on=tenant_today())
+        for agreement in page.rows:
             agreement.badge = status_badge(agreement.status)
             agreement.plan = plans.get(agreement.pk)
             agreement.fee = (
@@ -143,6 +156,10 @@ class AgreementListView(ContractsViewMixin, ListView):
                 if counts.get(value)
             ],
             total=sum(counts.values()),
+            shown=shown,
+            more_than_shown=more,
+            keyset=page,
+            object_list=page.rows,
             querystring=params.urlencode(),
         )
         return context

@@ -7,25 +7,42 @@ from django.views.generic.detail import SingleObjectMixin
 
 from notifications import selectors, services
 from notifications.models import Notification
+from tenants.keyset_pages import capped_count, keyset_page
 from tenants.views import StaffRequiredMixin
 
 
 class NotificationListView(StaffRequiredMixin, ListView):
-    """Your notifications in this company, newest first; ``?show=unread`` for the unread ones."""
+    """Your notifications in this company, newest first; ``?show=unread`` for the unread ones. Keyset
+    pages (tenants.keyset_pages) and a capped count: an inbox grows with every SLA warning, and page 40
+    costs what page 1 does."""
 
     model = Notification
-    paginate_by = 25
+    page_size = 25
     template_name = "notifications/notification_list.html"
 
     def get_queryset(self):
         return selectors.inbox(self.request.user, unread_only=self.request.GET.get("show") == "unread")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
+        context = super().get_context_data(**kwargs)
+        rows = context["object_list"]
+        page = keyset_page(
+            rows, ("-created_at", "-id"), size=self.page_size, cursor=self.request.GET.get("cursor", "")
+        )
+        shown, more = capped_count(rows)
+        params = self.request.GET.copy()
+        params.pop("cursor", None)
+        params.pop("page", None)
+        context.update(
             show=self.request.GET.get("show", "all"),
             unread=selectors.unread_count(self.request.user),
-            **kwargs,
+            keyset=page,
+            object_list=page.rows,
+            shown=shown,
+            more_than_shown=more,
+            querystring=params.urlencode(),
         )
+        return context
 
 
 class UnreadCountView(StaffRequiredMixin, View):

@@ -62,7 +62,18 @@ class ComplianceRow:
 def _clocks_of_period(period: Period):
     start, end = period.bounds()
     removed = Q(state=ClockState.STOPPED, met_at__isnull=True, breached_at__isnull=True)
-    return SlaClock.objects.filter(ticket__created_at__gte=start, ticket__created_at__lt=end).exclude(removed)
+    # The clocks of the tickets opened in the period, by the clock's own start: every clock starts when its
+    # ticket is opened (tickets.services._apply_targets), and sla_clock_tenant_started_idx then reads the
+    # period's clocks alone, where a condition on the ticket made PostgreSQL read all 2.3M clocks of a
+    # million-ticket tenant to find the 156,000 of 90 days.
+    return SlaClock.objects.filter(started_at__gte=start, started_at__lt=end).exclude(removed)
+
+
+def _joined_to_tickets_of_period(clocks, period: Period):
+    """``clocks`` for a grouping by a ticket's field: the same condition on the ticket's creation too, so
+    PostgreSQL reads the period's tickets by their own index rather than every ticket of the tenant."""
+    start, end = period.bounds()
+    return clocks.filter(ticket__created_at__gte=start, ticket__created_at__lt=end)
 
 
 _COUNTS = {
@@ -82,7 +93,7 @@ def sla_compliance(period: Period, *, group_by: str = "month") -> list[Complianc
         zone = ZoneInfo(period.timezone)
         found = {
             row["month"].astimezone(zone).date(): row
-            for row in clocks.annotate(month=TruncMonth("ticket__created_at", tzinfo=zone))
+            for row in clocks.annotate(month=TruncMonth("started_at", tzinfo=zone))
             .values("month").annotate(**_COUNTS).order_by()
         }  # fmt: skip
         empty = {"met": 0, "breached": 0, "pending": 0}
@@ -94,20 +105,30 @@ def sla_compliance(period: Period, *, group_by: str = "month") -> list[Complianc
         return [_row(m.value, m.label, found[m.value]) for m in Metric if m.value in found]
     if group_by == "priority":
         found = {
-            row["p"]: row for row in clocks.values(p=F("ticket__priority")).annotate(**_COUNTS).order_by()
-        }
+            row["p"]: row
+            for row in _joined_to_tickets_of_period(clocks, period)
+            .values(p=F("ticket__priority")).annotate(**_COUNTS).order_by()
+        }  # fmt: skip
         return [_row(p.value, p.label, found[p.value]) for p in Priority if p.value in found]
     if group_by == "client":
-        rows = clocks.values(key=F("ticket__client_id"), name=F("ticket__client__name")).annotate(**_COUNTS)
+        rows = list(
+            _joined_to_tickets_of_period(clocks, period)
+            .values(key=F("ticket__client_id")).annotate(**_COUNTS).order_by()
+        )  # fmt: skip
+        names = Client.objects.in_bulk([row["key"] for row in rows])  # a few hundred, after the counting
         return sorted(
-            (_row(str(row["key"]), row["name"], row) for row in rows.order_by()),
+            (_row(str(row["key"]), names[row["key"]].name, row) for row in rows),
             key=lambda r: r.label.lower(),
         )
-    rows = clocks.values(
-        key=F("ticket__assignee_id"),
-        name=F("ticket__assignee__full_name"),
-        email=F("ticket__assignee__email"),
-    ).annotate(**_COUNTS)
+    rows = (
+        _joined_to_tickets_of_period(clocks, period)
+        .values(
+            key=F("ticket__assignee_id"),
+            name=F("ticket__assignee__full_name"),
+            email=F("ticket__assignee__email"),
+        )
+        .annotate(**_COUNTS)
+    )
     result = [
         _row(str(row["key"] or ""), row["name"] or row["email"] or "Unassigned", row)
         for row in rows.order_by()

@@ -1,6 +1,5 @@
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +14,7 @@ from reports import exports, revenue, selectors
 from reports.forms import BreachForm, ComplianceForm, PeriodForm
 from reports.periods import PRESETS, resolve_period
 from service_levels.models import Metric, Priority
+from tenants.keyset_pages import keyset_page
 from tenants.localtime import tenant_today
 from tenants.views import StaffRequiredMixin
 from tickets import selectors as ticket_selectors
@@ -154,11 +154,13 @@ class BreachListView(ReportPageView):
         breaches = selectors.breaches_in_period(
             filters["period"], metric=data.get("metric") or "", priority=data.get("priority") or ""
         )
-        # Ordered, counted and limited in SQL; rows are built for the page shown only.
-        page = Paginator(breaches, self.paginate_by).get_page(self.request.GET.get("page"))
-        page.object_list = selectors.breach_rows(page.object_list)
+        # Keyset pages (tenants.keyset_pages) on the (tenant, due_at, id) index: a deep page costs what the
+        # first does, where OFFSET read every newer breach. Rows are built for the page shown only.
+        page = keyset_page(
+            breaches, ("-due_at", "-id"), size=self.paginate_by, cursor=self.request.GET.get("cursor", "")
+        )
         return {
-            "total": page.paginator.count, "page_obj": page, "rows": page.object_list,
+            "total": breaches.count(), "keyset": page, "rows": selectors.breach_rows(page.rows),
             "metrics": Metric.choices, "priorities": Priority.choices,
             "metric": data.get("metric") or "", "priority": data.get("priority") or "",
             "open_count": selectors.still_late_count(breaches),

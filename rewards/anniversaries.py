@@ -25,10 +25,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 
 from clients.models import Client
 from contracts.documents import money
-from contracts.selectors import first_signature_date, has_agreement_in_force
+from contracts.selectors import first_signature_dates, has_agreement_in_force
 from rewards.models import AnniversaryStep, Program, RelationshipStart, Reward, RewardKind
 from rewards.services import grant_reward
 from tenants.scope import current_tenant
@@ -83,11 +84,23 @@ class Relationship:
 
 
 def relationship(client) -> Relationship:
-    signed_on = first_signature_date(client)
-    override = RelationshipStart.objects.filter(client=client).first()
-    if override is not None:
-        return Relationship(override.started_on, OVERRIDE, override.reason, signed_on)
-    return Relationship(signed_on, FIRST_SIGNATURE, "", signed_on)
+    return relationships(Client.objects.filter(pk=client.pk))[client.pk]
+
+
+def relationships(clients: QuerySet) -> dict[int, Relationship]:
+    """``relationship`` of each of ``clients`` (a queryset), by client id: a few queries for any number."""
+    signed = first_signature_dates(clients)
+    overrides = {
+        row.client_id: row for row in RelationshipStart.objects.filter(client__in=clients.values("pk"))
+    }
+    found = {}
+    for client_id in clients.values_list("pk", flat=True):
+        signed_on, override = signed.get(client_id), overrides.get(client_id)
+        if override is not None:
+            found[client_id] = Relationship(override.started_on, OVERRIDE, override.reason, signed_on)
+        else:
+            found[client_id] = Relationship(signed_on, FIRST_SIGNATURE, "", signed_on)
+    return found
 
 
 @transaction.atomic
@@ -152,8 +165,10 @@ def grant_anniversary_rewards(on: date) -> list[Reward]:
     if not table:
         return []
     created = []
-    for client in Client.objects.filter(archived_at__isnull=True).order_by("pk"):
-        start = relationship(client).started_on
+    clients = Client.objects.filter(archived_at__isnull=True).order_by("pk")
+    starts = relationships(clients)  # one read for all, not a few queries per client
+    for client in clients:
+        start = starts[client.pk].started_on
         if start is None:
             continue
         years = years_completed(start, on)
@@ -220,21 +235,34 @@ class Streak:
 def anniversary_streak(client, *, on: date) -> Streak | None:
     """ "Client for 3 years · next anniversary 14 Mar 2027 (year 4: $100 credit)"; None before any
     signed agreement."""
-    rel = relationship(client)
-    if rel.started_on is None:
-        return None
-    years = years_completed(rel.started_on, on)
-    next_step = step_for_year(years + 1, steps())
-    return Streak(
-        relationship=rel,
-        years=years,
-        next_on=anniversary_on(rel.started_on, years + 1),
-        next_years=years + 1,
-        next_step=next_step,
-        next_gives=describe_step(next_step) if next_step else "",
-        gifts_to_deliver=list(
-            Reward.objects.filter(
-                client=client, program=Program.ANNIVERSARY, kind=RewardKind.GIFT, status="to_deliver"
-            )
-        ),
-    )
+    return anniversary_streaks(Client.objects.filter(pk=client.pk), on=on).get(client.pk)
+
+
+def anniversary_streaks(clients: QuerySet, *, on: date) -> dict[int, Streak]:
+    """``anniversary_streak`` of each of ``clients`` that has one, by client id: the same few queries
+    for one client or thousands (the anniversaries page lists every client)."""
+    table = steps()
+    gifts: dict[int, list[Reward]] = {}
+    for gift in Reward.objects.filter(
+        client__in=clients.values("pk"),
+        program=Program.ANNIVERSARY,
+        kind=RewardKind.GIFT,
+        status="to_deliver",
+    ).order_by("pk"):
+        gifts.setdefault(gift.client_id, []).append(gift)
+    streaks = {}
+    for client_id, rel in relationships(clients).items():
+        if rel.started_on is None:
+            continue
+        years = years_completed(rel.started_on, on)
+        next_step = step_for_year(years + 1, table)
+        streaks[client_id] = Streak(
+            relationship=rel,
+            years=years,
+            next_on=anniversary_on(rel.started_on, years + 1),
+            next_years=years + 1,
+            next_step=next_step,
+            next_gives=describe_step(next_step) if next_step else "",
+            gifts_to_deliver=gifts.get(client_id, []),
+        )
+    return streaks

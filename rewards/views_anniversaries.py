@@ -25,11 +25,9 @@ def _page(request, *, form=None, status=200):
     for step in table:
         step.gives = anniversaries.describe_step(step)
         step.cost = step.credit + step.gift_cost
-    clients = []
-    for client in Client.objects.filter(archived_at__isnull=True).order_by("name"):
-        streak = anniversaries.anniversary_streak(client, on=today)
-        if streak is not None:
-            clients.append((client, streak))
+    active = Client.objects.filter(archived_at__isnull=True).order_by("name")
+    streaks = anniversaries.anniversary_streaks(active, on=today)
+    clients = [(client, streaks[client.pk]) for client in active if client.pk in streaks]
     clients.sort(key=lambda pair: pair[1].next_on)
     gifts = Reward.objects.filter(
         program=Program.ANNIVERSARY, kind=RewardKind.GIFT, status=RewardStatus.TO_DELIVER

@@ -2,7 +2,9 @@
 
 Each app searches its own tables (``search_clients`` and the like in its selectors, matching as
 tenants/trigram.py says); this module asks them in turn and shapes the hits for the page. Every one of
-those queries filters on the tenant explicitly and runs under the tenant's row-level security too.
+those queries filters on the tenant explicitly and runs under the tenant's row-level security too; the
+search functions they ask first for matching ids (through the trigram indexes) keep to the current
+tenant themselves.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
+from api.pagination import NewestCreatedCursorPagination, NewestStartedCursorPagination
 from api.viewsets import TenantScopedViewMixin, calling_staff_user, request_actor, through_service
 from clients.api import ActiveClientField
 from clients.models import Contact, Site
@@ -176,6 +177,7 @@ class SlaClockViewSet(
     model = SlaClock
     serializer_class = SlaClockSerializer
     filterset_class = SlaClockFilter
+    pagination_class = NewestStartedCursorPagination
 
     def get_queryset(self):
         return super().get_queryset().select_related("calendar")
@@ -348,6 +350,7 @@ class TicketViewSet(
     serializer_class = TicketSerializer
     filterset_class = TicketFilter
     filter_backends = [filters.DjangoFilterBackend, TicketSearch]
+    pagination_class = NewestCreatedCursorPagination
     search_fields = ["title", "client__name"]  # what TicketSearch reads (the schema shows `search` from it)
     http_method_names = ["get", "post", "patch", "head", "options"]
 

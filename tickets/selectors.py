@@ -37,9 +37,9 @@ from clients.models import Client
 from contracts.coverage import WorkType
 from contracts.selectors import ContractTerms, contract_terms
 from service_levels.durations import duration_words, minutes_words
-from service_levels.models import Metric, Priority, WorkLocation
+from service_levels.models import BusinessCalendar, Metric, Priority, WorkLocation
 from tenants.models import StaffMembership
-from tenants.trigram import best_matches
+from tenants.trigram import best_matches, contains_common_term, matching_ids
 from tickets.models import (
     OPEN_STATUSES,
     Channel,
@@ -320,23 +320,34 @@ def ticket_list(
     return tickets.order_by(*SORTS.get(sort, SORTS["newest"]))
 
 
+# More tickets than this containing the term in a field and search_tickets matches in the list's own query
+# (the search function stops reading at one more, so asking costs a bounded ~2,000 rows).
+SEARCH_IDS_CAP = 2000
+
+
 def search_tickets(tickets: QuerySet[Ticket], q: str, *, in_description: bool = False) -> QuerySet[Ticket]:
     """Tickets whose title (and, for the staff list, description) contains ``q``, whose client's name does,
-    or whose number it is ("#1042"). The matching clients are looked up first (a tenant has hundreds, not
-    millions), so every arm of the OR is an index condition: the trigram indexes on the title and
-    description (tickets migration 0004), the tenant's client index, the number. A join to the client's
-    name inside the OR would make PostgreSQL read every ticket of the tenant.
+    or whose number it is ("#1042"). Every arm of the OR is an index condition, also under row-level
+    security (the web role), which lets PostgreSQL use an index only for leakproof operators (UPPER and
+    LIKE are not):
 
-    Under row-level security (the web role) PostgreSQL uses an index only for leakproof operators, and
-    UPPER and LIKE are not: the trigram indexes then stay unused and the title is matched over the
-    tenant's rows, without the join (issue 18 report: leakproof wrappers need a superuser)."""
+    - the matching clients are looked up first (a tenant has hundreds, not millions): a join to the
+      client's name inside the OR would make PostgreSQL read every ticket of the tenant;
+    - the tickets containing ``q`` come from the search functions (tenants.trigram.matching_ids), which
+      use the trigram indexes on the title and description, so a rare term costs its matches rather
+      than the tenant's million tickets; the list filters on their ids.
+
+    A term in more than SEARCH_IDS_CAP titles (or descriptions) is matched in the list's own query, as
+    before: fetching every id of a common term ("kitchen": 100,000 of a million tickets) costs more than
+    walking the list's ordered index until a page is full. The same tickets match either way."""
     q = q.strip()
     if not q:
         return tickets
     client_ids = list(Client.objects.filter(name__icontains=q).values_list("pk", flat=True))
-    match = Q(title__icontains=q) | Q(client_id__in=client_ids)
-    if in_description:
-        match |= Q(description__icontains=q)
+    fields = ["title", "description"] if in_description else ["title"]
+    ticket_ids = matching_ids(Ticket, fields, q, cap=SEARCH_IDS_CAP)
+    match = contains_common_term(fields, q) if ticket_ids is None else Q(pk__in=ticket_ids)
+    match |= Q(client_id__in=client_ids)
     if q.lstrip("#").isdigit():
         match |= Q(number=int(q.lstrip("#")))
     return tickets.filter(match)
@@ -416,7 +427,11 @@ def sla_board(
         tickets = tickets.filter(client_id=int(client))
     if priority in Priority.values:
         tickets = tickets.filter(priority=priority)
-    clocks = SlaClock.objects.filter(ticket__in=tickets.values("pk")).exclude(state=ClockState.STOPPED)
+    # "Running or paused" rather than "not stopped": an IN on the state leads with sla_clock_board_idx
+    # (tenant, state, due_at), where the ten thousand live clocks of a million-ticket tenant sit together.
+    clocks = SlaClock.objects.filter(
+        ticket__in=tickets.values("pk"), state__in=[ClockState.RUNNING, ClockState.PAUSED]
+    )
     if metric in Metric.values:
         clocks = clocks.filter(metric=metric)
 
@@ -446,22 +461,29 @@ def sla_board(
         shown_total = 0
     running_rows = []
     if shown_total:
-        for clock in (
+        # The page's clocks first, by their keys alone, then their tickets and the rest for those only: asked
+        # in one query, PostgreSQL joined every leading clock's ticket, client and assignee before sorting.
+        page = list(
             shown.annotate(seconds_left=seconds_left)
-            .select_related("calendar", "ticket", "ticket__client", "ticket__assignee", "ticket__issue_type")
-            .order_by("seconds_left", "ticket__number")[:limit]
-        ):
-            running_rows.append(BoardRow(clock.ticket, clock_view(clock, now=now)))
+            .order_by("seconds_left", "ticket__number")
+            .values_list("pk", flat=True)[:limit]
+        )
+        loaded = SlaClock.objects.filter(pk__in=page).select_related(
+            "calendar", "ticket", "ticket__client", "ticket__assignee", "ticket__issue_type"
+        )
+        by_pk = {clock.pk: clock for clock in loaded}
+        running_rows = [BoardRow(by_pk[pk].ticket, clock_view(by_pk[pk], now=now)) for pk in page]
 
     # The others (paused clocks, whose business time left needs the calendar), as before in Python; their
     # tickets are loaded for the rows shown only.
-    others = (
-        clocks.exclude(ticket_id__in=running.values("ticket_id"))
-        .select_related("calendar")
-        .annotate(ticket_number=F("ticket__number"))
+    # A tenant has a few calendars and may have thousands of these clocks: each calendar is loaded once.
+    others = list(
+        clocks.exclude(ticket_id__in=running.values("ticket_id")).annotate(ticket_number=F("ticket__number"))
     )
+    calendars = BusinessCalendar.objects.in_bulk({clock.calendar_id for clock in others})
     by_ticket: dict[int, list[SlaClock]] = {}
     for clock in others:
+        clock.calendar = calendars[clock.calendar_id]
         by_ticket.setdefault(clock.ticket_id, []).append(clock)
     other_views = [
         view for ticket_clocks in by_ticket.values() if (view := most_urgent(ticket_clocks, now=now))

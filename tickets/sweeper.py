@@ -1,6 +1,7 @@
 """The SLA sweeper: finds clocks that are due to warn or breach and records each exactly once.
 
-The database is the source of truth. Each pass is ONE SQL statement (one round trip), made of
+The database is the source of truth. Each pass is ONE SQL statement (one round trip, with the
+``SET LOCAL`` that makes its commit asynchronous: ``ASYNC_COMMIT`` says why that is safe), made of
 data-modifying CTEs: it locks the due clocks over the partial indexes (``state = 'running'`` and not yet
 warned/breached), marks them warned and/or breached, inserts the breach rows, and writes the outbox
 events with a pending delivery per consumer, all in the claim's transaction. Two workers racing claim
@@ -113,11 +114,25 @@ RECORD = f"""
 """  # noqa: S608 (fixed fragments, the values are parameters)
 
 
+# The pass's commit does not wait for its WAL to reach the disk (sent in the statement's round trip). A
+# crash of the database server (or a failover to a standby that had not received it) can then lose the
+# last passes, but only whole: the claim, its breach rows,
+# events and deliveries are one transaction, so the next pass finds those clocks due again and records
+# them once, as it does for a worker that died. Nothing durable can lean on a lost pass: any later
+# transaction that saw it (the dispatcher marking a delivery done, a ticket action) commits
+# synchronously, and flushing its WAL flushes the pass's, which comes before it. What can repeat is what
+# already can after a crash: a notification or webhook sent before the crash is sent again (at least
+# once), under the event id of the pass that records the breach again.
+ASYNC_COMMIT = "SET LOCAL synchronous_commit = off;"
+
+
 def _claim_and_record(now: datetime) -> tuple[int, int, int]:
     """The pass's one statement: (warnings claimed, breaches recorded, deliveries written)."""
     outbox, outbox_params = outbox_ctes("sla_events", ["sla.warning", "sla.breached"])
     with connection.cursor() as cursor:
-        cursor.execute(CLAIM + RECORD.format(outbox=outbox), {"now": now, "batch": BATCH, **outbox_params})
+        cursor.execute(
+            ASYNC_COMMIT + CLAIM + RECORD.format(outbox=outbox), {"now": now, "batch": BATCH, **outbox_params}
+        )
         return cursor.fetchone()
 
 
@@ -128,5 +143,6 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
     with cross_tenant("the SLA sweeper claims due clocks of every tenant"):
         warned, breached, deliveries = _claim_and_record(now)
         if deliveries:
-            wake_dispatcher_after_commit()
+            # Passes come every two seconds: one queued wake-up not yet picked up serves them all.
+            wake_dispatcher_after_commit(unless_pending=True)
     return SweepResult(warned, breached)

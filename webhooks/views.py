@@ -16,6 +16,7 @@ from django.views.generic.detail import SingleObjectMixin
 from django.views.generic.edit import BaseFormView
 
 from accounts.actors import actor_label
+from tenants.keyset_pages import keyset_page
 from tenants.views import StaffRequiredMixin
 from webhooks import selectors, services
 from webhooks.forms import DisableEndpointForm, WebhookEndpointForm
@@ -98,7 +99,7 @@ class EndpointDetailView(WebhooksStaffMixin, DetailView):
     model = WebhookEndpoint
     template_name = "webhooks/endpoint_detail.html"
     context_object_name = "endpoint"
-    paginate_by = 20
+    page_size = 20  # keyset pages (tenants.keyset_pages): the log grows with every event sent
 
     def get_template_names(self):
         if self.request.htmx and self.request.htmx.target == "results":
@@ -108,9 +109,10 @@ class EndpointDetailView(WebhooksStaffMixin, DetailView):
     def get_context_data(self, **kwargs):
         status = self.request.GET.get("status", "")
         log = selectors.delivery_log(self.object, status=status)
-        paginator = ListView.paginator_class(log, self.paginate_by)
-        page = paginator.get_page(self.request.GET.get("page"))
-        for delivery in page.object_list:  # the message as the partner receives it, readable
+        page = keyset_page(
+            log, ("-created_at", "-id"), size=self.page_size, cursor=self.request.GET.get("cursor", "")
+        )
+        for delivery in page.rows:  # the message as the partner receives it, readable
             delivery.message_json = json.dumps(delivery.message, indent=2, ensure_ascii=False)
         return super().get_context_data(
             show_secret=self.request.GET.get("secret") == "show",
@@ -118,10 +120,8 @@ class EndpointDetailView(WebhooksStaffMixin, DetailView):
             status=status if status in DeliveryStatus.values else "",
             statuses=DeliveryStatus.choices,
             counts=selectors.delivery_counts(self.object),
-            deliveries=page.object_list,
-            page_obj=page,
-            paginator=paginator,
-            is_paginated=page.has_other_pages(),
+            deliveries=page.rows,
+            keyset=page,
             querystring=f"status={status}" if status else "",
             disable_form=DisableEndpointForm(),
             **kwargs,

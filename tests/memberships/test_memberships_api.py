@@ -2,18 +2,22 @@
 key, writes with the write scope; starting, previewing, changing, cancelling and resuming; clear 400s;
 another company's rows are 404s."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from billing.models import ProrationCharge
+from billing.runs import run_billing
 from memberships.models import Plan, Subscription, SubscriptionChange
 from tenants.roles import Role
 from tests.api.conftest import check_error
 from tests.conftest import staff_of
 from tests.factories import AgreementFactory, ClientFactory, PlanFactory, api_key_for, give_membership
-from tests.memberships.membership_setup import in_tenant
+from tests.memberships.membership_setup import MEMBER_SINCE, in_tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +144,27 @@ def test_memberships_are_listed_and_filtered_by_client_and_status(reader, tenant
     }
     assert reader.get("/api/v1/subscriptions/", {"status": "ended"}).json()["results"] == []
     check_error(reader.get("/api/v1/subscriptions/", {"status": "paused"}), 400)
+
+
+def test_the_list_asks_as_many_queries_for_many_memberships_as_for_one(reader, tenant, member, plans):
+    reader.get("/api/v1/subscriptions/")  # a key's first call also notes that it was used
+    with CaptureQueriesContext(connection) as one:
+        assert reader.get("/api/v1/subscriptions/").status_code == 200
+    for n in range(4):
+        client = ClientFactory(tenant=tenant, name=f"Member {n}")
+        give_membership(AgreementFactory(client=client), tier="silver", started_on=MEMBER_SINCE)
+    run_billing(on=date(2026, 3, 10), tenant=tenant)  # March is invoiced for these five...
+    late = ClientFactory(tenant=tenant, name="Late joiner")
+    give_membership(AgreementFactory(client=late), tier="silver", started_on=MEMBER_SINCE)  # ...not this one
+    with CaptureQueriesContext(connection) as many:
+        rows = reader.get("/api/v1/subscriptions/").json()["results"]
+
+    assert {row["client_name"]: row["next_invoice_on"] for row in rows} == {
+        "Late joiner": "2026-03-01",
+        "Whitaker Residence": "2026-04-01",
+        **{f"Member {n}": "2026-04-01" for n in range(4)},
+    }
+    assert len(many) == len(one)
 
 
 def test_a_membership_comes_with_its_phases_and_history(reader, writer, member, plans):

@@ -1,5 +1,6 @@
 """The notifications page, the bell's badge, count and menu, and marking read."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -108,3 +109,27 @@ def test_the_bell_tag_renders_the_count_for_the_signed_in_staff_member(tenant, m
     assert 'id="notification-toggle"' in html
     assert "1 unread" in html
     assert reverse("notifications:list") in html
+
+
+def test_the_page_walks_a_long_inbox_by_keyset_and_keeps_unread_only(client, tenant, me, monkeypatch):
+    from notifications.views import NotificationListView
+
+    monkeypatch.setattr(NotificationListView, "page_size", 2)
+    now = datetime.now(UTC)
+    for n in range(5):
+        notify(tenant, me, title=f"Notice {n}", created_at=now - timedelta(hours=5 - n), read_at=None)
+    notify(tenant, me, title="Notice read", created_at=now, read_at=now)
+    url = reverse("notifications:list")
+
+    def titles(page):
+        return re.findall(r'<span class="visually-hidden">: (Notice \d)</span>', page)
+
+    seen, page = [], client.get(url, {"show": "unread"}).content.decode()
+    assert "5 notifications unread" in page
+    while True:
+        seen += titles(page)
+        link = re.search(r'href="\?show=unread&(?:amp;)?cursor=([\w-]+)" rel="next"', page)
+        if not link:
+            break
+        page = client.get(url, {"show": "unread", "cursor": link[1]}).content.decode()
+    assert seen == [f"Notice {n}" for n in (4, 3, 2, 1, 0)]

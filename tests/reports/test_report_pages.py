@@ -1,5 +1,7 @@
 """The report pages: filters, tables, charts fed by the API, empty states, who may see them."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -87,3 +89,20 @@ def test_who_may_see_reports(client, login_as, tenant, role, status):
         assert client.get(reverse(name)).status_code == status
     api = client.get(reverse("api:report-utilization-list"))
     assert api.status_code == status
+
+
+def test_the_breach_list_pages_by_keyset_and_keeps_the_period(staff_client, history, monkeypatch):
+    from reports.views import BreachListView
+
+    monkeypatch.setattr(BreachListView, "paginate_by", 1)
+    first = staff_client.get(reverse("reports:breaches"), RANGE).content.decode()
+    link = re.search(r'href="\?([^"]*cursor=[\w-]+)" rel="next"', first)[1].replace("&amp;", "&")
+    assert link.startswith("period=custom&start=2026-10-01&end=2026-11-30&cursor=")
+    second = staff_client.get(f"{reverse('reports:breaches')}?{link}").content.decode()
+
+    shown = [re.findall(r'<span class="fw-medium">(#\d+)</span>', page) for page in (first, second)]
+    assert len(shown[0]) == len(shown[1]) == 1
+    assert shown[0] != shown[1]
+    assert "2 breaches due" in second  # the period's total, on every page
+    assert 'rel="next"' not in second
+    assert 'rel="prev">Previous<' in second

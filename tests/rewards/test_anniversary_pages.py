@@ -7,6 +7,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from events.dispatch import dispatch_pending
 from notifications.models import Kind, Notification
@@ -15,7 +17,7 @@ from rewards.models import AnniversaryStep, RelationshipStart, Reward, RewardSta
 from tenants.roles import Role
 from tenants.scope import tenant_scope
 from tests.api.conftest import api_client, check_error
-from tests.factories import AgreementFactory, ClientFactory, ContactFactory, api_key_for
+from tests.factories import AgreementFactory, ClientFactory, ContactFactory, SignatureFactory, api_key_for
 
 pytestmark = pytest.mark.django_db
 PAGE = "/rewards/anniversaries/"
@@ -49,6 +51,29 @@ def test_staff_add_a_step_and_see_the_rule(tenant, client, login_as):
     bad = client.post(PAGE, {"years": 2, "credit": "0", "gift": "", "gift_cost": "0"})
     assert bad.status_code == 400
     assert "a gift, or both" in bad.content.decode()
+
+
+def test_the_page_takes_as_many_queries_for_many_clients_as_for_one(tenant, client, login_as):
+    login_as(tenant, Role.MANAGER)
+    _anniversary(tenant)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(PAGE).status_code == 200
+    with tenant_scope(tenant):
+        for n in range(8):  # signed in the portal, marked signed on paper, or started by hand
+            other = ClientFactory(tenant=tenant, name=f"Client {n}")
+            agreement = AgreementFactory(client=other, tenant=tenant, starts_on=date(2022 + n % 3, 3, 1 + n))
+            if n % 2:
+                SignatureFactory(agreement=agreement)
+            if n % 3 == 0:
+                RelationshipStart.objects.create(
+                    tenant=tenant, client=other, started_on=date(2019, 6, 1), reason="Paper contract"
+                )
+        grant_anniversary_rewards(date(2026, 12, 10))
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(PAGE).content.decode()
+
+    assert page.count("Change start") == 9
+    assert len(many) == len(one)
 
 
 def test_a_technician_cannot_change_the_table(tenant, client, login_as):

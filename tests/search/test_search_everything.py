@@ -192,17 +192,22 @@ def _client_queries(tenant, query):
     return [query["sql"] for query in captured.captured_queries if "clients_client" in query["sql"]]
 
 
-def test_the_search_asks_what_the_trigram_indexes_hold(tenant, whitaker, pg_trgm):
+def test_the_search_asks_the_search_functions_then_lists_their_ids(tenant, whitaker, pg_trgm):
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'client_name_trgm_idx'")
         [(definition,)] = cursor.fetchall()
-    assert "gin (upper((name)::text) gin_trgm_ops)" in definition
-    [substring] = _client_queries(tenant, "whitaker")  # found: no second pass
-    assert 'UPPER("clients_client"."name"::text) LIKE UPPER(' in substring
-    assert '"clients_client"."tenant_id" = ' in substring
-    substring, near = _client_queries(tenant, "witakr")  # nothing contains it: the near-miss pass
-    assert 'UPPER("clients_client"."name") %>' in near
-    assert '"clients_client"."tenant_id" = ' in near
+    assert "gin (upper((name)::text) gin_trgm_ops)" in definition  # what the functions' LIKE can use
+    asked, listed = _client_queries(tenant, "whitaker")  # found: no second pass
+    assert "clients_client_name_ids_containing(" in asked
+    assert "clients_client_email_ids_containing(" in asked
+    assert f'"clients_client"."id" IN ({whitaker.pk})' in listed
+    assert '"clients_client"."tenant_id" = ' in listed
+    # Nothing contains it (no list to read), so the near-miss pass, ranked by word similarity.
+    asked, asked_near, listed = _client_queries(tenant, "witaker")
+    assert "clients_client_name_ids_near(" in asked_near
+    assert f'"clients_client"."id" IN ({whitaker.pk})' in listed
+    assert "WORD_SIMILARITY(" in listed.upper()
+    assert '"clients_client"."tenant_id" = ' in listed
 
 
 def test_a_read_only_member_can_search(client, login_as, tenant, whitaker):

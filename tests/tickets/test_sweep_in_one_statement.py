@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from events import bus
 from events.models import EventDelivery, OutboxEvent
+from events.tasks import dispatch_events
 from service_levels.models import Metric
 from tenants.scope import cross_tenant, tenant_scope
 from tickets import services
@@ -46,6 +47,7 @@ def test_a_pass_touches_the_clocks_in_one_statement(ticket):
     assert "INSERT INTO tickets_slabreach" in statements[0]
     assert "INSERT INTO events_outboxevent" in statements[0]
     assert "INSERT INTO events_eventdelivery" in statements[0]
+    assert statements[0].startswith("SET LOCAL synchronous_commit = off;")  # same round trip
 
 
 def test_a_clock_due_for_both_warns_before_it_breaches_in_the_same_pass(ticket, tenant):
@@ -95,3 +97,25 @@ def test_a_breach_row_already_there_is_kept_and_told_no_second_time(ticket, tena
         SlaClock.objects.filter(pk=clock.pk).update(breached_at=None)
     assert sweep(now=NY_MONDAY_9AM + timedelta(hours=3)).breached == 0
     assert [event.name for event in events_of(clock)] == ["sla.warning", "sla.breached"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_the_pass_commits_without_waiting_for_the_disk(ticket):
+    assert sweep(now=NY_MONDAY_9AM + timedelta(hours=2)).breached == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_passes_while_a_wake_up_is_queued_wake_the_dispatcher_once(ticket, monkeypatch):
+    from events import services as events_services
+
+    woken = []
+    monkeypatch.setattr(events_services, "_wake_dispatcher", lambda: woken.append(1) or True)
+    assert sweep(now=NY_MONDAY_9AM + timedelta(minutes=50)).warned == 1
+    assert sweep(now=NY_MONDAY_9AM + timedelta(hours=2)).breached == 1
+    assert woken == [1]
+    dispatch_events()  # the wake-up is picked up: the next pass wakes the dispatcher again
+    assert sweep(now=NY_MONDAY_9AM + timedelta(hours=9)).breached > 0
+    assert woken == [1, 1]

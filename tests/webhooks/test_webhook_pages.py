@@ -211,13 +211,20 @@ def test_the_delivery_log_shows_newest_first_with_attempts_and_filters_by_status
     assert succeeded.message_id not in only_failed
 
 
-def test_the_delivery_log_is_paginated(staff_client, endpoint):
-    for _ in range(21):
-        WebhookDeliveryFactory(endpoint=endpoint)
+def test_the_delivery_log_pages_by_keyset_and_keeps_the_status(staff_client, endpoint):
+    oldest = WebhookDeliveryFactory(endpoint=endpoint, status=DeliveryStatus.FAILED)
+    for _ in range(20):
+        WebhookDeliveryFactory(endpoint=endpoint, status=DeliveryStatus.FAILED)
+    url = reverse("webhooks:detail", args=[endpoint.pk])
 
-    html = page(staff_client.get(reverse("webhooks:detail", args=[endpoint.pk])))
-
-    assert "Page 1 of 2" in html
+    html = page(staff_client.get(url, {"status": "failed"}))
+    assert html.count('class="list-group-item item-row"') == 20
+    assert oldest.message_id not in html
+    cursor = re.search(r'href="\?status=failed&(?:amp;)?cursor=([\w-]+)" rel="next"', html)[1]
+    older = page(staff_client.get(url, {"status": "failed", "cursor": cursor}))
+    assert older.count('class="list-group-item item-row"') == 1
+    assert oldest.message_id in older
+    assert 'rel="prev">Previous<' in older
 
 
 def test_send_again_queues_a_failed_delivery(staff_client, tenant, endpoint):
