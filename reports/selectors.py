@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -120,19 +121,17 @@ def sla_compliance(period: Period, *, group_by: str = "month") -> list[Complianc
             (_row(str(row["key"]), names[row["key"]].name, row) for row in rows),
             key=lambda r: r.label.lower(),
         )
-    rows = (
+    rows = list(
         _joined_to_tickets_of_period(clocks, period)
-        .values(
-            key=F("ticket__assignee_id"),
-            name=F("ticket__assignee__full_name"),
-            email=F("ticket__assignee__email"),
-        )
-        .annotate(**_COUNTS)
-    )
-    result = [
-        _row(str(row["key"] or ""), row["name"] or row["email"] or "Unassigned", row)
-        for row in rows.order_by()
-    ]
+        .values(key=F("ticket__assignee_id")).annotate(**_COUNTS).order_by()
+    )  # fmt: skip
+    people = get_user_model().objects.in_bulk([row["key"] for row in rows if row["key"]])
+
+    def label(key) -> str:
+        person = people.get(key)
+        return (person.full_name or person.email) if person else "Unassigned"
+
+    result = [_row(str(row["key"] or ""), label(row["key"]), row) for row in rows]
     return sorted(result, key=lambda r: (r.key == "", r.label.lower()))
 
 

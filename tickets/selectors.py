@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import (
     Case,
     Count,
@@ -450,29 +451,23 @@ def sla_board(
     breached = Q(breached_at__isnull=False) | Q(due_at__lte=now)
     warning = ~breached & (Q(warned_at__isnull=False) | Q(warn_at__lte=now))
     running_states = {BREACHED: breached, WARNING: warning, ON_TRACK: ~breached & ~warning}
-    shown = SlaClock.objects.filter(pk__in=leading)
-    counts = shown.aggregate(
-        **{name: Count("pk", filter=condition) for name, condition in running_states.items()}
+    # One pass over the leading clocks counts them by state and orders the ones shown (their keys alone);
+    # then the page's clocks are loaded with their tickets: asked in one query, PostgreSQL joined every
+    # leading clock's ticket, client and assignee before sorting.
+    only_paused = state in BOARD_STATES and state not in running_states  # no running clock is shown
+    shown = Q(pk__isnull=True) if only_paused else running_states.get(state)  # None: every state
+    summary = SlaClock.objects.filter(pk__in=leading).aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in running_states.items()},
+        order=ArrayAgg("pk", filter=shown, order_by=(seconds_left, F("ticket__number")), default=Value([])),
     )
-    if state in running_states:
-        shown = shown.filter(running_states[state])
-    shown_total = counts[state] if state in running_states else sum(counts.values())
-    if state in BOARD_STATES and state not in running_states:
-        shown_total = 0
-    running_rows = []
-    if shown_total:
-        # The page's clocks first, by their keys alone, then their tickets and the rest for those only: asked
-        # in one query, PostgreSQL joined every leading clock's ticket, client and assignee before sorting.
-        page = list(
-            shown.annotate(seconds_left=seconds_left)
-            .order_by("seconds_left", "ticket__number")
-            .values_list("pk", flat=True)[:limit]
-        )
-        loaded = SlaClock.objects.filter(pk__in=page).select_related(
-            "calendar", "ticket", "ticket__client", "ticket__assignee", "ticket__issue_type"
-        )
-        by_pk = {clock.pk: clock for clock in loaded}
-        running_rows = [BoardRow(by_pk[pk].ticket, clock_view(by_pk[pk], now=now)) for pk in page]
+    page = summary.pop("order")[:limit]
+    counts = summary
+    shown_total = 0 if only_paused else counts[state] if state in running_states else sum(counts.values())
+    loaded = SlaClock.objects.filter(pk__in=page).select_related(
+        "calendar", "ticket", "ticket__client", "ticket__assignee", "ticket__issue_type"
+    )
+    by_pk = {clock.pk: clock for clock in loaded}
+    running_rows = [BoardRow(by_pk[pk].ticket, clock_view(by_pk[pk], now=now)) for pk in page]
 
     # The others (paused clocks, whose business time left needs the calendar), as before in Python; their
     # tickets are loaded for the rows shown only.
