@@ -868,13 +868,18 @@ def format_line(line: Line) -> str:
 
 
 def deep_url(caller: Caller, base: str) -> str | None:
-    """``base`` with a cursor at the median id of the tenant's rows (the API pages newest id first)."""
+    """``base`` with a cursor at the median of the tenant's rows, by the first field the endpoint pages on
+    (the id, or the creation time where api.pagination says why)."""
     from django.db import connection
+    from rest_framework.settings import api_settings
 
     from config.api_urls import router
 
     viewset = next((v for prefix, v, _ in router.registry if f"/api/v1/{prefix}/" == base), None)
     model = viewset.serializer_class.Meta.model if viewset else None
+    paginator = (viewset.pagination_class if viewset else None) or api_settings.DEFAULT_PAGINATION_CLASS
+    ordering = paginator.ordering
+    field = (ordering if isinstance(ordering, str) else ordering[0]).lstrip("-")
     response = caller.api.get(base, secure=True)
     following = response.json().get("next") if response.status_code == 200 else None
     if model is None or not following:
@@ -882,7 +887,7 @@ def deep_url(caller: Caller, base: str) -> str | None:
     with connection.cursor() as cursor:
         cursor.execute(as_worker())
         cursor.execute(
-            f"SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY id) FROM {model._meta.db_table}"
+            f"SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY {field}) FROM {model._meta.db_table}"
             " WHERE tenant_id = %s",
             [caller.tenant.pk],
         )

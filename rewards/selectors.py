@@ -8,7 +8,7 @@ Every read here is a fixed number of SQL queries, whatever the number of clients
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import (
@@ -25,6 +25,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth
+from django.utils import timezone
 
 from billing.models import CreditEntry
 from clients.models import Client
@@ -227,13 +228,19 @@ def economics(*, today: date, months: int = ECONOMICS_MONTHS) -> Economics:
             others_retained=Count("id", filter=Q(rewarded=False, retained=True)),
         )
     )
+    # The window's bounds as instants (local midnights), not ``created_at__date``: a condition on the
+    # date of each ticket could not use the (tenant, client, created_at) index, and read all of a client's
+    # tickets (2.7 s for a tenant with a million).
+    zone = timezone.get_current_timezone()
+    window_from = datetime.combine(start, time.min, tzinfo=zone)
+    window_until = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
     tickets = (
         Ticket.objects.filter(
-            client_id=OuterRef("pk"), created_at__date__gte=start, created_at__date__lte=today
+            client_id=OuterRef("pk"), created_at__gte=window_from, created_at__lt=window_until
         )
         .order_by()
         .values("client_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # not the id: the (tenant, client, created_at) index alone answers
         .values("n")
     )
     usage = (

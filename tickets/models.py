@@ -95,7 +95,8 @@ class Ticket(TenantOwned):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["tenant", "status"], name="ticket_tenant_status_idx"),
+            # A status filter in the lists' order (newest first): one status walks it and stops at a page.
+            models.Index(fields=["tenant", "status", "-created_at", "-id"], name="ticket_tenant_status_idx"),
             models.Index(fields=["tenant", "client", "created_at"], name="ticket_client_created_idx"),
             models.Index(fields=["tenant", "assignee", "status"], name="ticket_assignee_status_idx"),
             trigram_index("title", name="ticket_title_trgm_idx"),

@@ -307,7 +307,10 @@ def ticket_list(
     sort: str = "newest",
 ) -> QuerySet[Ticket]:
     """Tickets matching the list's filters. ``assignee`` is a user id, "me" (``user``) or "none"."""
-    tickets = Ticket.objects.select_related("client", "assignee", "issue_type")
+    # The client and issue type by a query of their own for the page: joined, PostgreSQL expects the
+    # tenant's tickets to spread over every tenant's clients (37 of 1,073 clients: 259 open tickets where
+    # there are 10,000) and sorts all of them instead of walking the list's index to one page.
+    tickets = Ticket.objects.select_related("assignee").prefetch_related("client", "issue_type")
     if status == "open" or not status:
         tickets = tickets.filter(status__in=OPEN_STATUSES)
     elif status in TicketStatus.values:
