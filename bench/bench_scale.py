@@ -31,6 +31,7 @@ with ``ACCORD_SCALE_ONLY=sweep`` or ``ACCORD_SCALE_ONLY=/tickets/,/api/v1/ticket
 from __future__ import annotations
 
 import base64
+import gc
 import io
 import logging
 import math
@@ -765,6 +766,7 @@ def measure(name: str) -> None:
     from bench.sharding_readiness import report, sharding_gaps
 
     by_slug = callers()
+    gc.freeze()  # as a gunicorn worker does once the app is loaded (config/gunicorn.py post_worker_init)
     big, small = by_slug[BIG], by_slug[SMALL]
     with connection.cursor() as cursor:
         cursor.execute(as_worker())

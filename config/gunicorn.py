@@ -33,3 +33,13 @@ max_requests = 2000
 max_requests_jitter = 200
 keepalive = 5
 accesslog = "-"
+
+
+def post_worker_init(worker) -> None:
+    """Once the app is loaded, its objects (Django, the models, the URL conf: some 200,000) leave the
+    garbage collector's reach: a full collection walked them all, a pause of 0.1-0.2 s every few
+    requests (measured in the scale benchmark's process, bench/bench_scale.py), where it now walks only
+    what requests made since."""
+    import gc
+
+    gc.freeze()

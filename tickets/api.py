@@ -158,7 +158,9 @@ class SlaClockFilter(filters.FilterSet):
         fields = []  # declared above: django-filter's own lookups would query without a tenant
 
     def filter_open_tickets(self, queryset, name, value):
-        condition = {"ticket__status__in": OPEN_STATUSES}
+        # The open tickets as a set of ids (a few thousand for a big tenant), which the clocks' own index
+        # is checked against page by page; joined, PostgreSQL read every clock of a million tickets.
+        condition = {"ticket__in": Ticket.objects.filter(status__in=OPEN_STATUSES).values("pk")}
         return queryset.filter(**condition) if value else queryset.exclude(**condition)
 
 
@@ -180,7 +182,9 @@ class SlaClockViewSet(
     pagination_class = NewestStartedCursorPagination
 
     def get_queryset(self):
-        return super().get_queryset().select_related("calendar")
+        # The calendars by a query of their own: joined, PostgreSQL spreads a tenant's clocks over every
+        # tenant's calendars (3 of 1,005) and walks all of a calendar's clocks instead of one page.
+        return super().get_queryset().prefetch_related("calendar")
 
 
 # --- Tickets ----------------------------------------------------------------------------------------

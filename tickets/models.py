@@ -210,6 +210,11 @@ class SlaClock(TenantOwned):
                 fields=["tenant", "-started_at", "-id"], include=["ticket", "state", "breached_at", "met_at"],
                 name="sla_clock_tenant_started_idx",
             ),
+            # The API's breached clocks in its order (a few in a hundred clocks are).
+            models.Index(
+                fields=["tenant", "-started_at", "-id"], condition=models.Q(breached_at__isnull=False),
+                name="sla_clock_breached_started_idx",
+            ),
         ]  # fmt: skip
         constraints = [
             *TenantOwned.Meta.constraints,
