@@ -90,8 +90,8 @@ class AddTrigramIndex(migrations.AddIndex):
 
 # The search functions of one column (CreateSearchFunctions). Dynamic SQL (EXECUTE … USING) so each call
 # is planned for its own pattern: a generic plan would not know whether the trigram index pays.
-_CONTAINING_SQL = """
-CREATE OR REPLACE FUNCTION public.{name}(pattern text, max_rows integer) RETURNS SETOF bigint
+_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION public.{name}({argument} text, max_rows integer) RETURNS SETOF bigint
     LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $fn$
 DECLARE
     tenant bigint := public.app_current_tenant();
@@ -100,27 +100,17 @@ BEGIN
         RETURN;  -- no tenant, no rows: as row-level security would answer
     END IF;
     RETURN QUERY EXECUTE
-        'SELECT {pk} FROM public.{table} WHERE tenant_id = $1 AND UPPER({column}) LIKE UPPER($2) LIMIT $3'
-        USING tenant, pattern, max_rows;
-END
-$fn$
-"""
-_NEAR_SQL = """
-CREATE OR REPLACE FUNCTION public.{name}(term text, max_rows integer) RETURNS SETOF bigint
-    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $fn$
-DECLARE
-    tenant bigint := public.app_current_tenant();
-BEGIN
-    IF tenant IS NULL THEN
-        RETURN;
-    END IF;
-    RETURN QUERY EXECUTE
-        'SELECT {pk} FROM public.{table} WHERE tenant_id = $1 AND UPPER({column}) %> $2 LIMIT $3'
-        USING tenant, term, max_rows;
+        'SELECT {pk} FROM public.{table} WHERE tenant_id = $1 AND {condition} LIMIT $3'
+        USING tenant, {argument}, max_rows;
 END
 $fn$
 """
 CONTAINING, NEAR = "containing", "near"
+# What each kind matches, on ``column`` with the argument $2: a LIKE pattern, or a term close to a word.
+_CONDITIONS = {
+    CONTAINING: ("pattern", "UPPER({column}) LIKE UPPER($2)"),
+    NEAR: ("term", "UPPER({column}) %> $2"),
+}
 
 
 def search_function(table: str, column: str, kind: str) -> str:
@@ -166,13 +156,14 @@ class CreateSearchFunctions(Operation):
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         near = _installed_in(schema_editor)
         for table, column, q_table, q_column, q_pk in self._columns(app_label, to_state, schema_editor):
-            for kind, template in [(CONTAINING, _CONTAINING_SQL), (NEAR, _NEAR_SQL)]:
+            for kind, (argument, condition) in _CONDITIONS.items():
                 if kind == NEAR and not near:
                     continue
-                name = search_function(table, column, kind)
-                schema_editor.execute(
-                    template.format(name=name, table=q_table, column=q_column, pk=q_pk), params=None
-                )
+                sql = _FUNCTION_SQL.format(
+                    name=search_function(table, column, kind), argument=argument, table=q_table, pk=q_pk,
+                    condition=condition.format(column=q_column),
+                )  # fmt: skip
+                schema_editor.execute(sql, params=None)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         for table, column, *_ in self._columns(app_label, from_state, schema_editor):
