@@ -27,6 +27,7 @@ from rewards.referrals import (
     update_referral_program,
 )
 from rewards.sections import sections_for
+from tenants.localtime import tenant_today
 from tenants.scope import tenant_scope
 from tests.factories import ClientFactory
 from tests.portal.conftest import published_version
@@ -35,7 +36,7 @@ pytestmark = pytest.mark.django_db
 
 
 def referral_section(client, audience):
-    found = [s for s in sections_for(client, audience=audience, on=date.today()) if s.program == "referral"]
+    found = [s for s in sections_for(client, audience=audience, on=tenant_today()) if s.program == "referral"]
     return found[0] if found else None
 
 
@@ -43,9 +44,7 @@ def test_the_sections_say_nothing_while_the_program_is_off_and_the_client_has_no
     with tenant_scope(tenant):
         harbor = ClientFactory(tenant=tenant, name="Harbor Dental")
         for audience in ("portal", "staff"):
-            assert [
-                s for s in sections_for(harbor, audience=audience, on=date.today()) if s.program == "referral"
-            ] == []
+            assert referral_section(harbor, audience) is None
 
 
 def test_the_sections_show_referrals_given_and_received(tenant):
@@ -57,10 +56,10 @@ def test_the_sections_show_referrals_given_and_received(tenant):
         introduction = propose_introduction(client=harbor, to_client=ledger, reason="Books", actor="owner")
         record_introduction_outcome(introduction, status=IntroductionStatus.WON, value=1200)
         [portal] = [
-            s for s in sections_for(harbor, audience="portal", on=date.today()) if s.program == "referral"
+            s for s in sections_for(harbor, audience="portal", on=tenant_today()) if s.program == "referral"
         ]
         [staff] = [
-            s for s in sections_for(harbor, audience="staff", on=date.today()) if s.program == "referral"
+            s for s in sections_for(harbor, audience="staff", on=tenant_today()) if s.program == "referral"
         ]
         portal_html = render_to_string(portal.template, {**portal.context, "token": "tok"})
         staff_html = render_to_string(staff.template, staff.context)

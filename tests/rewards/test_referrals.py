@@ -1,7 +1,7 @@
 """Inbound referrals: a client refers someone; when that person becomes a client and signs, the referrer
 is credited once (issue 14, acceptance 4), whether the bus delivers the signature or the runner catches it."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -23,6 +23,7 @@ from rewards.referrals import (
     refer_prospect,
     update_referral_program,
 )
+from tenants.localtime import tenant_today
 from tenants.scope import tenant_scope
 from tests.factories import AgreementFactory, ClientFactory, ContactFactory
 
@@ -73,7 +74,7 @@ def test_a_referral_that_becomes_a_client_credits_the_referrer_once(tenant, harb
         sign_new_agreement(chen)
         dispatch_until_idle()
         dispatch_until_idle()
-        assert grant_referral_credits(date.today() + timedelta(days=1)) == []
+        assert grant_referral_credits(tenant_today() + timedelta(days=1)) == []
 
         reward = referral_rewards(harbor).get()
         assert reward.key == f"referral-{referral.pk}"
@@ -91,7 +92,7 @@ def test_a_referral_whose_prospect_never_signs_credits_nothing(tenant, harbor):
         other = refer(harbor, name="Sam Ortiz", email="sam@ortiz.example")
         mark_lost(other, reason="Chose another integrator")
         dispatch_until_idle()
-        assert grant_referral_credits(date.today()) == []
+        assert grant_referral_credits(tenant_today()) == []
         assert not referral_rewards(harbor).exists()
         assert not CreditEntry.objects.filter(client=harbor).exists()
         referral.refresh_from_db()
@@ -103,12 +104,12 @@ def test_the_runner_credits_a_signature_the_bus_has_not_delivered(tenant, harbor
         referral = refer(harbor)
         chen = create_client_from_referral(referral)
         sign_new_agreement(chen)  # the event waits in the outbox
-        run = run_programs_due(date.today() + timedelta(days=1))
+        run = run_programs_due(tenant_today() + timedelta(days=1))
         assert [reward.client for reward in run.granted] == [harbor]
         assert run.failures == []
         dispatch_until_idle()  # the handler now finds the referral settled
         assert referral_rewards(harbor).count() == 1
-        assert run_programs_due(date.today() + timedelta(days=2)).granted == []
+        assert run_programs_due(tenant_today() + timedelta(days=2)).granted == []
 
 
 def test_the_runner_waits_for_the_day_of_the_signature(tenant, harbor):
@@ -116,8 +117,8 @@ def test_the_runner_waits_for_the_day_of_the_signature(tenant, harbor):
         referral = refer(harbor)
         chen = create_client_from_referral(referral)
         sign_new_agreement(chen)
-        assert grant_referral_credits(date.today() - timedelta(days=1)) == []
-        assert len(grant_referral_credits(date.today())) == 1
+        assert grant_referral_credits(tenant_today() - timedelta(days=1)) == []
+        assert len(grant_referral_credits(tenant_today())) == 1
 
 
 def test_a_client_cannot_refer_itself(tenant, harbor):
@@ -162,7 +163,7 @@ def test_a_client_who_signed_before_the_referral_was_not_brought_by_it(tenant, h
     with tenant_scope(tenant):
         existing = ClientFactory(tenant=tenant, name="Old Friend")
         sign_new_agreement(existing)
-        with time_machine.travel(date.today() + timedelta(days=3)):
+        with time_machine.travel(tenant_today() + timedelta(days=3)):
             referral = refer(harbor)
             with pytest.raises(ValidationError, match="before this referral"):
                 link_client(referral, client=existing)
@@ -186,7 +187,7 @@ def test_a_referral_that_signs_while_the_program_is_off_earns_nothing(tenant, ha
         sign_new_agreement(chen)
         dispatch_until_idle()
         update_referral_program(credit_amount=Decimal("100"), is_active=True)
-        assert grant_referral_credits(date.today()) == []
+        assert grant_referral_credits(tenant_today()) == []
         referral.refresh_from_db()
         assert referral.status == ReferralStatus.SIGNED
         assert referral.reward is None
