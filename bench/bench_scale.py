@@ -31,8 +31,8 @@ with ``ACCORD_SCALE_ONLY=sweep`` or ``ACCORD_SCALE_ONLY=/tickets/,/api/v1/ticket
 from __future__ import annotations
 
 import base64
-import gc
 import io
+import itertools
 import logging
 import math
 import os
@@ -618,9 +618,20 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
+SERVED = itertools.count(1)  # requests so far, as a gunicorn worker counts them (worker.nr)
+
+
+def served_one() -> None:
+    """What the server does between two requests (config/gunicorn.py post_request), outside the timing."""
+    from config.serving_gc import collect_after_request
+
+    collect_after_request(next(SERVED))
+
+
 def time_get(client, url: str) -> Timing:
     with counting_queries() as counted:
         response = client.get(url, secure=True)  # the warm-up, with its queries counted
+    served_one()
     if response.status_code != 200:  # a redirect or a POST-only page: nothing to time
         return Timing(response.status_code, 0.0, 0.0, counted[0], 0)
     timings: list[float] = []
@@ -629,6 +640,7 @@ def time_get(client, url: str) -> Timing:
         started = time.perf_counter()
         response = client.get(url, secure=True)
         timings.append((time.perf_counter() - started) * 1000)
+        served_one()
         if len(timings) >= MIN_RUNS and time.perf_counter() - spent > BUDGET_SECONDS:
             break
     return Timing(response.status_code, statistics.median(timings), percentile(timings, 0.95), counted[0],
@@ -764,9 +776,10 @@ def measure(name: str) -> None:
     from django.db import connection
 
     from bench.sharding_readiness import report, sharding_gaps
+    from config.serving_gc import freeze_loaded_app
 
     by_slug = callers()
-    gc.freeze()  # as a gunicorn worker does once the app is loaded (config/gunicorn.py post_worker_init)
+    freeze_loaded_app()  # as a gunicorn worker does once the app is loaded (config/gunicorn.py post_worker_init)
     big, small = by_slug[BIG], by_slug[SMALL]
     with connection.cursor() as cursor:
         cursor.execute(as_worker())
