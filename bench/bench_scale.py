@@ -697,7 +697,7 @@ def api_urls(caller: Caller) -> list[tuple[str, str]]:
 
     urls = []
     for prefix, viewset, _ in router.registry:
-        if not hasattr(viewset, "list"):
+        if not hasattr(viewset, "list") or "(?P<" in prefix:  # a ticket's own list: nested_api_url
             continue
         base = f"/api/v1/{prefix}/"
         urls.append((base, base))
@@ -851,6 +851,10 @@ def measure(name: str) -> None:
                 if big_url and small_url:
                     run("API", f"{base} deep cursor (middle of the tenant's rows)", big_url, small_url)
 
+    big_nested, small_nested = nested_api_urls(big), nested_api_urls(small)
+    for label, url in big_nested.items():
+        run("API", label, url, small_nested[label])
+
     print("\nSummary")
     served = [line for line in lines if line.big.status == 200 and line.small.status == 200]
     failed = [line for line in served if not line.passed]
@@ -880,6 +884,23 @@ def format_line(line: Line) -> str:
     if 200 not in (line.big.status,) or line.small.status != 200:
         verdict = "----"
     return f"{verdict:4} {line.kind:5} {line.label[:58]:58} {cell(line.big):>26} {cell(line.small):>26} {line.ratio:5.1f}x"
+
+
+def nested_api_urls(caller: Caller) -> dict[str, str]:
+    """{label: url} of the lists under one ticket (its attachments), for the tenant's newest ticket: what a
+    ticket owns does not grow with the tenant, which this shows."""
+    from config.api_urls import router
+    from tenants.scope import tenant_scope
+    from tickets.models import Ticket
+
+    with tenant_scope(caller.tenant):
+        newest = Ticket.objects.order_by("-created_at", "-id").values_list("pk", flat=True).first()
+    found = {}
+    for prefix, viewset, _ in router.registry:
+        if hasattr(viewset, "list") and "(?P<ticket_pk>" in prefix:
+            label = "/api/v1/" + prefix.replace("(?P<ticket_pk>[0-9]+)", "<newest ticket>") + "/"
+            found[label] = "/api/v1/" + prefix.replace("(?P<ticket_pk>[0-9]+)", str(newest)) + "/"
+    return found
 
 
 def deep_url(caller: Caller, base: str) -> str | None:
