@@ -346,6 +346,7 @@ def grow_big_tenant(name: str, say: Say, open_statuses: str) -> None:
                     "started_at": "c.started_at - m.shift",
                     "due_at": f"CASE WHEN {stopping} THEN NULL ELSE c.due_at - m.shift END",
                     "warn_at": f"CASE WHEN {stopping} THEN NULL ELSE c.warn_at - m.shift END",
+                    "paused_business_left": f"CASE WHEN {stopping} THEN NULL ELSE c.paused_business_left END",
                     "warned_at": "c.warned_at - m.shift",
                     "breached_at": "c.breached_at - m.shift",
                     "met_at": f"CASE WHEN {stopping} THEN c.started_at - m.shift + interval '1 hour'"
