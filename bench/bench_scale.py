@@ -24,7 +24,8 @@ PASS/FAIL against the targets (p95 < 50 ms for API lists, < 150 ms for staff pag
 schema's gaps for sharding by tenant_id, and the worst ratio last. It asserts nothing: the figures are for
 reading.
 
-Develop with a small size: ``ACCORD_SCALE_TICKETS=20000 .venv/bin/python bench/bench_scale.py``; measure a part
+Develop with a small size: ``ACCORD_SCALE_TICKETS=20000 .venv/bin/python bench/bench_scale.py`` (with
+``ACCORD_SCALE_OPEN_TICKETS=10000`` as many open tickets as at a million); measure a part
 with ``ACCORD_SCALE_ONLY=sweep`` or ``ACCORD_SCALE_ONLY=/tickets/,/api/v1/tickets/`` (parts of the labels).
 """
 
@@ -59,7 +60,10 @@ from bench.scratch import as_web, as_worker, owner_connection, pointed_at
 
 LOADER_VERSION = 2
 TICKETS = int(os.environ.get("ACCORD_SCALE_TICKETS", "1000000"))
-OPEN_SHARE = 0.01  # 10,000 open tickets at a million: the acceptance's condition
+# 10,000 open tickets at a million: the acceptance's condition. ACCORD_SCALE_OPEN_TICKETS keeps that many
+# open in a smaller database (the SLA board reads the open ones: 10,000 of 200,000 measure it as at a million).
+OPEN_TICKETS = int(os.environ.get("ACCORD_SCALE_OPEN_TICKETS", "0")) or None
+OPEN_SHARE = OPEN_TICKETS / TICKETS if OPEN_TICKETS else 0.01
 SMALL_TENANTS = 999  # Harbor IT and 998 generated ones
 SMALL_TICKETS = 100  # per generated small tenant
 SWEEP_CLOCKS = int(os.environ.get("ACCORD_SCALE_SWEEP_CLOCKS", str(TICKETS)))
@@ -81,7 +85,7 @@ ONLY = [part for part in os.environ.get("ACCORD_SCALE_ONLY", "").split(",") if p
 
 STAMP = (
     f"accord scale bench v{LOADER_VERSION}: {TICKETS} tickets, {SMALL_TENANTS} small tenants, "
-    f"{SWEEP_CLOCKS} sweep clocks"
+    f"{SWEEP_CLOCKS} sweep clocks" + (f", {OPEN_TICKETS} open" if OPEN_TICKETS else "")
 )
 
 
@@ -342,6 +346,7 @@ def grow_big_tenant(name: str, say: Say, open_statuses: str) -> None:
                     "started_at": "c.started_at - m.shift",
                     "due_at": f"CASE WHEN {stopping} THEN NULL ELSE c.due_at - m.shift END",
                     "warn_at": f"CASE WHEN {stopping} THEN NULL ELSE c.warn_at - m.shift END",
+                    "paused_business_left": f"CASE WHEN {stopping} THEN NULL ELSE c.paused_business_left END",
                     "warned_at": "c.warned_at - m.shift",
                     "breached_at": "c.breached_at - m.shift",
                     "met_at": f"CASE WHEN {stopping} THEN c.started_at - m.shift + interval '1 hour'"
