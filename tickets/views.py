@@ -25,7 +25,7 @@ from contracts.documents import money, plain_number
 from service_levels.durations import minutes_words
 from service_levels.models import IssueType, Metric, Priority
 from service_levels.selectors import priority_for
-from tenants.keyset_pages import capped_count, keyset_page
+from tenants.keyset_pages import keyset_list_context
 from tenants.localtime import tenant_today, tenant_zone
 from tenants.selectors import users_with_cost_rates
 from tenants.views import StaffRequiredMixin
@@ -80,28 +80,21 @@ class TicketListView(TicketViewMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filters = self.filters()
-        page = keyset_page(
-            context["object_list"],
-            selectors.SORTS.get(filters["sort"], selectors.SORTS["newest"]),
-            size=self.page_size,
-            cursor=self.request.GET.get("cursor", ""),
-        )
-        tickets = page.rows
-        summaries = selectors.sla_summaries(tickets, now=timezone.now())
-        for ticket in tickets:
-            ticket.sla = summaries.get(ticket.pk)
-        params = self.request.GET.copy()
-        params.pop("cursor", None)
-        params.pop("page", None)
-        count, more = capped_count(context["object_list"])
         context.update(
-            keyset=page,
-            total=count,
-            more_than_total=more,
+            keyset_list_context(
+                self.request.GET,
+                context["object_list"],
+                selectors.SORTS.get(filters["sort"], selectors.SORTS["newest"]),
+                size=self.page_size,
+            )
+        )
+        summaries = selectors.sla_summaries(context["object_list"], now=timezone.now())
+        for ticket in context["object_list"]:
+            ticket.sla = summaries.get(ticket.pk)
+        context.update(
             filters=filters,
             filtered=any(filters[name] for name in ("q", "priority", "assignee", "client"))
             or filters["status"] != "open",
-            querystring=params.urlencode(),
             status_choices=selectors.STATUS_FILTERS,
             priorities=Priority.choices,
             staff=selectors.staff_users(),
@@ -112,7 +105,6 @@ class TicketListView(TicketViewMixin, ListView):
                 ("updated", "Recently updated"),
                 ("priority", "Priority"),
             ],
-            object_list=tickets,
         )
         return context
 
