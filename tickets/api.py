@@ -22,6 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
+from api.flat_rows import LeanRepresentation
 from api.pagination import NewestCreatedCursorPagination, NewestStartedCursorPagination
 from api.viewsets import TenantScopedViewMixin, calling_staff_user, request_actor, through_service
 from clients.api import ActiveClientField
@@ -110,7 +111,7 @@ class PauseSerializer(serializers.Serializer):
     end = serializers.DateTimeField(allow_null=True, help_text="Empty while the clock is paused.")
 
 
-class SlaClockSerializer(serializers.ModelSerializer):
+class SlaClockSerializer(LeanRepresentation, serializers.ModelSerializer):
     sla_state = serializers.SerializerMethodField(
         help_text="As the SLA board shows it: `on_track`, `warning`, `breached` or `paused` while it runs; "
         "`met`, `met_late` or `not_applicable` (its target was removed) once stopped."
@@ -228,7 +229,7 @@ class TicketEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(LeanRepresentation, serializers.ModelSerializer):
     client_name = serializers.CharField(source="client.name", read_only=True)
     impact = serializers.ChoiceField(choices=IMPACTS, read_only=True)
     urgency = serializers.ChoiceField(choices=URGENCIES, read_only=True)

@@ -1,5 +1,5 @@
-"""api.flat_rows.FlatRowSerializer: the lean way gives what DRF's own to_representation gives, and
-serializers or rows it does not fit go DRF's way."""
+"""api.flat_rows: the lean way gives what DRF's own to_representation gives; fields it does not fit take
+DRF's steps, and rows that are mappings go DRF's way."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +24,9 @@ class Row:
     def is_dated(self) -> bool:
         return self.at is not None
 
+    def label(self) -> str:  # a simple callable: DRF calls it
+        return f"{self.name} ({self.kind})"
+
 
 class RowSerializer(FlatRowSerializer):
     id = serializers.IntegerField()
@@ -33,6 +36,7 @@ class RowSerializer(FlatRowSerializer):
     share = serializers.FloatField(allow_null=True)
     amount = serializers.DecimalField(max_digits=8, decimal_places=2)
     is_dated = serializers.BooleanField()
+    label = serializers.CharField()
 
 
 ROWS = [
@@ -51,7 +55,7 @@ def test_flat_rows_serialize_as_drf_does_with_nulls_and_odd_choices():
     assert [serializer.to_representation(row) for row in ROWS] == [drf(serializer, row) for row in ROWS]
     assert serializer.to_representation(ROWS[1]) == {
         "id": 2, "name": "", "kind": "unknown", "at": None, "share": None, "amount": "0.00",
-        "is_dated": False,
+        "is_dated": False, "label": " (unknown)",
     }  # fmt: skip
     assert RowSerializer(ROWS, many=True).data == [drf(serializer, row) for row in ROWS]
 
@@ -62,6 +66,7 @@ def test_a_row_given_as_a_mapping_goes_drfs_way():
         "id": 3,
         "name": "Okafor",
         "kind": "b",
+        "label": "Okafor (b)",
         "at": None,
         "share": 1.0,
         "amount": 1,
@@ -71,7 +76,7 @@ def test_a_row_given_as_a_mapping_goes_drfs_way():
     assert serializer.to_representation(mapping) == drf(serializer, mapping)
 
 
-def test_a_serializer_with_a_dotted_source_or_a_method_field_goes_drfs_way():
+def test_a_dotted_source_and_a_method_field_take_drfs_steps():
     class Nested(FlatRowSerializer):
         client = serializers.CharField(source="client.name")
         label = serializers.SerializerMethodField()

@@ -1,12 +1,14 @@
 """The ticket and SLA-clock API pages build their nested clock summaries and pauses with one serializer per
-request (tickets.api._nested_serializer): what they answer is what the declared serializers give, built
-one per clock as before, for tickets without clocks and with running, breached, paused and met ones."""
+request (tickets.api._nested_serializer) and their rows the lean way (api.flat_rows.LeanRepresentation):
+what they answer is what the declared serializers give through DRF's own steps, built one per clock as
+before, for tickets without clocks and with running, breached, paused and met ones."""
 
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
 import time_machine
+from rest_framework import serializers
 from rest_framework.test import APIClient
 
 from tenants.roles import Role
@@ -128,3 +130,21 @@ def test_the_clock_page_shows_pauses_as_the_declared_pause_serializer_does(reade
         assert shown["pauses"] == tickets_api.PauseSerializer(pauses, many=True).data
     assert [len(shown["pauses"]) for shown in page if shown["ticket"] == waiting.pk] == [2, 2, 2]
     assert any(shown["pauses"] and shown["pauses"][-1]["end"] is None for shown in page)
+
+
+def test_tickets_and_clocks_serialize_the_lean_way_as_drf_does(tenant, tickets):
+    with tenant_scope(tenant):
+        rows = list(Ticket.objects.prefetch_related("client", "clocks__calendar").order_by("pk"))
+        clocks = list(SlaClock.objects.select_related("calendar").order_by("pk"))
+        ticket_serializer = tickets_api.TicketSerializer(context={})
+        clock_serializer = tickets_api.SlaClockSerializer(context={})
+
+        for ticket in rows:
+            lean = ticket_serializer.to_representation(ticket)
+            assert lean == serializers.ModelSerializer.to_representation(ticket_serializer, ticket)
+        for clock in clocks:
+            lean = clock_serializer.to_representation(clock)
+            assert lean == serializers.ModelSerializer.to_representation(clock_serializer, clock)
+
+    assert {row.assignee_id for row in rows} == {None}  # null relations among them
+    assert {clock.state for clock in clocks} == {"running", "paused", "stopped"}
