@@ -14,7 +14,7 @@ from clients.models import Client, Contact, Site
 from service_levels.models import BusinessCalendar, IssueType, Level, Metric, Priority, WorkLocation
 from service_levels.selectors import engine_calendar
 from tenants.grants import AppendOnly
-from tenants.models import TenantOwned
+from tenants.models import TenantOwned, tenant_key
 from tenants.trigram import trigram_index
 from tickets import clock as clock_math
 
@@ -276,6 +276,8 @@ class SlaBreach(TenantOwned):
 
     append_only = AppendOnly()  # tenants/grants.py: SELECT and INSERT only
 
+    # The sweeper writes breaches by the hundred: the tenant-leading indexes below serve lookups by tenant.
+    tenant = tenant_key(db_index=False)
     clock = models.OneToOneField(SlaClock, on_delete=models.CASCADE, related_name="breach")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="breaches")
     metric = models.CharField(max_length=20, choices=Metric.choices)
