@@ -177,6 +177,9 @@ class SlaClock(TenantOwned):
     clocks, and claims each warning and breach with a conditional UPDATE, so each is recorded once.
     """
 
+    # Each claim writes a new version of the clock into every one of its indexes (the flags it sets are in
+    # the partial indexes' conditions): the tenant-leading ones serve lookups by tenant, not one of its own.
+    tenant = tenant_key(db_index=False)
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="clocks")
     metric = models.CharField(max_length=20, choices=Metric.choices)
     target_minutes = models.PositiveIntegerField()
