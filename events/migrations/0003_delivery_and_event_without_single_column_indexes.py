@@ -11,34 +11,54 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name="eventdelivery",
-            name="event",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="deliveries",
-                to="events.outboxevent",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="eventdelivery",
-            name="tenant",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="tenants.tenant",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="outboxevent",
-            name="tenant",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="tenants.tenant",
-            ),
+        # Only the index goes: Django's AlterField would also drop and re-add the foreign key, which
+        # validates every row of the table under its lock.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="eventdelivery",
+                    name="event",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="events.outboxevent",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="eventdelivery",
+                    name="tenant",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenants.tenant",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="outboxevent",
+                    name="tenant",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenants.tenant",
+                    ),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    sql='DROP INDEX IF EXISTS "events_eventdelivery_event_id_daf2d12a"',
+                    reverse_sql='CREATE INDEX "events_eventdelivery_event_id_daf2d12a" ON "events_eventdelivery" ("event_id")',
+                ),
+                migrations.RunSQL(
+                    sql='DROP INDEX IF EXISTS "events_eventdelivery_tenant_id_bb5feb74"',
+                    reverse_sql='CREATE INDEX "events_eventdelivery_tenant_id_bb5feb74" ON "events_eventdelivery" ("tenant_id")',
+                ),
+                migrations.RunSQL(
+                    sql='DROP INDEX IF EXISTS "events_outboxevent_tenant_id_2ece3744"',
+                    reverse_sql='CREATE INDEX "events_outboxevent_tenant_id_2ece3744" ON "events_outboxevent" ("tenant_id")',
+                ),
+            ],
         ),
     ]

@@ -11,14 +11,26 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name="slaclock",
-            name="tenant",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="tenants.tenant",
-            ),
+        # Only the index goes: Django's AlterField would also drop and re-add the foreign key, which
+        # validates every row of the table under its lock.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="slaclock",
+                    name="tenant",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenants.tenant",
+                    ),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    sql='DROP INDEX IF EXISTS "tickets_slaclock_tenant_id_28792f30"',
+                    reverse_sql='CREATE INDEX "tickets_slaclock_tenant_id_28792f30" ON "tickets_slaclock" ("tenant_id")',
+                ),
+            ],
         ),
     ]
