@@ -36,10 +36,14 @@ accesslog = "-"
 
 
 def post_worker_init(worker) -> None:
-    """Once the app is loaded, its objects (Django, the models, the URL conf: some 200,000) leave the
-    garbage collector's reach: a full collection walked them all, a pause of 0.1-0.2 s every few
-    requests (measured in the scale benchmark's process, bench/bench_scale.py), where it now walks only
-    what requests made since."""
-    import gc
+    """The loaded app leaves the collector's reach (config/serving_gc.py)."""
+    from config.serving_gc import freeze_loaded_app
 
-    gc.freeze()
+    freeze_loaded_app()
+
+
+def post_request(worker, req, environ, resp) -> None:
+    """Collect between requests, once the response is out (config/serving_gc.py says why)."""
+    from config.serving_gc import collect_after_request
+
+    collect_after_request(worker.nr)

@@ -39,7 +39,7 @@ from contracts.models import (
 )
 from contracts.selectors import current_service_agreement
 from memberships.selectors import plans_of_agreements
-from tenants.keyset_pages import capped_count, keyset_page
+from tenants.keyset_pages import keyset_list_context
 from tenants.localtime import tenant_today
 from tenants.views import StaffRequiredMixin
 
@@ -127,17 +127,13 @@ class AgreementListView(ContractsViewMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = keyset_page(
-            context["object_list"],
-            self.keyset_ordering,
-            size=self.page_size,
-            cursor=self.request.GET.get("cursor", ""),
+        context.update(
+            keyset_list_context(
+                self.request.GET, context["object_list"], self.keyset_ordering, size=self.page_size
+            )
         )
-        shown, more = capped_count(context["object_list"])
+        page = context["keyset"]
         counts = dict(Agreement.objects.values_list("status").annotate(n=Count("pk")).order_by())
-        params = self.request.GET.copy()
-        params.pop("cursor", None)
-        params.pop("page", None)
         plans = plans_of_agreements([agreement.pk for agreement in page.rows], on=tenant_today())
         for agreement in page.rows:
             agreement.badge = status_badge(agreement.status)
@@ -156,11 +152,6 @@ class AgreementListView(ContractsViewMixin, ListView):
                 if counts.get(value)
             ],
             total=sum(counts.values()),
-            shown=shown,
-            more_than_shown=more,
-            keyset=page,
-            object_list=page.rows,
-            querystring=params.urlencode(),
         )
         return context
 

@@ -7,7 +7,7 @@ from django.views.generic.detail import SingleObjectMixin
 
 from notifications import selectors, services
 from notifications.models import Notification
-from tenants.keyset_pages import capped_count, keyset_page
+from tenants.keyset_pages import keyset_list_context
 from tenants.views import StaffRequiredMixin
 
 
@@ -25,22 +25,12 @@ class NotificationListView(StaffRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = context["object_list"]
-        page = keyset_page(
-            rows, ("-created_at", "-id"), size=self.page_size, cursor=self.request.GET.get("cursor", "")
-        )
-        shown, more = capped_count(rows)
-        params = self.request.GET.copy()
-        params.pop("cursor", None)
-        params.pop("page", None)
         context.update(
+            keyset_list_context(
+                self.request.GET, context["object_list"], ("-created_at", "-id"), size=self.page_size
+            ),
             show=self.request.GET.get("show", "all"),
             unread=selectors.unread_count(self.request.user),
-            keyset=page,
-            object_list=page.rows,
-            shown=shown,
-            more_than_shown=more,
-            querystring=params.urlencode(),
         )
         return context
 

@@ -55,7 +55,7 @@ class MonthField(serializers.Field):
 class MrrMonthSerializer(serializers.Serializer):
     month = MonthField(help_text="The month, `YYYY-MM`.")
     as_of = serializers.DateField(help_text="The day MRR was read: the month's last day, or today.")
-    to_date = serializers.BooleanField(help_text="The current month, read today (not yet its last day).")
+    to_date = serializers.BooleanField(help_text="The current month, read today (even on its last day).")
     opening = serializers.DecimalField(**MONEY, help_text="MRR at the end of the month before.")
     new = serializers.DecimalField(**MONEY, help_text="From clients that never paid at a month end before.")
     expansion = serializers.DecimalField(**MONEY, help_text="From clients paying more.")

@@ -142,6 +142,7 @@ class MonthMovements:
 
     month: date  # its first day
     as_of: date  # the day MRR was read: the month's last day, or today for the current month
+    to_date: bool  # the current month, read today: not over even on its last day
     opening: Decimal
     closing: Decimal
     new: Decimal
@@ -157,10 +158,6 @@ class MonthMovements:
     paying_at_start: int
     paying_at_end: int
     trailing: Retention | None  # None: nobody paid at the month end a year earlier (or no history)
-
-    @property
-    def to_date(self) -> bool:
-        return self.as_of != last_day_of_month(self.as_of)
 
     @property
     def net(self) -> Decimal:
@@ -240,6 +237,7 @@ def movements(
             MonthMovements(
                 month=days[index].replace(day=1),
                 as_of=days[index],
+                to_date=index == len(days) - 1,
                 opening=_money(sum(before_column)),
                 closing=_money(sum(after_column)),
                 **{kind: _money(amount) for kind, amount in amounts.items()},

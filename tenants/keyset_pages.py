@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 
 CAPPED_COUNT = 1000
 
@@ -57,6 +58,25 @@ def keyset_page(queryset: QuerySet, ordering: tuple[str, ...], *, size: int, cur
     newer = _encode("before", rows[0], ordering) if direction == "after" and rows else ""
     older = _encode("after", rows[-1], ordering) if more_older else ""
     return KeysetPage(rows, newer, older)
+
+
+def keyset_list_context(query: QueryDict, rows: QuerySet, ordering: tuple[str, ...], *, size: int) -> dict:
+    """What a list template with keyset pages needs, for the request's ``query`` (its GET): the page
+    (``keyset``, with its rows as ``object_list``), the count capped at ``CAPPED_COUNT`` (``shown``,
+    ``more_than_shown``) and the query string without the cursor (``querystring``, which the pager's links
+    extend: templates/includes/keyset_pager.html)."""
+    page = keyset_page(rows, ordering, size=size, cursor=query.get("cursor", ""))
+    shown, more = capped_count(rows)
+    params = query.copy()
+    params.pop("cursor", None)
+    params.pop("page", None)  # a link from before keyset pages
+    return {
+        "keyset": page,
+        "object_list": page.rows,
+        "shown": shown,
+        "more_than_shown": more,
+        "querystring": params.urlencode(),
+    }
 
 
 def capped_count(queryset: QuerySet, cap: int = CAPPED_COUNT) -> tuple[int, bool]:

@@ -192,6 +192,10 @@ class SlaClock(TenantOwned):
     pauses = models.JSONField(default=list, blank=True, help_text="[[start, end|null], …] in ISO 8601.")
     due_at = models.DateTimeField(null=True, blank=True)
     warn_at = models.DateTimeField(null=True, blank=True)
+    # A paused clock has no due time, and the business time it has left stands still until it resumes:
+    # kept here (by refresh_times, as due_at is for a running clock) so the SLA board orders paused clocks
+    # in SQL. Null unless paused.
+    paused_business_left = models.DurationField(null=True, blank=True)
     warned_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
     met_at = models.DateTimeField(null=True, blank=True)
@@ -257,12 +261,24 @@ class SlaClock(TenantOwned):
         return clock_math.times(**self._arithmetic(), warn_percent=self.warn_percent)
 
     def refresh_times(self) -> None:
-        """Set due_at / warn_at for the clock's state (a stopped clock has neither). Not saved."""
+        """Set due_at / warn_at for the clock's state (a stopped clock has neither), and a paused clock's
+        business time left (paused_business_left; None otherwise). Not saved."""
+        self.paused_business_left = None
         if self.state == ClockState.STOPPED:
             self.due_at = self.warn_at = None
             return
         times = self.scheduled_times()
         self.due_at, self.warn_at = times.due_at, times.warn_at
+        pauses = self.pause_intervals()
+        if self.state == ClockState.PAUSED and clock_math.is_paused(pauses):
+            # Business time used stops counting at the pause's start: what is left then is left until the
+            # clock resumes, whenever it is read.
+            self.paused_business_left = self.business_time_left(pauses[-1][0])
+
+    def stop(self) -> None:
+        """No longer counting (met, or its target removed): no due, warning or paused time left. Not saved."""
+        self.state = ClockState.STOPPED
+        self.refresh_times()
 
     def business_time_left(self, at: datetime) -> timedelta:
         """Business time left before the target at ``at`` (negative once breached)."""

@@ -15,30 +15,26 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.postgres.aggregates import ArrayAgg
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
-    Func,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Value,
     When,
-    prefetch_related_objects,
 )
-from django.db.models.functions import Extract
 
 from clients.models import Client
 from contracts.coverage import WorkType
 from contracts.selectors import ContractTerms, contract_terms
 from service_levels.durations import duration_words, minutes_words
-from service_levels.models import BusinessCalendar, Metric, Priority, WorkLocation
+from service_levels.models import Metric, Priority, WorkLocation
 from tenants.models import StaffMembership
 from tenants.trigram import best_matches, contains_common_term, matching_ids
 from tickets.models import (
@@ -68,7 +64,12 @@ STATE_LABELS = {
     MET_LATE: "Met late",
     NOT_APPLICABLE: "No longer applies",
 }
-BOARD_LIMIT = 200
+# The board's first page: the tickets a dispatcher acts on next, a screen of them as the ticket list
+# shows (the counts by state say how many more there are; the state filter shows them). "Show more" adds
+# as many again, up to BOARD_MAX_ROWS. A row costs its drawing (dates, links, badges: about 1 ms on a busy
+# machine), so 200 at once cost more than finding them among ten thousand open tickets (20-40 ms).
+BOARD_PAGE = 25
+BOARD_MAX_ROWS = 1000
 
 
 # --- Countdowns in words (countdown.js writes the same words every second) ----------------------------
@@ -185,7 +186,10 @@ def clock_view(clock: SlaClock, *, now: datetime, with_timeline: bool = False) -
         else:
             state = ON_TRACK
     elif clock.state == ClockState.PAUSED:
-        business_left = clock.business_time_left(now)
+        # Kept on the clock when it paused (the board orders by it); computed for one built in memory.
+        business_left = clock.paused_business_left
+        if business_left is None:
+            business_left = clock.business_time_left(now)
         state = BREACHED if clock.breached_at or business_left <= timedelta(0) else PAUSED
     elif clock.met_at is None:
         state = NOT_APPLICABLE
@@ -396,7 +400,7 @@ class Board:
     counts: dict[str, int]
     total: int
     without_clock: int
-    limit: int = BOARD_LIMIT
+    limit: int = BOARD_PAGE
 
     @property
     def truncated(self) -> bool:
@@ -417,13 +421,18 @@ def sla_board(
     metric: str = "",
     state: str = "",
     user=None,
-    limit: int = BOARD_LIMIT,
+    limit: int = BOARD_PAGE,
 ) -> Board:
-    """Each open ticket with its most urgent running (or paused) clock, most urgent first.
+    """Each open ticket with its most urgent running (or paused) clock, most urgent first: the first
+    ``limit`` rows, the counts by state and how many there are, in one query however many tickets are open.
 
     ``metric`` narrows the clocks considered; ``technician`` is an assignee id, "me" or "none"; ``state``
     (one of BOARD_STATES) keeps the tickets whose most urgent clock is in it, while the counts still say
     how many tickets are in each state.
+
+    A ticket shows its running clock due soonest; one with no running clock shows its paused clock with
+    the least business time left (SlaClock.paused_business_left, kept by the services when a clock pauses
+    or is re-targeted while paused), after every running one. Ties go to the lower ticket number.
     """
     tickets = Ticket.objects.filter(status__in=OPEN_STATUSES)
     tickets = _by_assignee(tickets, technician, user, "assignee")
@@ -438,73 +447,88 @@ def sla_board(
     )
     if metric in Metric.values:
         clocks = clocks.filter(metric=metric)
-
-    # A ticket with a running clock that has a due time shows that clock (the soonest due): running
-    # clocks rank before paused ones. Those tickets, the many, are chosen, counted, ordered and limited
-    # in SQL; the states are clock_view's for running clocks.
-    seconds_left = Func(
-        Extract(ExpressionWrapper(F("due_at") - Value(now), output_field=DurationField()), "epoch"),
-        function="TRUNC",  # int() of the seconds, as ClockView.seconds_left
-        output_field=IntegerField(),
+    leading = (
+        clocks.annotate(**_board_keys(now))
+        .order_by("ticket_id", *BOARD_ORDER[:-1], "metric")
+        .distinct("ticket_id")
+        .values("pk", "board_state", *BOARD_ORDER)
     )
-    running = clocks.filter(state=ClockState.RUNNING, due_at__isnull=False).annotate(
-        seconds_left=seconds_left
-    )
-    leading = running.order_by("ticket_id", "seconds_left", "metric").distinct("ticket_id").values("pk")
-    breached = Q(breached_at__isnull=False) | Q(due_at__lte=now)
-    warning = ~breached & (Q(warned_at__isnull=False) | Q(warn_at__lte=now))
-    running_states = {BREACHED: breached, WARNING: warning, ON_TRACK: ~breached & ~warning}
-    # One pass over the leading clocks counts them by state and orders the ones shown (their keys alone);
-    # then the page's clocks are loaded with their tickets: asked in one query, PostgreSQL joined every
-    # leading clock's ticket, client and assignee before sorting.
-    only_paused = state in BOARD_STATES and state not in running_states  # no running clock is shown
-    shown = Q(pk__isnull=True) if only_paused else running_states.get(state)  # None: every state
-    summary = SlaClock.objects.filter(pk__in=leading).aggregate(
-        **{name: Count("pk", filter=condition) for name, condition in running_states.items()},
-        order=ArrayAgg("pk", filter=shown, order_by=(seconds_left, F("ticket__number")), default=Value([])),
-    )
-    page = summary.pop("order")[:limit]
-    counts = summary
-    shown_total = 0 if only_paused else counts[state] if state in running_states else sum(counts.values())
+    counts, page = _board_summary(leading, state=state, limit=limit)
     loaded = SlaClock.objects.filter(pk__in=page).select_related(
         "calendar", "ticket", "ticket__client", "ticket__assignee", "ticket__issue_type"
     )
     by_pk = {clock.pk: clock for clock in loaded}
-    running_rows = [BoardRow(by_pk[pk].ticket, clock_view(by_pk[pk], now=now)) for pk in page]
-
-    # The others (paused clocks, whose business time left needs the calendar), as before in Python; their
-    # tickets are loaded for the rows shown only.
-    # A tenant has a few calendars and may have thousands of these clocks: each calendar is loaded once.
-    others = list(
-        clocks.exclude(ticket_id__in=running.values("ticket_id")).annotate(ticket_number=F("ticket__number"))
-    )
-    calendars = BusinessCalendar.objects.in_bulk({clock.calendar_id for clock in others})
-    by_ticket: dict[int, list[SlaClock]] = {}
-    for clock in others:
-        clock.calendar = calendars[clock.calendar_id]
-        by_ticket.setdefault(clock.ticket_id, []).append(clock)
-    other_views = [
-        view for ticket_clocks in by_ticket.values() if (view := most_urgent(ticket_clocks, now=now))
-    ]
-    other_views.sort(key=lambda view: (view.sort_key, view.clock.ticket_number))
-    counts = {name: n for name, n in counts.items() if n}
-    for view in other_views:
-        counts[view.state] = counts.get(view.state, 0) + 1
-    if state in BOARD_STATES:
-        other_views = [view for view in other_views if view.state == state]
-    shown_others = other_views[: max(limit - len(running_rows), 0)]
-    prefetch_related_objects(
-        [view.clock for view in shown_others], "ticket__client", "ticket__assignee", "ticket__issue_type"
-    )
-    other_rows = [BoardRow(view.clock.ticket, view) for view in shown_others]
-    with_clock = sum(n for n in counts.values())
+    rows = [BoardRow(by_pk[pk].ticket, clock_view(by_pk[pk], now=now)) for pk in page if pk in by_pk]
     return Board(
-        rows=(running_rows + other_rows)[:limit],
-        counts=counts,
-        total=shown_total + len(other_views),
-        without_clock=tickets.count() - with_clock,
+        rows=rows,
+        counts={name: n for name, n in counts.items() if n},
+        total=counts[state] if state in BOARD_STATES else sum(counts.values()),
+        without_clock=tickets.count() - sum(counts.values()),
         limit=limit,
     )
+
+
+# The board's order of leading clocks (running by due time, then paused by business time left, the older
+# ticket first on a tie), which is also the order in which a ticket's own clocks compete to lead it (then
+# by metric). The ticket's id rather than its number breaks ties: both grow as tickets are opened, and the
+# id needs no join to the ticket for each of ten thousand clocks.
+BOARD_ORDER = ("rank", "running_due", "paused_left", "ticket_id")
+
+
+def _board_keys(now: datetime) -> dict:
+    """The board's sort keys and state of each clock, as clock_view and ClockView.sort_key have them."""
+    running, paused = Q(state=ClockState.RUNNING), Q(state=ClockState.PAUSED)
+    breached = (
+        Q(breached_at__isnull=False)
+        | (running & Q(due_at__lte=now))
+        | (paused & Q(paused_business_left__lte=timedelta(0)))
+    )
+    warning = running & (Q(warned_at__isnull=False) | Q(warn_at__lte=now))
+    return {
+        "rank": Case(
+            When(running & Q(due_at__isnull=False), then=0),
+            When(paused & Q(paused_business_left__isnull=False), then=1),
+            default=2,
+            output_field=IntegerField(),
+        ),
+        "running_due": Case(When(running, then=F("due_at"))),
+        "paused_left": Case(When(paused, then=F("paused_business_left"))),
+        "board_state": Case(
+            When(breached, then=Value(BREACHED)),
+            When(warning, then=Value(WARNING)),
+            When(paused, then=Value(PAUSED)),
+            default=Value(ON_TRACK),
+        ),
+    }
+
+
+def _board_summary(leading: QuerySet, *, state: str, limit: int) -> tuple[dict[str, int], list[int]]:
+    """({state: how many leading clocks}, the first ``limit`` clock ids shown, in the board's order).
+
+    One statement in SQL around the ORM's query (which carries the tenant filter; RLS applies too): the
+    leading clocks are found once (DISTINCT ON the ticket), then counted by state, and the shown ones'
+    first ``limit`` taken in order. Asked as a semi-join (``pk IN (…)``) instead, PostgreSQL looked every
+    leading clock up again by its id."""
+    try:
+        leading_sql, params = leading.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing
+        return dict.fromkeys(BOARD_STATES, 0), []
+    counts = ", ".join(f"count(*) FILTER (WHERE board_state = %s) AS {name}" for name in BOARD_STATES)
+    shown = "board_state = %s" if state in BOARD_STATES else "true"
+    # The page by ORDER BY … LIMIT (PostgreSQL keeps the top rows only) over the same leading clocks.
+    sql = f"""
+        WITH lead AS MATERIALIZED ({leading_sql})
+        SELECT {counts}, ARRAY(
+            SELECT pk FROM lead WHERE {shown} ORDER BY {", ".join(BOARD_ORDER)} LIMIT %s
+        )
+        FROM lead
+    """  # noqa: S608 (our own names; every value is a parameter)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [*params, *BOARD_STATES, *([state] if state in BOARD_STATES else []), max(limit, 0)]
+        )
+        *numbers, page = cursor.fetchone()
+    return dict(zip(BOARD_STATES, numbers, strict=True)), page
 
 
 @dataclass(frozen=True)

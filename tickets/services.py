@@ -56,6 +56,9 @@ from tickets.models import (
 )
 
 PAUSING_DEFAULT = ["waiting_on_client"]
+# What SlaClock.refresh_times sets: every save that moves a clock writes all of them, so a paused clock's
+# stored business time left (the SLA board's order) is never left behind by a pause, resume or stop.
+CLOCK_TIMES = ["due_at", "warn_at", "paused_business_left"]
 
 
 def _lock_ticket(ticket: Ticket) -> Ticket:
@@ -107,8 +110,8 @@ def _apply_targets(ticket: Ticket, *, now: datetime, actor: str, why: str) -> No
             changes[metric] = {"minutes": clock.target_minutes, "calendar": clock.calendar.name}
     for metric, clock in existing.items():  # no longer promised: stop it, keep its record
         if clock.state != ClockState.STOPPED:
-            clock.state, clock.due_at, clock.warn_at = ClockState.STOPPED, None, None
-            clock.save(update_fields=["state", "due_at", "warn_at"])
+            clock.stop()
+            clock.save(update_fields=["state", *CLOCK_TIMES])
             changes[metric] = {"removed": sla.without_target.get(metric, "no longer promised")}
     if changes:
         _history(
@@ -183,7 +186,7 @@ def _pause_clocks(ticket: Ticket, now: datetime) -> None:
         clock.open_pause(now)
         clock.state = ClockState.PAUSED
         clock.refresh_times()
-        clock.save(update_fields=["pauses", "state", "due_at", "warn_at"])
+        clock.save(update_fields=["pauses", "state", *CLOCK_TIMES])
 
 
 def _resume_clocks(ticket: Ticket, now: datetime) -> None:
@@ -191,7 +194,7 @@ def _resume_clocks(ticket: Ticket, now: datetime) -> None:
         clock.close_pause(now)
         clock.state = ClockState.RUNNING
         clock.refresh_times()
-        clock.save(update_fields=["pauses", "state", "due_at", "warn_at"])
+        clock.save(update_fields=["pauses", "state", *CLOCK_TIMES])
 
 
 def _stop_clock(ticket: Ticket, metric: str, now: datetime) -> SlaClock | None:
@@ -200,8 +203,9 @@ def _stop_clock(ticket: Ticket, metric: str, now: datetime) -> SlaClock | None:
         return None
     if clock.state == ClockState.PAUSED:  # close the open pause first
         clock.close_pause(now)
-    clock.state, clock.met_at, clock.due_at, clock.warn_at = ClockState.STOPPED, now, None, None
-    clock.save(update_fields=["pauses", "state", "met_at", "due_at", "warn_at"])
+    clock.met_at = now
+    clock.stop()
+    clock.save(update_fields=["pauses", "state", "met_at", *CLOCK_TIMES])
     return clock
 
 
@@ -264,7 +268,7 @@ def _restart_resolution(ticket: Ticket, now: datetime) -> None:
     clock.add_pause(clock.met_at, now)
     clock.state, clock.met_at = ClockState.RUNNING, None
     clock.refresh_times()
-    clock.save(update_fields=["pauses", "state", "met_at", "due_at", "warn_at"])
+    clock.save(update_fields=["pauses", "state", "met_at", *CLOCK_TIMES])
 
 
 @transaction.atomic

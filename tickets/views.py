@@ -421,15 +421,21 @@ class BoardView(TicketViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         filters = {name: self.request.GET.get(name, "").strip() for name in self.FILTERS}
+        shown = self._shown()
         now = timezone.now()
-        board = selectors.sla_board(now=now, user=self.request.user, **filters)
+        board = selectors.sla_board(now=now, user=self.request.user, limit=shown, **filters)
         params = {name: value for name, value in filters.items() if value}
+        # The rows asked for stay in the URL, so the refresh every 15 s keeps showing as many.
+        refresh = {**params, "shown": shown} if shown > selectors.BOARD_PAGE else params
+        more = min(shown + selectors.BOARD_PAGE, selectors.BOARD_MAX_ROWS)
         return super().get_context_data(
             board=board,
             now=now,
             filters=filters,
             filtered=bool(params),
-            querystring=urlencode(params),
+            querystring=urlencode(refresh),
+            more_querystring=urlencode({**params, "shown": more}) if more > shown else "",
+            more_rows=min(more, board.total) - len(board.rows),
             staff=selectors.staff_users(),
             clients=selectors.filter_clients(),
             priorities=Priority.choices,
@@ -437,3 +443,9 @@ class BoardView(TicketViewMixin, TemplateView):
             states=[(state, selectors.STATE_LABELS[state]) for state in selectors.BOARD_STATES],
             **kwargs,
         )
+
+    def _shown(self) -> int:
+        """How many rows: the first page, or as many as "Show more" asked for (whole pages, capped)."""
+        asked = self.request.GET.get("shown", "")
+        pages = -(-int(asked) // selectors.BOARD_PAGE) if asked.isdigit() else 1
+        return min(max(pages, 1) * selectors.BOARD_PAGE, selectors.BOARD_MAX_ROWS)

@@ -76,6 +76,6 @@ def test_a_cursor_that_does_not_decode_shows_the_first_page(staff_client, seven_
 
 
 def test_the_count_stops_at_a_thousand(staff_client, seven_agreements, monkeypatch):
-    monkeypatch.setattr("contracts.views_agreements.capped_count", lambda rows: (5, True))
+    monkeypatch.setattr("tenants.keyset_pages.capped_count", lambda rows: (5, True))
     page = staff_client.get(reverse("contracts:agreement_list")).content.decode()
     assert "More than 5 agreements" in page

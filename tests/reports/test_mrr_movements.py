@@ -33,6 +33,14 @@ def test_mrr_is_read_at_each_month_end_and_today_for_the_current_month():
     assert [*month_ends, TODAY] == DAYS
 
 
+def test_on_the_last_day_of_a_month_the_current_month_is_still_to_date():
+    days = mrr.snapshot_days(date(2026, 12, 31), 4)
+    october, november, december = mrr.movements(mrr.cents_series({}, days), days=days, paid_before=set())
+    assert days[-1] == date(2026, 12, 31) == december.as_of
+    assert december.to_date  # the day is not over: MRR can still move
+    assert [october.to_date, november.to_date] == [False, False]
+
+
 HISTORY = {
     # new on 15 Jan: counts from the January month end, at its whole monthly value
     "new": [Span(date(2026, 1, 15), None, D("179.00"))],

@@ -154,3 +154,31 @@ def test_the_selector_gives_seconds_to_breach_and_counts(tenant, floor):
     assert result.rows[3].clock.business_left == timedelta(hours=3)
     assert result.counts == {"breached": 1, "warning": 1, "on_track": 1, "paused": 1}
     assert result.without_clock == 0
+
+
+def test_the_board_shows_a_page_of_the_most_urgent_and_more_on_request(staff_client, floor, monkeypatch):
+    monkeypatch.setattr(selectors, "BOARD_PAGE", 2)
+
+    first = board(staff_client)
+    assert rows(first) == [("breached", "Core switch down"), ("warning", "Gate camera offline")]
+    assert "Showing the 2 most urgent of 4 tickets." in first
+    assert 'href="/tickets/board/?shown=4"' in first
+    assert ">Show 2 more</a>" in first
+    for state in ("breached", "warning", "on_track", "paused"):  # the counts cover every ticket
+        assert re.search(rf'data-count="{state}">[A-Za-z ]+ · 1<', first)
+
+    more = board(staff_client, shown="4")
+    assert [state for state, _ in rows(more)] == ["breached", "warning", "on_track", "paused"]
+    assert "most urgent of" not in more
+    # The refresh every 15 s keeps as many rows.
+    assert 'hx-get="/tickets/board/?shown=4" hx-trigger="every 15s"' in more
+
+
+def test_showing_more_keeps_the_filters(staff_client, floor, monkeypatch):
+    monkeypatch.setattr(selectors, "BOARD_PAGE", 2)
+
+    page = board(staff_client, technician="none")
+
+    assert "Showing the 2 most urgent of 3 tickets." in page
+    assert 'href="/tickets/board/?technician=none&amp;shown=4"' in page
+    assert ">Show 1 more</a>" in page
