@@ -116,7 +116,7 @@ class Ticket(TenantOwned):
             *TenantOwned.Meta.constraints,
             models.UniqueConstraint(fields=["tenant", "number"], name="ticket_number_unique_per_tenant"),
             # The API's cursor (-id, read backwards), and what a child's tenant-inclusive foreign key
-            # references (the breach's: tickets/migrations/0015).
+            # references (the breach's: tickets/migrations/0017).
             models.UniqueConstraint(fields=["tenant", "id"], name="ticket_tenant_id_key"),
         ]
 
@@ -300,7 +300,7 @@ class SlaBreach(TenantOwned):
 
     # The sweeper writes breaches by the hundred: the tenant-leading indexes below serve lookups by tenant,
     # and two tenant-inclusive foreign keys, (tenant_id, clock_id) and (tenant_id, ticket_id), stand for
-    # the three single ones (tickets/migrations/0015): two checks per breach at commit instead of three,
+    # the three single ones (tickets/migrations/0017): two checks per breach at commit instead of three,
     # and a breach can name no other tenant's clock or ticket.
     tenant = tenant_key(db_index=False, db_constraint=False)
     clock = models.OneToOneField(

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("tenants", "0017_text_contains_pattern"),
-        ("tickets", "0013_breached_clocks_index"),
+        ("tickets", "0015_fill_paused_business_left"),
     ]
 
     operations = [

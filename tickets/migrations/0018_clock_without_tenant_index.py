@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("tenants", "0017_text_contains_pattern"),
-        ("tickets", "0015_tenant_inclusive_foreign_keys"),
+        ("tickets", "0017_tenant_inclusive_foreign_keys"),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
         ("clients", "0005_search_functions"),
         ("service_levels", "0002_history"),
         ("tenants", "0017_text_contains_pattern"),
-        ("tickets", "0014_breach_without_tenant_index"),
+        ("tickets", "0016_breach_without_tenant_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
