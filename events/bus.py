@@ -13,6 +13,14 @@ A handler is called as ``handler(event, now=...)`` (``now`` is the dispatcher's 
 time in). It runs once per event for its consumer, inside ``tenant_scope`` of the event's tenant and in
 the same transaction that marks the delivery done. Raising retries it later with backoff. Handlers must not
 assume an order between consumers, only that each event reaches each of them.
+
+``wanted_where``: a consumer whose handler does nothing for many events (webhooks, for a tenant without
+an endpoint) may say when it has something to do, as a SQL condition on the event being written
+(``outbox.tenant_id``, ``outbox.name``). The outbox written from SQL (``events.services.OUTBOX_CTES``, the
+SLA sweeper's) then writes no delivery for it where the condition is false: a row, its indexes and its
+foreign-key checks fewer per event. The condition is read in the writing statement's snapshot, so it must
+only be false where handling the event later would do nothing either, whatever commits in between that
+the consumer's own semantics do not already exclude.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ class Subscription:
     consumer: str
     patterns: tuple[str, ...]
     handler: Handler
+    wanted_where: str = ""
 
     def wants(self, name: str) -> bool:
         return any(
@@ -49,8 +58,8 @@ class Subscription:
 _subscriptions: dict[str, Subscription] = {}
 
 
-def subscribe(consumer: str, *patterns: str) -> Callable[[Handler], Handler]:
-    """Register ``handler`` as ``consumer`` for events matching ``patterns``."""
+def subscribe(consumer: str, *patterns: str, wanted_where: str = "") -> Callable[[Handler], Handler]:
+    """Register ``handler`` as ``consumer`` for events matching ``patterns`` (and ``wanted_where``: above)."""
     if not patterns:
         raise ValueError(f"{consumer} subscribes to nothing: name at least one event or prefix")
     for pattern in patterns:
@@ -61,7 +70,7 @@ def subscribe(consumer: str, *patterns: str) -> Callable[[Handler], Handler]:
         existing = _subscriptions.get(consumer)
         if existing and existing.handler.__qualname__ != handler.__qualname__:
             raise ValueError(f"The consumer name {consumer!r} is taken by {existing.handler.__qualname__}")
-        _subscriptions[consumer] = Subscription(consumer, tuple(patterns), handler)
+        _subscriptions[consumer] = Subscription(consumer, tuple(patterns), handler, wanted_where)
         return handler
 
     return register

@@ -1,6 +1,6 @@
 from django.db import models
 
-from tenants.models import TenantOwned
+from tenants.models import TenantOwned, tenant_key
 
 
 class OutboxEvent(TenantOwned):
@@ -12,6 +12,8 @@ class OutboxEvent(TenantOwned):
     an event no consumer wanted has none and is purged after the retention period.
     """
 
+    # The SLA sweeper writes these rows by the hundred: outbox_tenant_name_idx serves lookups by tenant.
+    tenant = tenant_key(db_index=False)
     name = models.CharField(max_length=60)
     payload = models.JSONField(default=dict)
     occurred_at = models.DateTimeField(auto_now_add=True)
@@ -23,7 +25,11 @@ class OutboxEvent(TenantOwned):
             # The retention purge walks events by age across tenants.
             models.Index(fields=["occurred_at"], name="outbox_occurred_idx"),
         ]
-        constraints = [*TenantOwned.Meta.constraints]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            # What a delivery's tenant-inclusive foreign key references (events/migrations/0004).
+            models.UniqueConstraint(fields=["tenant", "id"], name="outbox_event_tenant_id_key"),
+        ]
 
     def __str__(self):
         return f"{self.name} at {self.occurred_at:%Y-%m-%d %H:%M}"
@@ -42,7 +48,14 @@ class EventDelivery(TenantOwned):
     event once; a worker killed mid-way rolls back and leaves the row pending for the next pass.
     """
 
-    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    # Lookups by tenant use delivery_tenant_consumer_idx, by event delivery_once_per_consumer: no index of
+    # either column alone (two indexes less to write per delivery). One tenant-inclusive foreign key,
+    # (tenant_id, event_id), stands for the two single ones (events/migrations/0004): one check per
+    # delivery at commit instead of two, and a delivery cannot run in another tenant than its event's.
+    tenant = tenant_key(db_index=False, db_constraint=False)
+    event = models.ForeignKey(
+        OutboxEvent, on_delete=models.CASCADE, related_name="deliveries", db_index=False, db_constraint=False
+    )
     consumer = models.CharField(max_length=60)
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)

@@ -58,7 +58,8 @@ def record_events(events: Iterable[tuple[int, str, dict]]) -> list[OutboxEvent]:
 # The outbox written from SQL, for a service that records its events in the same statement as its change
 # (the SLA sweeper: one round trip per pass). ``{rows}`` names a relation with the columns
 # ``tenant_id, name, payload, position``: the events are numbered in ``position`` order, as
-# ``record_events`` numbers its list, and each gets a pending delivery per consumer the bus registers.
+# ``record_events`` numbers its list, and each gets a pending delivery per consumer the bus registers,
+# but for a consumer whose ``wanted_where`` (events.bus) is false for it.
 OUTBOX_CTES = """
     outbox AS (
         INSERT INTO events_outboxevent (tenant_id, name, payload, occurred_at)
@@ -70,6 +71,7 @@ OUTBOX_CTES = """
         SELECT outbox.tenant_id, outbox.id, consumer.name, 'pending', 0, ''
         FROM outbox JOIN unnest(%(outbox_event_names)s::text[], %(outbox_consumers)s::text[])
             AS consumer (event_name, name) ON consumer.event_name = outbox.name
+        {wanted}
         ORDER BY outbox.id, consumer.name
         RETURNING id
     )
@@ -81,10 +83,21 @@ def outbox_ctes(rows: str, names: Iterable[str]) -> tuple[str, dict]:
     and their parameters, for events named in ``names``. Call ``wake_dispatcher_after_commit()`` when the
     statement wrote any delivery (count ``outbox_deliveries``)."""
     wanted = [(name, consumer) for name in names for consumer in bus.consumers_for(name)]
-    return OUTBOX_CTES.format(rows=rows), {
+    conditions = {
+        consumer: subscription.wanted_where
+        for _, consumer in wanted
+        if (subscription := bus.subscription(consumer)) and subscription.wanted_where
+    }
+    cases, params = [], {}
+    for number, (consumer, condition) in enumerate(conditions.items()):
+        cases.append(f"WHEN %(outbox_conditional_{number})s THEN ({condition})")
+        params[f"outbox_conditional_{number}"] = consumer
+    where = f"WHERE CASE consumer.name {' '.join(cases)} ELSE true END" if cases else ""
+    return OUTBOX_CTES.format(rows=rows, wanted=where), {
         "outbox_occurred_at": timezone.now(),  # what OutboxEvent's auto_now_add would write
         "outbox_event_names": [name for name, _ in wanted],
         "outbox_consumers": [consumer for _, consumer in wanted],
+        **params,
     }
 
 

@@ -33,11 +33,14 @@ def on_worker_connection() -> bool:
 @contextmanager
 def worker_connection() -> Iterator[None]:
     if settings.CROSS_TENANT_VIA == "role":
+        # Inside a transaction (a test's), the block is a savepoint and the role is put back on the way out;
+        # outside one, the block's own commit ends the SET LOCAL: no statement to put it back.
+        nested = connections[DEFAULT_DB_ALIAS].in_atomic_block
         with transaction.atomic():
             previous = _set_local_role(settings.DATABASE_ROLES["worker"])
             yield
             # An exception or a rollback restores the role with the savepoint.
-            if not transaction.get_rollback():
+            if nested and not transaction.get_rollback():
                 _set_local_role(previous)
         return
     if on_worker_connection():
@@ -52,13 +55,11 @@ def worker_connection() -> Iterator[None]:
 
 
 def _set_local_role(role: str) -> str:
-    connection = connections[DEFAULT_DB_ALIAS]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_user")
-        previous = cursor.fetchone()[0]
-        # Plain text, not a psycopg2 sql.Composed: pghistory's context wrapper prefixes statements as text.
-        cursor.execute(f"SET LOCAL ROLE {connection.ops.quote_name(role)}")
-    return previous
+    """``SET LOCAL ROLE role`` and the role it replaces, in one round trip (``set_config('role', …)`` is
+    what ``SET ROLE`` sets)."""
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute("SELECT current_user, set_config('role', %s, true)", [role])
+        return cursor.fetchone()[0]
 
 
 def owner_login() -> dict:

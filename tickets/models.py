@@ -14,7 +14,7 @@ from clients.models import Client, Contact, Site
 from service_levels.models import BusinessCalendar, IssueType, Level, Metric, Priority, WorkLocation
 from service_levels.selectors import engine_calendar
 from tenants.grants import AppendOnly
-from tenants.models import TenantOwned
+from tenants.models import TenantOwned, tenant_key
 from tenants.trigram import trigram_index
 from tickets import clock as clock_math
 
@@ -108,7 +108,6 @@ class Ticket(TenantOwned):
                 name="ticket_tenant_created_idx",
             ),
             models.Index(fields=["tenant", "-updated_at", "-id"], name="ticket_tenant_updated_idx"),
-            models.Index(fields=["tenant", "-id"], name="ticket_tenant_id_idx"),
             # Searches: `icontains` is UPPER(col) LIKE UPPER('%…%'), which a trigram index on UPPER(col)
             # serves; under RLS only through the search functions (tickets.selectors.search_tickets).
             trigram_index("description", name="ticket_description_trgm_idx"),
@@ -116,6 +115,9 @@ class Ticket(TenantOwned):
         constraints = [
             *TenantOwned.Meta.constraints,
             models.UniqueConstraint(fields=["tenant", "number"], name="ticket_number_unique_per_tenant"),
+            # The API's cursor (-id, read backwards), and what a child's tenant-inclusive foreign key
+            # references (the breach's: tickets/migrations/0017).
+            models.UniqueConstraint(fields=["tenant", "id"], name="ticket_tenant_id_key"),
         ]
 
     def __str__(self):
@@ -175,6 +177,9 @@ class SlaClock(TenantOwned):
     clocks, and claims each warning and breach with a conditional UPDATE, so each is recorded once.
     """
 
+    # Each claim writes a new version of the clock into every one of its indexes (the flags it sets are in
+    # the partial indexes' conditions): the tenant-leading ones serve lookups by tenant, not one of its own.
+    tenant = tenant_key(db_index=False)
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="clocks")
     metric = models.CharField(max_length=20, choices=Metric.choices)
     target_minutes = models.PositiveIntegerField()
@@ -207,7 +212,6 @@ class SlaClock(TenantOwned):
                 name="sla_clock_warn_due_idx",
             ),
             models.Index(fields=["tenant", "state", "due_at"], name="sla_clock_board_idx"),
-            models.Index(fields=["tenant", "-id"], name="sla_clock_tenant_id_idx"),
             # The API's cursor (api.pagination.NewestStartedCursorPagination says why not the id), and the
             # SLA report's period, counted from the index alone (what the report reads is included).
             models.Index(
@@ -225,6 +229,8 @@ class SlaClock(TenantOwned):
             models.UniqueConstraint(
                 fields=["tenant", "ticket", "metric"], name="one_clock_per_ticket_metric"
             ),
+            # Lists by id (read backwards), and what the breach's tenant-inclusive foreign key references.
+            models.UniqueConstraint(fields=["tenant", "id"], name="sla_clock_tenant_id_key"),
         ]
 
     def __str__(self):
@@ -292,8 +298,15 @@ class SlaBreach(TenantOwned):
 
     append_only = AppendOnly()  # tenants/grants.py: SELECT and INSERT only
 
-    clock = models.OneToOneField(SlaClock, on_delete=models.CASCADE, related_name="breach")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="breaches")
+    # The sweeper writes breaches by the hundred: the tenant-leading indexes below serve lookups by tenant,
+    # and two tenant-inclusive foreign keys, (tenant_id, clock_id) and (tenant_id, ticket_id), stand for
+    # the three single ones (tickets/migrations/0017): two checks per breach at commit instead of three,
+    # and a breach can name no other tenant's clock or ticket.
+    tenant = tenant_key(db_index=False, db_constraint=False)
+    clock = models.OneToOneField(
+        SlaClock, on_delete=models.CASCADE, related_name="breach", db_constraint=False
+    )
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="breaches", db_constraint=False)
     metric = models.CharField(max_length=20, choices=Metric.choices)
     due_at = models.DateTimeField()
     recorded_at = models.DateTimeField()

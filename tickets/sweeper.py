@@ -4,7 +4,9 @@ The database is the source of truth. Each pass is ONE SQL statement (one round t
 ``SET LOCAL`` that makes its commit asynchronous: ``ASYNC_COMMIT`` says why that is safe), made of
 data-modifying CTEs: it locks the due clocks over the partial indexes (``state = 'running'`` and not yet
 warned/breached), marks them warned and/or breached, inserts the breach rows, and writes the outbox
-events with a pending delivery per consumer, all in the claim's transaction. Two workers racing claim
+events with a pending delivery per consumer that has something to do with them (webhooks only for a
+tenant with an endpoint listing the event: ``events.bus``'s ``wanted_where``), all in the claim's
+transaction. Two workers racing claim
 each clock once (the loser's ``SKIP LOCKED`` passes over it, or its re-check sees it claimed), and a
 worker that died before a deadline loses nothing: the next pass finds the clock. The unique breach per
 clock backs the claim (``ON CONFLICT DO NOTHING``: an event is written only for a breach row inserted).

@@ -11,11 +11,11 @@ from clients import services as client_services
 from contracts import agreements
 from events import bus
 from events.dispatch import dispatch_until_idle
-from events.models import OutboxEvent
+from events.models import EventDelivery, OutboxEvent
 from events.services import record_event
 from service_levels.models import Metric
 from tenants.roles import Role
-from tenants.scope import tenant_scope
+from tenants.scope import cross_tenant, tenant_scope
 from tests.contracts.contract_setup import service_version
 from tests.factories import PlanFactory, StaffMembershipFactory, WebhookEndpointFactory
 from tickets import services as ticket_services
@@ -103,6 +103,44 @@ def test_an_event_becomes_one_delivery_per_enabled_endpoint_that_wants_it(ticket
     assert len({row.message_id for row in rows}) == 2
     assert rows[0].body == rows[1].body
     assert all(row.status == "pending" and row.event_type == "ticket.created" for row in rows)
+
+
+def consumers_told_of(tenant, name):
+    """Which consumers got a delivery of each ``name`` event of ``tenant``, in event order."""
+    with cross_tenant("check the sweeper's deliveries"):
+        return [
+            sorted(EventDelivery.objects.filter(event=event).values_list("consumer", flat=True))
+            for event in OutboxEvent.objects.filter(tenant=tenant, name=name).order_by("id")
+        ]
+
+
+def test_the_sweeper_writes_no_webhooks_delivery_where_no_endpoint_of_the_tenant_lists_the_event(
+    ticket, tenant, other_tenant
+):
+    WebhookEndpointFactory(tenant=tenant, events=["ticket.created"])
+    WebhookEndpointFactory(tenant=other_tenant, events=["sla.warning", "sla.breached"])
+    sweep(now=OPENED + timedelta(hours=3))
+    assert consumers_told_of(tenant, "sla.breached")[0] == ["notifications.staff_sla_alerts"]
+    dispatch_until_idle()
+    with cross_tenant("no SLA webhook was queued for either tenant"):
+        assert not WebhookDelivery.objects.filter(event_type__startswith="sla.").exists()
+
+
+def test_an_endpoint_for_warnings_only_gets_the_sweepers_warnings_and_not_its_breaches(ticket, tenant):
+    WebhookEndpointFactory(tenant=tenant, events=["sla.warning"])
+    sweep(now=OPENED + timedelta(hours=3))
+    assert consumers_told_of(tenant, "sla.warning")[0] == ["notifications.staff_sla_alerts", "webhooks"]
+    assert consumers_told_of(tenant, "sla.breached")[0] == ["notifications.staff_sla_alerts"]
+
+
+def test_a_disabled_endpoint_enabled_before_the_dispatcher_runs_still_gets_the_breach(ticket, tenant):
+    endpoint = WebhookEndpointFactory(tenant=tenant, events=["sla.breached"], is_enabled=False)
+    sweep(now=OPENED + timedelta(hours=3))
+    with tenant_scope(tenant):
+        endpoint.is_enabled = True
+        endpoint.save()
+        event = OutboxEvent.objects.get(name="sla.breached", payload__metric=Metric.FIRST_RESPONSE)
+    assert message_for(tenant, event)["type"] == "sla.breached"
 
 
 def test_the_webhooks_consumer_is_subscribed_to_every_event_type_partners_can_receive():
