@@ -324,12 +324,13 @@ def utilization(period: Period) -> list[UtilizationRow]:
     per managed endpoint. Highest utilisation first; clients without endpoints last."""
     start, end = period.bounds()
     # Counted per client in a subquery that names the tenant (index ticket_client_created_idx): a join
-    # from the clients to the tickets read every tenant's tickets of the period.
+    # from the clients to the tickets read every tenant's tickets of the period. COUNT(*), not of the id,
+    # so the index alone answers: counting ids read each of 69,000 tickets of 90 days from the table.
     opened = (
         Ticket.objects.filter(client=OuterRef("pk"), created_at__gte=start, created_at__lt=end)
         .order_by()
         .values("client")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values("n")
     )
     clients = (
