@@ -273,6 +273,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "rewards.tasks.run_daily_rewards",
         "schedule": crontab(minute=23),
     },
+    # The SLA compliance roll-up (reports/rollup.py): days changed since the last pass, and a new day.
+    "roll-up-sla-compliance": {
+        "task": "reports.tasks.roll_up_sla_compliance",
+        "schedule": float(os.environ.get("ACCORD_COMPLIANCE_ROLLUP_SECONDS", "60")),
+        "options": {"expires": 50},
+    },
     "purge-old-events": {
         "task": "events.tasks.purge_events",
         "schedule": crontab(hour=4, minute=23),

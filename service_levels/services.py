@@ -8,6 +8,7 @@ import holidays
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from events.services import record_event
 from service_levels import engine
 from service_levels.models import (
     BusinessCalendar,
@@ -91,11 +92,18 @@ def create_calendar(*, name: str, timezone: str, weekly_hours: dict, holiday_cou
     )
 
 
+def _calendar_changed(calendar: BusinessCalendar, *, why: str) -> None:
+    """``calendar.changed``: the tickets app moves the due times of the clocks that count on it."""
+    record_event("calendar.changed", calendar_id=calendar.pk, why=why)
+
+
 @transaction.atomic
 def update_calendar(calendar: BusinessCalendar, **changes) -> BusinessCalendar:
     for name, value in changes.items():
         setattr(calendar, name, value)
-    return _save_calendar(calendar)
+    _save_calendar(calendar)
+    _calendar_changed(calendar, why=f"business calendar {calendar.name} changed")
+    return calendar
 
 
 @transaction.atomic
@@ -117,6 +125,7 @@ def add_closure(*, calendar: BusinessCalendar, day: date, reason: str = "") -> C
         tenant_id=calendar.tenant_id, calendar=calendar, date=day, defaults={"reason": reason}
     )
     calendar.save(update_fields=["updated_at"])
+    _calendar_changed(calendar, why=f"closed on {day:%-d %b %Y} ({calendar.name})")
     return closure
 
 
@@ -125,6 +134,7 @@ def remove_closure(closure: ClosureDay) -> None:
     calendar = closure.calendar
     closure.delete()
     calendar.save(update_fields=["updated_at"])
+    _calendar_changed(calendar, why=f"open again on {closure.date:%-d %b %Y} ({calendar.name})")
 
 
 def _save_policy(policy: SlaPolicy) -> SlaPolicy:

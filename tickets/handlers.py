@@ -2,7 +2,7 @@
 
 from clients.models import Client
 from events.bus import subscribe
-from tickets.services import retarget_open_tickets
+from tickets.services import refresh_clocks_of_calendar, retarget_open_tickets
 
 
 @subscribe("tickets.retarget", "client.terms_changed")
@@ -11,3 +11,9 @@ def retarget_tickets_of_client(event, *, now):
     client = Client.objects.filter(pk=event.payload["client_id"]).first()
     if client is not None:  # a client deleted since has no tickets left to move
         retarget_open_tickets(client, why=event.payload.get("why", "contract changed"), now=now)
+
+
+@subscribe("tickets.calendar", "calendar.changed")
+def refresh_clocks_on_changed_calendar(event, *, now):
+    """New business hours or closures move the due and warning times of the clocks counting on them."""
+    refresh_clocks_of_calendar(event.payload["calendar_id"])

@@ -59,6 +59,7 @@ PAUSING_DEFAULT = ["waiting_on_client"]
 # What SlaClock.refresh_times sets: every save that moves a clock writes all of them, so a paused clock's
 # stored business time left (the SLA board's order) is never left behind by a pause, resume or stop.
 CLOCK_TIMES = ["due_at", "warn_at", "paused_business_left"]
+CLOCK_BATCH = 500  # clocks per UPDATE when a calendar changes (a big tenant has thousands on one calendar)
 
 
 def _lock_ticket(ticket: Ticket) -> Ticket:
@@ -372,6 +373,28 @@ def retarget_open_tickets(client, *, why: str, actor: str = SYSTEM, now: datetim
     for ticket in tickets:
         retarget(ticket, actor=actor, why=why, now=now)
     return len(tickets)
+
+
+@transaction.atomic
+def refresh_clocks_of_calendar(calendar_id: int) -> int:
+    """The running and paused clocks on this calendar read its hours and closures again: due and warning
+    times, and a paused clock's business time left. A clock now past due is the sweeper's next breach; a
+    breach already recorded stays. Returns how many clocks were read again."""
+    clocks = (
+        SlaClock.objects.filter(calendar_id=calendar_id)
+        .exclude(state=ClockState.STOPPED)
+        .select_related("calendar")
+        .order_by("pk")
+    )
+    refreshed = 0
+    batch = []
+    for clock in clocks.iterator(chunk_size=CLOCK_BATCH):
+        clock.refresh_times()
+        batch.append(clock)
+        if len(batch) == CLOCK_BATCH:
+            refreshed += SlaClock.objects.bulk_update(batch, CLOCK_TIMES)
+            batch = []
+    return refreshed + (SlaClock.objects.bulk_update(batch, CLOCK_TIMES) if batch else 0)
 
 
 @transaction.atomic
