@@ -1,4 +1,7 @@
 from rest_framework.pagination import CursorPagination
+from rest_framework.utils.urls import replace_query_param
+
+from tenants.keyset_pages import KeysetPage
 
 
 class CreatedCursorPagination(CursorPagination):
@@ -26,3 +29,15 @@ class NewestStartedCursorPagination(CreatedCursorPagination):
     reason NewestCreatedCursorPagination gives."""
 
     ordering = ("-started_at", "-id")
+
+
+def keyset_links(request, page: KeysetPage) -> dict[str, str | None]:
+    """``next`` and ``previous`` of a keyset page (tenants.keyset_pages) for an answer that keeps its own
+    envelope: the request's absolute URL with the page's cursor, as DRF's CursorPagination writes its
+    links, or None at either end."""
+    url = request.build_absolute_uri()
+
+    def link(cursor: str) -> str | None:
+        return replace_query_param(url, "cursor", cursor) if cursor else None
+
+    return {"next": link(page.older), "previous": link(page.newer)}

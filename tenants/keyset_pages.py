@@ -23,6 +23,10 @@ from django.http import QueryDict
 CAPPED_COUNT = 1000
 
 
+class InvalidCursor(ValueError):
+    """A cursor that names no position in the list: not one of ours, hand-edited, or of another ordering."""
+
+
 @dataclass(frozen=True)
 class KeysetPage:
     rows: list
@@ -34,13 +38,23 @@ class KeysetPage:
         return bool(self.newer or self.older)
 
 
-def keyset_page(queryset: QuerySet, ordering: tuple[str, ...], *, size: int, cursor: str = "") -> KeysetPage:
+def keyset_page(
+    queryset: QuerySet, ordering: tuple[str, ...], *, size: int, cursor: str = "", strict: bool = False
+) -> KeysetPage:
     """The page of ``queryset`` in ``ordering`` that ``cursor`` names (the first page for none, or one that
-    does not decode: a stale or hand-edited link shows the first page rather than an error)."""
+    does not decode: a stale or hand-edited link shows the first page rather than an error). ``strict``
+    raises InvalidCursor for one that does not decode instead: an API tells its client what it sent wrong.
+
+    A cursor holds ordering values only, no row: read in another tenant's scope it can only name a
+    position among that tenant's rows."""
     direction, values = _decode(cursor, len(ordering))
+    if strict and cursor and not direction:
+        raise InvalidCursor(cursor)
     try:
         past = _past(ordering if direction == "after" else tuple(map(_flip, ordering)), values, queryset)
-    except ValidationError:  # well-formed, but not values of these fields
+    except ValidationError as error:  # well-formed, but not values of these fields
+        if strict:
+            raise InvalidCursor(cursor) from error
         direction, past = "", Q()
     if direction == "before":  # walk back: the reversed ordering, then the rows turned round again
         reverse = tuple(_flip(name) for name in ordering)
@@ -95,7 +109,7 @@ def _past(ordering: tuple[str, ...], values: list, queryset: QuerySet) -> Q:
     if not values:
         return Q()
     fields = [queryset.model._meta.get_field(name.lstrip("-")) for name in ordering]
-    typed = [field.to_python(value) for field, value in zip(fields, values, strict=True)]
+    typed = [_typed(field, value) for field, value in zip(fields, values, strict=True)]
     condition, equal = Q(), Q()
     for name, value in zip(ordering, typed, strict=True):
         field_name = name.lstrip("-")
@@ -107,6 +121,18 @@ def _past(ordering: tuple[str, ...], values: list, queryset: QuerySet) -> Q:
     first = ordering[0]
     bound = Q(**{f"{first.lstrip('-')}__{'lte' if first.startswith('-') else 'gte'}": typed[0]})
     return bound & condition
+
+
+def _typed(field, value):
+    """A cursor's value as the field's (a list or a number where a time belongs is not one: to_python says
+    TypeError; a null is no position, the keys being NOT NULL)."""
+    try:
+        typed = field.to_python(value)
+    except TypeError as error:
+        raise ValidationError(str(error)) from error
+    if typed is None:
+        raise ValidationError("A cursor has no null values.")
+    return typed
 
 
 def _encode(direction: str, row, ordering: tuple[str, ...]) -> str:

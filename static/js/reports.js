@@ -129,12 +129,13 @@
       };
     },
 
+    // Breaches per priority and metric (api:report-breaches-by-priority: counted in SQL, not the list's rows).
     breaches: function (data) {
       var priorities = ["P1", "P2", "P3", "P4"];
       var metrics = {};
       data.rows.forEach(function (r) {
         if (!metrics[r.metric]) metrics[r.metric] = { label: r.metric_label, counts: { P1: 0, P2: 0, P3: 0, P4: 0 } };
-        metrics[r.metric].counts[r.priority] += 1;
+        metrics[r.metric].counts[r.priority] += r.count;
       });
       var datasets = Object.keys(metrics).map(function (key) {
         return {
