@@ -8,7 +8,8 @@ plans each field once per serializer and then, row by row:
 
 - a field that names one attribute of its own name is read with one ``getattr`` (called if it is a simple
   callable, as DRF does) and handed to the declared field's own ``to_representation``, with DRF's rule
-  that None stays None;
+  that None stays None; text for a ``CharField`` and an int for an ``IntegerField`` are shown as they
+  are, and a string for a ``ChoiceField`` is looked up in its choices, without the call;
 - a plain ``DateTimeField`` in ISO 8601 (the API's format) converts its value to the current time zone
   read once per serializer tree (``current_zone``): DRF looks the zone up for every value, and with none
   activated that lookup raises and catches an AttributeError inside asgiref, which made the five or so
@@ -64,28 +65,21 @@ class LeanRepresentation:
                 row[name] = None if value is None else field.to_representation(value)
             elif how == _SHOWN_AS_IS:  # extra: the one type the field shows unchanged
                 value = getattr(instance, name)
-                if value is None or type(value) is extra:
-                    row[name] = value
-                else:
-                    if callable(value) and is_simple_callable(value):
-                        value = value()
-                    row[name] = None if value is None else field.to_representation(value)
+                row[name] = value if value is None or type(value) is extra else _shown_by(field, value)
             elif how == _CHOICE:  # extra: the field's choice_strings_to_values
                 value = getattr(instance, name)
-                if value is None or type(value) is str:
-                    row[name] = value if not value else extra.get(value, value)
+                if type(value) is str:
+                    row[name] = extra.get(value, value) if value else value
                 else:
-                    if callable(value) and is_simple_callable(value):
-                        value = value()
-                    row[name] = None if value is None else field.to_representation(value)
+                    row[name] = _shown_by(field, value)
             elif how == _DATETIME:
                 value = getattr(instance, name)
-                if value is None:
-                    row[name] = None
-                    continue
-                if zone is None:
-                    zone = current_zone(self)
-                row[name] = _iso_datetime(field, value, zone)
+                if type(value) is datetime:
+                    if zone is None:
+                        zone = current_zone(self)
+                    row[name] = _iso_datetime(field, value, zone)
+                else:
+                    row[name] = _shown_by(field, value)
             elif how == _FOREIGN_KEY:
                 attname = _foreign_key_column(type(instance), name)
                 if attname is None:  # not a model's foreign key: DRF's steps
@@ -140,6 +134,13 @@ def _planned(serializer, field) -> tuple:
     return name, _ATTRIBUTE, field, None
 
 
+def _shown_by(field, value):
+    """A value read with one getattr, shown by the field as DRF shows it."""
+    if callable(value) and is_simple_callable(value):
+        value = value()
+    return None if value is None else field.to_representation(value)
+
+
 def _drf_field(row: dict, name: str, field, instance) -> None:
     """One field the way DRF's Serializer.to_representation does it."""
     try:
@@ -162,10 +163,10 @@ def _iso_in_current_zone(field) -> bool:
     )
 
 
-def _iso_datetime(field, value, zone) -> str:
-    """DateTimeField.to_representation for an aware datetime, with the zone given; anything else (a
-    naive or odd value, no zone, a value past the calendar's end) by the field itself."""
-    if zone is None or type(value) is not datetime or value.utcoffset() is None:
+def _iso_datetime(field, value: datetime, zone) -> str:
+    """DateTimeField.to_representation for an aware datetime, with the zone given; a naive one, no zone
+    (no USE_TZ) or a value past the calendar's end, by the field itself."""
+    if zone is None or value.utcoffset() is None:
         return field.to_representation(value)
     try:
         text = value.astimezone(zone).isoformat()

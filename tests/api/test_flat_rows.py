@@ -116,15 +116,29 @@ TIMES = [
 
 
 def test_times_show_in_the_zone_active_as_drf_shows_them():
-    for zone in (None, "Europe/Berlin", "America/New_York"):
-        with timezone.override(zone) if zone else timezone.override(timezone.get_default_timezone()):
-            serializer = Times()
-            lean = [serializer.to_representation(times_row(at)) for at in TIMES]
-            assert lean == [drf(Times(), times_row(at)) for at in TIMES]
+    def lean_and_drf():
+        serializer = Times()
+        rows = [times_row(at) for at in TIMES]
+        return [serializer.to_representation(row) for row in rows], [drf(Times(), row) for row in rows]
+
+    lean, own = lean_and_drf()  # no zone activated, as in the API: the default one
+    assert lean == own
+    for zone in ("Europe/Berlin", "America/New_York"):
+        with timezone.override(zone):
+            lean, own = lean_and_drf()
+        assert lean == own
     with timezone.override("Europe/Berlin"):
         assert Times().to_representation(times_row(TIMES[1]))["at"] == "2026-03-29T03:00:00+02:00"
     assert Times().to_representation(times_row(TIMES[1]))["at"] == "2026-03-29T01:00:00Z"
     assert Times().to_representation(times_row(None))["at"] is None
+
+
+def test_a_time_given_by_a_method_is_called_as_drf_calls_it():
+    row = times_row(TIMES[0])
+    row.at = lambda: TIMES[1]
+
+    assert Times().to_representation(row) == drf(Times(), row)
+    assert Times().to_representation(row)["at"] == "2026-03-29T01:00:00Z"
 
 
 def test_a_time_past_the_calendars_end_fails_as_drfs_own_does():
@@ -155,11 +169,10 @@ class Ticketish(LeanRepresentation, serializers.ModelSerializer):
 
 
 def test_foreign_keys_choices_and_plain_values_show_as_drf_shows_them():
+    odd = {"status": TicketStatus.WAITING_ON_CLIENT, "number": True, "title": 404}  # an enum, a bool, an int
     rows = [
         Ticket(id=9, client_id=4, site_id=None, assignee_id=12, status="new", number=31, title="Gate camera"),
-        Ticket(
-            id=10, client_id=5, status=TicketStatus.WAITING_ON_CLIENT, number=True, title=404
-        ),  # odd types
+        Ticket(id=10, client_id=5, **odd),
         Ticket(id=11, client_id=5, status="", number=Decimal("7"), title=""),
         Ticket(id=12, client_id=5, status="no such status", number="8", title=None),
     ]
@@ -167,9 +180,15 @@ def test_foreign_keys_choices_and_plain_values_show_as_drf_shows_them():
 
     assert [serializer.to_representation(row) for row in rows] == [drf(Ticketish(), row) for row in rows]
     assert serializer.to_representation(rows[0]) == {
-        "id": 9, "client": 4, "site": None, "assignee": 12, "status": "new", "number": 31,
-        "title": "Gate camera", "label": "#31",
-    }  # fmt: skip
+        "id": 9,
+        "client": 4,
+        "site": None,
+        "assignee": 12,
+        "status": "new",
+        "number": 31,
+        "title": "Gate camera",
+        "label": "#31",
+    }
 
 
 def test_a_primary_key_field_on_something_else_than_a_foreign_key_takes_drfs_steps():
