@@ -49,6 +49,7 @@ IMPACTS = [(level.value, f"{level.label} impact") for level in Level]
 URGENCIES = [(level.value, f"{level.label} urgency") for level in Level]
 WORK_PLACES = [(WorkLocation.REMOTE.value, "Remote work"), (WorkLocation.ON_SITE.value, "Work on site")]
 _PAGES = "Newest first, in cursor pages (`page_size` up to 200)."
+PREFETCHED_CLOCKS = "prefetched_clocks"  # where TicketViewSet puts each ticket's clocks
 SLA_STATES = ["on_track", "warning", "breached", "paused", "met", "met_late", "not_applicable"]
 
 
@@ -103,6 +104,13 @@ def _nested_serializer(parent: serializers.Serializer, name: str, serializer_cla
     return nested[name]
 
 
+def _now(context: dict):
+    """The request's one ``now``, so every clock on a page is read at the same instant."""
+    if "now" not in context:
+        context["now"] = timezone.now()
+    return context["now"]
+
+
 # --- SLA clocks -------------------------------------------------------------------------------------
 
 
@@ -137,8 +145,7 @@ class SlaClockSerializer(LeanRepresentation, serializers.ModelSerializer):
     def _view(self, clock) -> selectors.ClockView:
         cache = self.context.setdefault("clock_views", {})
         if clock.pk not in cache:
-            now = self.context.setdefault("now", timezone.now())
-            cache[clock.pk] = selectors.clock_view(clock, now=now)
+            cache[clock.pk] = selectors.clock_view(clock, now=_now(self.context))
         return cache[clock.pk]
 
     @extend_schema_field(serializers.ChoiceField(choices=SLA_STATES))
@@ -204,7 +211,7 @@ class SlaClockViewSet(
 # --- Tickets ----------------------------------------------------------------------------------------
 
 
-class ClockSummarySerializer(serializers.Serializer):
+class ClockSummarySerializer(LeanRepresentation, serializers.Serializer):
     id = serializers.IntegerField()
     metric = serializers.ChoiceField(choices=Metric.choices)
     sla_state = serializers.ChoiceField(choices=SLA_STATES)
@@ -212,14 +219,17 @@ class ClockSummarySerializer(serializers.Serializer):
     seconds_to_breach = serializers.IntegerField(allow_null=True)
 
 
-def _clock_summary(summary: ClockSummarySerializer, view: selectors.ClockView) -> dict:
-    return summary.to_representation({
-        "id": view.clock.pk,
-        "metric": view.clock.metric,
-        "sla_state": view.state,
-        "due_at": view.due_at,
-        "seconds_to_breach": view.seconds_left if view.is_live else None,
-    })  # fmt: skip
+class _ClockSummaryRow:
+    """What ClockSummarySerializer reads of one clock's view (an object, so it is read the lean way)."""
+
+    __slots__ = ("due_at", "id", "metric", "seconds_to_breach", "sla_state")
+
+    def __init__(self, view: selectors.ClockView):
+        self.id = view.clock.pk
+        self.metric = view.clock.metric
+        self.sla_state = view.state
+        self.due_at = view.due_at
+        self.seconds_to_breach = view.seconds_left if view.is_live else None
 
 
 class TicketEventSerializer(serializers.ModelSerializer):
@@ -248,28 +258,31 @@ class TicketSerializer(LeanRepresentation, serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
-    def _views(self, ticket) -> list[selectors.ClockView]:
-        # `sla` and `clocks` read the same views: computed once per ticket (the last ticket's are kept).
-        last = self.__dict__.get("_last_views")
+    def _clocks(self, ticket) -> tuple[list[selectors.ClockView], list[dict]]:
+        # `sla` and `clocks` read the same views and summaries (`sla` is one of `clocks`): computed once
+        # per ticket (the last ticket's are kept).
+        last = self.__dict__.get("_last_clocks")
         if last is not None and last[0] is ticket:
             return last[1]
-        now = self.context.setdefault("now", timezone.now())
-        views = [selectors.clock_view(clock, now=now) for clock in ticket.clocks.all()]
-        self._last_views = (ticket, views)
-        return views
-
-    def _summary(self) -> ClockSummarySerializer:
-        return _nested_serializer(self, "summary", ClockSummarySerializer)
+        clocks = getattr(ticket, PREFETCHED_CLOCKS, None)
+        if clocks is None:  # a ticket not read through TicketViewSet.get_queryset
+            clocks = ticket.clocks.all()
+        now = _now(self.context)
+        views = [selectors.clock_view(clock, now=now) for clock in clocks]
+        summary = _nested_serializer(self, "summary", ClockSummarySerializer)
+        summaries = [summary.to_representation(_ClockSummaryRow(view)) for view in views]
+        self._last_clocks = (ticket, (views, summaries))
+        return views, summaries
 
     @extend_schema_field(ClockSummarySerializer(allow_null=True))
     def get_sla(self, ticket):
-        active = [view for view in self._views(ticket) if view.clock.state != ClockState.STOPPED]
-        return _clock_summary(self._summary(), min(active, key=lambda v: v.sort_key)) if active else None
+        views, summaries = self._clocks(ticket)
+        active = [index for index, view in enumerate(views) if view.clock.state != ClockState.STOPPED]
+        return summaries[min(active, key=lambda index: views[index].sort_key)] if active else None
 
     @extend_schema_field(ClockSummarySerializer(many=True))
     def get_clocks(self, ticket) -> list:
-        summary = self._summary()
-        return [_clock_summary(summary, view) for view in self._views(ticket)]
+        return list(self._clocks(ticket)[1])
 
 
 class TicketCreateSerializer(serializers.Serializer):
@@ -388,9 +401,13 @@ class TicketViewSet(
             return queryset
         # The clients by a query of their own, for the reason tickets.selectors.ticket_list gives; the
         # clocks' calendars too (a tenant has a few): joined, each clock brought its own copy, its weekly
-        # hours decoded from JSON again (150 a page).
+        # hours decoded from JSON again (150 a page). The clocks as a plain list on each ticket, which
+        # TicketSerializer reads: prefetched into `ticket.clocks`, Django built a manager and a queryset
+        # for every ticket, and the serializer another manager (a twentieth of a 50-ticket page).
         return queryset.prefetch_related(
-            "client", Prefetch("clocks", queryset=SlaClock.objects.all()), "clocks__calendar"
+            "client",
+            Prefetch("clocks", queryset=SlaClock.objects.all(), to_attr=PREFETCHED_CLOCKS),
+            f"{PREFETCHED_CLOCKS}__calendar",
         )
 
     def _detail(self, ticket, status_code=status.HTTP_200_OK) -> Response:

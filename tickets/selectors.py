@@ -174,7 +174,6 @@ class ClockView:
 
 
 def clock_view(clock: SlaClock, *, now: datetime, with_timeline: bool = False) -> ClockView:
-    pauses = clock.pause_intervals()
     due_at, seconds_left, business_left = None, None, None
     if clock.state == ClockState.RUNNING:
         due_at = clock.due_at
@@ -199,7 +198,8 @@ def clock_view(clock: SlaClock, *, now: datetime, with_timeline: bool = False) -
         state = MET_LATE if late else MET
     view = ClockView(clock, state, due_at, seconds_left, business_left)
     if with_timeline and state != NOT_APPLICABLE:
-        view = ClockView(clock, state, due_at, seconds_left, business_left, _timeline(view, pauses, now))
+        timeline = _timeline(view, clock.pause_intervals(), now)
+        view = ClockView(clock, state, due_at, seconds_left, business_left, timeline)
     return view
 
 
