@@ -133,11 +133,12 @@ def tenants_behind() -> list[int]:
             LEFT JOIN reports_compliancerollup r ON r.tenant_id = t.id
             WHERE t.is_active AND (
                 r.id IS NULL OR r.timezone <> t.timezone
-                OR r.last_day < (now() AT TIME ZONE t.timezone)::date
+                OR r.last_day < (%s AT TIME ZONE t.timezone)::date
                 OR EXISTS (SELECT FROM reports_compliancechange c WHERE c.tenant_id = t.id)
             )
             ORDER BY t.id
-            """
+            """,
+            [timezone.now()],  # Python's clock, as each tenant's roll-up reads its today (tenant_today)
         )
         return [row[0] for row in cursor.fetchall()]
 

@@ -1,12 +1,14 @@
 """The SLA compliance roll-up answers as the clocks do, and a change shows at once, before it is rolled up."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from unittest import mock
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from reports import tasks
 from reports.models import ComplianceChange, ComplianceDay, ComplianceRollup
@@ -136,6 +138,8 @@ def test_beat_rolls_up_every_minute_the_tenants_that_are_behind(tenant, period, 
     with cross_tenant("test"):
         assert tenants_behind() == []
         assert not ComplianceChange.objects.exists()
+    with time_machine.travel(timezone.now() + timedelta(days=1)), cross_tenant("test"):
+        assert tenants_behind() == [tenant.pk]  # a new day to roll up
 
 
 def test_the_command_rolls_up_the_companies_behind_and_says_what_it_counted(tenant, history):
