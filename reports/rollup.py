@@ -107,7 +107,7 @@ def roll_up_compliance(
             progress(f"{tenant.slug}: {chunk[-1]:%Y-%m-%d} ({start + len(chunk):,} of {len(days):,} days)")
     ComplianceRollup.objects.update_or_create(
         tenant=tenant,
-        defaults={"first_day": first_day, "last_day": max(today, first_day), "timezone": tenant.timezone,
+        defaults={"first_day": first_day, "last_day": today, "timezone": tenant.timezone,
                   "rolled_up_at": timezone.now()},
     )  # fmt: skip
     return RollUp(days=len(days), rebuilt=rebuilt)
