@@ -4,7 +4,7 @@ from django.db.models.functions import Lower
 
 from tenants.history import label_from, track_history
 from tenants.models import TenantOwned, validate_timezone
-from tenants.trigram import trigram_index
+from tenants.trigram import tenant_trigram_index
 
 
 class Archivable(models.Model):
@@ -36,8 +36,8 @@ class Client(TenantOwned, Archivable):
         ordering = [Lower("name")]
         indexes = [
             models.Index("tenant", Lower("name"), name="client_tenant_name_idx"),
-            trigram_index("name", name="client_name_trgm_idx"),
-            trigram_index("email", name="client_email_trgm_idx"),
+            tenant_trigram_index("name", name="client_tenant_name_trgm_idx"),
+            tenant_trigram_index("email", name="client_tenant_email_trgm_idx"),
         ]
         constraints = [
             *TenantOwned.Meta.constraints,
@@ -72,8 +72,8 @@ class Contact(TenantOwned, Archivable):
         ordering = ["-is_primary", Lower("full_name")]
         indexes = [
             models.Index(fields=["tenant", "client"], name="contact_tenant_client_idx"),
-            trigram_index("full_name", name="contact_name_trgm_idx"),
-            trigram_index("email", name="contact_email_trgm_idx"),
+            tenant_trigram_index("full_name", name="contact_tenant_name_trgm_idx"),
+            tenant_trigram_index("email", name="contact_tenant_email_trgm_idx"),
         ]
         constraints = [*TenantOwned.Meta.constraints]
 
@@ -125,9 +125,9 @@ class Site(TenantOwned, Archivable):
         ordering = [Lower("name")]
         indexes = [
             models.Index(fields=["tenant", "client"], name="site_tenant_client_idx"),
-            trigram_index("name", name="site_name_trgm_idx"),
-            trigram_index("address_line1", name="site_address_trgm_idx"),
-            trigram_index("city", name="site_city_trgm_idx"),
+            tenant_trigram_index("name", name="site_tenant_name_trgm_idx"),
+            tenant_trigram_index("address_line1", name="site_tenant_address_trgm_idx"),
+            tenant_trigram_index("city", name="site_tenant_city_trgm_idx"),
         ]
         constraints = [*TenantOwned.Meta.constraints]
 

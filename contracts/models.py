@@ -20,7 +20,7 @@ from clients.models import Client, Contact
 from tenants.grants import AppendOnly
 from tenants.history import label_from, track_history
 from tenants.models import TenantOwned
-from tenants.trigram import trigram_index
+from tenants.trigram import tenant_trigram_index
 
 
 class TemplateKind(models.TextChoices):
@@ -97,7 +97,7 @@ class ContractVersion(TenantOwned):
 
     class Meta:
         ordering = ["template", "-number"]
-        indexes = [trigram_index("title", name="version_title_trgm_idx")]
+        indexes = [tenant_trigram_index("title", name="version_tenant_title_trgm_idx")]
         constraints = [
             *TenantOwned.Meta.constraints,
             models.UniqueConstraint(

@@ -15,7 +15,7 @@ from service_levels.models import BusinessCalendar, IssueType, Level, Metric, Pr
 from service_levels.selectors import engine_calendar
 from tenants.grants import AppendOnly
 from tenants.models import TenantOwned, tenant_key
-from tenants.trigram import trigram_index
+from tenants.trigram import tenant_trigram_index
 from tickets import clock as clock_math
 
 
@@ -99,7 +99,11 @@ class Ticket(TenantOwned):
             models.Index(fields=["tenant", "status", "-created_at", "-id"], name="ticket_tenant_status_idx"),
             models.Index(fields=["tenant", "client", "created_at"], name="ticket_client_created_idx"),
             models.Index(fields=["tenant", "assignee", "status"], name="ticket_assignee_status_idx"),
-            trigram_index("title", name="ticket_title_trgm_idx"),
+            # Searches: `icontains` is UPPER(col) LIKE UPPER('%…%'), which a trigram index on UPPER(col)
+            # serves; under RLS only through the search functions (tickets.selectors.search_tickets). The
+            # tenant leads so a tenant's search skips the other tenants' matches (tenant_trigram_index).
+            tenant_trigram_index("title", name="ticket_tenant_title_trgm_idx"),
+            tenant_trigram_index("description", name="ticket_tenant_descr_trgm_idx"),
             # The staff list's keyset pages (newest, oldest, recently updated) and the API's cursor (-id).
             # Also what the SLA report groups a period's tickets by, read from the index alone.
             models.Index(
@@ -108,9 +112,6 @@ class Ticket(TenantOwned):
                 name="ticket_tenant_created_idx",
             ),
             models.Index(fields=["tenant", "-updated_at", "-id"], name="ticket_tenant_updated_idx"),
-            # Searches: `icontains` is UPPER(col) LIKE UPPER('%…%'), which a trigram index on UPPER(col)
-            # serves; under RLS only through the search functions (tickets.selectors.search_tickets).
-            trigram_index("description", name="ticket_description_trgm_idx"),
         ]
         constraints = [
             *TenantOwned.Meta.constraints,
