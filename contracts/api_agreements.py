@@ -14,6 +14,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.flat_rows import LeanRepresentation
 from api.viewsets import TenantScopedViewMixin, calling_staff_user, request_actor, through_service
 from clients.api import ActiveClientField
 from clients.models import Contact
@@ -116,7 +117,7 @@ class AgreementPlanFields(serializers.Serializer):
         return str(plan.monthly_value if plan else Decimal("0.00"))
 
 
-class AgreementSerializer(AgreementPlanFields, serializers.ModelSerializer):
+class AgreementSerializer(LeanRepresentation, AgreementPlanFields, serializers.ModelSerializer):
     client_name = serializers.CharField(source="client.name", read_only=True)
     version_title = serializers.CharField(source="version.title", read_only=True)
     version_number = serializers.IntegerField(source="version.number", read_only=True)
@@ -284,7 +285,13 @@ class AgreementViewSet(
     search_fields = ["client__name"]
 
     def get_queryset(self):
-        return super().get_queryset().select_related("client", "version")
+        queryset = super().get_queryset().select_related("client", "version")
+        if self.action == "list":
+            # A row shows the client's name and the version's title and number: not the rest of either (a
+            # version's terms are a whole contract).
+            own = [field.attname for field in Agreement._meta.concrete_fields]
+            queryset = queryset.only(*own, "client__name", "version__title", "version__number")
+        return queryset
 
     def get_serializer_class(self):
         return AgreementDetailSerializer if self.action == "retrieve" else AgreementSerializer

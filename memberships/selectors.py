@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from memberships.models import (
     BillingCycle,
@@ -42,7 +42,7 @@ def riders() -> QuerySet[Plan]:
 
 def phases_with_riders() -> QuerySet[SubscriptionPhase]:
     return SubscriptionPhase.objects.select_related("plan", "plan__sla_policy").prefetch_related(
-        "riders__rider__sla_policy"
+        Prefetch("riders", queryset=PhaseRider.objects.select_related("rider__sla_policy"))
     )
 
 
@@ -124,22 +124,29 @@ class PlanTerms:
 
 def plan_terms(client, *, on: date) -> PlanTerms:
     """The tier and riders the client's subscription gives it on ``on`` (empty when it has none)."""
+    client_id = getattr(client, "pk", client)
+    return plan_terms_of_clients([client_id], on=on).get(client_id, PlanTerms())
+
+
+def plan_terms_of_clients(client_ids, *, on: date) -> dict[int, PlanTerms]:
+    """``plan_terms`` of each client, in three queries however many; absent for a client with none."""
     subscriptions = (
-        Subscription.objects.filter(client=client, started_on__lte=on)
+        Subscription.objects.filter(client_id__in=list(client_ids), started_on__lte=on)
         .exclude(ends_on__lte=on)
         .prefetch_related(Prefetch("phases", queryset=phases_with_riders()))
         .order_by("-started_on", "-id")
     )
-    for subscription in subscriptions:
-        phase = phase_on(subscription, on)
+    found = {}
+    for subscription in subscriptions:  # each client's latest one with a phase in force on ``on``
+        phase = phase_on(subscription, on) if subscription.client_id not in found else None
         if phase is not None:
-            return PlanTerms(
+            found[subscription.client_id] = PlanTerms(
                 subscription=subscription,
                 phase=phase,
                 tier=phase.plan,
                 riders=tuple(item.rider for item in phase.riders.all()),
             )
-    return PlanTerms()
+    return found
 
 
 def per_month(period_price: Decimal, cycle: str) -> Decimal:
@@ -240,11 +247,10 @@ def _from_offer(offer: PlanOffer, *, kept: dict[int, Decimal] | None = None) -> 
     return AgreementPlan(offer.plan, riders, offer.billing_cycle, total, "offer")
 
 
-def _kept_prices(offer: PlanOffer, *, on: date) -> dict[int, Decimal]:
-    """For a change: the agreed prices of what the client holds on ``on``, on the offer's cycle."""
+def _kept_prices(offer: PlanOffer, terms: PlanTerms) -> dict[int, Decimal]:
+    """For a change: the agreed prices of what the client holds (``terms``), on the offer's cycle."""
     if offer.kind != OfferKind.CHANGE:
         return {}
-    terms = plan_terms(offer.agreement.client_id, on=on)
     if terms.phase is None or terms.phase.billing_cycle != offer.billing_cycle:
         return {}
     held = {item.rider_id: item.price for item in terms.phase.riders.all()}
@@ -253,21 +259,37 @@ def _kept_prices(offer: PlanOffer, *, on: date) -> dict[int, Decimal]:
     return held
 
 
+def _priced_offers(offers: list[PlanOffer], *, on: date) -> dict[int, AgreementPlan]:
+    """Each offer at its prices, by agreement: the riders of all of them, and what the clients of changes
+    hold on ``on`` (a change keeps the prices they pay), read once for all."""
+    prefetch_related_objects(
+        offers, Prefetch("riders__rider", queryset=Plan.objects.select_related("sla_policy"))
+    )
+    changing = [offer.agreement.client_id for offer in offers if offer.kind == OfferKind.CHANGE]
+    held = plan_terms_of_clients(changing, on=on) if changing else {}
+    return {
+        offer.agreement_id: _from_offer(
+            offer, kept=_kept_prices(offer, held.get(offer.agreement.client_id, PlanTerms()))
+        )
+        for offer in offers
+    }
+
+
 def plans_of_agreements(agreement_ids, *, on: date) -> dict[int, AgreementPlan]:
     """For each agreement, the membership it offers or carries (absent when neither)."""
     agreement_ids = list(agreement_ids)
-    offers = (
-        PlanOffer.objects.filter(agreement_id__in=agreement_ids)
-        .select_related("plan__sla_policy", "agreement")
-        .prefetch_related("riders__rider__sla_policy")
-    )
-    priced = {offer.agreement_id: _from_offer(offer, kept=_kept_prices(offer, on=on)) for offer in offers}
-    found = {offer.agreement_id: priced[offer.agreement_id] for offer in offers if offer.applied_at is None}
-    for agreement_id, terms in recurring_by_agreement(agreement_ids, on=on).items():
-        found.setdefault(agreement_id, _from_terms(terms))
-    for agreement_id, plan in priced.items():
-        found.setdefault(agreement_id, plan)
-    return found
+    offers = {
+        offer.agreement_id: offer
+        for offer in PlanOffer.objects.filter(agreement_id__in=agreement_ids).select_related(
+            "plan__sla_policy", "agreement"
+        )
+    }
+    # The offer not applied yet, else the membership it carries, else the offer it applied: each looked up
+    # only where the one before is missing, and only the offers shown are priced.
+    pending = {agreement_id for agreement_id, offer in offers.items() if offer.applied_at is None}
+    carried = recurring_by_agreement([pk for pk in agreement_ids if pk not in pending], on=on)
+    shown = [offer for agreement_id, offer in offers.items() if agreement_id not in carried]
+    return {**{pk: _from_terms(terms) for pk, terms in carried.items()}, **_priced_offers(shown, on=on)}
 
 
 def agreement_plan(agreement, *, on: date) -> AgreementPlan | None:

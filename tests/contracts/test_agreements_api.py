@@ -2,6 +2,7 @@
 status) and signatures."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -9,9 +10,12 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework import serializers
 
 from contracts import agreements
+from contracts.api_agreements import AgreementDetailSerializer, AgreementSerializer
 from contracts.models import Agreement, Campaign
+from memberships.models import BillingCycle
 from tenants.scope import tenant_scope
 from tests.api.conftest import api_client, check_error
 from tests.contracts.contract_setup import (
@@ -20,8 +24,9 @@ from tests.contracts.contract_setup import (
     service_version,
     sign,
     signed_agreement,
+    supplement_version,
 )
-from tests.factories import ClientFactory, PlanFactory, SignatureFactory, api_key_for
+from tests.factories import AgreementFactory, ClientFactory, PlanFactory, SignatureFactory, api_key_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
@@ -83,6 +88,59 @@ def test_the_list_asks_for_the_memberships_of_a_whole_page_at_once(reader, tenan
         "Lindqvist Penthouse": "300.00", "Adeyemi Loft": "200.00", "Brandt Studio": "200.00",
         "Castillo House": "200.00",
     }  # fmt: skip
+
+
+def test_every_kind_of_agreement_reads_in_the_api_as_drfs_own_serializer_reads_it(
+    reader, tenant, version, book
+):
+    # The list reads its rows the lean way (api.flat_rows) from a query narrowed to what a row shows;
+    # both must say what DRF's own to_representation says of the whole agreement.
+    signed = book["signed"]
+    platinum = PlanFactory(tenant=tenant, key="platinum")
+    premium, after_hours = (
+        PlanFactory(tenant=tenant, key=key, kind="rider") for key in ("premium", "after-hours")
+    )
+    with tenant_scope(tenant):
+        change = agreements.create_agreement(
+            client=signed.client,
+            version=supplement_version(tenant),
+            actor="CRM",
+            plan=platinum,
+            riders=[premium],
+            parent=signed,
+        )
+        change = agreements.mark_sent(change, actor="CRM")
+        agreements.create_agreement(
+            client=book["whitaker"],
+            version=version,
+            actor="CRM",
+            plan=platinum,
+            riders=[after_hours, premium],
+            billing_cycle=BillingCycle.ANNUAL,
+            plan_price=Decimal("1234.56"),
+        )
+        agreements.create_agreement(client=signed.client, version=version, actor="CRM", renewed_from=signed)
+    AgreementFactory(
+        client=book["okafor"], version=version, status="declined", starts_on=None, declined_reason="Not now"
+    )
+
+    listed = reader.get("/api/v1/agreements/").json()["results"]
+    shown = reader.get(f"/api/v1/agreements/{change.pk}/").json()
+
+    with tenant_scope(tenant):
+        rows = list(Agreement.objects.order_by("-created_at", "-id"))
+        page = AgreementSerializer(rows, many=True)
+        assert listed == [serializers.Serializer.to_representation(page.child, row) for row in rows]
+        assert shown == serializers.Serializer.to_representation(AgreementDetailSerializer(), change)
+    assert [(a["status"], a["tier"], a["riders"], a["monthly_fee"]) for a in listed] == [
+        ("declined", "", [], "0.00"),
+        ("draft", "", [], "0.00"),
+        ("draft", "platinum", ["after-hours", "premium"], "269.55"),
+        ("sent", "platinum", ["premium"], "499.00"),
+        ("active", "gold", [], "300.00"),
+    ]
+    assert shown["is_supplement"]
+    assert shown["parent"] == listed[1]["renewed_from"] == signed.pk
 
 
 def test_an_agreement_comes_with_its_history(reader, book):
