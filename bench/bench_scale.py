@@ -1045,14 +1045,18 @@ def _sweep_lines() -> list[str]:
         running = cursor.fetchone()[0]
         cursor.execute(as_web())
     print(f"\nSweep among {running:,} running clocks ({passes} passes drained what fell due since the load)")
+    vacuum_what_the_sweep_writes(connection.settings_dict["NAME"])
     lines = []
     for half, arm in (("breaches", ARM_BREACHES), ("warnings", ARM_WARNINGS)):
         sweeps, claims = [], []
         for _ in range(SWEEP_RUNS):
+            # The bare claim on clocks of its own, rolled back and put out of reach: a rolled-back UPDATE
+            # leaves a dead version of each clock in every index, which a sweep of the same clocks would
+            # then step over, and no pass meets in production.
             with connection.cursor() as cursor:
                 cursor.execute(as_worker())
                 cursor.execute(arm, [DUE])
-                armed = cursor.rowcount
+                aside = [clock_id for (clock_id,) in cursor.fetchall()]
                 cursor.execute("BEGIN")
                 started = time.perf_counter()
                 cursor.execute(BARE_CLAIM if half == "breaches" else BARE_CLAIM.replace(
@@ -1060,6 +1064,9 @@ def _sweep_lines() -> list[str]:
                     "ORDER BY clock.warn_at"))  # fmt: skip
                 claims.append((time.perf_counter() - started) * 1000)
                 cursor.execute("ROLLBACK")
+                cursor.execute(PUT_ASIDE, [aside])
+                cursor.execute(arm, [DUE])
+                armed = cursor.rowcount
                 cursor.execute(as_web())
             started = time.perf_counter()
             result = sweep()
@@ -1069,8 +1076,24 @@ def _sweep_lines() -> list[str]:
                 f" bare claim {statistics.median(claims):.1f} ms; target < 10 ms: "
                 f"{'PASS' if statistics.median(sweeps) < 10 else 'FAIL'}")  # fmt: skip
         print(f"  {line}", flush=True)
+        print(f"    each pass, ms: {' '.join(f'{ms:.1f}' for ms in sweeps)}", flush=True)
         lines.append(line)
     return lines
+
+
+# What a pass reads and writes, churned by every run of this benchmark (arming, sweeping, rolling marks up)
+# on a server that may have autovacuum off (this machine's CI configuration has): vacuumed first, as
+# autovacuum keeps them in a live database, so a reused database measures as a fresh one does. Each takes
+# well under a second: the visibility map skips what no run touched.
+SWEPT_TABLES = ("tickets_slaclock", "tickets_ticket", "tickets_slabreach", "events_outboxevent",
+                "events_eventdelivery", "reports_compliancechange")  # fmt: skip
+
+
+def vacuum_what_the_sweep_writes(name: str) -> None:
+    admin = owner_connection(name)
+    with admin.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {', '.join(SWEPT_TABLES)}")
+    admin.close()
 
 
 # Clocks of the sweep tenant due far ahead, made due now: past their deadline (already warned), or past
@@ -1081,12 +1104,20 @@ ARM_BREACHES = """
     WHERE id IN (SELECT c.id FROM tickets_slaclock c JOIN tenants_tenant s ON s.id = c.tenant_id
                  WHERE s.slug = 'scale-sweep' AND c.state = 'running' AND c.breached_at IS NULL
                  AND c.warned_at IS NULL ORDER BY c.warn_at DESC LIMIT %s)
+    RETURNING id
 """
 ARM_WARNINGS = """
     UPDATE tickets_slaclock SET warn_at = now() - interval '1 minute'
     WHERE id IN (SELECT c.id FROM tickets_slaclock c JOIN tenants_tenant s ON s.id = c.tenant_id
                  WHERE s.slug = 'scale-sweep' AND c.state = 'running' AND c.breached_at IS NULL
                  AND c.warned_at IS NULL ORDER BY c.warn_at DESC LIMIT %s)
+    RETURNING id
+"""
+# The bare claim's clocks, due far ahead again and marked warned: never armed again, nor due in this run.
+PUT_ASIDE = """
+    UPDATE tickets_slaclock SET due_at = now() + interval '1 year', warn_at = now() + interval '1 year',
+        warned_at = coalesce(warned_at, now())
+    WHERE id = ANY(%s)
 """
 
 

@@ -304,6 +304,9 @@ ACCORD_HEALTH_STALE_SECONDS = {
     "beat": int(os.environ.get("ACCORD_HEALTH_BEAT_STALE_SECONDS", "120")),
 }
 # The billing run works through clients this many at a time, one transaction per chunk.
+# The SLA sweeper prepares its pass once per database session (tickets/sweeper.py). Off: planned each pass
+# (about a millisecond more), for a DATABASE_WORKER_URL behind a transaction-mode pooler (docs/scaling.md).
+ACCORD_SWEEP_PREPARED = env_bool("ACCORD_SWEEP_PREPARED", default=True)
 ACCORD_BILLING_CHUNK_SIZE = int(os.environ.get("ACCORD_BILLING_CHUNK_SIZE", "200"))
 # Settled events (every consumer done) are kept this long for inspection, then purged.
 ACCORD_EVENT_RETENTION_DAYS = int(os.environ.get("ACCORD_EVENT_RETENTION_DAYS", "30"))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
@@ -66,13 +66,22 @@ def tenant_scope(tenant: Tenant) -> Iterator[Tenant]:
 
 
 @contextmanager
-def cross_tenant(reason: str) -> Iterator[None]:
+def cross_tenant(reason: str, *, atomic: bool = True) -> Iterator[None]:
+    """The block runs as the worker role, in a transaction of its own (or the caller's).
+
+    ``atomic=False``: no transaction of its own, so each statement outside the caller's transaction is
+    its own, committed in its round trip (no BEGIN and COMMIT of their own): for a single statement that
+    is a whole unit of work (the SLA sweeper's pass). ``transaction.on_commit`` then runs at once."""
     if not reason:
         raise ValueError("cross_tenant() needs a reason, so every bypass says why it exists")
     logger.debug("entering cross-tenant scope: %s", reason)
     # The test suite's role switch opens its transaction (or savepoint) itself: no second savepoint.
     own_savepoint = settings.CROSS_TENANT_VIA != "role"
-    with worker_connection(), transaction.atomic(savepoint=own_savepoint), scopes_disabled():
+    with (
+        worker_connection(),
+        transaction.atomic(savepoint=own_savepoint) if atomic else nullcontext(),
+        scopes_disabled(),
+    ):
         yield
 
 

@@ -181,7 +181,12 @@ class SlaClock(TenantOwned):
     # Each claim writes a new version of the clock into every one of its indexes (the flags it sets are in
     # the partial indexes' conditions): the tenant-leading ones serve lookups by tenant, not one of its own.
     tenant = tenant_key(db_index=False)
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="clocks")
+    # Its foreign key is (tenant_id, ticket_id), a ticket of the clock's own tenant (tickets/migrations/0021),
+    # and one_clock_per_ticket_metric, (tenant_id, ticket_id, metric), is its index: every lookup by ticket
+    # says its tenant (the scoped manager, the deletion collector through it, that key's check).
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="clocks", db_constraint=False, db_index=False
+    )
     metric = models.CharField(max_length=20, choices=Metric.choices)
     target_minutes = models.PositiveIntegerField()
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="+")
@@ -237,8 +242,9 @@ class SlaClock(TenantOwned):
             models.UniqueConstraint(
                 fields=["tenant", "ticket", "metric"], name="one_clock_per_ticket_metric"
             ),
-            # Lists by id (read backwards), and what the breach's tenant-inclusive foreign key references.
-            models.UniqueConstraint(fields=["tenant", "id"], name="sla_clock_tenant_id_key"),
+            # Lists by id (read backwards), and what the breach's foreign key references: its clock, and
+            # through it its ticket, of its own tenant, in one check.
+            models.UniqueConstraint(fields=["tenant", "id", "ticket"], name="sla_clock_tenant_id_ticket_key"),
         ]
 
     def __str__(self):
@@ -307,14 +313,19 @@ class SlaBreach(TenantOwned):
     append_only = AppendOnly()  # tenants/grants.py: SELECT and INSERT only
 
     # The sweeper writes breaches by the hundred: the tenant-leading indexes below serve lookups by tenant,
-    # and two tenant-inclusive foreign keys, (tenant_id, clock_id) and (tenant_id, ticket_id), stand for
-    # the three single ones (tickets/migrations/0017): two checks per breach at commit instead of three,
-    # and a breach can name no other tenant's clock or ticket.
+    # and one foreign key, (tenant_id, clock_id, ticket_id) to the clock's (tenant_id, id, ticket_id),
+    # stands for the three single ones (tickets/migrations/0017, 0021): one check per breach at commit
+    # instead of three. A breach names its clock's own ticket, and the clock's tenant-inclusive key to its
+    # ticket makes that ticket one of the breach's tenant: no other tenant's clock or ticket.
     tenant = tenant_key(db_index=False, db_constraint=False)
     clock = models.OneToOneField(
         SlaClock, on_delete=models.CASCADE, related_name="breach", db_constraint=False
     )
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="breaches", db_constraint=False)
+    # Deleted with its clock (``clock``'s CASCADE), which is of the same ticket (the foreign key above): a
+    # ticket's deletion finds its breaches by clock, so no index of ticket_id alone is written per breach.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.DO_NOTHING, related_name="breaches", db_constraint=False, db_index=False
+    )
     metric = models.CharField(max_length=20, choices=Metric.choices)
     due_at = models.DateTimeField()
     recorded_at = models.DateTimeField()

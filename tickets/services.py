@@ -9,7 +9,7 @@ Lock order, for every write to a ticket here and for the SLA sweeper (``tickets.
 1. the ticket row (``_lock_ticket``: ``SELECT … FOR UPDATE``); several tickets in one transaction
    are locked in ascending id (``retarget_open_tickets``);
 2. then its clocks;
-3. then breach rows (only the sweeper inserts them; their foreign key share-locks the ticket, which
+3. then breach rows (only the sweeper inserts them; their foreign key share-locks the clock, which
    the sweeper already holds).
 
 A function that touches a ticket's clocks locks the ticket first, even when it only stops a clock, so

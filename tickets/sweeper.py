@@ -1,7 +1,8 @@
 """The SLA sweeper: finds clocks that are due to warn or breach and records each exactly once.
 
-The database is the source of truth. Each pass is ONE SQL statement (one round trip, with the
-``SET LOCAL`` that makes its commit asynchronous: ``ASYNC_COMMIT`` says why that is safe), made of
+The database is the source of truth. Each pass is ONE SQL statement and its own transaction, committed
+in its one round trip (with the ``SET LOCAL`` that makes that commit asynchronous: ``ASYNC_COMMIT`` says
+why that is safe; prepared once per connection and run by name: ``GENERIC_PLAN``), made of
 data-modifying CTEs: it locks the due clocks over the partial indexes (``state = 'running'`` and not yet
 warned/breached), marks them warned and/or breached, inserts the breach rows, and writes the outbox
 events with a pending delivery per consumer that has something to do with them (webhooks only for a
@@ -13,11 +14,12 @@ clock backs the claim (``ON CONFLICT DO NOTHING``: an event is written only for 
 
 Lock order (the one ``tickets.services`` documents: ticket, then its clocks, then breach rows): the
 claim locks each due clock *together with its ticket* (``FOR NO KEY UPDATE OF ticket, clock SKIP
-LOCKED``), so the breach inserted afterwards, whose foreign key needs a share lock on the ticket, never
-waits for a ticket action. A clock whose ticket or clock row is held by a ticket action (a status
-change, a reply, a re-target) is skipped, never waited for: the next pass claims it, against the
-clock's due time as that action left it. So the sweeper takes no lock it has to wait for, and a ticket
-action can wait for the sweeper but the sweeper never waits for it: no deadlock either way round.
+LOCKED``), and the breach inserted afterwards share-locks only its clock (its one foreign key, to the
+clock's tenant, id and ticket), which the pass holds already. A clock whose ticket or clock row is held
+by a ticket action (a status change, a reply, a re-target) is skipped, never waited for: the next pass
+claims it, against the clock's due time as that action left it. So the sweeper takes no lock it has to
+wait for, and a ticket action can wait for the sweeper but the sweeper never waits for it: no deadlock
+either way round.
 
 Warnings before breaches: a clock found for either half is claimed for both when both are due (the
 flags are read from the row as locked), and its warning event is numbered before its breach event, as
@@ -28,11 +30,17 @@ metric, due_at (instants as Python's ``isoformat()`` of a UTC datetime writes th
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import re
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
+from django.conf import settings
+from django.db import DatabaseError, connection
 from django.utils import timezone
+from psycopg2 import errors
 
 from events.services import outbox_ctes, wake_dispatcher_after_commit
 from tenants.scope import cross_tenant
@@ -128,21 +136,87 @@ RECORD = f"""
 ASYNC_COMMIT = "SET LOCAL synchronous_commit = off;"
 
 
+# The pass's statement is parsed and planned once per connection (PREPARE), then run by name: a pass every
+# two seconds otherwise re-plans a dozen CTEs, a millisecond of the ten the pass may take (issue 18). The
+# plan is generic (plan_cache_mode), the shape the planner picks for any ``now`` (walk the due index in
+# order, lock, stop at the batch), with JIT off: the generic plan's estimates (a third of the running
+# clocks due) would cross jit_above_cost and compile for 40 ms a statement that runs in 8.
+# SQL-level prepared statements belong to the server session: behind a transaction-mode pooler, turn them
+# off (settings.ACCORD_SWEEP_PREPARED, docs/scaling.md). A session that lost them (DISCARD ALL) prepares
+# them again.
+GENERIC_PLAN = "SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL jit = off;"
+_prepared_on: weakref.WeakKeyDictionary[object, set[str]] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    name: str
+    text: str  # with $1, $2… for the parameters
+    parameters: tuple[str, ...]  # their names, in $n order
+
+
+@functools.lru_cache(maxsize=8)
+def _prepared(statement: str) -> _Prepared:
+    """``statement`` (with %(name)s parameters) as a statement to PREPARE, named after its text: a
+    consumer registered since (tests do) makes another statement, prepared beside the first."""
+    names: list[str] = []
+
+    def positional(match: re.Match) -> str:
+        if match[1] not in names:
+            names.append(match[1])
+        return f"${names.index(match[1]) + 1}"
+
+    text = re.sub(r"%\((\w+)\)s", positional, statement).replace("%%", "%")
+    digest = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:12]
+    return _Prepared(f"accord_sweep_{digest}", text, tuple(names))
+
+
+class _StatementLost(Exception):
+    """The session no longer holds the prepared statement; the pass rolled back, the next prepares it."""
+
+
 def _claim_and_record(now: datetime) -> tuple[int, int, int]:
     """The pass's one statement: (warnings claimed, breaches recorded, deliveries written)."""
     outbox, outbox_params = outbox_ctes("sla_events", ["sla.warning", "sla.breached"])
+    params = {"now": now, "batch": BATCH, **outbox_params}
+    if not settings.ACCORD_SWEEP_PREPARED:
+        with connection.cursor() as cursor:
+            cursor.execute(ASYNC_COMMIT + CLAIM + RECORD.format(outbox=outbox), params)
+            return cursor.fetchone()
+    statement = _prepared(CLAIM + RECORD.format(outbox=outbox))
     with connection.cursor() as cursor:
-        cursor.execute(
-            ASYNC_COMMIT + CLAIM + RECORD.format(outbox=outbox), {"now": now, "batch": BATCH, **outbox_params}
-        )
+        prepared = _prepared_on.setdefault(connection.connection, set())
+        if statement.name not in prepared:
+            cursor.execute(f"PREPARE {statement.name} AS {statement.text}")
+            prepared.add(statement.name)
+        placeholders = ", ".join(["%s"] * len(statement.parameters))
+        try:
+            cursor.execute(
+                f"{ASYNC_COMMIT} {GENERIC_PLAN} EXECUTE {statement.name}({placeholders})",
+                [params[name] for name in statement.parameters],
+            )
+        except DatabaseError as error:
+            if not isinstance(error.__cause__, errors.InvalidSqlStatementName):
+                raise
+            prepared.discard(statement.name)
+            raise _StatementLost from error
         return cursor.fetchone()
 
 
 def sweep(*, now: datetime | None = None) -> SweepResult:
     """One pass over every tenant's clocks. Safe to run concurrently and repeatedly."""
     now = now or timezone.now()
-    # cross_tenant's transaction is the pass's: the statement and the wake-up commit together.
-    with cross_tenant("the SLA sweeper claims due clocks of every tenant"):
+    try:
+        return _pass(now)
+    except _StatementLost:
+        return _pass(now)  # that pass's transaction rolled back: nothing was claimed
+
+
+def _pass(now: datetime) -> SweepResult:
+    # The statement is the pass's whole transaction: sent alone (no transaction block of cross_tenant's),
+    # PostgreSQL runs it and commits in its one round trip, no BEGIN and COMMIT of their own. (Inside a
+    # caller's transaction, a test's, it is part of that one.) The wake-up follows the commit.
+    with cross_tenant("the SLA sweeper claims due clocks of every tenant", atomic=False):
         warned, breached, deliveries = _claim_and_record(now)
         if deliveries:
             # Passes come every two seconds: one queued wake-up not yet picked up serves them all.

@@ -1,6 +1,7 @@
 """The rows the SLA sweeper writes by the hundred reference their parents by tenant and id: a breach its
-clock and its ticket, a delivery its event. One check per parent at commit, and the database itself
-refuses a row that names another tenant's parent, whatever wrote it (raw SQL here, as the sweeper's is)."""
+clock and, through the same key, that clock's ticket; a clock its ticket; a delivery its event. One check
+per row at commit, and the database itself refuses a row that names another tenant's parent, or a ticket
+other than its clock's, whatever wrote it (raw SQL here, as the sweeper's is)."""
 
 from datetime import UTC, datetime
 
@@ -49,13 +50,29 @@ def test_a_breach_is_recorded_for_a_clock_and_ticket_of_its_own_tenant(clock):
 
 
 def test_a_breach_naming_another_tenants_clock_and_ticket_is_refused(clock, other_tenant):
-    with pytest.raises(IntegrityError, match=r"sla_breach_(clock|ticket)_of_tenant_fk"):
+    with pytest.raises(IntegrityError, match="sla_breach_clock_of_tenant_fk"):
         insert_checked(BREACH, [other_tenant.pk, clock.pk, clock.ticket_id])
 
 
 def test_a_breach_naming_a_clock_that_does_not_exist_is_refused(clock):
     with pytest.raises(IntegrityError, match="sla_breach_clock_of_tenant_fk"):
         insert_checked(BREACH, [clock.tenant_id, clock.pk + 1000, clock.ticket_id])
+
+
+def test_a_breach_naming_a_ticket_other_than_its_clocks_is_refused(clock, tenant):
+    with tenant_scope(tenant):
+        other_ticket = services.open_ticket(client=ClientFactory(tenant=tenant), title="Printer", now=OPENED)
+    with pytest.raises(IntegrityError, match="sla_breach_clock_of_tenant_fk"):
+        insert_checked(BREACH, [clock.tenant_id, clock.pk, other_ticket.pk])
+
+
+def test_a_clock_on_another_tenants_ticket_is_refused(clock, other_tenant):
+    sla_desk(other_tenant)
+    with tenant_scope(other_tenant):
+        foreign = services.open_ticket(client=ClientFactory(tenant=other_tenant), title="Door", now=OPENED)
+    move = "UPDATE tickets_slaclock SET ticket_id = %s WHERE id = %s"
+    with pytest.raises(IntegrityError, match="sla_clock_ticket_of_tenant_fk"):
+        insert_checked(move, [foreign.pk, clock.pk])
 
 
 DELIVERY = """

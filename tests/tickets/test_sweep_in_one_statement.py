@@ -13,7 +13,7 @@ from events.tasks import dispatch_events
 from service_levels.models import Metric
 from tenants.scope import cross_tenant, tenant_scope
 from tests.factories import WebhookEndpointFactory
-from tickets import services
+from tickets import services, sweeper
 from tickets.models import SlaBreach, SlaClock
 from tickets.sweeper import sweep
 
@@ -40,15 +40,60 @@ def events_of(clock) -> list[OutboxEvent]:
         return list(OutboxEvent.objects.filter(payload__clock_id=clock.pk).order_by("id"))
 
 
-def test_a_pass_touches_the_clocks_in_one_statement(ticket):
+def prepared_sweeps() -> list[tuple[str, str, int]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, statement, generic_plans FROM pg_prepared_statements"
+            " WHERE name LIKE 'accord_sweep_%%'"
+        )
+        return cursor.fetchall()
+
+
+@pytest.fixture
+def unprepared():
+    """A connection that has not prepared the pass yet (prepared statements outlive a test's rollback)."""
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    sweeper._prepared_on.pop(connection.connection, None)
+
+
+def test_a_pass_is_one_statement_prepared_once_per_connection(unprepared, ticket, tenant):
     with CaptureQueriesContext(connection) as queries:
         assert sweep(now=NY_MONDAY_9AM + timedelta(hours=2)).breached == 1
-    statements = [q["sql"] for q in queries if "tickets_slaclock" in q["sql"]]
-    assert len(statements) == 1
-    assert "INSERT INTO tickets_slabreach" in statements[0]
-    assert "INSERT INTO events_outboxevent" in statements[0]
-    assert "INSERT INTO events_eventdelivery" in statements[0]
-    assert statements[0].startswith("SET LOCAL synchronous_commit = off;")  # same round trip
+    with tenant_scope(tenant):
+        services.open_ticket(client=ticket.client, title="Second", priority="P1", now=NY_MONDAY_9AM)
+    with CaptureQueriesContext(connection) as second:
+        assert sweep(now=NY_MONDAY_9AM + timedelta(hours=2)).breached == 1
+
+    [(name, statement, generic_plans)] = prepared_sweeps()
+    assert "INSERT INTO tickets_slabreach" in statement
+    assert "INSERT INTO events_outboxevent" in statement
+    assert "INSERT INTO events_eventdelivery" in statement
+    assert generic_plans == 2  # planned once, run by name by both passes
+    # The first pass on the connection prepares; every pass is then one EXECUTE, its settings in the same
+    # round trip.
+    assert [q["sql"] for q in queries if "PREPARE" in q["sql"]] == [statement]  # as the server keeps it
+    [execute] = [q["sql"] for q in second if "accord_sweep_" in q["sql"]]
+    assert execute.startswith("SET LOCAL synchronous_commit = off;")
+    assert f"EXECUTE {name}(" in execute
+
+
+def test_a_connection_that_lost_its_prepared_pass_prepares_it_again(ticket):
+    sweep(now=NY_MONDAY_9AM)  # prepares the pass on this connection
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # as a pooler's DISCARD ALL would
+    assert sweep(now=NY_MONDAY_9AM + timedelta(hours=2)).breached == 1
+    assert len(prepared_sweeps()) == 1
+
+
+def test_unprepared_for_a_transaction_pooler_a_pass_is_the_same_statement_run_as_is(ticket, settings):
+    settings.ACCORD_SWEEP_PREPARED = False
+    with CaptureQueriesContext(connection) as queries:
+        assert sweep(now=NY_MONDAY_9AM + timedelta(hours=2)).breached == 1
+    [statement] = [q["sql"] for q in queries if "tickets_slaclock" in q["sql"]]
+    assert statement.startswith("SET LOCAL synchronous_commit = off;")
+    assert "INSERT INTO tickets_slabreach" in statement
+    assert not [q for q in queries if "PREPARE" in q["sql"] or "EXECUTE" in q["sql"]]
 
 
 def test_a_clock_due_for_both_warns_before_it_breaches_in_the_same_pass(ticket, tenant):
