@@ -4,8 +4,9 @@ rows instead of every clock of the period (issue 18: 160,000 clocks at a million
 - ``ComplianceDay``: for one tenant-local day (the day the clocks started, i.e. their tickets were opened),
   met / breached / pending counts per metric, priority, client and technician (four groupings of the same
   clocks, so each adds up to the day's whole).
-- ``ComplianceChange``: written by PostgreSQL triggers (migration 0001) whenever a clock is added, removed or
-  decided, or a ticket changes client, assignee, priority or opening time: the start of the clocks touched.
+- ``ComplianceChange``: written by PostgreSQL triggers (migrations 0002, 0003) whenever a clock is added,
+  removed or decided, or a ticket changes client, assignee, priority or opening time: the start of the
+  clocks touched.
   A day with a change not yet rolled up is counted live from the clocks. Triggers, not services, so no
   write path (the sweeper's SQL, imports, a bulk load) can leave a day stale without saying so.
 - ``ComplianceRollup``: per tenant, the days rolled up and the time zone they were cut in.

@@ -20,7 +20,7 @@ from tenants.scope import cross_tenant, tenant_scope
 from tests.factories import TenantFactory
 from tests.reports.conftest import ny
 from tickets import services
-from tickets.models import Ticket
+from tickets.models import ClockState, SlaClock, Ticket
 from tickets.sweeper import sweep
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +158,28 @@ def test_the_command_rolls_up_the_companies_behind_and_says_what_it_counted(tena
     out = io.StringIO()
     call_command("roll_up_compliance", "--tenant", tenant.slug, "--rebuild", stdout=out)
     assert "(whole history)" in out.getvalue()
+
+
+def marks(tenant) -> list:
+    with tenant_scope(tenant):
+        return sorted(ComplianceChange.objects.values_list("started_at", flat=True))
+
+
+def test_a_clock_update_that_changes_no_counted_column_marks_nothing(tenant, period, history):
+    roll_up(tenant)
+    with tenant_scope(tenant):
+        clock = SlaClock.objects.filter(state=ClockState.RUNNING).first()
+        # A warning and new due times: what the sweeper's warning pass and a calendar's re-timing write.
+        SlaClock.objects.filter(pk=clock.pk).update(
+            warned_at=timezone.now(), due_at=clock.due_at + timedelta(hours=1), warn_at=None
+        )
+    assert marks(tenant) == []
+
+
+def test_a_clock_moved_to_another_start_marks_the_day_it_left_and_the_day_it_joined(tenant, period, history):
+    roll_up(tenant)
+    with tenant_scope(tenant):
+        clock = SlaClock.objects.filter(state=ClockState.RUNNING).first()
+        moved = clock.started_at - timedelta(days=3)
+        SlaClock.objects.filter(pk=clock.pk).update(started_at=moved)
+    assert marks(tenant) == [moved, clock.started_at]
