@@ -1053,12 +1053,13 @@ def _sweep_lines() -> list[str]:
     for half, arm in (("breaches", ARM_BREACHES), ("warnings", ARM_WARNINGS)):
         sweeps, claims = [], []
         for run in range(SWEEP_WARM_UP + SWEEP_RUNS):
-            # The bare claim on clocks of its own, rolled back and put out of reach: a rolled-back UPDATE
-            # leaves a dead version of each clock in every index, which a sweep of the same clocks would
+            # The bare claim on clocks of its own, at the other end of the sweep tenant's (other pages),
+            # rolled back and put out of reach: a rolled-back UPDATE leaves a dead version of each clock in
+            # its heap page and every index, which a pass over the same clocks, or their neighbours, would
             # then step over, and no pass meets in production.
             with connection.cursor() as cursor:
                 cursor.execute(as_worker())
-                cursor.execute(arm, [DUE])
+                cursor.execute(arm.replace("ORDER BY c.warn_at DESC", "ORDER BY c.warn_at"), [DUE])
                 aside = [clock_id for (clock_id,) in cursor.fetchall()]
                 cursor.execute("BEGIN")
                 started = time.perf_counter()
