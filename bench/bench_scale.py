@@ -1005,10 +1005,10 @@ def print_storage() -> None:
 BARE_CLAIM = """
     UPDATE tickets_slaclock SET breached_at = now()
     WHERE id IN (
-        SELECT clock.id FROM tickets_slaclock clock JOIN tickets_ticket ticket ON ticket.id = clock.ticket_id
+        SELECT clock.id FROM tickets_slaclock clock
         WHERE clock.state = 'running' AND clock.breached_at IS NULL AND clock.due_at <= now()
         ORDER BY clock.due_at LIMIT 500
-        FOR NO KEY UPDATE OF ticket, clock SKIP LOCKED
+        FOR NO KEY UPDATE SKIP LOCKED
     ) AND breached_at IS NULL
     RETURNING id, tenant_id, ticket_id, metric, due_at
 """

@@ -6,16 +6,17 @@ policy's pause statuses pause every running clock in business time.
 
 Lock order, for every write to a ticket here and for the SLA sweeper (``tickets.sweeper``):
 
-1. the ticket row (``_lock_ticket``: ``SELECT … FOR UPDATE``); several tickets in one transaction
-   are locked in ascending id (``retarget_open_tickets``);
-2. then its clocks;
+1. the ticket row, then at once its running clocks (``_lock_ticket``: ``SELECT … FOR UPDATE``);
+   several tickets in one transaction are locked in ascending id (``retarget_open_tickets``);
+2. then its other clocks, as the write comes to them;
 3. then breach rows (only the sweeper inserts them; their foreign key share-locks the clock, which
    the sweeper already holds).
 
 A function that touches a ticket's clocks locks the ticket first, even when it only stops a clock, so
 no transaction ever holds a clock while it waits for the clock's ticket. The sweeper claims a due clock
-together with its ticket and skips what is locked, so it never waits for a ticket action. Taking locks
-in the opposite order (clock, then ticket) is what deadlocked a re-target against the sweeper.
+alone and skips what is locked: the running clocks of a ticket an action holds (step 1), so it never
+records a breach under an action that may stop or pause the clock, and never waits for one. Taking
+locks in the opposite order (clock, then ticket) is what deadlocked a re-target against the sweeper.
 """
 
 from __future__ import annotations
@@ -63,8 +64,12 @@ CLOCK_BATCH = 500  # clocks per UPDATE when a calendar changes (a big tenant has
 
 
 def _lock_ticket(ticket: Ticket) -> Ticket:
-    """The ticket row, locked until the transaction ends: the first lock of every ticket write."""
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    """The ticket row and its running clocks, locked until the transaction ends: the first locks of every
+    ticket write. The sweeper claims a due clock alone and skips a locked one, so it passes over the
+    clocks of a ticket an action holds, even before the action comes to them."""
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    list(locked.clocks.select_for_update().filter(state=ClockState.RUNNING).order_by("pk").values_list("pk"))
+    return locked
 
 
 def _history(ticket: Ticket, kind: str, *, actor: str, at: datetime, **details) -> TicketEvent:

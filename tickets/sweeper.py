@@ -12,11 +12,11 @@ each clock once (the loser's ``SKIP LOCKED`` passes over it, or its re-check see
 worker that died before a deadline loses nothing: the next pass finds the clock. The unique breach per
 clock backs the claim (``ON CONFLICT DO NOTHING``: an event is written only for a breach row inserted).
 
-Lock order (the one ``tickets.services`` documents: ticket, then its clocks, then breach rows): the
-claim locks each due clock *together with its ticket* (``FOR NO KEY UPDATE OF ticket, clock SKIP
-LOCKED``), and the breach inserted afterwards share-locks only its clock (its one foreign key, to the
-clock's tenant, id and ticket), which the pass holds already. A clock whose ticket or clock row is held
-by a ticket action (a status change, a reply, a re-target) is skipped, never waited for: the next pass
+Lock order (the one ``tickets.services`` documents: ticket, then its running clocks, then breach rows):
+the claim locks each due clock alone (``FOR NO KEY UPDATE SKIP LOCKED``), and the breach inserted
+afterwards share-locks only that clock (its one foreign key, to the clock's tenant, id and ticket). A
+ticket action (a status change, a reply, a re-target) locks its ticket's running clocks with the ticket,
+before anything else, so a clock of a ticket an action holds is skipped, never waited for: the next pass
 claims it, against the clock's due time as that action left it. So the sweeper takes no lock it has to
 wait for, and a ticket action can wait for the sweeper but the sweeper never waits for it: no deadlock
 either way round.
@@ -63,22 +63,22 @@ def _iso(column: str) -> str:
     )
 
 
-# Each half walks its partial index in due order and locks clock and ticket, skipping what is held. The
-# flags come from the locked row (its latest version), so ``due`` knows for certain what to claim.
+# Each half walks its partial index in due order and locks the clocks, skipping what is held. The flags
+# come from the locked row (its latest version), so ``due`` knows for certain what to claim.
 CLAIM = """
     WITH warn_due AS (
         SELECT clock.id, true AS warns, clock.breached_at IS NULL AND clock.due_at <= %(now)s AS breaches
-        FROM tickets_slaclock clock JOIN tickets_ticket ticket ON ticket.id = clock.ticket_id
+        FROM tickets_slaclock clock
         WHERE clock.state = 'running' AND clock.warned_at IS NULL AND clock.warn_at <= %(now)s
         ORDER BY clock.warn_at LIMIT %(batch)s
-        FOR NO KEY UPDATE OF ticket, clock SKIP LOCKED
+        FOR NO KEY UPDATE SKIP LOCKED
     ),
     breach_due AS (
         SELECT clock.id, clock.warned_at IS NULL AND clock.warn_at <= %(now)s AS warns, true AS breaches
-        FROM tickets_slaclock clock JOIN tickets_ticket ticket ON ticket.id = clock.ticket_id
+        FROM tickets_slaclock clock
         WHERE clock.state = 'running' AND clock.breached_at IS NULL AND clock.due_at <= %(now)s
         ORDER BY clock.due_at LIMIT %(batch)s
-        FOR NO KEY UPDATE OF ticket, clock SKIP LOCKED
+        FOR NO KEY UPDATE SKIP LOCKED
     ),
     due AS (
         SELECT id, bool_or(warns) AS warns, bool_or(breaches) AS breaches

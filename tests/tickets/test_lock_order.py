@@ -1,4 +1,4 @@
-"""Ticket writes and the SLA sweeper take locks in one order (ticket, then its clocks, then breach
+"""Ticket writes and the SLA sweeper take locks in one order (ticket, then its running clocks, then breach
 rows), run interleaved on two real connections with a pause injected where the deadlock was found.
 
 Each thread gets its own database connection (Django opens one per thread) and closes it at the end;
@@ -126,8 +126,8 @@ def test_the_sweeper_skips_a_ticket_a_retarget_holds_and_breaches_it_on_the_next
 def test_a_status_change_waits_for_a_sweeper_holding_the_ticket_and_both_finish(
     overdue_ticket, tenant, monkeypatch
 ):
-    # The sweeper paused after its statement claimed the overdue clock (with its ticket) and inserted the
-    # breach, before it commits.
+    # The sweeper paused after its statement claimed the overdue clock and inserted the breach, before it
+    # commits.
     claimed, resume = threading.Event(), threading.Event()
     claim = sweeper._claim_and_record
 
@@ -159,7 +159,7 @@ def test_a_status_change_waits_for_a_sweeper_holding_the_ticket_and_both_finish(
                 thread.join(timeout=PATIENCE)
 
     assert errors == []  # no deadlock detected on either side
-    assert action_waited  # the ticket action queued behind the sweeper's ticket lock
+    assert action_waited  # the ticket action queued behind the sweeper's lock on the clock
     assert results["sweeper"].breached == 1
     assert breaches_recorded() == [(overdue_ticket.pk, Metric.FIRST_RESPONSE)]
     with tenant_scope(tenant):
