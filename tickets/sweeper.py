@@ -178,12 +178,12 @@ class _StatementLost(Exception):
 def _claim_and_record(now: datetime) -> tuple[int, int, int]:
     """The pass's one statement: (warnings claimed, breaches recorded, deliveries written)."""
     outbox, outbox_params = outbox_ctes("sla_events", ["sla.warning", "sla.breached"])
-    params = {"now": now, "batch": BATCH, **outbox_params}
+    sql, params = CLAIM + RECORD.format(outbox=outbox), {"now": now, "batch": BATCH, **outbox_params}
     if not settings.ACCORD_SWEEP_PREPARED:
         with connection.cursor() as cursor:
-            cursor.execute(ASYNC_COMMIT + CLAIM + RECORD.format(outbox=outbox), params)
+            cursor.execute(ASYNC_COMMIT + sql, params)
             return cursor.fetchone()
-    statement = _prepared(CLAIM + RECORD.format(outbox=outbox))
+    statement = _prepared(sql)
     with connection.cursor() as cursor:
         prepared = _prepared_on.setdefault(connection.connection, set())
         if statement.name not in prepared:
