@@ -6,9 +6,8 @@ Loads 10,000 and then N open tickets with a running clock each in bulk SQL (one 
 generate_series), then, at each size, median of 7 passes:
 
 * the breach half: 100 random clocks armed due a minute ago; ``sweep()`` claims them, inserts the 100
-  breach rows and the 100 ``sla.breached`` events with a delivery per consumer that has something to do
-  (the staff's SLA alerts; webhooks too where the tenant has an endpoint for the event, none here), in
-  one statement;
+  breach rows and the 100 ``sla.breached`` events in one statement (the dispatcher makes their deliveries
+  afterwards, a delivery per consumer that has something to do: not measured here);
 * beside it, in the same run and on the same armed clocks, the bare claim: the sweeper's own claim CTEs
   with nothing recorded (rolled back), i.e. what locking and marking the clocks costs by itself;
 * the warning half: 100 random clocks armed to warn a minute ago (not yet due), ``sweep()`` records
@@ -196,8 +195,8 @@ def run(bench_name: str, sizes: list[int]) -> None:
         cursor.execute(as_web())
     consumers = {name: len(bus.consumers_for(name)) for name in ("sla.breached", "sla.warning")}
     print(
-        f"consumers per event: {consumers} (a delivery row each, written by the sweep, but for webhooks:"
-        " the bench's tenant has no endpoint)",
+        f"consumers per event: {consumers} (a delivery row each, made by the dispatcher after the pass, but"
+        " for webhooks: the bench's tenant has no endpoint)",
         flush=True,
     )
     owner = owner_connection(bench_name)

@@ -15,12 +15,12 @@ the same transaction that marks the delivery done. Raising retries it later with
 assume an order between consumers, only that each event reaches each of them.
 
 ``wanted_where``: a consumer whose handler does nothing for many events (webhooks, for a tenant without
-an endpoint) may say when it has something to do, as a SQL condition on the event being written
-(``outbox.tenant_id``, ``outbox.name``). The outbox written from SQL (``events.services.OUTBOX_CTES``, the
-SLA sweeper's) then writes no delivery for it where the condition is false: a row, its indexes and its
-foreign-key checks fewer per event. The condition is read in the writing statement's snapshot, so it must
-only be false where handling the event later would do nothing either, whatever commits in between that
-the consumer's own semantics do not already exclude.
+an endpoint) may say when it has something to do, as a SQL condition on the event (``outbox.tenant_id``,
+``outbox.name``). For the events written from SQL (``events.services.OUTBOX_CTE``, the SLA sweeper's), the
+dispatcher then makes no delivery for it where the condition is false (``create_pending_deliveries``): a
+row, its indexes and its foreign-key check fewer per event. The condition is read in the dispatcher's
+snapshot, once, so it must only be false where handling the event later would do nothing either, whatever
+commits in between that the consumer's own semantics do not already exclude.
 """
 
 from __future__ import annotations

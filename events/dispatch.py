@@ -1,6 +1,7 @@
 """The event bus's worker side: hands each pending delivery to its consumer's handler, once.
 
-One pass (``dispatch_pending``) claims a batch of due deliveries of every tenant with
+One pass (``dispatch_pending``) first makes the deliveries of events written from SQL (the SLA sweeper's,
+``events.services.create_pending_deliveries``), then claims a batch of due deliveries of every tenant with
 ``FOR UPDATE SKIP LOCKED`` and keeps the row locks while it runs the handlers, each in a savepoint inside
 the event's tenant. A handler's writes and its delivery's ``done`` commit together, so:
 
@@ -33,6 +34,7 @@ from django.utils import timezone
 
 from events import bus
 from events.models import DeliveryStatus, EventDelivery, OutboxEvent
+from events.services import create_pending_deliveries
 from tenants.models import Tenant
 from tenants.scope import cross_tenant, tenant_scope
 
@@ -55,6 +57,7 @@ class DispatchResult:
     done: int
     retried: int
     failed: int
+    given_deliveries: int = 0  # events written from SQL whose deliveries this pass made
 
     @property
     def handled(self) -> int:
@@ -121,6 +124,7 @@ def dispatch_pending(*, now: datetime | None = None, batch: int = BATCH) -> Disp
     # One transaction on the worker's connection: the claim's row locks last until every handler of the
     # batch has run, and each handler runs in its event's tenant scope.
     with cross_tenant("the event dispatcher claims due deliveries of every tenant and runs them"):
+        given_deliveries = create_pending_deliveries()
         claimed = _claim(now, batch)
         tenant_of = dict(EventDelivery.objects.filter(pk__in=claimed).values_list("pk", "tenant_id"))
         by_tenant: dict[int, list[int]] = defaultdict(list)
@@ -167,7 +171,9 @@ def dispatch_pending(*, now: datetime | None = None, batch: int = BATCH) -> Disp
             ", ".join(f"{consumer!r} ({count})" for consumer, count in sorted(unsubscribed.items())),
         )
     done, failed = outcomes[DeliveryStatus.DONE], outcomes[DeliveryStatus.FAILED]
-    return DispatchResult(done=done, retried=outcomes["retried"], failed=failed)
+    return DispatchResult(
+        done=done, retried=outcomes["retried"], failed=failed, given_deliveries=given_deliveries
+    )
 
 
 def dispatch_until_idle(*, now: datetime | None = None, max_passes: int = 1000) -> int:
@@ -176,7 +182,7 @@ def dispatch_until_idle(*, now: datetime | None = None, max_passes: int = 1000) 
     for _ in range(max_passes):
         result = dispatch_pending(now=now)
         handled += result.handled
-        if result.handled == 0 or result.done + result.failed == 0:
+        if result.given_deliveries == 0 and (result.handled == 0 or result.done + result.failed == 0):
             break
     return handled
 
@@ -189,7 +195,7 @@ def purge_old_events(*, now: datetime | None = None, batch: int = 5000) -> int:
     until it is three retention periods old (90 days by default). Purging it with the done ones would
     delete the only copy of what a consumer never handled, so a retry after a fortnight's holiday would
     find nothing; keeping it forever would let a consumer removed for good grow the table without end.
-    An event with a pending delivery is never purged.
+    An event with a pending delivery, or still awaiting its deliveries, is never purged.
     """
     now = now or timezone.now()
     retention = timedelta(days=settings.ACCORD_EVENT_RETENTION_DAYS)
@@ -199,7 +205,7 @@ def purge_old_events(*, now: datetime | None = None, batch: int = 5000) -> int:
         has_pending = EventDelivery.objects.filter(event=OuterRef("pk"), status=DeliveryStatus.PENDING)
         has_failed = EventDelivery.objects.filter(event=OuterRef("pk"), status=DeliveryStatus.FAILED)
         purgeable = (
-            OutboxEvent.objects.filter(occurred_at__lt=cutoff)
+            OutboxEvent.objects.filter(occurred_at__lt=cutoff, awaiting_deliveries=False)
             .exclude(Exists(has_pending))
             .filter(Q(occurred_at__lt=abandon_failed_cutoff) | ~Exists(has_failed))
         )

@@ -22,10 +22,18 @@ class OutboxEvent(TenantOwned):
     name = models.CharField(max_length=60)
     payload = models.JSONField(default=dict)
     occurred_at = models.DateTimeField(auto_now_add=True)
+    # True for an event written from SQL (the SLA sweeper's, events.services.OUTBOX_CTE) until the dispatcher
+    # has made its deliveries (events.dispatch.create_pending_deliveries): the writing statement then
+    # carries the event alone. ``record_events`` makes its deliveries at once and leaves it false.
+    awaiting_deliveries = models.BooleanField(db_default=False)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [
+            # The dispatcher's fan-out: the few events awaiting deliveries, oldest first.
+            models.Index(
+                fields=["id"], condition=models.Q(awaiting_deliveries=True), name="outbox_awaiting_idx"
+            ),
             models.Index(fields=["tenant", "name", "occurred_at"], name="outbox_tenant_name_idx"),
             # The retention purge walks events by age across tenants.
             models.Index(fields=["occurred_at"], name="outbox_occurred_idx"),

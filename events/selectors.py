@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Min, Q
 
 from events import bus
-from events.models import DeliveryStatus, EventDelivery
+from events.models import DeliveryStatus, EventDelivery, OutboxEvent
 from tenants.scope import cross_tenant
 
 RECENT = timedelta(hours=24)
@@ -87,3 +87,19 @@ def failed_deliveries(*, consumer: str | None = None) -> list[EventDelivery]:
         if consumer is not None:
             failed = failed.filter(consumer=consumer)
         return list(failed.select_related("event", "tenant").order_by("id"))
+
+
+@dataclass(frozen=True)
+class AwaitingDeliveries:
+    events: int
+    oldest_since: datetime | None  # when the oldest of them occurred
+
+
+def events_awaiting_deliveries() -> AwaitingDeliveries:
+    """Events written from SQL whose deliveries the dispatcher has not made yet (its next pass makes them):
+    a count that stays high means no dispatcher is running."""
+    with cross_tenant("operators see the bus's events of every tenant awaiting deliveries"):
+        found = OutboxEvent.objects.filter(awaiting_deliveries=True).aggregate(
+            events=Count("pk"), oldest_since=Min("occurred_at")
+        )
+    return AwaitingDeliveries(**found)

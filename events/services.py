@@ -38,7 +38,8 @@ def record_event(name: str, **payload) -> OutboxEvent:
 def record_events(events: Iterable[tuple[int, str, dict]]) -> list[OutboxEvent]:
     """Write many ``(tenant_id, name, payload)`` events and their deliveries in a few statements, in the
     caller's transaction: a billing run announces thousands of invoices at once. (The SLA sweeper writes
-    its events in its claim's own statement instead: ``OUTBOX_CTES`` below.)"""
+    its events in its claim's own statement instead, and the dispatcher makes their deliveries:
+    ``OUTBOX_CTE`` below.)"""
     with transaction.atomic():
         events = OutboxEvent.objects.bulk_create(
             OutboxEvent(tenant_id=tenant_id, name=name, payload=_json_safe(payload))
@@ -58,47 +59,90 @@ def record_events(events: Iterable[tuple[int, str, dict]]) -> list[OutboxEvent]:
 # The outbox written from SQL, for a service that records its events in the same statement as its change
 # (the SLA sweeper: one round trip per pass). ``{rows}`` names a relation with the columns
 # ``tenant_id, name, payload, position``: the events are numbered in ``position`` order, as
-# ``record_events`` numbers its list, and each gets a pending delivery per consumer the bus registers,
-# but for a consumer whose ``wanted_where`` (events.bus) is false for it.
-OUTBOX_CTES = """
+# ``record_events`` numbers its list. They are written alone, awaiting their deliveries: the dispatcher
+# makes them (``events.dispatch.create_pending_deliveries``), a pending delivery per consumer, before it
+# claims. So the writer's statement carries one row per event, not one per event and consumer with their
+# indexes and foreign-key checks; the dispatcher, woken by the writer's commit, is the one that waits.
+OUTBOX_CTE = """
     outbox AS (
-        INSERT INTO events_outboxevent (tenant_id, name, payload, occurred_at)
-        SELECT tenant_id, name, payload, %(outbox_occurred_at)s FROM {rows} ORDER BY position
-        RETURNING id, tenant_id, name
-    ),
-    outbox_deliveries AS (
-        INSERT INTO events_eventdelivery (tenant_id, event_id, consumer, status, attempts, last_error)
-        SELECT outbox.tenant_id, outbox.id, consumer.name, 'pending', 0, ''
-        FROM outbox JOIN unnest(%(outbox_event_names)s::text[], %(outbox_consumers)s::text[])
-            AS consumer (event_name, name) ON consumer.event_name = outbox.name
-        {wanted}
-        ORDER BY outbox.id, consumer.name
+        INSERT INTO events_outboxevent (tenant_id, name, payload, occurred_at, awaiting_deliveries)
+        SELECT tenant_id, name, payload, %(outbox_occurred_at)s, true FROM {rows} ORDER BY position
         RETURNING id
     )
 """
 
 
-def outbox_ctes(rows: str, names: Iterable[str]) -> tuple[str, dict]:
-    """The ``outbox`` and ``outbox_deliveries`` CTEs writing the events of ``rows`` (see ``OUTBOX_CTES``)
-    and their parameters, for events named in ``names``. Call ``wake_dispatcher_after_commit()`` when the
-    statement wrote any delivery (count ``outbox_deliveries``)."""
-    wanted = [(name, consumer) for name in names for consumer in bus.consumers_for(name)]
-    conditions = {
-        consumer: subscription.wanted_where
-        for _, consumer in wanted
-        if (subscription := bus.subscription(consumer)) and subscription.wanted_where
-    }
-    cases, params = [], {}
-    for number, (consumer, condition) in enumerate(conditions.items()):
-        cases.append(f"WHEN %(outbox_conditional_{number})s THEN ({condition})")
-        params[f"outbox_conditional_{number}"] = consumer
-    where = f"WHERE CASE consumer.name {' '.join(cases)} ELSE true END" if cases else ""
-    return OUTBOX_CTES.format(rows=rows, wanted=where), {
-        "outbox_occurred_at": timezone.now(),  # what OutboxEvent's auto_now_add would write
-        "outbox_event_names": [name for name, _ in wanted],
-        "outbox_consumers": [consumer for _, consumer in wanted],
-        **params,
-    }
+def outbox_cte(rows: str) -> tuple[str, dict]:
+    """The ``outbox`` CTE writing the events of ``rows`` (see ``OUTBOX_CTE``) and its parameters. Call
+    ``wake_dispatcher_after_commit()`` when the statement wrote any event (count ``outbox``)."""
+    # What OutboxEvent's auto_now_add would write.
+    return OUTBOX_CTE.format(rows=rows), {"outbox_occurred_at": timezone.now()}
+
+
+# The deliveries of events written from SQL (``OUTBOX_CTE``), made by the dispatcher before it claims:
+# the events are locked (skipping those another dispatcher holds) and marked in one statement, their
+# deliveries inserted in a second, both in the caller's transaction: a pass that rolls back leaves them
+# awaiting for the next. Rows stay in event order, as ``record_events`` writes them.
+TAKE_AWAITING = """
+    UPDATE events_outboxevent event SET awaiting_deliveries = false
+    WHERE event.id IN (
+        SELECT id FROM events_outboxevent WHERE awaiting_deliveries {only}
+        ORDER BY id LIMIT %(batch)s FOR UPDATE SKIP LOCKED
+    ) AND event.awaiting_deliveries
+    RETURNING event.id, event.tenant_id, event.name
+"""
+DELIVERIES_OF_TAKEN = """
+    INSERT INTO events_eventdelivery (tenant_id, event_id, consumer, status, attempts, last_error)
+    SELECT outbox.tenant_id, outbox.id, consumer.name, 'pending', 0, ''
+    FROM unnest(%(ids)s::bigint[], %(tenants)s::bigint[], %(names)s::text[]) AS outbox (id, tenant_id, name)
+    JOIN unnest(%(event_names)s::text[], %(consumers)s::text[]) AS consumer (event_name, name)
+        ON consumer.event_name = outbox.name
+    {wanted}
+    ORDER BY outbox.id, consumer.name
+"""
+
+
+def create_pending_deliveries(*, event_ids: Iterable[int] | None = None, batch: int = 1000) -> int:
+    """Make the deliveries of up to ``batch`` events awaiting them (of ``event_ids`` only, if given), oldest
+    first: a pending delivery per consumer the bus registers for the event's name, but for a consumer whose
+    ``wanted_where`` (events.bus) is false for the event. Returns how many events it took."""
+    only = list(event_ids) if event_ids is not None else None
+    with (
+        cross_tenant("the dispatcher makes the deliveries of events written from SQL, of every tenant"),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            TAKE_AWAITING.format(only="" if only is None else "AND id = ANY(%(only)s)"),
+            {"batch": batch, "only": only},
+        )
+        taken = cursor.fetchall()
+        names = {name for _, _, name in taken}
+        wanted = [(name, consumer) for name in sorted(names) for consumer in bus.consumers_for(name)]
+        if not wanted:
+            return len(taken)
+        conditions = {
+            consumer: subscription.wanted_where
+            for _, consumer in wanted
+            if (subscription := bus.subscription(consumer)) and subscription.wanted_where
+        }
+        cases, params = [], {}
+        for number, (consumer, condition) in enumerate(conditions.items()):
+            cases.append(f"WHEN %(conditional_{number})s THEN ({condition})")
+            params[f"conditional_{number}"] = consumer
+        cursor.execute(
+            DELIVERIES_OF_TAKEN.format(
+                wanted=f"WHERE CASE consumer.name {' '.join(cases)} ELSE true END" if cases else ""
+            ),
+            {
+                "ids": [event_id for event_id, _, _ in taken],
+                "tenants": [tenant_id for _, tenant_id, _ in taken],
+                "names": [name for _, _, name in taken],
+                "event_names": [name for name, _ in wanted],
+                "consumers": [consumer for _, consumer in wanted],
+                **params,
+            },
+        )
+    return len(taken)
 
 
 def _wake_dispatcher() -> bool:
@@ -158,7 +202,11 @@ def wake_dispatcher_after_commit(*, unless_pending: bool = False) -> None:
 
 def settle_as_history(event_ids: Iterable[int], *, now=None) -> int:
     """Mark the pending deliveries of ``event_ids`` done without running their handlers: seeded history
-    (the demo load's months-old SLA warnings), which nobody should be told about today."""
+    (the demo load's months-old SLA warnings), which nobody should be told about today. Events written from
+    SQL get their deliveries first, settled with the rest."""
+    event_ids = list(event_ids)
+    if event_ids:
+        create_pending_deliveries(event_ids=event_ids, batch=len(event_ids))
     return EventDelivery.objects.filter(event_id__in=list(event_ids), status=DeliveryStatus.PENDING).update(
         status=DeliveryStatus.DONE, done_at=now or timezone.now(), last_error="Settled as seeded history."
     )

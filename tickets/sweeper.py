@@ -5,9 +5,10 @@ in its one round trip (with the ``SET LOCAL`` that makes that commit asynchronou
 why that is safe; prepared once per connection and run by name: ``GENERIC_PLAN``), made of
 data-modifying CTEs: it locks the due clocks over the partial indexes (``state = 'running'`` and not yet
 warned/breached), marks them warned and/or breached, inserts the breach rows, and writes the outbox
-events with a pending delivery per consumer that has something to do with them (webhooks only for a
-tenant with an endpoint listing the event: ``events.bus``'s ``wanted_where``), all in the claim's
-transaction. Two workers racing claim
+events, all in the claim's transaction. The events await their deliveries: the dispatcher, woken by the
+pass's commit, makes a pending delivery per consumer that has something to do with them before it claims
+(``events.services.create_pending_deliveries``), so the pass writes one row per event, not one per event and
+consumer. Two workers racing claim
 each clock once (the loser's ``SKIP LOCKED`` passes over it, or its re-check sees it claimed), and a
 worker that died before a deadline loses nothing: the next pass finds the clock. The unique breach per
 clock backs the claim (``ON CONFLICT DO NOTHING``: an event is written only for a breach row inserted).
@@ -42,7 +43,7 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 from psycopg2 import errors
 
-from events.services import outbox_ctes, wake_dispatcher_after_commit
+from events.services import outbox_cte, wake_dispatcher_after_commit
 from tenants.scope import cross_tenant
 
 BATCH = 500
@@ -120,19 +121,18 @@ RECORD = f"""
     ),
     {{outbox}}
     SELECT (SELECT count(*) FROM claimed WHERE warns), (SELECT count(*) FROM breaches),
-        (SELECT count(*) FROM outbox_deliveries)
+        (SELECT count(*) FROM outbox)
 """  # noqa: S608 (fixed fragments, the values are parameters)
 
 
-# The pass's commit does not wait for its WAL to reach the disk (sent in the statement's round trip). A
-# crash of the database server (or a failover to a standby that had not received it) can then lose the
-# last passes, but only whole: the claim, its breach rows,
-# events and deliveries are one transaction, so the next pass finds those clocks due again and records
-# them once, as it does for a worker that died. Nothing durable can lean on a lost pass: any later
-# transaction that saw it (the dispatcher marking a delivery done, a ticket action) commits
-# synchronously, and flushing its WAL flushes the pass's, which comes before it. What can repeat is what
-# already can after a crash: a notification or webhook sent before the crash is sent again (at least
-# once), under the event id of the pass that records the breach again.
+# The pass's commit does not wait for its WAL to reach the disk (sent in the statement's round trip). A crash
+# of the database server (or a failover to a standby that had not received it) can then lose the last passes,
+# but only whole: the claim, its breach rows and events are one transaction, so the next pass finds those
+# clocks due again and records them once, as it does for a worker that died. Nothing durable can lean on a
+# lost pass: any later transaction that saw it (the dispatcher making the events' deliveries or marking one
+# done, a ticket action) commits synchronously, and flushing its WAL flushes the pass's, which comes before
+# it. What can repeat is what already can after a crash: a notification or webhook sent before the crash is
+# sent again (at least once), under the event id of the pass that records the breach again.
 ASYNC_COMMIT = "SET LOCAL synchronous_commit = off;"
 
 
@@ -158,7 +158,7 @@ class _Prepared:
 @functools.lru_cache(maxsize=8)
 def _prepared(statement: str) -> _Prepared:
     """``statement`` (with %(name)s parameters) as a statement to PREPARE, named after its text: a
-    consumer registered since (tests do) makes another statement, prepared beside the first."""
+    statement changed since (a deploy) is prepared beside the first."""
     names: list[str] = []
 
     def positional(match: re.Match) -> str:
@@ -176,8 +176,8 @@ class _StatementLost(Exception):
 
 
 def _claim_and_record(now: datetime) -> tuple[int, int, int]:
-    """The pass's one statement: (warnings claimed, breaches recorded, deliveries written)."""
-    outbox, outbox_params = outbox_ctes("sla_events", ["sla.warning", "sla.breached"])
+    """The pass's one statement: (warnings claimed, breaches recorded, events written)."""
+    outbox, outbox_params = outbox_cte("sla_events")
     sql, params = CLAIM + RECORD.format(outbox=outbox), {"now": now, "batch": BATCH, **outbox_params}
     if not settings.ACCORD_SWEEP_PREPARED:
         with connection.cursor() as cursor:
@@ -217,8 +217,8 @@ def _pass(now: datetime) -> SweepResult:
     # PostgreSQL runs it and commits in its one round trip, no BEGIN and COMMIT of their own. (Inside a
     # caller's transaction, a test's, it is part of that one.) The wake-up follows the commit.
     with cross_tenant("the SLA sweeper claims due clocks of every tenant", atomic=False):
-        warned, breached, deliveries = _claim_and_record(now)
-        if deliveries:
+        warned, breached, events = _claim_and_record(now)
+        if events:
             # Passes come every two seconds: one queued wake-up not yet picked up serves them all.
             wake_dispatcher_after_commit(unless_pending=True)
     return SweepResult(warned, breached)

@@ -10,7 +10,7 @@ def consumers():
     added: list[str] = []
     seen: dict[str, list] = {}
 
-    def add(consumer, *patterns, fail_times=0, handler=None):
+    def add(consumer, *patterns, fail_times=0, handler=None, wanted_where=""):
         failures = {"left": fail_times}
 
         def handle(event, *, now):
@@ -22,7 +22,7 @@ def consumers():
                 handler(event)
 
         handle.__qualname__ = f"test_handler_{consumer}"
-        bus.subscribe(consumer, *patterns)(handle)
+        bus.subscribe(consumer, *patterns, wanted_where=wanted_where)(handle)
         added.append(consumer)
         return seen.setdefault(consumer, [])
 

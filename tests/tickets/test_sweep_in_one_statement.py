@@ -1,5 +1,5 @@
-"""The sweeper's pass is one SQL statement: claim, breach rows, outbox events and their deliveries, with
-the events shaped exactly as the handlers and webhooks read them."""
+"""The sweeper's pass is one SQL statement: claim, breach rows and outbox events, with the events shaped
+exactly as the handlers and webhooks read them; the dispatcher makes their deliveries."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from events import bus
 from events.models import EventDelivery, OutboxEvent
+from events.services import create_pending_deliveries
 from events.tasks import dispatch_events
 from service_levels.models import Metric
 from tenants.scope import cross_tenant, tenant_scope
@@ -68,7 +69,7 @@ def test_a_pass_is_one_statement_prepared_once_per_connection(unprepared, ticket
     [(name, statement, generic_plans)] = prepared_sweeps()
     assert "INSERT INTO tickets_slabreach" in statement
     assert "INSERT INTO events_outboxevent" in statement
-    assert "INSERT INTO events_eventdelivery" in statement
+    assert "INSERT INTO events_eventdelivery" not in statement  # the dispatcher makes them
     assert generic_plans == 2  # planned once, run by name by both passes
     # The first pass on the connection prepares; every pass is then one EXECUTE, its settings in the same
     # round trip.
@@ -126,13 +127,18 @@ def test_the_events_carry_the_payloads_handlers_and_webhooks_read_to_the_microse
     assert recorded.recorded_at == NY_MONDAY_9AM + timedelta(hours=2)
 
 
-def test_each_event_gets_a_pending_delivery_per_consumer_of_its_name(ticket, tenant):
+def test_the_dispatcher_gives_each_event_a_pending_delivery_per_consumer_of_its_name(ticket, tenant):
     # Webhooks is one of them only for a tenant with an endpoint for the event (tests/webhooks say more).
     WebhookEndpointFactory(tenant=tenant, events=["sla.warning", "sla.breached"])
     clock = first_response(ticket, tenant)
     sweep(now=NY_MONDAY_9AM + timedelta(hours=2))
+    events = events_of(clock)
+    assert [event.awaiting_deliveries for event in events] == [True, True]
+    with cross_tenant("check the pass wrote none"):
+        assert not EventDelivery.objects.filter(event__in=events).exists()
+    assert create_pending_deliveries() == 2
     with cross_tenant("check the deliveries"):
-        for event in events_of(clock):
+        for event in events:
             pending = EventDelivery.objects.filter(event=event, status="pending", attempts=0)
             consumers = sorted(pending.values_list("consumer", flat=True))
             assert consumers == sorted(bus.consumers_for(event.name))

@@ -12,7 +12,7 @@ from contracts import agreements
 from events import bus
 from events.dispatch import dispatch_until_idle
 from events.models import EventDelivery, OutboxEvent
-from events.services import record_event
+from events.services import create_pending_deliveries, record_event
 from service_levels.models import Metric
 from tenants.roles import Role
 from tenants.scope import cross_tenant, tenant_scope
@@ -106,7 +106,9 @@ def test_an_event_becomes_one_delivery_per_enabled_endpoint_that_wants_it(ticket
 
 
 def consumers_told_of(tenant, name):
-    """Which consumers got a delivery of each ``name`` event of ``tenant``, in event order."""
+    """Which consumers got a delivery of each ``name`` event of ``tenant``, in event order, once the
+    dispatcher made the deliveries of the sweeper's events."""
+    create_pending_deliveries()
     with cross_tenant("check the sweeper's deliveries"):
         return [
             sorted(EventDelivery.objects.filter(event=event).values_list("consumer", flat=True))
@@ -114,7 +116,7 @@ def consumers_told_of(tenant, name):
         ]
 
 
-def test_the_sweeper_writes_no_webhooks_delivery_where_no_endpoint_of_the_tenant_lists_the_event(
+def test_the_sweepers_events_get_no_webhooks_delivery_where_no_endpoint_of_the_tenant_lists_them(
     ticket, tenant, other_tenant
 ):
     WebhookEndpointFactory(tenant=tenant, events=["ticket.created"])

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from events.dispatch import unsubscribed_error
-from events.selectors import deliveries_by_consumer, failed_deliveries
+from events.selectors import deliveries_by_consumer, events_awaiting_deliveries, failed_deliveries
 from events.services import retry_failed_deliveries
 
 
@@ -78,6 +78,13 @@ class Command(BaseCommand):
 
     def _summarize(self, now: datetime) -> None:
         summaries = deliveries_by_consumer(now=now)
+        awaiting = events_awaiting_deliveries()
+        if awaiting.events:
+            self.stdout.write(
+                f"{awaiting.events} events (the oldest {_age(awaiting.oldest_since, now)} old) await their "
+                "deliveries: the dispatcher's next pass makes them. If this stays, no dispatcher is "
+                "running.\n"
+            )
         if not summaries:
             self.stdout.write("No consumer is subscribed and no delivery is pending, failed or recent.")
             return
