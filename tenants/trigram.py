@@ -43,6 +43,8 @@ from django.db.models import BooleanField, Case, F, Func, Q, Value, When
 from django.db.models.expressions import Expression
 from django.db.models.functions import Greatest, Length, Upper
 
+from tenants.concurrent_indexes import drop_invalid_index
+
 EXTENSION = "pg_trgm"
 # btree_gin lets a GIN index hold tenant_id beside the trigrams (tenant_trigram_index).
 BTREE_GIN = "btree_gin"
@@ -129,6 +131,7 @@ class AddTenantTrigramIndex(AddIndexConcurrently):
         index = self.index
         if not _installed_in(schema_editor, BTREE_GIN):
             index = GinIndex(*index.expressions[1:], name=index.name)
+        drop_invalid_index(schema_editor, index.name)  # what a failed build left (tenants.concurrent_indexes)
         schema_editor.add_index(model, index, concurrently=True)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):

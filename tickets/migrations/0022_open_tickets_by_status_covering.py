@@ -6,10 +6,13 @@ scan: 74.6 ms a page for the big tenant against 28.2 for the small one (2.6 time
 index includes them), so no update that was HOT stops being HOT.
 
 Built CONCURRENTLY (outside a transaction) before the old index is dropped: the lists keep an index to walk,
-and writers of tickets are not blocked while two million rows are read."""
+and writers of tickets are not blocked while two million rows are read. A build that failed part-way is
+dropped and built again when migrate runs again (tenants.concurrent_indexes)."""
 
-from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
+from django.contrib.postgres.operations import RemoveIndexConcurrently
 from django.db import migrations, models
+
+from tenants.concurrent_indexes import ResumableAddIndexConcurrently
 
 
 class Migration(migrations.Migration):
@@ -20,7 +23,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        AddIndexConcurrently(
+        ResumableAddIndexConcurrently(
             model_name="ticket",
             index=models.Index(
                 fields=["tenant", "status", "-created_at", "-id"],
