@@ -1,17 +1,16 @@
 """The outbox as the event bus: every consumer gets every event it subscribed to, once, in the event's
 tenant, with its own progress; failures retry with backoff; settled events are purged."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
 
 from events import bus
 from events.dispatch import MAX_ATTEMPTS, dispatch_pending, purge_old_events, retry_delay
 from events.models import DeliveryStatus, EventDelivery, OutboxEvent
 from events.services import record_event
 from tenants.scope import cross_tenant, tenant_scope
+from tests.concurrency import race
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,24 +130,12 @@ def test_two_dispatchers_racing_hand_each_event_to_a_consumer_once(tenant, consu
     with tenant_scope(tenant):
         for number in range(40):
             record_event("ticket.created", ticket_id=number)
-    barrier, errors = threading.Barrier(2), []
 
-    def worker():
-        barrier.wait()
-        try:
-            while dispatch_pending(now=T0, batch=7).handled:
-                pass
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+    def drain():
+        while dispatch_pending(now=T0, batch=7).handled:
+            pass
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    race(drain)
     assert sorted(payload["ticket_id"] for _, payload, _, _ in seen) == list(range(40))
 
 

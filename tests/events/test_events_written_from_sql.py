@@ -2,7 +2,6 @@
 dispatcher makes them, once each, before it claims, and until then they are neither lost nor purged."""
 
 import json
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from events.dispatch import dispatch_pending, dispatch_until_idle, purge_old_eve
 from events.models import DeliveryStatus, EventDelivery, OutboxEvent
 from events.services import create_pending_deliveries, outbox_cte, settle_as_history
 from tenants.scope import cross_tenant, tenant_scope
+from tests.concurrency import race
 
 pytestmark = pytest.mark.django_db
 
@@ -129,24 +129,12 @@ def test_each_batch_takes_the_oldest_and_the_next_pass_the_rest(tenant, consumer
 def test_two_dispatchers_racing_make_each_events_deliveries_once(tenant, consumers):
     seen = consumers("test.race", "probe.breached")
     ids = write_from_sql(*[(tenant, "probe.breached", {"n": n}) for n in range(40)])
-    barrier, errors = threading.Barrier(2), []
 
-    def worker():
-        barrier.wait()
-        try:
-            while dispatch_pending(now=T0, batch=3).handled:
-                pass
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+    def drain():
+        while dispatch_pending(now=T0, batch=3).handled:
+            pass
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    race(drain)
     assert sorted(event_id for event_id, _, _ in deliveries_of(ids)) == ids
     assert sorted(payload["n"] for _, payload, _, _ in seen) == list(range(40))
 

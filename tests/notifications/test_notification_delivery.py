@@ -1,13 +1,11 @@
 """SLA warnings and breaches become notifications: to whom, once, and when by email too."""
 
-import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection
 
 from contracts.models import EmailLog
 from events.dispatch import dispatch_pending
@@ -16,6 +14,7 @@ from notifications.models import EmailStatus, Notification
 from notifications.services import is_off_shift, send_pending_emails
 from tenants.roles import Role
 from tenants.scope import cross_tenant, tenant_scope
+from tests.concurrency import race
 from tests.factories import TenantFactory
 from tickets import services
 from tickets.sweeper import sweep
@@ -113,23 +112,7 @@ def test_each_event_is_delivered_once_however_often_delivery_runs(tenant, desk, 
 def test_two_workers_delivering_at_once_tell_each_person_once(tenant, desk, team):
     open_ticket(tenant, desk, assignee=team[Role.TECHNICIAN])
     sweep(now=ny(16, 13, 1))  # one warning: assignee and dispatcher
-    results, errors, barrier = [], [], threading.Barrier(2)
-
-    def worker():
-        barrier.wait()
-        try:
-            results.append(deliver(now=ny(16, 13, 2)))
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = race(lambda: deliver(now=ny(16, 13, 2)))
     assert sorted(events for events, _ in results) == [0, 1]
     assert sum(emails for _, emails in results) == 2
     notifications = told(tenant)

@@ -1,17 +1,16 @@
 """SLA clocks follow the ticket: pauses, first response, check-in, resolve/reopen and re-targeting,
 with time controlled (every service takes `now`)."""
 
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 
 from events.dispatch import dispatch_pending
 from events.models import OutboxEvent
 from service_levels.models import Metric
 from tenants.scope import cross_tenant, tenant_scope
+from tests.concurrency import race
 from tests.factories import AgreementFactory, StaffMembershipFactory
 from tickets import services
 from tickets.models import ClockState, SlaBreach, SlaClock, TicketStatus
@@ -135,20 +134,7 @@ def test_warnings_come_at_the_threshold_once(ticket, tenant):
 def test_a_breach_is_recorded_once_when_two_workers_race(desk, tenant):
     with tenant_scope(tenant):
         services.open_ticket(client=desk["client"], title="Race", priority="P1", now=NY_MONDAY_9AM)
-    results, barrier = [], threading.Barrier(2)
-
-    def worker():
-        barrier.wait()
-        try:
-            results.append(sweep(now=at(2)).breached)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(lambda: sweep(now=at(2)).breached)
     assert sorted(results) == [0, 1]
     with cross_tenant("check what the sweepers wrote"):
         assert SlaBreach.objects.count() == 1
