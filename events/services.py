@@ -60,7 +60,7 @@ def record_events(events: Iterable[tuple[int, str, dict]]) -> list[OutboxEvent]:
 # (the SLA sweeper: one round trip per pass). ``{rows}`` names a relation with the columns
 # ``tenant_id, name, payload, position``: the events are numbered in ``position`` order, as
 # ``record_events`` numbers its list. They are written alone, awaiting their deliveries: the dispatcher
-# makes them (``events.dispatch.create_pending_deliveries``), a pending delivery per consumer, before it
+# makes them (``create_pending_deliveries`` below), a pending delivery per consumer, before it
 # claims. So the writer's statement carries one row per event, not one per event and consumer with their
 # indexes and foreign-key checks; the dispatcher, woken by the writer's commit, is the one that waits.
 OUTBOX_CTE = """
@@ -207,7 +207,7 @@ def settle_as_history(event_ids: Iterable[int], *, now=None) -> int:
     event_ids = list(event_ids)
     if event_ids:
         create_pending_deliveries(event_ids=event_ids, batch=len(event_ids))
-    return EventDelivery.objects.filter(event_id__in=list(event_ids), status=DeliveryStatus.PENDING).update(
+    return EventDelivery.objects.filter(event_id__in=event_ids, status=DeliveryStatus.PENDING).update(
         status=DeliveryStatus.DONE, done_at=now or timezone.now(), last_error="Settled as seeded history."
     )
 

@@ -158,7 +158,7 @@ class _Prepared:
 @functools.lru_cache(maxsize=8)
 def _prepared(statement: str) -> _Prepared:
     """``statement`` (with %(name)s parameters) as a statement to PREPARE, named after its text: a
-    statement changed since (a deploy) is prepared beside the first."""
+    changed statement (a deploy, on a server session a pooler kept) is prepared beside the old one."""
     names: list[str] = []
 
     def positional(match: re.Match) -> str:
