@@ -140,7 +140,8 @@ ASYNC_COMMIT = "SET LOCAL synchronous_commit = off;"
 # two seconds otherwise re-plans a dozen CTEs, a millisecond of the ten the pass may take (issue 18). The
 # plan is generic (plan_cache_mode), the shape the planner picks for any ``now`` (walk the due index in
 # order, lock, stop at the batch), with JIT off: the generic plan's estimates (a third of the running
-# clocks due) would cross jit_above_cost and compile for 40 ms a statement that runs in 8.
+# clocks due) would cross jit_above_cost and compile for 40 ms a statement that runs in 8. (The database has
+# JIT off for every session, tenants/migrations/0018; the pass says so itself, where that matters most.)
 # SQL-level prepared statements belong to the server session: behind a transaction-mode pooler, turn them
 # off (settings.ACCORD_SWEEP_PREPARED, docs/scaling.md). A session that lost them (DISCARD ALL) prepares
 # them again.
