@@ -23,7 +23,7 @@ class OutboxEvent(TenantOwned):
     payload = models.JSONField(default=dict)
     occurred_at = models.DateTimeField(auto_now_add=True)
     # True for an event written from SQL (the SLA sweeper's, events.services.OUTBOX_CTE) until the dispatcher
-    # has made its deliveries (events.dispatch.create_pending_deliveries): the writing statement then
+    # has made its deliveries (events.services.create_pending_deliveries): the writing statement then
     # carries the event alone. ``record_events`` makes its deliveries at once and leaves it false.
     awaiting_deliveries = models.BooleanField(db_default=False)
 
