@@ -16,7 +16,6 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -32,7 +31,7 @@ from clients.models import Client
 from contracts.selectors import clients_under_agreement
 from memberships.selectors import clients_with_membership
 from rewards.models import Program, Reward, RewardKind, RewardStatus
-from tickets.models import Ticket
+from tickets.opened import opened_between
 
 ZERO = Decimal("0.00")
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -228,25 +227,15 @@ def economics(*, today: date, months: int = ECONOMICS_MONTHS) -> Economics:
             others_retained=Count("id", filter=Q(rewarded=False, retained=True)),
         )
     )
-    # The window's bounds as instants (local midnights), not ``created_at__date``: a condition on the
-    # date of each ticket could not use the (tenant, client, created_at) index, and read all of a client's
-    # tickets (2.7 s for a tenant with a million).
+    # The window's bounds as instants (local midnights). A year of a big tenant's tickets is 306,000 rows:
+    # the whole months are read from the monthly counts, only the window's ends from the tickets.
     zone = timezone.get_current_timezone()
     window_from = datetime.combine(start, time.min, tzinfo=zone)
     window_until = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
-    tickets = (
-        Ticket.objects.filter(
-            client_id=OuterRef("pk"), created_at__gte=window_from, created_at__lt=window_until
-        )
-        .order_by()
-        .values("client_id")
-        .annotate(n=Count("*"))  # not the id: the (tenant, client, created_at) index alone answers
-        .values("n")
-    )
     usage = (
         Client.objects.filter(archived_at__isnull=True)
         .annotate(
-            rewarded=rewarded, tickets_in_window=Coalesce(Subquery(tickets), 0, output_field=IntegerField())
+            rewarded=rewarded, tickets_in_window=opened_between(OuterRef("pk"), window_from, window_until)
         )
         .order_by()
         .aggregate(
