@@ -39,6 +39,7 @@ from tenants.models import StaffMembership
 from tenants.trigram import best_matches, contains_common_term, matching_ids
 from tickets.models import (
     OPEN_STATUSES,
+    BoardLead,
     Channel,
     ClockState,
     Reply,
@@ -434,25 +435,21 @@ def sla_board(
     the least business time left (SlaClock.paused_business_left, kept by the services when a clock pauses
     or is re-targeted while paused), after every running one. Ties go to the lower ticket number.
     """
-    tickets = Ticket.objects.filter(status__in=OPEN_STATUSES)
-    tickets = _by_assignee(tickets, technician, user, "assignee")
-    if client.isdigit():
-        tickets = tickets.filter(client_id=int(client))
-    if priority in Priority.values:
-        tickets = tickets.filter(priority=priority)
-    # "Running or paused" rather than "not stopped": an IN on the state leads with sla_clock_board_idx
-    # (tenant, state, due_at), where the ten thousand live clocks of a million-ticket tenant sit together.
-    clocks = SlaClock.objects.filter(
-        ticket__in=tickets.values("pk"), state__in=[ClockState.RUNNING, ClockState.PAUSED]
-    )
+    open_tickets = Ticket.objects.filter(status__in=OPEN_STATUSES)
+    tickets = _board_filters(open_tickets, technician, client, priority, user)
     if metric in Metric.values:
-        clocks = clocks.filter(metric=metric)
-    leading = (
-        clocks.annotate(**_board_keys(now))
-        .order_by("ticket_id", *BOARD_ORDER[:-1], "metric")
-        .distinct("ticket_id")
-        .values("pk", "board_state", *BOARD_ORDER)
-    )
+        # The clocks of one metric: at most one per ticket, so each leads its ticket among them. "Running or
+        # paused" rather than "not stopped": an IN on the state leads with sla_clock_board_idx (tenant, state,
+        # due_at), where the ten thousand live clocks of a million-ticket tenant sit together.
+        leading = SlaClock.objects.filter(
+            ticket__in=tickets.values("pk"), state__in=[ClockState.RUNNING, ClockState.PAUSED], metric=metric
+        ).values(shown=F("pk"))
+    else:
+        # Every metric: each ticket's leading clock as the triggers keep it (tickets.models.BoardLead).
+        leads = BoardLead.objects.filter(status__in=OPEN_STATUSES)
+        leading = _board_filters(leads, technician, client, priority, user).values(shown=F("clock_id"))
+    # No ORDER BY inside (a clock's default one joins its ticket for each row): the summary orders the page.
+    leading = leading.annotate(**_board_keys(now)).values("shown", "board_state", *BOARD_ORDER).order_by()
     counts, page = _board_summary(leading, state=state, limit=limit)
     loaded = SlaClock.objects.filter(pk__in=page).select_related(
         "calendar", "ticket", "ticket__client", "ticket__assignee", "ticket__issue_type"
@@ -466,6 +463,16 @@ def sla_board(
         without_clock=tickets.count() - sum(counts.values()),
         limit=limit,
     )
+
+
+def _board_filters(rows: QuerySet, technician: str, client: str, priority: str, user) -> QuerySet:
+    """The board's filters on tickets, or on BoardLead rows (which carry the same fields)."""
+    rows = _by_assignee(rows, technician, user, "assignee")
+    if client.isdigit():
+        rows = rows.filter(client_id=int(client))
+    if priority in Priority.values:
+        rows = rows.filter(priority=priority)
+    return rows
 
 
 # The board's order of leading clocks (running by due time, then paused by business time left, the older
@@ -506,9 +513,9 @@ def _board_summary(leading: QuerySet, *, state: str, limit: int) -> tuple[dict[s
     """({state: how many leading clocks}, the first ``limit`` clock ids shown, in the board's order).
 
     One statement in SQL around the ORM's query (which carries the tenant filter; RLS applies too): the
-    leading clocks are found once (DISTINCT ON the ticket), then counted by state, and the shown ones'
-    first ``limit`` taken in order. Asked as a semi-join (``pk IN (…)``) instead, PostgreSQL looked every
-    leading clock up again by its id."""
+    leading clocks (one row per ticket, each with the id to show as ``shown``) are read once, counted by
+    state, and the shown ones' first ``limit`` taken in order. Asked as a semi-join (``pk IN (…)``)
+    instead, PostgreSQL looked every leading clock up again by its id."""
     try:
         leading_sql, params = leading.query.sql_with_params()
     except EmptyResultSet:  # a filter that can match nothing
@@ -519,7 +526,7 @@ def _board_summary(leading: QuerySet, *, state: str, limit: int) -> tuple[dict[s
     sql = f"""
         WITH lead AS MATERIALIZED ({leading_sql})
         SELECT {counts}, ARRAY(
-            SELECT pk FROM lead WHERE {shown} ORDER BY {", ".join(BOARD_ORDER)} LIMIT %s
+            SELECT shown FROM lead WHERE {shown} ORDER BY {", ".join(BOARD_ORDER)} LIMIT %s
         )
         FROM lead
     """  # noqa: S608 (our own names; every value is a parameter)

@@ -397,9 +397,19 @@ def refresh_clocks_of_calendar(calendar_id: int) -> int:
         clock.refresh_times()
         batch.append(clock)
         if len(batch) == CLOCK_BATCH:
-            refreshed += SlaClock.objects.bulk_update(batch, CLOCK_TIMES)
+            refreshed += _update_clock_times(batch)
             batch = []
-    return refreshed + (SlaClock.objects.bulk_update(batch, CLOCK_TIMES) if batch else 0)
+    return refreshed + (_update_clock_times(batch) if batch else 0)
+
+
+def _update_clock_times(clocks: list[SlaClock]) -> int:
+    """Write the clocks' times, their tickets locked first (in id order) as every ticket action locks its
+    ticket before its clocks: the trigger that keeps the SLA board's rows locks the ticket of each clock
+    it follows (tickets/migrations/0025), and a clock locked before its ticket could deadlock with an
+    action on that ticket."""
+    tickets = Ticket.objects.select_for_update().filter(pk__in={clock.ticket_id for clock in clocks})
+    list(tickets.order_by("pk").values_list("pk"))
+    return SlaClock.objects.bulk_update(clocks, CLOCK_TIMES)
 
 
 @transaction.atomic
