@@ -277,7 +277,7 @@ def _figures(period: Period, *, by_agreement: bool, client_ids=None) -> dict[tup
         lines = lines.filter(invoice__client_id__in=client_ids)
         notes = notes.filter(credit_note__invoice__client_id__in=client_ids)
         grants = grants.filter(client_id__in=client_ids)
-        entries = entries.filter(ticket__client_id__in=client_ids)
+        entries = entries.filter(client_id__in=client_ids)
     found: dict[tuple, dict] = defaultdict(dict)
     queries = [
         _grouped(
@@ -304,7 +304,7 @@ def _figures(period: Period, *, by_agreement: bool, client_ids=None) -> dict[tup
         ),
         _grouped(
             entries,
-            client_path="ticket__client_id",
+            client_path="client_id",  # the ticket's, kept on the entry (TimeEntry.client)
             day_path="worked_on",
             by_agreement=by_agreement,
             cost=_sum(COST),
@@ -508,7 +508,7 @@ def client_detail(client, period: Period) -> ClientDetail:
         .order_by("granted_on", "id")
     )
     entries = (
-        TimeEntry.objects.filter(ticket__client=client, worked_on__range=(start, end))
+        TimeEntry.objects.filter(client=client, worked_on__range=(start, end))
         .select_related("ticket", "technician")
         .annotate(line_cost=COST)
         .order_by("worked_on", "id")

@@ -473,6 +473,7 @@ def log_time(
     return TimeEntry.objects.create(
         tenant_id=ticket.tenant_id,
         ticket=ticket,
+        client_id=ticket.client_id,
         technician=technician,
         work_type=work_type,
         minutes=minutes,
