@@ -11,20 +11,17 @@ from dataclasses import dataclass
 from django.db import connection
 
 from tenants.scope import current_tenant
+from tickets.models import OPEN_STATUSES
 
 _COLUMNS = [
     "ticket_id", "tenant_id", "status", "priority", "client_id", "assignee_id", "clock_id", "metric", "state",
     "due_at", "warn_at", "paused_business_left", "warned_at", "breached_at",
 ]  # fmt: skip
-_VALUES = (
-    "c.ticket_id, c.tenant_id, t.status, t.priority, t.client_id, t.assignee_id,"
-    " c.id AS clock_id, c.metric, c.state, c.due_at, c.warn_at, c.paused_business_left, c.warned_at,"
-    " c.breached_at"
-)
 # Each ticket's running and paused clocks in the board's order (tickets.selectors.BOARD_ORDER, then the
-# metric): the first leads it.
-_BUILT = f"""
-SELECT DISTINCT ON (c.ticket_id) {_VALUES}
+# metric): the first leads it. Then each open ticket without such a clock, with a row that names none.
+_BUILT = """
+(SELECT DISTINCT ON (c.ticket_id) t.id, t.tenant_id, t.status, t.priority, t.client_id, t.assignee_id,
+    c.id, c.metric, c.state, c.due_at, c.warn_at, c.paused_business_left, c.warned_at, c.breached_at
 FROM tickets_slaclock c JOIN tickets_ticket t ON t.id = c.ticket_id AND t.tenant_id = c.tenant_id
 WHERE c.tenant_id = %(tenant)s AND c.state IN ('running', 'paused')
 ORDER BY c.ticket_id,
@@ -32,10 +29,17 @@ ORDER BY c.ticket_id,
          WHEN c.state = 'paused' AND c.paused_business_left IS NOT NULL THEN 1 ELSE 2 END,
     CASE WHEN c.state = 'running' THEN c.due_at END,
     CASE WHEN c.state = 'paused' THEN c.paused_business_left END,
-    c.metric
-"""  # noqa: S608 (constants only)
+    c.metric)
+UNION ALL
+SELECT t.id, t.tenant_id, t.status, t.priority, t.client_id, t.assignee_id,
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM tickets_ticket t
+WHERE t.tenant_id = %(tenant)s AND t.status = ANY(%(open)s) AND NOT EXISTS (
+    SELECT FROM tickets_slaclock c
+    WHERE c.tenant_id = t.tenant_id AND c.ticket_id = t.id AND c.state IN ('running', 'paused'))
+"""
 _WRONG = f"""
-SELECT count(*) FROM ({_BUILT}) AS built
+SELECT count(*) FROM ({_BUILT}) AS built ({", ".join(_COLUMNS)})
 FULL JOIN (SELECT * FROM tickets_boardlead WHERE tenant_id = %(tenant)s) AS kept USING (ticket_id)
 WHERE ({", ".join(f"built.{name}" for name in _COLUMNS[1:])})
     IS DISTINCT FROM ({", ".join(f"kept.{name}" for name in _COLUMNS[1:])})
@@ -45,7 +49,7 @@ _WRITE = f"INSERT INTO tickets_boardlead ({', '.join(_COLUMNS)}) {_BUILT}"
 
 @dataclass(frozen=True)
 class Rebuilt:
-    tickets: int  # tickets with a running or paused clock: the board's rows
+    tickets: int  # open tickets, and others with a running or paused clock: the board's rows
     corrected: int  # of those, and of the rows there were, how many were missing, wrong or left over
 
 
@@ -53,11 +57,12 @@ def rebuild_board_leads() -> Rebuilt:
     """Build the current tenant's board rows again, in the caller's transaction (tenant_scope). Writes to
     clocks and tickets wait until it commits, so no change is missed."""
     tenant = current_tenant()
+    params = {"tenant": tenant.pk, "open": list(OPEN_STATUSES)}
     with connection.cursor() as cursor:
         cursor.execute("LOCK TABLE tickets_ticket, tickets_slaclock IN SHARE MODE")
-        cursor.execute(_WRONG, {"tenant": tenant.pk})
+        cursor.execute(_WRONG, params)
         (corrected,) = cursor.fetchone()
         cursor.execute("DELETE FROM tickets_boardlead WHERE tenant_id = %s", [tenant.pk])
-        cursor.execute(_WRITE, {"tenant": tenant.pk})
+        cursor.execute(_WRITE, params)
         written = cursor.rowcount
     return Rebuilt(tickets=written, corrected=corrected)

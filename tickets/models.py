@@ -346,17 +346,18 @@ class SlaClock(TenantOwned):
 
 class BoardLead(TenantOwned):
     """A ticket's row on the SLA board: the running or paused clock that leads it, with what the board's state
-    and order read from that clock, beside the ticket's fields the board filters by. The board counts and
-    orders these rows, one per ticket, instead of joining every live clock to its ticket and keeping the first
-    of each (issue 18: 27 ms of the board's 40 at 10,000 open tickets).
+    and order read from that clock, beside the ticket's fields the board filters by. An open ticket without
+    such a clock has a row that names no clock (the board's "no running clock" line counts them). The board
+    counts and orders these rows, one per ticket, instead of joining every live clock to its ticket and
+    keeping the first of each (issue 18: 27 ms of the board's 40 at 10,000 open tickets).
 
     Kept by PostgreSQL triggers (tickets/migrations/0025), so no write path can leave it behind: an insert,
     delete or change of a clock that can change which clock leads, or what it shows, computes its ticket's
-    row again (none left: the row goes); a change of the ticket's status, priority, client or assignee is
-    copied. One exception, by design: the sweeper's stamps (``warned_at``, ``breached_at`` set at or after
-    the time they mark) are not copied, as the board reads the same state from the times once they are past,
-    and the sweep stays one statement. ``tickets.board_leads.rebuild_board_leads`` builds a tenant's rows
-    again (after a load with triggers off)."""
+    row again, and so do an open ticket's insert, a ticket's change of status, priority, client or assignee,
+    and its delete. One exception, by design: the sweeper's stamps (``warned_at``, ``breached_at`` set at or
+    after the time they mark) are not copied, as the board reads the same state from the times once they are
+    past, and the sweep stays one statement. ``tickets.board_leads.rebuild_board_leads`` builds a tenant's
+    rows again (after a load with triggers off)."""
 
     tenant = tenant_key(db_index=False)  # board_lead_open_idx leads with the tenant
     ticket = models.OneToOneField(
@@ -376,12 +377,17 @@ class BoardLead(TenantOwned):
         null=True,
         related_name="+",
     )
-    # The leading clock's (SlaClock's fields of the same names).
+    # The leading clock's (SlaClock's fields of the same names); all null when no clock leads.
     clock = models.ForeignKey(
-        "SlaClock", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+        "SlaClock",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
     )
-    metric = models.CharField(max_length=20, choices=Metric.choices)
-    state = models.CharField(max_length=10, choices=ClockState.choices)
+    metric = models.CharField(max_length=20, choices=Metric.choices, null=True)
+    state = models.CharField(max_length=10, choices=ClockState.choices, null=True)
     due_at = models.DateTimeField(null=True)
     warn_at = models.DateTimeField(null=True)
     paused_business_left = models.DurationField(null=True)

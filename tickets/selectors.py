@@ -445,12 +445,15 @@ def sla_board(
             ticket__in=tickets.values("pk"), state__in=[ClockState.RUNNING, ClockState.PAUSED], metric=metric
         ).values(shown=F("pk"))
     else:
-        # Every metric: each ticket's leading clock as the triggers keep it (tickets.models.BoardLead).
+        # Every metric: each open ticket's leading clock as the triggers keep it (tickets.models.BoardLead),
+        # its row naming no clock when none runs or is paused.
         leads = BoardLead.objects.filter(status__in=OPEN_STATUSES)
         leading = _board_filters(leads, technician, client, priority, user).values(shown=F("clock_id"))
     # No ORDER BY inside (a clock's default one joins its ticket for each row): the summary orders the page.
     leading = leading.annotate(**_board_keys(now)).values("shown", "board_state", *BOARD_ORDER).order_by()
-    counts, page = _board_summary(leading, state=state, limit=limit)
+    counts, without_clock, page = _board_summary(leading, state=state, limit=limit)
+    if metric in Metric.values:  # the open tickets without a running or paused clock of the metric
+        without_clock = tickets.count() - sum(counts.values())
     loaded = SlaClock.objects.filter(pk__in=page).select_related(
         "calendar", "ticket", "ticket__client", "ticket__assignee", "ticket__issue_type"
     )
@@ -460,7 +463,7 @@ def sla_board(
         rows=rows,
         counts={name: n for name, n in counts.items() if n},
         total=counts[state] if state in BOARD_STATES else sum(counts.values()),
-        without_clock=tickets.count() - sum(counts.values()),
+        without_clock=without_clock,
         limit=limit,
     )
 
@@ -509,23 +512,26 @@ def _board_keys(now: datetime) -> dict:
     }
 
 
-def _board_summary(leading: QuerySet, *, state: str, limit: int) -> tuple[dict[str, int], list[int]]:
-    """({state: how many leading clocks}, the first ``limit`` clock ids shown, in the board's order).
+def _board_summary(leading: QuerySet, *, state: str, limit: int) -> tuple[dict[str, int], int, list[int]]:
+    """({state: how many tickets led by a clock in it}, how many rows name no clock, the first ``limit``
+    clock ids shown, in the board's order).
 
-    One statement in SQL around the ORM's query (which carries the tenant filter; RLS applies too): the
-    leading clocks (one row per ticket, each with the id to show as ``shown``) are read once, counted by
-    state, and the shown ones' first ``limit`` taken in order. Asked as a semi-join (``pk IN (…)``)
-    instead, PostgreSQL looked every leading clock up again by its id."""
+    One statement in SQL around the ORM's query (which carries the tenant filter; RLS applies too): the rows
+    (one per ticket, each with the id of the clock to show as ``shown``, or none) are read once, counted,
+    and the shown ones' first ``limit`` taken in order. Asked as a semi-join (``pk IN (…)``) instead,
+    PostgreSQL looked every leading clock up again by its id."""
     try:
         leading_sql, params = leading.query.sql_with_params()
     except EmptyResultSet:  # a filter that can match nothing
-        return dict.fromkeys(BOARD_STATES, 0), []
-    counts = ", ".join(f"count(*) FILTER (WHERE board_state = %s) AS {name}" for name in BOARD_STATES)
-    shown = "board_state = %s" if state in BOARD_STATES else "true"
-    # The page by ORDER BY … LIMIT (PostgreSQL keeps the top rows only) over the same leading clocks.
+        return dict.fromkeys(BOARD_STATES, 0), 0, []
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE shown IS NOT NULL AND board_state = %s) AS {name}" for name in BOARD_STATES
+    )
+    shown = "shown IS NOT NULL" + (" AND board_state = %s" if state in BOARD_STATES else "")
+    # The page by ORDER BY … LIMIT (PostgreSQL keeps the top rows only) over the same rows.
     sql = f"""
         WITH lead AS MATERIALIZED ({leading_sql})
-        SELECT {counts}, ARRAY(
+        SELECT {counts}, count(*) FILTER (WHERE shown IS NULL), ARRAY(
             SELECT shown FROM lead WHERE {shown} ORDER BY {", ".join(BOARD_ORDER)} LIMIT %s
         )
         FROM lead
@@ -534,8 +540,8 @@ def _board_summary(leading: QuerySet, *, state: str, limit: int) -> tuple[dict[s
         cursor.execute(
             sql, [*params, *BOARD_STATES, *([state] if state in BOARD_STATES else []), max(limit, 0)]
         )
-        *numbers, page = cursor.fetchone()
-    return dict(zip(BOARD_STATES, numbers, strict=True)), page
+        *numbers, without_clock, page = cursor.fetchone()
+    return dict(zip(BOARD_STATES, numbers, strict=True)), without_clock, page
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from tests.concurrency import race
 from tests.factories import ClientFactory, StaffMembershipFactory
 from tickets import selectors, services
 from tickets.board_leads import rebuild_board_leads
-from tickets.models import BoardLead, ClockState, SlaClock, TicketStatus
+from tickets.models import OPEN_STATUSES, BoardLead, ClockState, SlaClock, Ticket, TicketStatus
 from tickets.sweeper import sweep
 
 pytestmark = pytest.mark.django_db
@@ -94,12 +94,42 @@ def test_every_action_on_a_ticket_leaves_its_row_as_a_rebuild_would(tenant, desk
     assert other.pk not in rows
 
 
-def test_a_ticket_whose_clocks_all_stopped_leaves_the_board(tenant, desk):
+def test_an_open_ticket_whose_clocks_all_stopped_keeps_a_row_naming_no_clock(tenant, desk):
     ticket = open_ticket(tenant, desk["client"], priority="P1")
     with tenant_scope(tenant):
         SlaClock.objects.filter(ticket=ticket).update(state=ClockState.STOPPED)
+        board = selectors.sla_board(now=NOW)
+    assert kept(tenant) == {ticket.pk: (None, None, None, "new")}
+    assert board.rows == []
+    assert board.without_clock == 1  # "1 open ticket has no running clock"
+    assert_rows_hold(tenant)
+
+
+def test_a_closed_ticket_leaves_no_row(tenant, desk):
+    ticket = open_ticket(tenant, desk["client"], priority="P1")
+    with tenant_scope(tenant):
+        services.change_status(ticket, TicketStatus.CLOSED, actor="tech", now=NOW)
     assert kept(tenant) == {}
     assert_rows_hold(tenant)
+
+
+def test_an_open_ticket_written_in_sql_has_a_row_until_it_is_deleted(tenant, desk):
+    """A bulk load or a data fix (the app never deletes a ticket: its history is evidence)."""
+    ticket = open_ticket(tenant, desk["client"], priority="P1")
+    with tenant_scope(tenant):
+        copy = Ticket.objects.get(pk=ticket.pk)
+        copy.pk, copy.number = None, ticket.number + 1
+        (copy,) = Ticket.objects.bulk_create([copy])
+    assert kept(tenant)[copy.pk] == (None, None, None, "new")
+    with tenant_scope(tenant), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM tickets_ticket WHERE id = %s", [copy.pk])
+    assert copy.pk not in kept(tenant)
+    assert_rows_hold(tenant)
+
+
+def test_the_triggers_open_statuses_are_the_apps():
+    migration = importlib.import_module("tickets.migrations.0025_board_lead")
+    assert "(" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")" == migration.OPEN
 
 
 def test_a_resolved_ticket_with_a_running_clock_keeps_its_row_but_is_not_on_the_board(tenant, desk):

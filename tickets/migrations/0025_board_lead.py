@@ -1,13 +1,19 @@
 """The SLA board's row per ticket (tickets.models.BoardLead), kept by triggers, built once here.
 
-- ``tickets_board_lead_refresh(tenant, ticket)`` computes a ticket's row from its running and paused clocks:
-  the first in the board's order (tickets.selectors.BOARD_ORDER, then the metric), with the ticket's fields;
-  no such clock, no row. It first locks the ticket's row, which every ticket action takes before its clocks
-  (tickets.services._lock_ticket): one writer per ticket at a time, each reading what the last one left.
+A ticket has a row while it is open or has a running or paused clock.
+
+- ``tickets_board_lead_refresh(tenant, ticket)`` computes a ticket's row: from its running and paused
+  clocks, the first in the board's order (tickets.selectors.BOARD_ORDER, then the metric), with the ticket's
+  fields; without such a clock, an open ticket's row names no clock and any other ticket has none. It first
+  locks the ticket's row, which every ticket action takes before its clocks (tickets.services._lock_ticket):
+  one writer per ticket at a time, each reading what the last one left.
 - Clocks: an insert or delete computes the row again; an update only when it can change which clock leads or
   what the board shows of it. The sweeper's stamps (warned_at at or after warn_at, breached_at at or after
   due_at, on a running clock) change neither: past those times the board reads the same state from them.
-- Tickets: a change of status, priority, client or assignee is copied to the ticket's row.
+- Tickets: an open one inserted, a change of status, priority, client or assignee, and a delete compute the
+  row again.
+
+OPEN is tickets.models.OPEN_STATUSES as this migration was written (a test holds them equal).
 
 The triggers are created before the rows are built, in one transaction: CREATE TRIGGER locks out writes to
 clocks and tickets until it commits, so no change is missed."""
@@ -28,23 +34,29 @@ LEAD_ORDER = """
     CASE WHEN c.state = 'paused' THEN c.paused_business_left END,
     c.metric
 """
+OPEN = "('new', 'acknowledged', 'in_progress', 'waiting_on_client', 'scheduled', 'reopened')"
 LEAD_COLUMNS = (
     "ticket_id, tenant_id, status, priority, client_id, assignee_id,"
     " clock_id, metric, state, due_at, warn_at, paused_business_left, warned_at, breached_at"
 )
-LEAD_VALUES = (
-    "c.ticket_id, c.tenant_id, t.status, t.priority, t.client_id, t.assignee_id,"
-    " c.id, c.metric, c.state, c.due_at, c.warn_at, c.paused_business_left, c.warned_at, c.breached_at"
+CLOCK_VALUES = (
+    "c.id, c.metric, c.state, c.due_at, c.warn_at, c.paused_business_left, c.warned_at, c.breached_at"
 )
 
 LEAD_FUNCTIONS = f"""
 CREATE FUNCTION tickets_board_lead_refresh(led_tenant bigint, led_ticket bigint)
 RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    t tickets_ticket%ROWTYPE;
 BEGIN
-    PERFORM FROM tickets_ticket WHERE id = led_ticket AND tenant_id = led_tenant FOR NO KEY UPDATE;
+    SELECT * INTO t FROM tickets_ticket WHERE id = led_ticket AND tenant_id = led_tenant FOR NO KEY UPDATE;
+    IF NOT FOUND THEN  -- the ticket is gone
+        DELETE FROM tickets_boardlead WHERE ticket_id = led_ticket;
+        RETURN;
+    END IF;
     INSERT INTO tickets_boardlead ({LEAD_COLUMNS})
-    SELECT {LEAD_VALUES}
-    FROM tickets_slaclock c JOIN tickets_ticket t ON t.id = c.ticket_id AND t.tenant_id = c.tenant_id
+    SELECT t.id, t.tenant_id, t.status, t.priority, t.client_id, t.assignee_id, {CLOCK_VALUES}
+    FROM tickets_slaclock c
     WHERE c.tenant_id = led_tenant AND c.ticket_id = led_ticket AND c.state IN ('running', 'paused')
     ORDER BY {LEAD_ORDER} LIMIT 1
     ON CONFLICT (ticket_id) DO UPDATE SET
@@ -53,35 +65,45 @@ BEGIN
         metric = excluded.metric, state = excluded.state, due_at = excluded.due_at, warn_at = excluded.warn_at,
         paused_business_left = excluded.paused_business_left, warned_at = excluded.warned_at,
         breached_at = excluded.breached_at;
-    IF NOT FOUND THEN
+    IF FOUND THEN
+        RETURN;
+    ELSIF t.status IN {OPEN} THEN  -- open, no clock running or paused
+        INSERT INTO tickets_boardlead (ticket_id, tenant_id, status, priority, client_id, assignee_id)
+        VALUES (t.id, t.tenant_id, t.status, t.priority, t.client_id, t.assignee_id)
+        ON CONFLICT (ticket_id) DO UPDATE SET
+            tenant_id = excluded.tenant_id, status = excluded.status, priority = excluded.priority,
+            client_id = excluded.client_id, assignee_id = excluded.assignee_id, clock_id = NULL, metric = NULL,
+            state = NULL, due_at = NULL, warn_at = NULL, paused_business_left = NULL, warned_at = NULL,
+            breached_at = NULL;
+    ELSE
         DELETE FROM tickets_boardlead WHERE ticket_id = led_ticket;
     END IF;
 END $$;
+"""  # noqa: S608 (constants only)
 
-CREATE FUNCTION tickets_board_lead_follow_clock() RETURNS trigger LANGUAGE plpgsql AS $$
+
+def _follow(name: str, ticket: str) -> str:
+    """The trigger function of a table whose rows name their ticket in the column ``ticket``."""
+    return f"""
+CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        PERFORM tickets_board_lead_refresh(OLD.tenant_id, OLD.ticket_id);
+    IF TG_OP = 'DELETE' THEN
+        PERFORM tickets_board_lead_refresh(OLD.tenant_id, OLD.{ticket});
+        RETURN NULL;
     END IF;
-    IF TG_OP = 'INSERT' THEN
-        PERFORM tickets_board_lead_refresh(NEW.tenant_id, NEW.ticket_id);
-    ELSIF TG_OP = 'UPDATE' THEN
-        IF (OLD.tenant_id, OLD.ticket_id) IS DISTINCT FROM (NEW.tenant_id, NEW.ticket_id) THEN
-            PERFORM tickets_board_lead_refresh(NEW.tenant_id, NEW.ticket_id);
+    IF TG_OP = 'UPDATE' THEN
+        -- The ticket it left first (a moved clock's old ticket, or a ticket's row under its old tenant).
+        IF (OLD.tenant_id, OLD.{ticket}) IS DISTINCT FROM (NEW.tenant_id, NEW.{ticket}) THEN
+            PERFORM tickets_board_lead_refresh(OLD.tenant_id, OLD.{ticket});
         END IF;
     END IF;
+    PERFORM tickets_board_lead_refresh(NEW.tenant_id, NEW.{ticket});
     RETURN NULL;
 END $$;
+"""
 
-CREATE FUNCTION tickets_board_lead_follow_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE tickets_boardlead
-    SET tenant_id = NEW.tenant_id, status = NEW.status, priority = NEW.priority, client_id = NEW.client_id,
-        assignee_id = NEW.assignee_id
-    WHERE ticket_id = NEW.id;
-    RETURN NULL;
-END $$;
 
+LEAD_TRIGGERS = f"""
 CREATE TRIGGER tickets_board_lead_clock_added_or_gone AFTER INSERT OR DELETE ON tickets_slaclock
     FOR EACH ROW EXECUTE FUNCTION tickets_board_lead_follow_clock();
 CREATE TRIGGER tickets_board_lead_clock_changed AFTER UPDATE ON tickets_slaclock FOR EACH ROW
@@ -93,16 +115,29 @@ CREATE TRIGGER tickets_board_lead_clock_changed AFTER UPDATE ON tickets_slaclock
           OR (OLD.breached_at IS DISTINCT FROM NEW.breached_at
               AND NOT coalesce(NEW.state = 'running' AND NEW.breached_at >= NEW.due_at, false)))
     EXECUTE FUNCTION tickets_board_lead_follow_clock();
+CREATE TRIGGER tickets_board_lead_ticket_opened AFTER INSERT ON tickets_ticket FOR EACH ROW
+    WHEN (NEW.status IN {OPEN}) EXECUTE FUNCTION tickets_board_lead_follow_ticket();
 CREATE TRIGGER tickets_board_lead_ticket_changed AFTER UPDATE ON tickets_ticket FOR EACH ROW
     WHEN ((OLD.tenant_id, OLD.status, OLD.priority, OLD.client_id, OLD.assignee_id)
           IS DISTINCT FROM (NEW.tenant_id, NEW.status, NEW.priority, NEW.client_id, NEW.assignee_id))
     EXECUTE FUNCTION tickets_board_lead_follow_ticket();
-"""  # noqa: S608 (constants only)
+CREATE TRIGGER tickets_board_lead_ticket_gone AFTER DELETE ON tickets_ticket
+    FOR EACH ROW EXECUTE FUNCTION tickets_board_lead_follow_ticket();
+"""
 
-DROP_LEAD_FUNCTIONS = """
+CREATE_LEAD = (
+    LEAD_FUNCTIONS
+    + _follow("tickets_board_lead_follow_clock", "ticket_id")
+    + _follow("tickets_board_lead_follow_ticket", "id")
+    + LEAD_TRIGGERS
+)
+
+DROP_LEAD = """
 DROP TRIGGER tickets_board_lead_clock_added_or_gone ON tickets_slaclock;
 DROP TRIGGER tickets_board_lead_clock_changed ON tickets_slaclock;
+DROP TRIGGER tickets_board_lead_ticket_opened ON tickets_ticket;
 DROP TRIGGER tickets_board_lead_ticket_changed ON tickets_ticket;
+DROP TRIGGER tickets_board_lead_ticket_gone ON tickets_ticket;
 DROP FUNCTION tickets_board_lead_follow_clock();
 DROP FUNCTION tickets_board_lead_follow_ticket();
 DROP FUNCTION tickets_board_lead_refresh(bigint, bigint);
@@ -111,10 +146,13 @@ DROP FUNCTION tickets_board_lead_refresh(bigint, bigint);
 # The migrating (owner) role sees every tenant's rows (tenants/rls.py: the cross_tenant policy).
 BUILD_EXISTING = f"""
 INSERT INTO tickets_boardlead ({LEAD_COLUMNS})
-SELECT DISTINCT ON (c.ticket_id) {LEAD_VALUES}
+SELECT DISTINCT ON (c.ticket_id) t.id, t.tenant_id, t.status, t.priority, t.client_id, t.assignee_id, {CLOCK_VALUES}
 FROM tickets_slaclock c JOIN tickets_ticket t ON t.id = c.ticket_id AND t.tenant_id = c.tenant_id
 WHERE c.state IN ('running', 'paused')
-ORDER BY c.ticket_id, {LEAD_ORDER}
+ORDER BY c.ticket_id, {LEAD_ORDER};
+INSERT INTO tickets_boardlead (ticket_id, tenant_id, status, priority, client_id, assignee_id)
+SELECT t.id, t.tenant_id, t.status, t.priority, t.client_id, t.assignee_id FROM tickets_ticket t
+WHERE t.status IN {OPEN} AND NOT EXISTS (SELECT FROM tickets_boardlead b WHERE b.ticket_id = t.id);
 """  # noqa: S608 (constants only)
 
 
@@ -178,6 +216,7 @@ class Migration(migrations.Migration):
                             ("resolution", "Resolution"),
                         ],
                         max_length=20,
+                        null=True,
                     ),
                 ),
                 (
@@ -185,6 +224,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         choices=[("running", "Running"), ("paused", "Paused"), ("stopped", "Stopped")],
                         max_length=10,
+                        null=True,
                     ),
                 ),
                 ("due_at", models.DateTimeField(null=True)),
@@ -218,6 +258,7 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         db_constraint=False,
                         db_index=False,
+                        null=True,
                         on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="+",
                         to="tickets.slaclock",
@@ -238,6 +279,6 @@ class Migration(migrations.Migration):
                 "constraints": [tenants.rls.RowLevelSecurity(name="tickets_boardlead_rls")],
             },
         ),
-        migrations.RunSQL(LEAD_FUNCTIONS, DROP_LEAD_FUNCTIONS),
+        migrations.RunSQL(CREATE_LEAD, DROP_LEAD),
         migrations.RunSQL(BUILD_EXISTING, migrations.RunSQL.noop),
     ]

@@ -6,12 +6,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from tenants.commands import active_tenant_option
-from tenants.models import Tenant
-from tenants.scope import tenant_scope
+from tenants.commands import companies, each_in_scope, tenants_option
 from tickets.board_leads import rebuild_board_leads
-
-PROGRESS_EVERY = 100  # companies
 
 
 class Command(BaseCommand):
@@ -24,14 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", metavar="SLUG", help="Only this company (default: every active one).")
 
     def handle(self, *args, **options):
-        if options["tenant"]:
-            tenants = [active_tenant_option(options["tenant"], nothing_done="its board is not read")]
-        else:
-            tenants = list(Tenant.objects.filter(is_active=True).order_by("pk"))
+        tenants = tenants_option(options["tenant"], nothing_done="its board is not read")
         started, tickets, corrected = time.monotonic(), 0, 0
-        for done, tenant in enumerate(tenants, start=1):
-            with tenant_scope(tenant):
-                rebuilt = rebuild_board_leads()
+        for tenant in each_in_scope(tenants, self.stdout):
+            rebuilt = rebuild_board_leads()
             tickets += rebuilt.tickets
             corrected += rebuilt.corrected
             if rebuilt.corrected or len(tenants) == 1:
@@ -39,10 +31,7 @@ class Command(BaseCommand):
                     f"{tenant.name} ({tenant.slug}): {rebuilt.tickets:,} tickets on the board;"
                     f" {rebuilt.corrected:,} row{'s' if rebuilt.corrected != 1 else ''} corrected."
                 )
-            if done % PROGRESS_EVERY == 0 and done < len(tenants):
-                self.stdout.write(f"  {done:,} of {len(tenants):,} companies")
-        companies = f"{len(tenants):,} compan{'ies' if len(tenants) != 1 else 'y'}"
         self.stdout.write(
-            f"Built the SLA board of {companies} in {time.monotonic() - started:.1f} s: {tickets:,} tickets;"
-            f" {corrected:,} row{'s' if corrected != 1 else ''} corrected."
+            f"Built the SLA board of {companies(len(tenants))} in {time.monotonic() - started:.1f} s:"
+            f" {tickets:,} tickets; {corrected:,} row{'s' if corrected != 1 else ''} corrected."
         )

@@ -7,12 +7,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from tenants.commands import active_tenant_option
-from tenants.models import Tenant
-from tenants.scope import tenant_scope
+from tenants.commands import companies, each_in_scope, tenants_option
 from tickets.opened import recount_opened
-
-PROGRESS_EVERY = 100  # companies
 
 
 class Command(BaseCommand):
@@ -25,14 +21,10 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", metavar="SLUG", help="Only this company (default: every active one).")
 
     def handle(self, *args, **options):
-        if options["tenant"]:
-            tenants = [active_tenant_option(options["tenant"], nothing_done="its counts are not read")]
-        else:
-            tenants = list(Tenant.objects.filter(is_active=True).order_by("pk"))
+        tenants = tenants_option(options["tenant"], nothing_done="its counts are not read")
         started, tickets, corrected = time.monotonic(), 0, 0
-        for done, tenant in enumerate(tenants, start=1):
-            with tenant_scope(tenant):
-                recount = recount_opened()
+        for tenant in each_in_scope(tenants, self.stdout):
+            recount = recount_opened()
             tickets += recount.tickets
             corrected += recount.corrected
             if recount.corrected or len(tenants) == 1:
@@ -40,10 +32,8 @@ class Command(BaseCommand):
                     f"{tenant.name} ({tenant.slug}): {recount.tickets:,} tickets in {recount.months:,} client"
                     f" months; {recount.corrected:,} month{'s' if recount.corrected != 1 else ''} corrected."
                 )
-            if done % PROGRESS_EVERY == 0 and done < len(tenants):
-                self.stdout.write(f"  {done:,} of {len(tenants):,} companies")
-        companies = f"{len(tenants):,} compan{'ies' if len(tenants) != 1 else 'y'}"
+        seconds = time.monotonic() - started
         self.stdout.write(
-            f"Recounted {tickets:,} tickets for {companies} in {time.monotonic() - started:.1f} s;"
+            f"Recounted {tickets:,} tickets for {companies(len(tenants))} in {seconds:.1f} s;"
             f" {corrected:,} client month{'s' if corrected != 1 else ''} corrected."
         )
