@@ -349,7 +349,7 @@ class BoardLead(TenantOwned):
     and order read from that clock, beside the ticket's fields the board filters by. An open ticket without
     such a clock has a row that names no clock (the board's "no running clock" line counts them). The board
     counts and orders these rows, one per ticket, instead of joining every live clock to its ticket and
-    keeping the first of each (issue 18: 27 ms of the board's 40 at 10,000 open tickets).
+    keeping the first of each (issue 18: 27 of the board's 41 ms of SQL at 10,000 open tickets).
 
     Kept by PostgreSQL triggers (tickets/migrations/0025), so no write path can leave it behind: an insert,
     delete or change of a clock that can change which clock leads, or what it shows, computes its ticket's
