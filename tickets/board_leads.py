@@ -38,11 +38,26 @@ WHERE t.tenant_id = %(tenant)s AND t.status = ANY(%(open)s) AND NOT EXISTS (
     SELECT FROM tickets_slaclock c
     WHERE c.tenant_id = t.tenant_id AND c.ticket_id = t.id AND c.state IN ('running', 'paused'))
 """
+
+
+def _as_the_board_reads(row: str) -> str:
+    """A row's columns, but for the sweeper's stamps that the triggers let pass (tickets/migrations/0025): a
+    running clock's warned_at at or after its warn_at, or breached_at at or after its due_at, reads as no
+    stamp, since the board reads the same state from the times themselves. Such a stamp on one side only is
+    not a wrong row."""
+    stamps = {
+        "warned_at": f"CASE WHEN {row}.state = 'running' AND {row}.warned_at >= {row}.warn_at THEN NULL"
+        f" ELSE {row}.warned_at END",
+        "breached_at": f"CASE WHEN {row}.state = 'running' AND {row}.breached_at >= {row}.due_at THEN NULL"
+        f" ELSE {row}.breached_at END",
+    }
+    return ", ".join(stamps.get(name, f"{row}.{name}") for name in _COLUMNS[1:])
+
+
 _WRONG = f"""
 SELECT count(*) FROM ({_BUILT}) AS built ({", ".join(_COLUMNS)})
 FULL JOIN (SELECT * FROM tickets_boardlead WHERE tenant_id = %(tenant)s) AS kept USING (ticket_id)
-WHERE ({", ".join(f"built.{name}" for name in _COLUMNS[1:])})
-    IS DISTINCT FROM ({", ".join(f"kept.{name}" for name in _COLUMNS[1:])})
+WHERE ({_as_the_board_reads("built")}) IS DISTINCT FROM ({_as_the_board_reads("kept")})
 """  # noqa: S608 (constants only)
 _WRITE = f"INSERT INTO tickets_boardlead ({', '.join(_COLUMNS)}) {_BUILT}"
 

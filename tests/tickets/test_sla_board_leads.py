@@ -155,6 +155,7 @@ def test_the_sweepers_stamps_leave_the_rows_alone_and_the_board_still_says_breac
     assert clock.warned_at == NOW
     assert (unchanged.breached_at, unchanged.warned_at) == (lead.breached_at, lead.warned_at) == (None, None)
     assert [row.state for row in board.rows] == [selectors.BREACHED]
+    assert_rows_hold(tenant)  # stamps passed by are not rows to correct
 
 
 def test_a_breach_stamped_before_its_due_time_is_copied(tenant, desk):
