@@ -10,7 +10,7 @@ from django import forms
 from billing.models import PaymentMethod
 from billing.selectors import DISPUTE_FILTERS, FILTER_STATUSES
 from clients.models import Client, Contact
-from tenants.forms import TIMEZONE_CHOICES, StyledFormMixin
+from tenants.forms import TIMEZONE_CHOICES, LongSelect, StyledFormMixin
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -248,6 +248,7 @@ class BillingAccountForm(StyledFormMixin, forms.Form):
     timezone = forms.ChoiceField(
         required=False,
         choices=[("", "The company's time zone"), *TIMEZONE_CHOICES],
+        widget=LongSelect,
         label="Time zone",
         help_text="For the client's invoice dates.",
     )

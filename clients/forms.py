@@ -1,7 +1,7 @@
 from django import forms
 
 from clients.models import Client, Contact, ServiceArea, Site
-from tenants.forms import TIMEZONE_CHOICES, StyledFormMixin
+from tenants.forms import TIMEZONE_CHOICES, LongSelect, StyledFormMixin
 
 
 class ClientForm(StyledFormMixin, forms.ModelForm):
@@ -18,7 +18,7 @@ class ContactForm(StyledFormMixin, forms.ModelForm):
 
 
 class SiteForm(StyledFormMixin, forms.ModelForm):
-    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, label="Time zone")
+    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, widget=LongSelect, label="Time zone")
 
     class Meta:
         model = Site

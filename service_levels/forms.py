@@ -10,7 +10,6 @@ from django.db.models.functions import Lower
 from holidays.registry import COUNTRIES
 
 from clients import selectors as client_selectors
-from clients.forms import TIMEZONE_CHOICES
 from service_levels import engine
 from service_levels.durations import minutes_words
 from service_levels.models import (
@@ -27,7 +26,7 @@ from service_levels.models import (
     WorkLocation,
 )
 from service_levels.selectors import active_issue_types
-from tenants.forms import StyledFormMixin
+from tenants.forms import TIMEZONE_CHOICES, LongSelect, StyledFormMixin
 
 # --- Durations: "90", "90m", "4h", "1h30m", "1 h 30 min", "1:30", "2d" (2 × 24 h of business time) -----
 
@@ -153,8 +152,10 @@ class CalendarCreateForm(HolidayFieldsMixin, StyledFormMixin, forms.Form):
         initial="office_hours",
         help_text="You can change every day's hours on the next page.",
     )
-    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, label="Time zone")
-    holiday_country = forms.ChoiceField(choices=COUNTRY_CHOICES, required=False, label="Country")
+    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, widget=LongSelect, label="Time zone")
+    holiday_country = forms.ChoiceField(
+        choices=COUNTRY_CHOICES, widget=LongSelect, required=False, label="Country"
+    )
     holiday_subdivision = forms.CharField(
         max_length=10, required=False, label="State or region", help_text="A code such as NY or ENG."
     )
@@ -168,8 +169,10 @@ class CalendarForm(HolidayFieldsMixin, StyledFormMixin, forms.Form):
     """Name, zone, holidays, and one line of opening hours per weekday."""
 
     name = forms.CharField(max_length=100)
-    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, label="Time zone")
-    holiday_country = forms.ChoiceField(choices=COUNTRY_CHOICES, required=False, label="Public holidays of")
+    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, widget=LongSelect, label="Time zone")
+    holiday_country = forms.ChoiceField(
+        choices=COUNTRY_CHOICES, widget=LongSelect, required=False, label="Public holidays of"
+    )
     holiday_subdivision = forms.CharField(
         max_length=10, required=False, label="State or region", help_text="A code such as NY or ENG."
     )

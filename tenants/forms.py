@@ -2,10 +2,44 @@ import zoneinfo
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import conditional_escape, escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from tenants.branding import LOGO_HELP
 
 TIMEZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class LongSelect(forms.Select):
+    """A select of hundreds of options (time zones, countries), written out in Python with the HTML Django's
+    own templates give: those render each option through a template of its own, and the 600 time zones
+    took 20 ms (2 here), a third of the company settings page."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], _attributes(widget["attrs"]))]
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                parts.append(format_html('<optgroup label="{}">', group))
+            parts.extend(
+                f'<option value="{escape(option["value"])}"{_attributes(option["attrs"])}>'
+                f"{conditional_escape(option['label'])}</option>"
+                for option in options
+            )
+            if group:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return mark_safe("\n".join(parts))  # noqa: S308 (every value and label escaped above)
+
+
+def _attributes(attrs: dict) -> str:
+    """HTML attributes as django/forms/widgets/attrs.html writes them: in their order, True as a bare name,
+    False left out."""
+    if not attrs:  # most options
+        return ""
+    shown = ((name, "" if value is True else format_html('="{}"', value)) for name, value in attrs.items()
+             if value is not False)  # fmt: skip
+    return format_html_join("", " {}{}", shown)
 
 
 class StyledFormMixin:
@@ -53,6 +87,7 @@ class CompanySettingsForm(StyledFormMixin, forms.Form):
     )
     timezone = forms.ChoiceField(
         choices=TIMEZONE_CHOICES,
+        widget=LongSelect,
         label="Time zone",
         help_text="For dates and times on pages and emails. Business calendars keep their own zones.",
     )
