@@ -1,6 +1,7 @@
-"""The audit log as one list, newest first: the history rows of every tracked model (django-pghistory's
-aggregate ``Events`` over the event tables that ``tenants.history.TRACKED`` lists) merged with the
-explicit entries (sign-ins, failed sign-ins, CSV exports).
+"""The audit log as one list, newest first: the history rows of every tracked model (the django-pghistory
+event tables that ``tenants.history.TRACKED`` lists, read as pghistory's aggregate ``Events`` gives them,
+in one statement that seeks each table's tenant index) merged with the explicit entries (sign-ins, failed
+sign-ins, CSV exports).
 
 Read through the apps registry, never by importing the apps above this one. Both sources are cut to the
 current tenant twice: by row-level security on every table read, and by an explicit filter on the
@@ -24,13 +25,14 @@ from datetime import datetime
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Q
-from pghistory.models import Events
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from audit.models import Action, AuditEntry
 from tenants.history import TRACKED, Tracked
-from tenants.keyset_pages import CAPPED_COUNT, KeysetPage, capped_count
+from tenants.keyset_pages import CAPPED_COUNT, KeysetPage
 from tenants.localtime import tenant_localtime
 from tenants.models import Tenant
 
@@ -127,40 +129,53 @@ class AuditLog:
         self.filters = filters
 
     # --- the two sources ---------------------------------------------------------------------------
-    def _events(self):
+    def _events(self) -> list[tuple[str, QuerySet]] | None:
+        """(event model label, its rows that match) for each tracked event table, or None when the filters
+        leave out history rows. Each table is cut to the tenant by its own ``tenant_id`` column, which its
+        (tenant, pgh_created_at) index leads: pghistory's aggregate ``Events`` filtered its union by the
+        tenant in the JSON of each row, so every page read every tenant's history, and diffed all of this
+        tenant's before keeping fifty."""
         f = self.filters
         if f.kind and f.kind not in _EVENT_LABEL_OF_KIND:
             return None
-        tracked = [t for t in TRACKED.values() if not f.object_type or t.object_type == f.object_type]
-        if not tracked:
-            return None
-        qs = Events.objects.across(*[apps.get_model(t.event_model) for t in tracked]).filter(
-            pgh_data__tenant_id=self.tenant.pk, pgh_label__in=list(EVENT_KINDS)
-        )
-        if f.kind:
-            qs = qs.filter(pgh_label=_EVENT_LABEL_OF_KIND[f.kind])
-        if f.actor:
-            who, _, pk = f.actor.partition(":")
-            if who == "user" and pk.isdigit():
-                qs = qs.filter(pgh_context__user=int(pk))
-            elif who == "key" and pk.isdigit():
-                qs = qs.filter(pgh_context__api_key=int(pk))
-            elif who == "system":
-                qs = qs.filter(pgh_context__isnull=True)
-            else:
-                qs = qs.filter(pgh_context__actor="anonymous")
-        if f.since:
-            qs = qs.filter(pgh_created_at__gte=f.since)
-        if f.until:
-            qs = qs.filter(pgh_created_at__lt=f.until)
-        if f.q:
-            match = Q()
-            for key in _LABEL_KEYS:
-                match |= Q(**{f"pgh_data__{key}__icontains": f.q})
-            people = User.objects.filter(Q(email__icontains=f.q) | Q(full_name__icontains=f.q))
-            match |= Q(pgh_data__user_id__in=list(people.values_list("pk", flat=True)[:200]))
-            qs = qs.filter(match)
-        return qs.order_by("-pgh_created_at", "-pgh_model", "-pgh_id")  # as the rows' ``order``
+        labels = [_EVENT_LABEL_OF_KIND[f.kind]] if f.kind else list(EVENT_KINDS)
+        people = None
+        sources = []
+        for tracked in TRACKED.values():
+            if f.object_type and tracked.object_type != f.object_type:
+                continue
+            model = apps.get_model(tracked.event_model)
+            qs = model.objects.filter(tenant_id=self.tenant.pk, pgh_label__in=labels)
+            if f.actor:
+                who, _, pk = f.actor.partition(":")
+                if who == "user" and pk.isdigit():
+                    qs = qs.filter(pgh_context__user=int(pk))
+                elif who == "key" and pk.isdigit():
+                    qs = qs.filter(pgh_context__api_key=int(pk))
+                elif who == "system":
+                    qs = qs.filter(pgh_context__isnull=True)
+                else:
+                    qs = qs.filter(pgh_context__actor="anonymous")
+            if f.since:
+                qs = qs.filter(pgh_created_at__gte=f.since)
+            if f.until:
+                qs = qs.filter(pgh_created_at__lt=f.until)
+            if f.q:
+                columns = {field.column: field.attname for field in model._meta.concrete_fields}
+                match = Q()
+                for key in _LABEL_KEYS:
+                    if key in columns:
+                        match |= Q(**{f"{columns[key]}__icontains": f.q})
+                if "user_id" in columns:
+                    if people is None:
+                        found = User.objects.filter(Q(email__icontains=f.q) | Q(full_name__icontains=f.q))
+                        people = list(found.values_list("pk", flat=True)[:200])
+                    match |= Q(user_id__in=people)
+                if not match:  # no column of this table holds a label
+                    continue
+                qs = qs.filter(match)
+            sources.append((tracked.event_model, qs))
+        return sources
 
     def _entries(self):
         f = self.filters
@@ -198,13 +213,12 @@ class AuditLog:
         events, entries = self._events(), self._entries()
         rows = []
         if events is not None:
-            if key:
-                events = events.filter(_past(key, newer, "pgh_created_at", "pgh_model", "pgh_id"))
-            events = events.order_by("pgh_created_at", "pgh_model", "pgh_id") if newer else events
-            rows += _event_rows(list(events[: size + 1]), self.tenant)
+            rows += _event_rows(
+                _read_events(events, self.tenant.pk, limit=size + 1, key=key, newer=newer), self.tenant
+            )
         if entries is not None:
             if key:
-                entries = entries.filter(_past(key, newer, "created_at", None, "id"))
+                entries = entries.filter(_past(key, newer, "created_at", ENTRY_SOURCE, "id"))
             entries = entries.order_by("created_at", "id") if newer else entries
             rows += [_entry_row(e, self.tenant) for e in entries[: size + 1]]
         rows.sort(key=lambda row: row.order, reverse=not newer)
@@ -224,14 +238,19 @@ class AuditLog:
         )
 
     def capped_count(self, cap: int = CAPPED_COUNT) -> tuple[int, bool]:
-        """How many rows match, counted no further than ``cap`` in each source: (count, whether more)."""
-        counts = [capped_count(qs, cap) for qs in (self._events(), self._entries()) if qs is not None]
-        total = sum(count for count, _ in counts)
-        return min(total, cap), total > cap or any(more for _, more in counts)
+        """How many rows match, counted no further than ``cap`` in each table: (count, whether more). One
+        statement for every table."""
+        sources = [qs for _, qs in self._events() or []]
+        if (entries := self._entries()) is not None:
+            sources.append(entries)
+        capped = [qs.order_by().values("pk")[: cap + 1] for qs in sources]
+        total = capped[0].union(*capped[1:], all=True).count() if capped else 0
+        return min(total, cap), total > cap
 
     # --- every row, for the CSV ------------------------------------------------------------------
     def count(self) -> int:
-        return sum(qs.count() for qs in (self._events(), self._entries()) if qs is not None)
+        events, entries = self._events() or [], self._entries()
+        return sum(qs.count() for _, qs in events) + (entries.count() if entries is not None else 0)
 
     def __len__(self):
         return self.count()
@@ -241,7 +260,11 @@ class AuditLog:
             return self[index : index + 1][0]
         start, stop = index.start or 0, index.stop
         events, entries = self._events(), self._entries()
-        event_rows = [] if events is None else _event_rows(list(events[:stop]), self.tenant)
+        event_rows = (
+            []
+            if events is None
+            else _event_rows(_read_events(events, self.tenant.pk, limit=stop), self.tenant)
+        )
         entry_rows = [] if entries is None else [_entry_row(e, self.tenant) for e in entries[:stop]]
         merged = heapq.merge(event_rows, entry_rows, key=lambda row: row.order, reverse=True)
         return list(merged)[start:stop]
@@ -253,17 +276,15 @@ class AuditLog:
 # --- the keyset cursor ----------------------------------------------------------------------------
 
 
-def _past(key: tuple, newer: bool, at: str, source: str | None, pk: str) -> Q:
-    """Rows past ``key`` = (time, source, id) in the log's order: older ones (``newer``: newer ones).
-    ``source`` is None for the explicit entries, whose source is always ENTRY_SOURCE."""
+def _past(key: tuple, newer: bool, at: str, source: str, pk: str) -> Q:
+    """Rows past ``key`` = (time, source, id) in the log's order: older ones (``newer``: newer ones), of a
+    table whose rows all have the source ``source`` (an event model's label, or ENTRY_SOURCE)."""
     when, of, number = key
     op = "gt" if newer else "lt"
-    if source is not None:
-        tie = Q(**{f"{source}__{op}": of}) | Q(**{source: of, f"{pk}__{op}": number})
-    elif of == ENTRY_SOURCE:
+    if of == source:
         tie = Q(**{f"{pk}__{op}": number})
-    else:  # the explicit entries sort wholly before or after the cursor's source at the same time
-        past = of < ENTRY_SOURCE if newer else of > ENTRY_SOURCE
+    else:  # the table's rows sort wholly before or after the cursor's source at the same time
+        past = of < source if newer else of > source
         tie = Q() if past else Q(pk__in=[])
     # The range on the time alone is what lets the planner seek; the OR refines it.
     bound = Q(**{f"{at}__{'gte' if newer else 'lte'}": when})
@@ -311,6 +332,81 @@ def _changes(event, tracked: Tracked, names: dict[str, str]) -> list[Change]:
             (column, values[0], values[1]) for column, values in diff.items() if column not in tracked.hidden
         ]
     return [Change(names.get(column, column), before, after) for column, before, after in sorted(pairs)]
+
+
+@dataclass(frozen=True)
+class _Event:
+    """A history row as pghistory's aggregate ``Events`` gives it: ``pgh_data`` the row's columns,
+    ``pgh_diff`` {column: [before, after]} against the object's row before it (for an update, its
+    ``before_update`` snapshot)."""
+
+    pgh_model: str
+    pgh_id: int
+    pgh_created_at: datetime
+    pgh_label: str
+    pgh_obj_id: str | None
+    pgh_context: dict | None
+    pgh_data: dict
+    pgh_diff: dict | None
+
+    @property
+    def pgh_slug(self) -> str:
+        return f"{self.pgh_model}:{self.pgh_id}"
+
+
+def _read_events(
+    sources: list[tuple[str, QuerySet]],
+    tenant_id: int,
+    *,
+    limit: int | None,
+    key: tuple | None = None,
+    newer: bool = False,
+) -> list[_Event]:
+    """The first ``limit`` rows of each table past the cursor's key, newest first (oldest first when
+    ``newer``), in one statement: each table's rows picked on its (tenant, pgh_created_at) index, then
+    read whole with, for an update, the object's row before it."""
+    order = ("pgh_created_at", "pgh_id") if newer else ("-pgh_created_at", "-pgh_id")
+    parts, params = [], []
+    for label, qs in sources:
+        if key:
+            qs = qs.filter(_past(key, newer, "pgh_created_at", label, "pgh_id"))
+        picked = qs.order_by(*order).values("pgh_id")
+        try:
+            picked_sql, picked_params = (
+                picked[:limit] if limit is not None else picked
+            ).query.sql_with_params()
+        except EmptyResultSet:  # a filter that matches nothing in this table
+            continue
+        table = connection.ops.quote_name(qs.model._meta.db_table)
+        parts.append(f"""
+            SELECT %s, e.pgh_id, e.pgh_created_at, e.pgh_label, e.pgh_obj_id::text, e.pgh_context,
+                to_jsonb(e),
+                CASE WHEN e.pgh_label = 'update' THEN (
+                    SELECT to_jsonb(p) FROM {table} p
+                    WHERE p.tenant_id = e.tenant_id AND p.pgh_obj_id = e.pgh_obj_id AND p.pgh_id < e.pgh_id
+                    ORDER BY p.pgh_id DESC LIMIT 1
+                ) END
+            FROM {table} e WHERE e.tenant_id = %s AND e.pgh_id IN ({picked_sql})
+        """)  # noqa: S608 (table names from the models; every value is a parameter)
+        params += [label, tenant_id, *picked_params]
+    if not parts:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(f"({part})" for part in parts), params)
+        events = [_event(*row) for row in cursor.fetchall()]
+    events.sort(key=lambda event: (event.pgh_created_at, event.pgh_model, event.pgh_id), reverse=not newer)
+    return events
+
+
+def _event(model, pk, created_at, label, obj_id, context, data, before) -> _Event:
+    # Django reads jsonb as text (its JSONField decodes it); a raw cursor gets the text.
+    context, data, before = (json.loads(v) if isinstance(v, str) else v for v in (context, data, before))
+    data = {column: value for column, value in data.items() if not column.startswith("pgh_")}
+    diff = None
+    if before is not None:  # pghistory's pgh_diff: the columns both rows have, where they differ
+        diff = {column: [before[column], value] for column, value in data.items()
+                if column in before and before[column] != value}  # fmt: skip
+    return _Event(model, pk, created_at, label, obj_id, context, data, diff)
 
 
 def _event_rows(events: list, tenant: Tenant) -> list[AuditRow]:

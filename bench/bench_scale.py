@@ -7,6 +7,7 @@ Loads, into its own database ``<app db>_scale``:
   (default 1,000,000) by copying its tickets with their SLA clocks, breaches, replies and time entries
   in bulk SQL (not the ticket history: nothing measured reads it), spread over three years, with about 1% of them open (10,000 at a million);
 * 998 more small tenants (a client, a calendar and 100 tickets with their clocks each): 1,000 tenants;
+* the history of client changes the audit log reads: 300 for each small tenant, 100,000 for the big one;
 * a sweep tenant with as many running SLA clocks as the big tenant has tickets, for the sweep's figure.
 
 The load aims at under 3 minutes at the default size (issue 18): the small and sweep tenants load while
@@ -58,7 +59,7 @@ import django
 
 from bench.scratch import as_web, as_worker, owner_connection, pointed_at
 
-LOADER_VERSION = 3  # 3: the small tenant has tickets in every status
+LOADER_VERSION = 4  # 3: the small tenant has tickets in every status; 4: clients' history (the audit log)
 TICKETS = int(os.environ.get("ACCORD_SCALE_TICKETS", "1000000"))
 # 10,000 open tickets at a million: the acceptance's condition. ACCORD_SCALE_OPEN_TICKETS keeps that many
 # open in a smaller database (the SLA board reads the open ones: 10,000 of 200,000 measure it as at a million).
@@ -66,6 +67,9 @@ OPEN_TICKETS = int(os.environ.get("ACCORD_SCALE_OPEN_TICKETS", "0")) or None
 OPEN_SHARE = OPEN_TICKETS / TICKETS if OPEN_TICKETS else 0.01
 SMALL_TENANTS = 999  # Harbor IT and 998 generated ones
 SMALL_TICKETS = 100  # per generated small tenant
+# Audit history rows (clients_clientevent, as a change to a client writes them): per generated small tenant,
+# and for the big one. The audit log reads each tenant's newest rows among every tenant's.
+SMALL_HISTORY, BIG_HISTORY = 300, 100_000
 SWEEP_CLOCKS = int(os.environ.get("ACCORD_SCALE_SWEEP_CLOCKS", str(TICKETS)))
 YEARS = 3
 BIG, SMALL = "northwind-av", "harbor-it"
@@ -325,6 +329,7 @@ def load_other_tenants(name: str, say: Say, open_statuses: str, *, first_id: int
         step = partial(say.step, cursor)
         load_small_tenants(cursor, step, open_statuses, first_id=first_id)
         load_sweep_tenant(cursor, step, tenant_id=first_id + SMALL_TENANTS - 1)
+        step("their clients' history", client_history, cursor, "s.slug LIKE 'small-%'", SMALL_HISTORY)
         step(
             "their SLA board rows",
             board_rows_of_single_clocks,
@@ -419,6 +424,7 @@ def grow_big_tenant(name: str, say: Say, open_statuses: str) -> None:
             " WHERE tenant_id = %s) WHERE tenant_id = %s",
             [big, big],
         )
+        step("its clients' history", client_history, cursor, f"s.slug = '{BIG}'", BIG_HISTORY)
 
 
 def copy_replies_and_time_entries(name: str, say: Say, cursor=None) -> None:
@@ -623,6 +629,20 @@ def load_sweep_tenant(cursor, step, *, tenant_id: int) -> None:
         "warn_at": "now() + interval '1 day' + t.number * interval '1 second' - interval '2 hours'",
     }, "tickets_ticket t JOIN tenants_tenant s ON s.id = t.tenant_id AND s.slug = 'scale-sweep'"
        " JOIN service_levels_businesscalendar k ON k.tenant_id = s.id")  # fmt: skip
+
+
+def client_history(cursor, tenants: str, changes: int) -> int:
+    """``changes`` edits of each tenant's clients, an hour apart up to now, as the history triggers write
+    them (tenants.history): the row before each change, then the row after it."""
+    return insert_select(cursor, "clients_clientevent", {
+        "pgh_created_at": f"now() - ({changes} - n / 2) * interval '1 hour'",
+        "pgh_label": "CASE WHEN n % 2 = 0 THEN 'before_update' ELSE 'update' END",
+        "pgh_obj_id": "c.id", "id": "c.id", "tenant_id": "c.tenant_id", "name": "c.name || ' ' || (n + 1) / 2",
+        "email": "c.email", "phone": "c.phone", "managed_endpoints": "c.managed_endpoints", "notes": "c.notes",
+        "archived_at": "c.archived_at", "created_at": "c.created_at",
+    }, f"clients_client c JOIN tenants_tenant s ON s.id = c.tenant_id CROSS JOIN generate_series(0,"
+       f" 2 * (({changes}) / (SELECT count(*) FROM clients_client k WHERE k.tenant_id = s.id)) - 1) AS n"
+       f" WHERE {tenants}")  # fmt: skip
 
 
 def board_rows_of_single_clocks(cursor, tenants: str) -> int:

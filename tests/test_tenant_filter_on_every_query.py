@@ -20,6 +20,7 @@ from django.db import connection
 from django.urls import NoReverseMatch, reverse
 from django_scopes.state import get_scope
 
+from tenants.history import TRACKED
 from tenants.models import StaffMembership, Tenant, TenantOwned
 from tenants.roles import Role
 from tenants.scope import tenant_scope
@@ -29,10 +30,11 @@ from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
+# Tenant-owned models, and the history tables of tracked ones (tenants.history), which carry the tenant too.
 TENANT_TABLES = {
     model._meta.db_table
     for model in apps.get_models(include_auto_created=True)
-    if issubclass(model, TenantOwned)
+    if issubclass(model, TenantOwned) or model._meta.label in TRACKED
 }
 # FROM "table" [alias]: Django aliases subqueries U0, V0, T3…; hand-written SQL may leave quotes out.
 FROM_TABLE = re.compile(

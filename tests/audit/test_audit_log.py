@@ -7,6 +7,7 @@ import logging
 import re
 
 import pytest
+from django.apps import apps
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 from django.urls import reverse
@@ -363,3 +364,37 @@ def test_entries_and_history_rows_cannot_be_changed_or_deleted(tenant):
             c.execute(statement)
     with tenant_scope(tenant):
         assert AuditEntry.objects.get(pk=entry.pk).actor == "x"
+
+
+def test_history_rows_read_as_pghistorys_aggregate_events_give_them(tenant, other_tenant):
+    """The log reads each event table on its tenant index (audit.selectors._read_events), not through
+    pghistory's aggregate Events, which filtered by the tenant in each row's JSON: the data and the diff
+    of every row are still the ones Events gives, and another company's history stays out."""
+    from pghistory.models import Events
+
+    from audit.selectors import _read_events
+    from clients.models import Client
+    from tests.factories import ContactFactory
+
+    for company, name in ((tenant, "Acme Dental"), (other_tenant, "Elsewhere Ltd")):
+        with tenant_scope(company):
+            acme = ClientFactory(tenant=company, name=name, email="desk@example.com", managed_endpoints=10)
+            Client.objects.filter(pk=acme.pk).update(name=f"{name} Group", managed_endpoints=12)
+            Client.objects.filter(pk=acme.pk).update(email="it@example.com")
+            ContactFactory(tenant=company, client=acme).delete()
+    with tenant_scope(tenant):
+        log = audit_log(tenant, AuditFilters())
+        ours = _read_events(log._events(), tenant.pk, limit=None)
+        theirs = Events.objects.across(*[apps.get_model(label) for label, _ in log._events()]).filter(
+            pgh_data__tenant_id=tenant.pk, pgh_label__in=["insert", "update", "delete"]
+        )
+        expected = {
+            event.pgh_slug: (event.pgh_label, event.pgh_data, event.pgh_diff, event.pgh_context)
+            for event in theirs
+        }
+
+    assert {e.pgh_slug: (e.pgh_label, e.pgh_data, e.pgh_diff, e.pgh_context) for e in ours} == expected
+    assert {e.pgh_model for e in ours} >= {"clients.ClientEvent", "clients.ContactEvent"}
+    assert all(e.pgh_data["tenant_id"] == tenant.pk for e in ours)
+    renamed = next(e for e in ours if e.pgh_label == "update" and "name" in e.pgh_diff)
+    assert renamed.pgh_diff == {"name": ["Acme Dental", "Acme Dental Group"], "managed_endpoints": [10, 12]}
