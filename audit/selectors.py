@@ -403,9 +403,9 @@ def _event(model, pk, created_at, label, obj_id, context, data, before) -> _Even
     context, data, before = (json.loads(v) if isinstance(v, str) else v for v in (context, data, before))
     data = {column: value for column, value in data.items() if not column.startswith("pgh_")}
     diff = None
-    if before is not None:  # pghistory's pgh_diff: the columns both rows have, where they differ
+    if before is not None:  # pghistory's pgh_diff: the columns both rows have, where they differ, or NULL
         diff = {column: [before[column], value] for column, value in data.items()
-                if column in before and before[column] != value}  # fmt: skip
+                if column in before and before[column] != value} or None  # fmt: skip
     return _Event(model, pk, created_at, label, obj_id, context, data, diff)
 
 
