@@ -147,15 +147,10 @@ class AuditLog:
             model = apps.get_model(tracked.event_model)
             qs = model.objects.filter(tenant_id=self.tenant.pk, pgh_label__in=labels)
             if f.actor:
-                who, _, pk = f.actor.partition(":")
-                if who == "user" and pk.isdigit():
-                    qs = qs.filter(pgh_context__user=int(pk))
-                elif who == "key" and pk.isdigit():
-                    qs = qs.filter(pgh_context__api_key=int(pk))
-                elif who == "system":
-                    qs = qs.filter(pgh_context__isnull=True)
-                else:
-                    qs = qs.filter(pgh_context__actor="anonymous")
+                qs = qs.filter(_by_actor(
+                    f.actor, user="pgh_context__user", key="pgh_context__api_key",
+                    system=Q(pgh_context__isnull=True), anonymous=Q(pgh_context__actor="anonymous"),
+                ))  # fmt: skip
             if f.since:
                 qs = qs.filter(pgh_created_at__gte=f.since)
             if f.until:
@@ -187,15 +182,10 @@ class AuditLog:
         if f.object_type:
             qs = qs.filter(object_type=f.object_type)
         if f.actor:
-            who, _, pk = f.actor.partition(":")
-            if who == "user" and pk.isdigit():
-                qs = qs.filter(user_id=int(pk))
-            elif who == "key" and pk.isdigit():
-                qs = qs.filter(api_key_id=int(pk))
-            elif who == "system":
-                qs = qs.filter(actor="system")
-            else:
-                qs = qs.filter(actor="anonymous")
+            qs = qs.filter(_by_actor(
+                f.actor, user="user_id", key="api_key_id",
+                system=Q(actor="system"), anonymous=Q(actor="anonymous"),
+            ))  # fmt: skip
         if f.since:
             qs = qs.filter(created_at__gte=f.since)
         if f.until:
@@ -271,6 +261,17 @@ class AuditLog:
 
     def __iter__(self):  # the CSV: every row that matches
         return iter(self[0 : self.count()])
+
+
+def _by_actor(actor: str, *, user: str, key: str, system: Q, anonymous: Q) -> Q:
+    """The rows of the actor filter's choice ("user:<id>", "key:<id>", "system", anything else: anonymous),
+    with ``user`` and ``key`` the lookups of the person's and the API key's id in a table."""
+    who, _, pk = actor.partition(":")
+    if who == "user" and pk.isdigit():
+        return Q(**{user: int(pk)})
+    if who == "key" and pk.isdigit():
+        return Q(**{key: int(pk)})
+    return system if who == "system" else anonymous
 
 
 # --- the keyset cursor ----------------------------------------------------------------------------

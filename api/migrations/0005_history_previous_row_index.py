@@ -1,8 +1,5 @@
-"""Each history table's rows of one object in order (tenant_id, pgh_obj_id, pgh_id): the audit log diffs an
-update against the object's row before it, which the single-column pgh_obj_id index found only by sorting
-every row of the object (5,000 for a client changed that often: 400 ms for a page of the log). Built without blocking
-the writers of history (CONCURRENTLY, outside a transaction); a build that failed part-way is dropped and
-built again when migrate runs again (tenants.concurrent_indexes)."""
+"""The history tables' (tenant_id, pgh_obj_id, pgh_id) index, built CONCURRENTLY: see
+tenants/migrations/0019_history_previous_row_index.py."""
 
 from django.conf import settings
 from django.db import migrations, models

@@ -118,6 +118,8 @@ def test_a_change_made_by_a_service_outside_any_request_is_logged_as_the_system(
     assert change.actor == "system"
     assert change.ip is None
     assert [(c.field, c.after) for c in change.changes] == [("Description", "Now with weekend cover")]
+    assert [r.kind for r in rows(tenant, actor="system", object_type="SLA policy")] == ["changed", "created"]
+    assert rows(tenant, actor="anonymous", object_type="SLA policy") == []
 
 
 def test_creating_an_api_key_is_logged_and_its_secret_hash_is_not(client, login_as, tenant):
